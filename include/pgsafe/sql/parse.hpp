@@ -1,0 +1,30 @@
+#pragma once
+// Parse a migration file's text into the IR. The protobuf tree stays
+// reachable through ParsedFile::tree for the rewrite step.
+
+#include "pgsafe/sql/ir.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pgsafe::sql {
+
+class ParseTree;  // owns the libpg_query protobuf structs; defined in src/sql/
+
+struct ParsedFile {
+    std::string text;
+    std::vector<Statement> statements;
+    std::vector<Comment> comments;
+    std::vector<SyntaxError> errors;  // one per statement that does not parse
+    std::shared_ptr<const ParseTree> tree;
+
+    bool ok() const { return errors.empty(); }
+};
+
+// Parses every statement PostgreSQL 15 accepts. Never throws for bad SQL:
+// broken statements become SyntaxErrors and the others still parse.
+ParsedFile parse_sql(std::string text);
+
+}  // namespace pgsafe::sql

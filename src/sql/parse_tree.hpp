@@ -1,0 +1,44 @@
+#pragma once
+// The libpg_query protobuf trees behind a ParsedFile. Private to src/sql/;
+// the rewrite step reaches statements through it by Statement::tree_index.
+
+#include "pgsafe/sql/parse.hpp"
+
+#include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
+
+#include <utility>
+#include <vector>
+
+namespace pgsafe::sql {
+
+class ParseTree {
+public:
+    ParseTree() = default;
+    ParseTree(const ParseTree&) = delete;
+    ParseTree& operator=(const ParseTree&) = delete;
+    ~ParseTree() {
+        for (auto* r : m_results) pg_query__parse_result__free_unpacked(r, nullptr);
+    }
+
+    // Takes ownership of an unpacked result; returns its index.
+    size_t add_result(PgQuery__ParseResult* result) {
+        m_results.push_back(result);
+        return m_results.size() - 1;
+    }
+    // Registers a statement; returns its tree_index.
+    size_t add_statement(size_t result, size_t stmt) {
+        m_statements.emplace_back(result, stmt);
+        return m_statements.size() - 1;
+    }
+    const PgQuery__RawStmt* raw_statement(size_t tree_index) const {
+        const auto& [result, stmt] = m_statements.at(tree_index);
+        return m_results[result]->stmts[stmt];
+    }
+
+private:
+    std::vector<PgQuery__ParseResult*> m_results;
+    std::vector<std::pair<size_t, size_t>> m_statements;
+};
+
+}  // namespace pgsafe::sql
