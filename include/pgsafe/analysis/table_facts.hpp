@@ -1,0 +1,63 @@
+#pragma once
+// What pgsafe knows about the tables a migration touches: size from the live
+// database or a stats snapshot, and their indexes. Pure: loaders elsewhere
+// fill it; snapshots are read and written as JSON text here.
+
+#include "pgsafe/sql/ir.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgsafe::analysis {
+
+struct IndexFact {
+    std::string name;
+    std::vector<std::string> columns;  // key columns in order; "" for an expression
+    bool unique = false;
+    bool primary = false;
+    bool valid = true;
+};
+
+struct TableFact {
+    std::string schema;
+    std::string name;
+    double rows = 0;         // pg_class.reltuples (-1 never analysed: treated as unknown rows)
+    std::int64_t bytes = 0;  // pg_total_relation_size
+    std::string kind = "table";  // table, partitioned table, materialized view, …
+    std::vector<IndexFact> indexes;
+};
+
+struct Thresholds {
+    double large_table_rows = 100000;
+    std::int64_t large_table_bytes = 128LL * 1024 * 1024;
+};
+
+class TableFacts {
+public:
+    TableFacts() = default;
+    TableFacts(std::vector<TableFact> tables, std::vector<std::string> search_path);
+
+    // Resolves an unqualified name through the search path (default "public").
+    const TableFact* find(const sql::RelationName& relation) const;
+    const std::vector<TableFact>& tables() const { return m_tables; }
+    const std::vector<std::string>& search_path() const { return m_search_path; }
+    bool empty() const { return m_tables.empty(); }
+
+    // The snapshot written by `pgsafe stats export` and read by `--stats`.
+    std::string to_json() const;
+    // Throws pgsafe::Error (Usage) with `origin` (a path) in the message on bad input.
+    static TableFacts from_json(const std::string& text, const std::string& origin);
+
+private:
+    std::vector<TableFact> m_tables;
+    std::vector<std::string> m_search_path{"public"};
+    std::map<std::string, size_t> m_by_name;  // "schema.name" -> index
+};
+
+// "41 M rows, 6.2 GB"
+std::string describe_size(const TableFact& table);
+
+}  // namespace pgsafe::analysis

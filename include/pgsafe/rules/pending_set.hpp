@@ -1,0 +1,38 @@
+#pragma once
+// The tables and indexes created by the migrations being linted, so a table
+// created earlier in the pending set counts as empty and its indexes count
+// for foreign-key-without-index.
+
+#include "pgsafe/sql/parse.hpp"
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace pgsafe::rules {
+
+class PendingSet {
+public:
+    explicit PendingSet(std::vector<std::string> search_path = {"public"});
+
+    // Tables a statement creates (CREATE TABLE, CREATE TABLE AS).
+    void record_tables(const sql::Statement& statement);
+    // Indexes a statement creates (CREATE INDEX, PRIMARY KEY, UNIQUE).
+    void record_indexes(const sql::Statement& statement);
+
+    bool created(const sql::RelationName& table) const;
+    bool has_index_starting_with(const sql::RelationName& table, const std::vector<std::string>& columns) const;
+
+    // "schema.table", unqualified names in the first schema of the search path.
+    std::string key(const sql::RelationName& relation) const;
+
+private:
+    void add_index(const sql::RelationName& table, std::vector<std::string> columns);
+
+    std::vector<std::string> m_search_path;
+    std::set<std::string> m_tables;
+    std::map<std::string, std::vector<std::vector<std::string>>> m_indexes;
+};
+
+}  // namespace pgsafe::rules

@@ -1,0 +1,136 @@
+// Table facts: lookup through the search path, human-readable sizes for
+// messages, and the JSON stats snapshot (`pgsafe stats export` / `--stats`).
+
+#include "pgsafe/analysis/table_facts.hpp"
+
+#include "pgsafe/error.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cmath>
+
+namespace pgsafe::analysis {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string key(const std::string& schema, const std::string& name) { return schema + "." + name; }
+
+// One decimal below 10 ("6.2"), none above ("41", "512").
+std::string short_number(double value) {
+    return value < 10 ? fmt::format("{:.1f}", value) : fmt::format("{:.0f}", value);
+}
+
+std::string compact_count(double n) {
+    if (n < 1000) return fmt::format("{:.0f}", n);
+    if (n < 1e6) return short_number(n / 1e3) + " k";
+    if (n < 1e9) return short_number(n / 1e6) + " M";
+    return short_number(n / 1e9) + " G";
+}
+
+std::string compact_bytes(std::int64_t bytes) {
+    static constexpr std::array<const char*, 5> k_units = {"bytes", "kB", "MB", "GB", "TB"};
+    double value = static_cast<double>(bytes);
+    size_t unit = 0;
+    while (value >= 1024 && unit + 1 < k_units.size()) {
+        value /= 1024;
+        ++unit;
+    }
+    return unit == 0 ? fmt::format("{} bytes", bytes) : short_number(value) + " " + k_units[unit];
+}
+
+template <typename T>
+T field(const Json& j, const char* name, const std::string& origin, const std::string& where) {
+    if (!j.contains(name)) throw Error(ErrorKind::Usage, fmt::format("{}: {}: missing \"{}\"", origin, where, name));
+    try {
+        return j.at(name).get<T>();
+    } catch (const nlohmann::json::exception&) {
+        throw Error(ErrorKind::Usage, fmt::format("{}: {}: \"{}\" has the wrong type", origin, where, name));
+    }
+}
+
+}  // namespace
+
+TableFacts::TableFacts(std::vector<TableFact> tables, std::vector<std::string> search_path)
+    : m_tables(std::move(tables)), m_search_path(std::move(search_path)) {
+    if (m_search_path.empty()) m_search_path.push_back("public");
+    for (size_t i = 0; i < m_tables.size(); ++i) m_by_name[key(m_tables[i].schema, m_tables[i].name)] = i;
+}
+
+const TableFact* TableFacts::find(const sql::RelationName& relation) const {
+    if (m_by_name.empty()) return nullptr;
+    if (!relation.schema.empty()) {
+        auto it = m_by_name.find(key(relation.schema, relation.name));
+        return it == m_by_name.end() ? nullptr : &m_tables[it->second];
+    }
+    for (const auto& schema : m_search_path) {
+        auto it = m_by_name.find(key(schema, relation.name));
+        if (it != m_by_name.end()) return &m_tables[it->second];
+    }
+    return nullptr;
+}
+
+std::string describe_size(const TableFact& table) {
+    std::string rows = table.rows < 0 ? "rows unknown" : compact_count(table.rows) + " rows";
+    return fmt::format("{}, {}", rows, compact_bytes(table.bytes));
+}
+
+std::string TableFacts::to_json() const {
+    Json out;
+    out["version"] = 1;
+    out["search_path"] = m_search_path;
+    out["tables"] = Json::array();
+    for (const auto& t : m_tables) {
+        Json jt{{"schema", t.schema}, {"name", t.name}, {"kind", t.kind}, {"rows", t.rows}, {"bytes", t.bytes}};
+        jt["indexes"] = Json::array();
+        for (const auto& i : t.indexes) {
+            jt["indexes"].push_back(Json{{"name", i.name},       {"columns", i.columns}, {"unique", i.unique},
+                                         {"primary", i.primary}, {"valid", i.valid}});
+        }
+        out["tables"].push_back(std::move(jt));
+    }
+    return out.dump(2) + "\n";
+}
+
+TableFacts TableFacts::from_json(const std::string& text, const std::string& origin) {
+    Json j;
+    try {
+        j = Json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw Error(ErrorKind::Usage, fmt::format("{}: not a pgsafe stats snapshot: {}", origin, e.what()));
+    }
+    if (!j.is_object() || field<int>(j, "version", origin, "snapshot") != 1)
+        throw Error(ErrorKind::Usage, fmt::format("{}: unsupported stats snapshot version", origin));
+    std::vector<std::string> search_path = j.contains("search_path")
+                                               ? field<std::vector<std::string>>(j, "search_path", origin, "snapshot")
+                                               : std::vector<std::string>{"public"};
+    std::vector<TableFact> tables;
+    const Json& jtables = j.contains("tables") ? j.at("tables") : Json::array();
+    for (size_t n = 0; n < jtables.size(); ++n) {
+        const Json& jt = jtables[n];
+        std::string where = fmt::format("tables[{}]", n);
+        TableFact t;
+        t.schema = field<std::string>(jt, "schema", origin, where);
+        t.name = field<std::string>(jt, "name", origin, where);
+        t.rows = field<double>(jt, "rows", origin, where);
+        t.bytes = field<std::int64_t>(jt, "bytes", origin, where);
+        if (jt.contains("kind")) t.kind = field<std::string>(jt, "kind", origin, where);
+        if (jt.contains("indexes")) {
+            for (const auto& ji : jt.at("indexes")) {
+                IndexFact i;
+                i.name = field<std::string>(ji, "name", origin, where + ".indexes");
+                i.columns = field<std::vector<std::string>>(ji, "columns", origin, where + ".indexes");
+                i.unique = ji.value("unique", false);
+                i.primary = ji.value("primary", false);
+                i.valid = ji.value("valid", true);
+                t.indexes.push_back(std::move(i));
+            }
+        }
+        tables.push_back(std::move(t));
+    }
+    return TableFacts(std::move(tables), std::move(search_path));
+}
+
+}  // namespace pgsafe::analysis

@@ -1,0 +1,57 @@
+// The JSON lint report: the shape documented in the README, keys in a fixed
+// order so diffs of saved reports stay readable. Positions are 1-based.
+
+#include "pgsafe/report/lint_report.hpp"
+#include "pgsafe/sql/position.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace pgsafe::report {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json optional_string(const std::optional<std::string>& value) {
+    return value ? Json(*value) : Json(nullptr);
+}
+
+Json finding_json(const rules::Finding& f, const sql::LineIndex& lines) {
+    sql::Position begin = lines.position(f.span.begin);
+    sql::Position end = lines.position(std::max(f.span.begin, f.span.end));
+    Json j;
+    j["rule"] = f.rule;
+    j["severity"] = rules::severity_name(f.severity);
+    j["line"] = begin.line;
+    j["column"] = begin.column;
+    j["end_line"] = end.line;
+    j["end_column"] = end.column;
+    j["message"] = f.message;
+    j["help"] = f.help;
+    j["table"] = optional_string(f.table);
+    j["lock"] = f.lock ? Json(sql::lock_mode_name(*f.lock)) : Json(nullptr);
+    if (f.fix) j["fix"] = *f.fix;
+    return j;
+}
+
+}  // namespace
+
+std::string lint_json(const std::vector<rules::FileResult>& files) {
+    Json out;
+    out["version"] = 1;
+    out["files"] = Json::array();
+    for (const auto& file : files) {
+        sql::LineIndex lines(file.text);
+        Json f;
+        f["path"] = file.path;
+        f["statements"] = file.statements;
+        f["findings"] = Json::array();
+        for (const auto& finding : file.findings) f["findings"].push_back(finding_json(finding, lines));
+        out["files"].push_back(std::move(f));
+    }
+    rules::Summary s = rules::summarize(files);
+    out["summary"] = Json{{"files", s.files},     {"statements", s.statements}, {"errors", s.errors},
+                          {"warnings", s.warnings}, {"infos", s.infos}};
+    return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace pgsafe::report

@@ -1,0 +1,65 @@
+// The pending set: what earlier statements of the migrations being linted
+// created, keyed by schema-qualified name.
+
+#include "pgsafe/rules/pending_set.hpp"
+
+#include <algorithm>
+
+namespace pgsafe::rules {
+
+PendingSet::PendingSet(std::vector<std::string> search_path) : m_search_path(std::move(search_path)) {
+    if (m_search_path.empty()) m_search_path.push_back("public");
+}
+
+std::string PendingSet::key(const sql::RelationName& relation) const {
+    return (relation.schema.empty() ? m_search_path.front() : relation.schema) + "." + relation.name;
+}
+
+void PendingSet::record_tables(const sql::Statement& statement) {
+    if (const auto* create = std::get_if<sql::CreateTable>(&statement.detail)) {
+        if (!create->table.empty()) m_tables.insert(key(create->table));
+    }
+}
+
+void PendingSet::add_index(const sql::RelationName& table, std::vector<std::string> columns) {
+    if (!columns.empty()) m_indexes[key(table)].push_back(std::move(columns));
+}
+
+void PendingSet::record_indexes(const sql::Statement& statement) {
+    auto key_constraints = [&](const sql::RelationName& table, const std::vector<sql::Constraint>& constraints) {
+        for (const auto& c : constraints) {
+            if (c.kind == sql::ConstraintKind::PrimaryKey || c.kind == sql::ConstraintKind::Unique)
+                add_index(table, c.columns);
+        }
+    };
+    if (const auto* index = std::get_if<sql::CreateIndex>(&statement.detail)) {
+        std::vector<std::string> columns;
+        for (const auto& c : index->columns) columns.push_back(c.name);
+        add_index(index->table, std::move(columns));
+    } else if (const auto* create = std::get_if<sql::CreateTable>(&statement.detail)) {
+        key_constraints(create->table, create->constraints);
+        for (const auto& column : create->columns) {
+            for (const auto& c : column.constraints) {
+                if (c.kind == sql::ConstraintKind::PrimaryKey || c.kind == sql::ConstraintKind::Unique)
+                    add_index(create->table, {column.name});
+            }
+        }
+    } else if (const auto* alter = std::get_if<sql::AlterTable>(&statement.detail)) {
+        for (const auto& action : alter->actions) {
+            if (action.constraint) key_constraints(alter->table, {*action.constraint});
+        }
+    }
+}
+
+bool PendingSet::created(const sql::RelationName& table) const { return m_tables.count(key(table)) > 0; }
+
+bool PendingSet::has_index_starting_with(const sql::RelationName& table,
+                                         const std::vector<std::string>& columns) const {
+    auto it = m_indexes.find(key(table));
+    if (it == m_indexes.end()) return false;
+    return std::any_of(it->second.begin(), it->second.end(), [&](const std::vector<std::string>& index) {
+        return index.size() >= columns.size() && std::equal(columns.begin(), columns.end(), index.begin());
+    });
+}
+
+}  // namespace pgsafe::rules
