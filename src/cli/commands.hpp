@@ -1,0 +1,24 @@
+#pragma once
+// The subcommands. Each add_*_command registers its flags and a callback that
+// does the work and stores the exit code; main() only wires them together.
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace pgsafe::cli {
+
+// Flags every subcommand understands (given before or after the subcommand).
+struct GlobalOptions {
+    std::string format = "text";
+    std::string config;
+    int verbosity = 0;
+};
+
+void add_lint_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void add_explain_locks_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
+
+// Colour on stdout only for a terminal, and never when NO_COLOR is set.
+bool stdout_wants_color();
+
+}  // namespace pgsafe::cli

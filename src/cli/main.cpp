@@ -1,0 +1,77 @@
+// pgsafe's entry point: register the commands, parse the command line, run
+// the chosen command, and turn every error into the exit code DESIGN.md names.
+
+#include "commands.hpp"
+
+#include "pgsafe/error.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <exception>
+
+namespace {
+
+constexpr int k_exit_usage = 2;
+constexpr int k_exit_internal = 70;  // EX_SOFTWARE: a bug in pgsafe, never a user error
+
+int exit_code_for(pgsafe::ErrorKind kind) {
+    switch (kind) {
+        case pgsafe::ErrorKind::Usage: return 2;
+        case pgsafe::ErrorKind::Parse: return 3;
+        case pgsafe::ErrorKind::Database: return 4;
+        case pgsafe::ErrorKind::Refused: return 5;
+        case pgsafe::ErrorKind::LockTimeout: return 6;
+    }
+    return k_exit_internal;
+}
+
+// Logs go to stderr: warnings by default, debug with -v, trace with -vv.
+void setup_logging(int verbosity) {
+    auto logger = spdlog::stderr_color_mt("pgsafe");
+    logger->set_pattern("%^%l%$: %v");
+    logger->set_level(verbosity >= 2 ? spdlog::level::trace
+                      : verbosity == 1 ? spdlog::level::debug
+                                       : spdlog::level::warn);
+    spdlog::set_default_logger(logger);
+}
+
+void add_global_options(CLI::App& app, pgsafe::cli::GlobalOptions& global) {
+    app.set_version_flag("--version", std::string("pgsafe ") + PGSAFE_VERSION);
+    app.add_option("--format", global.format, "Output format")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    app.add_option("--config", global.config, "Configuration file (default: pgsafe.toml found upwards)");
+    app.add_flag("-v,--verbose", global.verbosity, "More log output on stderr (-vv for trace)");
+    app.fallthrough();
+    app.require_subcommand(1);
+    app.parse_complete_callback([&global] { setup_logging(global.verbosity); });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"pgsafe: safe online migrations for PostgreSQL", "pgsafe"};
+    pgsafe::cli::GlobalOptions global;
+    int exit_code = 0;
+
+    add_global_options(app, global);
+    pgsafe::cli::add_lint_command(app, global, exit_code);  // find lock-heavy statements, no database
+    pgsafe::cli::add_explain_locks_command(app, global, exit_code);  // show the lock each statement takes
+
+    try {
+        app.parse(argc, argv);
+        return exit_code;
+    } catch (const CLI::ParseError& e) {
+        int code = app.exit(e);  // prints help, version, or the usage error
+        return code == 0 ? 0 : k_exit_usage;
+    } catch (const pgsafe::Error& e) {
+        std::fprintf(stderr, "pgsafe: error: %s\n", e.what());
+        return exit_code_for(e.kind());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "pgsafe: internal error: %s\n", e.what());
+        return k_exit_internal;
+    }
+}

@@ -1,0 +1,34 @@
+#pragma once
+// Running the built pgsafe binary from tests: exit code, stdout and stderr.
+
+#include <string>
+#include <vector>
+
+namespace pgsafe::test {
+
+struct ProcessResult {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+
+// Runs `pgsafe args…` from the source directory, with extra environment
+// assignments ("NAME=value"); stdin is /dev/null.
+ProcessResult run_pgsafe(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
+
+// A fresh empty directory under the system temp dir, removed by the destructor.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return m_path; }
+    // Writes `content` to path()/name (creating folders) and returns its full path.
+    std::string write(const std::string& name, const std::string& content) const;
+
+private:
+    std::string m_path;
+};
+
+}  // namespace pgsafe::test
