@@ -1,0 +1,136 @@
+// Test databases: reads PGSAFE_TEST_DSN (never skipping silently in CI) and
+// gives each test a fresh database, so db tests cannot see each other's
+// tables and may run in parallel.
+
+#include "test_db.hpp"
+
+#include <catch2/catch.hpp>
+#include <pqxx/pqxx>
+
+#include <atomic>
+#include <cstdlib>
+#include <initializer_list>
+#include <iostream>
+
+#include <unistd.h>
+
+namespace pgsafe::test {
+
+namespace {
+
+bool env_set(const char* name) {
+    const char* value = std::getenv(name);
+    return value != nullptr && *value != '\0';
+}
+
+bool is_url(const std::string& dsn) {
+    return dsn.rfind("postgresql://", 0) == 0 || dsn.rfind("postgres://", 0) == 0;
+}
+
+// Drops dbname=… from a URL's query string ("a=1&dbname=x&b=2" -> "a=1&b=2").
+std::string without_dbname_parameter(const std::string& query) {
+    std::string kept;
+    std::size_t start = 0;
+    while (start <= query.size()) {
+        auto end = query.find('&', start);
+        if (end == std::string::npos) {
+            end = query.size();
+        }
+        auto parameter = query.substr(start, end - start);
+        if (!parameter.empty() && parameter.rfind("dbname=", 0) != 0) {
+            kept += kept.empty() ? parameter : "&" + parameter;
+        }
+        start = end + 1;
+    }
+    return kept;
+}
+
+std::string url_with_database(const std::string& url, const std::string& database) {
+    auto authority_start = url.find("://") + 3;
+    auto path_start = url.find_first_of("/?#", authority_start);
+    if (path_start == std::string::npos) {
+        return url + "/" + database;
+    }
+    std::string base = url.substr(0, path_start);
+    auto query_start = url.find('?', path_start);
+    if (query_start == std::string::npos) {
+        return base + "/" + database;
+    }
+    auto query = without_dbname_parameter(url.substr(query_start + 1));
+    return base + "/" + database + (query.empty() ? "" : "?" + query);
+}
+
+std::string unique_database_name() {
+    static std::atomic<unsigned> counter{0};
+    return "pgsafe_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+}
+
+// CREATE and DROP DATABASE cannot run inside a transaction block.
+void run_outside_transaction(const std::string& dsn, std::initializer_list<std::string> statements) {
+    pqxx::connection connection(dsn);
+    pqxx::nontransaction work(connection);
+    for (const auto& sql : statements) {
+        work.exec0(sql);
+    }
+}
+
+std::string drop_statement(const std::string& name) {
+    return "DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)";
+}
+
+}  // namespace
+
+std::optional<std::string> admin_dsn() {
+    if (env_set("PGSAFE_TEST_DSN")) {
+        return std::string(std::getenv("PGSAFE_TEST_DSN"));
+    }
+    if (env_set("CI")) {
+        FAIL("PGSAFE_TEST_DSN is not set: run the tests with scripts/test");
+    }
+    WARN("PGSAFE_TEST_DSN is not set: skipping this database test (run the tests with scripts/test)");
+    return std::nullopt;
+}
+
+std::string dsn_with_database(const std::string& dsn, const std::string& database) {
+    if (is_url(dsn)) {
+        return url_with_database(dsn, database);
+    }
+    // key=value form: libpq takes the last value given for a keyword.
+    return dsn + (dsn.empty() ? "" : " ") + "dbname=" + database;
+}
+
+ScratchDatabase::ScratchDatabase(std::string admin_dsn)
+    : m_admin_dsn(std::move(admin_dsn)),
+      m_name(unique_database_name()),
+      m_dsn(dsn_with_database(m_admin_dsn, m_name)) {
+    // Dropped first: a crashed earlier process with the same pid may have left it.
+    run_outside_transaction(m_admin_dsn, {drop_statement(m_name), "CREATE DATABASE \"" + m_name + "\""});
+}
+
+ScratchDatabase::ScratchDatabase(ScratchDatabase&& other) noexcept
+    : m_admin_dsn(std::move(other.m_admin_dsn)),
+      m_name(std::move(other.m_name)),
+      m_dsn(std::move(other.m_dsn)) {
+    other.m_name.clear();
+}
+
+ScratchDatabase::~ScratchDatabase() {
+    if (m_name.empty()) {
+        return;  // moved from
+    }
+    try {
+        run_outside_transaction(m_admin_dsn, {drop_statement(m_name)});
+    } catch (const std::exception& error) {
+        std::cerr << "warning: could not drop test database " << m_name << ": " << error.what() << "\n";
+    }
+}
+
+std::optional<ScratchDatabase> scratch_database() {
+    auto dsn = admin_dsn();
+    if (!dsn) {
+        return std::nullopt;
+    }
+    return std::optional<ScratchDatabase>(std::in_place, *dsn);
+}
+
+}  // namespace pgsafe::test

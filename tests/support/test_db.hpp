@@ -1,0 +1,50 @@
+#pragma once
+// A real PostgreSQL for the db and cli tiers. scripts/test starts a scratch
+// server and exports its URL as PGSAFE_TEST_DSN; each test then works in a
+// fresh database of its own, dropped when the test ends:
+//
+//     auto db = pgsafe::test::scratch_database();
+//     if (!db) return;  // skipped (with a warning) outside CI
+//     pqxx::connection conn(db->dsn());
+
+#include <optional>
+#include <string>
+
+namespace pgsafe::test {
+
+// PGSAFE_TEST_DSN. When it is unset: in CI (env CI set) the test FAILs, since
+// db tests never skip silently there; elsewhere a Catch2 WARN says why and
+// the result is nullopt, so the caller returns early.
+std::optional<std::string> admin_dsn();
+
+// The connection string with its database replaced by `database`. Handles
+// URLs (postgresql://user@host:port/db?params, also a dbname= parameter) and
+// key=value strings ("host=… dbname=…").
+std::string dsn_with_database(const std::string& dsn, const std::string& database);
+
+// A uniquely named database (pgsafe_test_<pid>_<n>) created on the admin
+// server, dropped WITH (FORCE) by the destructor.
+class ScratchDatabase {
+public:
+    explicit ScratchDatabase(std::string admin_dsn);
+    ~ScratchDatabase();
+    ScratchDatabase(ScratchDatabase&& other) noexcept;
+    ScratchDatabase& operator=(ScratchDatabase&&) = delete;
+    ScratchDatabase(const ScratchDatabase&) = delete;
+    ScratchDatabase& operator=(const ScratchDatabase&) = delete;
+
+    const std::string& name() const { return m_name; }
+    const std::string& dsn() const { return m_dsn; }
+    const std::string& admin_dsn() const { return m_admin_dsn; }
+
+private:
+    std::string m_admin_dsn;
+    std::string m_name;
+    std::string m_dsn;
+};
+
+// A ScratchDatabase on PGSAFE_TEST_DSN, or nullopt when the test is skipped
+// (see admin_dsn()).
+std::optional<ScratchDatabase> scratch_database();
+
+}  // namespace pgsafe::test
