@@ -34,9 +34,10 @@ const sql::Constraint* foreign_key(const sql::AlterTableAction& action) {
     return nullptr;
 }
 
-bool view_like(sql::ObjectKind object) {
-    return object == sql::ObjectKind::View || object == sql::ObjectKind::MaterializedView;
-}
+// A view's options (security_barrier, check_option, security_invoker) change
+// what queries see: ACCESS EXCLUSIVE. Tables, indexes and materialized views
+// only have storage parameters: SHARE UPDATE EXCLUSIVE (checked by the trace tests).
+bool options_change_semantics(sql::ObjectKind object) { return object == sql::ObjectKind::View; }
 
 // ADD COLUMN: free for a NULL or stable default; a per-row value rewrites;
 // inline constraints are checked against every existing row.
@@ -128,6 +129,9 @@ void add_side_effects(Effects& effects, const sql::AlterTableAction& action) {
                                       "unless the new type is text or varchar without a length (a relabel only "
                                       "from varchar or text); indexes on the column may be rebuilt");
             break;
+        case AlterKind::ValidateConstraint:
+            detail::add_note(effects, "validating a foreign key also takes ROW SHARE on its referenced table");
+            break;
         case AlterKind::SetNotNull:
             detail::add_note(effects, "SET NOT NULL skips the scan when a valid CHECK (col IS NOT NULL) exists");
             break;
@@ -158,7 +162,7 @@ LockMode alter_action_lock(sql::ObjectKind object, const sql::AlterTableAction& 
         case AlterKind::DetachPartitionFinalize: return LockMode::ShareUpdateExclusive;
         case AlterKind::SetOptions:
         case AlterKind::ResetOptions:
-            return view_like(object) ? LockMode::AccessExclusive : LockMode::ShareUpdateExclusive;
+            return options_change_semantics(object) ? LockMode::AccessExclusive : LockMode::ShareUpdateExclusive;
         case AlterKind::DetachPartition:
             return action.concurrent ? LockMode::ShareUpdateExclusive : LockMode::AccessExclusive;
         case AlterKind::EnableTrigger:

@@ -106,6 +106,8 @@ Effects data_change(const sql::DataChange& s) {
         add_lock(e, k_unnamed, LockMode::AccessShare);
         add_note(e, "the other tables it reads are locked ACCESS SHARE");
     }
+    if (s.kind != sql::DataChangeKind::Delete)
+        add_note(e, "tables its foreign keys reference are locked ROW SHARE while new rows are checked");
     return e;
 }
 

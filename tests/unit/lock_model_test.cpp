@@ -100,7 +100,8 @@ TEST_CASE("ALTER TABLE subcommands take their documented lock level", "[analysis
         {"ALTER TABLE parent DETACH PARTITION part", "parent", LockMode::AccessExclusive, TableWork::None, false},
         {"ALTER TABLE parent DETACH PARTITION part CONCURRENTLY", "parent", LockMode::ShareUpdateExclusive, TableWork::None, true},
         {"ALTER INDEX m_v_idx SET TABLESPACE pg_default", "m_v_idx", LockMode::AccessExclusive, TableWork::Rewrite, false},
-        {"ALTER MATERIALIZED VIEW mv SET (fillfactor = 50)", "mv", LockMode::AccessExclusive, TableWork::None, false},
+        {"ALTER MATERIALIZED VIEW mv SET (fillfactor = 50)", "mv", LockMode::ShareUpdateExclusive, TableWork::None, false},
+        {"ALTER VIEW v SET (security_barrier = true)", "v", LockMode::AccessExclusive, TableWork::None, false},
     };
     for (const auto& c : cases) check(c);
 }
