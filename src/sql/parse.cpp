@@ -1,6 +1,7 @@
-// parse_sql: the whole file through libpg_query in one call; when a statement
-// is broken, split the file with the scanner and parse piece by piece so every
-// broken statement is reported and the rest still reach the rules.
+// parse_sql: the file through libpg_query in one call (in regions of about
+// 1 MiB for large files); where a statement is broken, split with the scanner
+// and parse piece by piece so every broken statement is reported and the
+// rest still reach the rules.
 
 #include "pgsafe/sql/parse.hpp"
 
@@ -66,10 +67,17 @@ struct Token {
     bool comment;
 };
 
-// Every token of the file, comments included; empty when the scanner fails.
-std::vector<Token> scan_tokens(const std::string& text, std::vector<Comment>& comments) {
+struct Piece {
+    size_t begin;
+    size_t end;
+};
+
+// The tokens of text[region] (file offsets), comments included, and the
+// comments themselves appended to `comments`; no tokens when the scanner fails.
+std::vector<Token> scan_tokens(const std::string& text, Piece region, std::vector<Comment>& comments) {
     std::vector<Token> tokens;
-    PgQueryScanResult scan = pg_query_scan(text.c_str());
+    std::string owned = text.substr(region.begin, region.end - region.begin);
+    PgQueryScanResult scan = pg_query_scan(owned.c_str());
     if (scan.error == nullptr) {
         PgQuery__ScanResult* result = pg_query__scan_result__unpack(
             nullptr, scan.pbuf.len, reinterpret_cast<const uint8_t*>(scan.pbuf.data));
@@ -79,8 +87,8 @@ std::vector<Token> scan_tokens(const std::string& text, std::vector<Comment>& co
                 const auto* t = result->tokens[i];
                 bool line = t->token == PG_QUERY__TOKEN__SQL_COMMENT;
                 bool block = t->token == PG_QUERY__TOKEN__C_COMMENT;
-                auto begin = static_cast<size_t>(t->start);
-                auto end = static_cast<size_t>(t->end);
+                size_t begin = region.begin + static_cast<size_t>(t->start);
+                size_t end = region.begin + static_cast<size_t>(t->end);
                 tokens.push_back(Token{begin, end, line || block});
                 if (line || block) {
                     std::string body = text.substr(begin + 2, end - begin - 2 - (block ? 2 : 0));
@@ -110,57 +118,89 @@ Span trim_span(const std::vector<Token>& tokens, std::string_view text, size_t b
     return Span{begin, end};
 }
 
-struct Piece {
-    size_t begin;
-    size_t end;
-};
+// Statement boundaries in text[region] from the scanner, which survives syntax
+// errors. nullopt (and `error` set) when the scanner itself fails.
+std::optional<std::vector<Piece>> split_statements(const std::string& text, Piece region, SyntaxError& error) {
+    std::string owned = text.substr(region.begin, region.end - region.begin);
+    PgQuerySplitResult split = pg_query_split_with_scanner(owned.c_str());
+    std::optional<std::vector<Piece>> pieces;
+    if (split.error != nullptr) {
+        error.offset = split.error->cursorpos > 0 ? char_to_byte(text, region.begin, split.error->cursorpos)
+                                                  : region.begin;
+        error.message = split.error->message;
+    } else {
+        pieces.emplace();
+        for (int i = 0; i < split.n_stmts; ++i) {
+            size_t begin = region.begin + static_cast<size_t>(split.stmts[i]->stmt_location);
+            size_t len = static_cast<size_t>(split.stmts[i]->stmt_len);
+            pieces->push_back(Piece{begin, len == 0 ? region.end : begin + len});
+        }
+    }
+    pg_query_free_split_result(split);
+    return pieces;
+}
+
+// Large files go to libpg_query in regions of about this size, cut at
+// statement boundaries, so memory stays bounded and caches stay warm.
+constexpr size_t k_region_bytes = 1 << 20;
 
 class Parser {
 public:
-    explicit Parser(ParsedFile& file) : m_file(file), m_tree(std::make_shared<ParseTree>()) {
-        m_tokens = scan_tokens(m_file.text, m_file.comments);
+    Parser(ParsedFile& file, ParseOptions options)
+        : m_file(file), m_options(options), m_tree(std::make_shared<ParseTree>()) {}
+
+    // Parses text[region]: one libpg_query call, or piece by piece when a
+    // statement in it is broken, so every error is located.
+    void parse_region(Piece region) {
+        m_tokens = scan_tokens(m_file.text, region, m_file.comments);
+        std::optional<SyntaxError> region_error = parse_piece(region);
+        if (!region_error) return;
+        SyntaxError scan_error;
+        auto pieces = split_statements(m_file.text, region, scan_error);
+        if (!pieces) {
+            m_file.errors.push_back(scan_error);
+            return;
+        }
+        // The scanner split drops a trailing statement with unbalanced
+        // parentheses; parse whatever follows the last piece as one more.
+        size_t covered = pieces->empty() ? region.begin : pieces->back().end;
+        Span rest = trim_span(m_tokens, m_file.text, covered, region.end);
+        if (rest.begin < rest.end) pieces->push_back(Piece{covered, region.end});
+        size_t errors_before = m_file.errors.size();
+        size_t statements_before = m_file.statements.size();
+        for (const Piece& piece : *pieces) {
+            if (auto error = parse_piece(piece)) m_file.errors.push_back(*error);
+        }
+        // Every piece parsed alone though the region did not: trust the region's error.
+        if (m_file.errors.size() == errors_before) {
+            m_file.errors.push_back(*region_error);
+            m_file.statements.resize(statements_before);
+        }
     }
 
-    // Parses text[piece] and appends its statements, or its error. Returns false on error.
-    bool parse_piece(Piece piece, bool whole) {
+    void finish() {
+        if (m_options.keep_tree == KeepTree::Yes) m_file.tree = m_tree;
+    }
+
+private:
+    // Parses text[piece] and appends its statements; returns its error instead when it has one.
+    std::optional<SyntaxError> parse_piece(Piece piece) {
         const std::string& text = m_file.text;
-        std::string owned;
-        const char* input = text.c_str();
-        if (!whole) {
-            owned = text.substr(piece.begin, piece.end - piece.begin);
-            input = owned.c_str();
-        }
-        PgQueryProtobufParseResult parsed = pg_query_parse_protobuf(input);
-        bool ok = parsed.error == nullptr;
-        if (!ok) {
+        std::string owned = text.substr(piece.begin, piece.end - piece.begin);
+        PgQueryProtobufParseResult parsed = pg_query_parse_protobuf(owned.c_str());
+        std::optional<SyntaxError> error;
+        if (parsed.error != nullptr) {
             size_t offset = parsed.error->cursorpos > 0
                                 ? char_to_byte(text, piece.begin, parsed.error->cursorpos)
                                 : trim_span(m_tokens, text, piece.begin, piece.end).begin;
-            SyntaxError error{offset, parsed.error->message};
-            if (whole) {
-                m_whole_error = error;
-            } else {
-                m_file.errors.push_back(error);
-            }
+            error = SyntaxError{offset, parsed.error->message};
         } else {
             add_statements(parsed.parse_tree, piece);
         }
         pg_query_free_protobuf_parse_result(parsed);
-        return ok;
+        return error;
     }
 
-    // The whole file failed but every piece parsed alone: report the whole-file error.
-    void finish() {
-        if (m_whole_error && m_file.errors.empty()) {
-            m_file.errors.push_back(*m_whole_error);
-            m_file.statements.clear();
-        }
-        m_file.tree = m_tree;
-    }
-
-    const std::vector<Token>& tokens() const { return m_tokens; }
-
-private:
     void add_statements(const PgQueryProtobuf& pbuf, Piece piece) {
         PgQuery__ParseResult* result = pg_query__parse_result__unpack(
             nullptr, pbuf.len, reinterpret_cast<const uint8_t*>(pbuf.data));
@@ -177,56 +217,45 @@ private:
             stmt.tree_index = m_tree->add_statement(result_index, i);
             m_file.statements.push_back(std::move(stmt));
         }
+        if (m_options.keep_tree == KeepTree::No) m_tree->release_last_result();
     }
 
     ParsedFile& m_file;
+    ParseOptions m_options;
     std::shared_ptr<ParseTree> m_tree;
-    std::vector<Token> m_tokens;
-    std::optional<SyntaxError> m_whole_error;
+    std::vector<Token> m_tokens;  // of the region being parsed
 };
 
-// Statement boundaries from the scanner, which survives syntax errors.
-std::optional<std::vector<Piece>> split_statements(const std::string& text, SyntaxError& error) {
-    PgQuerySplitResult split = pg_query_split_with_scanner(text.c_str());
-    std::optional<std::vector<Piece>> pieces;
-    if (split.error != nullptr) {
-        error.offset = split.error->cursorpos > 0 ? char_to_byte(text, 0, split.error->cursorpos) : 0;
-        error.message = split.error->message;
-    } else {
-        pieces.emplace();
-        for (int i = 0; i < split.n_stmts; ++i) {
-            auto begin = static_cast<size_t>(split.stmts[i]->stmt_location);
-            size_t len = static_cast<size_t>(split.stmts[i]->stmt_len);
-            pieces->push_back(Piece{begin, len == 0 ? text.size() : begin + len});
+// Regions of about k_region_bytes cut at statement boundaries; the whole text
+// when it is small or the scanner cannot split it.
+std::vector<Piece> regions(const std::string& text) {
+    if (text.size() <= k_region_bytes) return {Piece{0, text.size()}};
+    SyntaxError ignored;
+    auto pieces = split_statements(text, Piece{0, text.size()}, ignored);
+    if (!pieces || pieces->empty()) return {Piece{0, text.size()}};
+    std::vector<Piece> out;
+    Piece current{0, 0};
+    for (const Piece& p : *pieces) {
+        if (p.begin - current.begin >= k_region_bytes) {
+            out.push_back(Piece{current.begin, p.begin});
+            current.begin = p.begin;
         }
     }
-    pg_query_free_split_result(split);
-    return pieces;
+    out.push_back(Piece{current.begin, text.size()});
+    return out;
 }
 
 }  // namespace
 
-ParsedFile parse_sql(std::string text) {
+ParsedFile parse_sql(std::string text, ParseOptions options) {
     ParsedFile file;
     file.text = std::move(text);
     if (auto bad = invalid_utf8(file.text)) {
         file.errors.push_back(SyntaxError{*bad, invalid_byte_message(file.text, *bad)});
         return file;
     }
-    Parser parser(file);
-    if (!parser.parse_piece(Piece{0, file.text.size()}, true)) {
-        SyntaxError scan_error;
-        if (auto pieces = split_statements(file.text, scan_error)) {
-            // The scanner split drops a trailing statement with unbalanced
-            // parentheses; parse whatever follows the last piece as one more.
-            size_t covered = pieces->empty() ? 0 : pieces->back().end;
-            Span rest = trim_span(parser.tokens(), file.text, covered, file.text.size());
-            if (rest.begin < rest.end) pieces->push_back(Piece{covered, file.text.size()});
-            for (const Piece& piece : *pieces) parser.parse_piece(piece, false);
-        } else {
-            file.errors.push_back(scan_error);
-        }
-    }
+    Parser parser(file, options);
+    for (const Piece& region : regions(file.text)) parser.parse_region(region);
     parser.finish();
     return file;
 }

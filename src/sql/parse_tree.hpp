@@ -18,7 +18,9 @@ public:
     ParseTree(const ParseTree&) = delete;
     ParseTree& operator=(const ParseTree&) = delete;
     ~ParseTree() {
-        for (auto* r : m_results) pg_query__parse_result__free_unpacked(r, nullptr);
+        for (auto* r : m_results) {
+            if (r != nullptr) pg_query__parse_result__free_unpacked(r, nullptr);
+        }
     }
 
     // Takes ownership of an unpacked result; returns its index.
@@ -30,6 +32,11 @@ public:
     size_t add_statement(size_t result, size_t stmt) {
         m_statements.emplace_back(result, stmt);
         return m_statements.size() - 1;
+    }
+    // Frees the newest result once its statements are converted (KeepTree::No).
+    void release_last_result() {
+        pg_query__parse_result__free_unpacked(m_results.back(), nullptr);
+        m_results.back() = nullptr;
     }
     const PgQuery__RawStmt* raw_statement(size_t tree_index) const {
         const auto& [result, stmt] = m_statements.at(tree_index);

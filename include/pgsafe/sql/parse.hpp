@@ -18,13 +18,22 @@ struct ParsedFile {
     std::vector<Statement> statements;
     std::vector<Comment> comments;
     std::vector<SyntaxError> errors;  // one per statement that does not parse
-    std::shared_ptr<const ParseTree> tree;
+    std::shared_ptr<const ParseTree> tree;  // null with KeepTree::No
 
     bool ok() const { return errors.empty(); }
 };
 
+enum class KeepTree {
+    Yes,  // keep the protobuf tree for rewrites (plan, migrate)
+    No,   // drop it as soon as the IR is built (lint: less memory)
+};
+
+struct ParseOptions {
+    KeepTree keep_tree = KeepTree::Yes;
+};
+
 // Parses every statement PostgreSQL 15 accepts. Never throws for bad SQL:
 // broken statements become SyntaxErrors and the others still parse.
-ParsedFile parse_sql(std::string text);
+ParsedFile parse_sql(std::string text, ParseOptions options = {});
 
 }  // namespace pgsafe::sql
