@@ -1,0 +1,2 @@
+-- Dashboards filter by time.
+CREATE INDEX measurements_taken_at_idx ON measurements (taken_at);
