@@ -1,0 +1,1 @@
+REFRESH MATERIALIZED VIEW CONCURRENTLY daily_measurement_totals;
