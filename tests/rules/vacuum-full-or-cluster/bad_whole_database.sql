@@ -1,0 +1,3 @@
+-- No table: every table of the database, one after the other.
+VACUUM FULL;
+CLUSTER;

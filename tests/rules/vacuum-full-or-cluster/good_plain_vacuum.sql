@@ -1,0 +1,4 @@
+VACUUM measurements;
+VACUUM ANALYZE patients;
+ANALYZE measurements;
+VACUUM (FREEZE) measurements;
