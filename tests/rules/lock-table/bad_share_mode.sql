@@ -1,0 +1,3 @@
+BEGIN;
+LOCK TABLE patients, small_lookup IN SHARE MODE NOWAIT;
+COMMIT;

@@ -1,0 +1,4 @@
+BEGIN;
+CREATE TABLE staging (id bigint);
+LOCK TABLE staging IN ACCESS EXCLUSIVE MODE;
+COMMIT;
