@@ -1,0 +1,1 @@
+UPDATE small_lookup SET label = trim(label);

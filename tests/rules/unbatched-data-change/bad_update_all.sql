@@ -1,0 +1,1 @@
+UPDATE measurements SET unit = lower(unit);

@@ -1,0 +1,3 @@
+CREATE TABLE imports (id bigint, state text);
+UPDATE imports SET state = 'new';
+DELETE FROM imports;
