@@ -1,0 +1,1 @@
+ALTER TABLE patients ADD EXCLUDE (national_id WITH =);
