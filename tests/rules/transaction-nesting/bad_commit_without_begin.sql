@@ -1,0 +1,2 @@
+ALTER TABLE small_lookup ADD COLUMN note text;
+COMMIT;

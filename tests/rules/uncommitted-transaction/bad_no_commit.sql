@@ -1,0 +1,2 @@
+BEGIN;
+ALTER TABLE small_lookup ADD COLUMN note text;

@@ -1,0 +1,3 @@
+BEGIN;
+ALTER TABLE small_lookup ADD COLUMN note text;
+COMMIT;
