@@ -5,6 +5,7 @@
 #include "commands.hpp"
 
 #include "pgsafe/analysis/effects.hpp"
+#include "pgsafe/error.hpp"
 #include "pgsafe/source/migration.hpp"
 #include "pgsafe/sql/parse.hpp"
 #include "pgsafe/sql/position.hpp"
@@ -54,10 +55,12 @@ ExplainedFile explain_file(const std::string& path, const std::string& text) {
     out.path = path;
     sql::ParsedFile parsed = sql::parse_sql(text);
     sql::LineIndex lines(parsed.text);
-    for (const auto& error : parsed.errors) out.errors.push_back({lines.position(error.offset), error.message});
+    for (const auto& error : parsed.errors)
+        out.errors.push_back({lines.position(error.offset), error.message});
     for (const auto& statement : parsed.statements) {
-        out.statements.push_back({lines.position(statement.span.begin), first_line(parsed.text, statement.span),
-                                  statement.kind, analysis::statement_effects(statement)});
+        out.statements.push_back({lines.position(statement.span.begin),
+                                  first_line(parsed.text, statement.span), statement.kind,
+                                  analysis::statement_effects(statement)});
     }
     return out;
 }
@@ -70,10 +73,13 @@ std::string relation_label(const analysis::RelationLock& lock) {
 void render_statement(std::string& out, const std::string& path, const ExplainedStatement& s) {
     out += fmt::format("{}:{}: {}\n", path, s.position.line, s.first_line);
     const analysis::Effects& e = s.effects;
-    if (e.unknown) out += fmt::format("    no lock model for {}: check the PostgreSQL documentation\n", s.kind);
-    else if (e.locks.empty()) out += "    no table lock\n";
+    if (e.unknown)
+        out += fmt::format("    no lock model for {}: check the PostgreSQL documentation\n", s.kind);
+    else if (e.locks.empty())
+        out += "    no table lock\n";
     for (const auto& lock : e.locks) {
-        out += fmt::format("    {}: {}, blocks {}; work: {}\n", relation_label(lock), sql::lock_mode_name(lock.mode),
+        out += fmt::format("    {}: {}, blocks {}; work: {}\n", relation_label(lock),
+                           sql::lock_mode_name(lock.mode),
                            lock.new_relation ? "no one (the table is new)" : analysis::lock_blocks(lock.mode),
                            analysis::table_work_name(lock.work));
     }
@@ -135,9 +141,12 @@ std::string render_json(const std::vector<ExplainedFile>& files) {
 
 void add_explain_locks_command(CLI::App& app, const GlobalOptions& global, int& code) {
     auto paths = std::make_shared<std::vector<std::string>>();
-    CLI::App* cmd = app.add_subcommand("explain-locks", "Show the lock each statement takes, and what it blocks");
+    CLI::App* cmd =
+        app.add_subcommand("explain-locks", "Show the lock each statement takes, and what it blocks");
     cmd->add_option("paths", *paths, "Migration files or directories")->required();
     cmd->callback([paths, &global, &code] {
+        if (global.format != "text" && global.format != "json")
+            throw Error(ErrorKind::Usage, "explain-locks writes --format text or json, not " + global.format);
         std::vector<ExplainedFile> files;
         for (const auto& path : source::collect_sql_files(*paths))
             files.push_back(explain_file(path.string(), source::read_file(path)));
