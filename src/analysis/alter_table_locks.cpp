@@ -18,32 +18,72 @@ using sql::LockMode;
 // is evaluated once and stored in the catalog (no rewrite since PG 11). Any
 // other function may be volatile (CREATE FUNCTION's default), so it counts as one.
 bool is_known_non_volatile(const std::string& name) {
-    static const char* k_names[] = {
-        "now", "transaction_timestamp", "statement_timestamp", "current_date", "localtimestamp",
-        "lower", "upper", "btrim", "ltrim", "rtrim", "length", "coalesce", "nullif", "greatest",
-        "least", "concat", "concat_ws", "format", "to_char", "to_date", "to_timestamp", "date_trunc",
-        "make_date", "make_interval", "make_timestamp", "make_timestamptz", "jsonb_build_object",
-        "json_build_object", "jsonb_build_array", "json_build_array", "to_jsonb", "to_json", "md5",
-        "replace", "substring", "substr", "abs", "round", "array_fill", "timezone", "int4", "int8",
-        "text", "numeric"};
+    static const char* k_names[] = {"now",
+                                    "transaction_timestamp",
+                                    "statement_timestamp",
+                                    "current_date",
+                                    "localtimestamp",
+                                    "lower",
+                                    "upper",
+                                    "btrim",
+                                    "ltrim",
+                                    "rtrim",
+                                    "length",
+                                    "coalesce",
+                                    "nullif",
+                                    "greatest",
+                                    "least",
+                                    "concat",
+                                    "concat_ws",
+                                    "format",
+                                    "to_char",
+                                    "to_date",
+                                    "to_timestamp",
+                                    "date_trunc",
+                                    "make_date",
+                                    "make_interval",
+                                    "make_timestamp",
+                                    "make_timestamptz",
+                                    "jsonb_build_object",
+                                    "json_build_object",
+                                    "jsonb_build_array",
+                                    "json_build_array",
+                                    "to_jsonb",
+                                    "to_json",
+                                    "md5",
+                                    "replace",
+                                    "substring",
+                                    "substr",
+                                    "abs",
+                                    "round",
+                                    "array_fill",
+                                    "timezone",
+                                    "int4",
+                                    "int8",
+                                    "text",
+                                    "numeric"};
     return std::any_of(std::begin(k_names), std::end(k_names), [&](const char* n) { return name == n; });
 }
 
 const sql::Constraint* foreign_key(const sql::AlterTableAction& action) {
-    if (action.constraint && action.constraint->kind == ConstraintKind::ForeignKey) return &*action.constraint;
+    if (action.constraint && action.constraint->kind == ConstraintKind::ForeignKey)
+        return &*action.constraint;
     return nullptr;
 }
 
 // A view's options (security_barrier, check_option, security_invoker) change
 // what queries see: ACCESS EXCLUSIVE. Tables, indexes and materialized views
 // only have storage parameters: SHARE UPDATE EXCLUSIVE (checked by the trace tests).
-bool options_change_semantics(sql::ObjectKind object) { return object == sql::ObjectKind::View; }
+bool options_change_semantics(sql::ObjectKind object) {
+    return object == sql::ObjectKind::View;
+}
 
 // ADD COLUMN: free for a NULL or stable default; a per-row value rewrites;
 // inline constraints are checked against every existing row.
 TableWork add_column_work(const sql::ColumnDef& column) {
     if (column.is_serial() || column.is_identity() || column.is_stored_generated()) return TableWork::Rewrite;
-    if (column.default_value && detail::default_is_volatile(column.default_value->expr)) return TableWork::Rewrite;
+    if (column.default_value && detail::default_is_volatile(column.default_value->expr))
+        return TableWork::Rewrite;
     TableWork work = TableWork::None;
     for (const auto& c : column.constraints) {
         switch (c.kind) {
@@ -83,11 +123,14 @@ bool column_type_rewrites(const sql::AlterTableAction& action) {
 
 TableWork action_work(const sql::AlterTableAction& action) {
     switch (action.kind) {
-        case AlterKind::AddColumn: return action.column_def ? add_column_work(*action.column_def) : TableWork::None;
-        case AlterKind::AlterColumnType: return column_type_rewrites(action) ? TableWork::Rewrite : TableWork::None;
+        case AlterKind::AddColumn:
+            return action.column_def ? add_column_work(*action.column_def) : TableWork::None;
+        case AlterKind::AlterColumnType:
+            return column_type_rewrites(action) ? TableWork::Rewrite : TableWork::None;
         case AlterKind::SetNotNull:
         case AlterKind::ValidateConstraint: return TableWork::Scan;
-        case AlterKind::AddConstraint: return action.constraint ? constraint_work(*action.constraint) : TableWork::None;
+        case AlterKind::AddConstraint:
+            return action.constraint ? constraint_work(*action.constraint) : TableWork::None;
         case AlterKind::SetTablespace:
         case AlterKind::SetLogged:
         case AlterKind::SetUnlogged:
@@ -113,8 +156,9 @@ void add_side_effects(Effects& effects, const sql::AlterTableAction& action) {
     switch (action.kind) {
         case AlterKind::AttachPartition:
             detail::add_lock(effects, action.partition, LockMode::AccessExclusive, TableWork::Scan);
-            detail::add_note(effects, "ATTACH PARTITION scans the partition to check its bound unless a valid "
-                                      "CHECK constraint implies it; a default partition is locked and scanned too");
+            detail::add_note(effects,
+                             "ATTACH PARTITION scans the partition to check its bound unless a valid "
+                             "CHECK constraint implies it; a default partition is locked and scanned too");
             break;
         case AlterKind::DetachPartition:
         case AlterKind::DetachPartitionFinalize:
@@ -122,29 +166,35 @@ void add_side_effects(Effects& effects, const sql::AlterTableAction& action) {
             if (action.concurrent) effects.outside_transaction = true;
             break;
         case AlterKind::DropConstraint:
-            detail::add_note(effects, "dropping a foreign key also locks its referenced table ACCESS EXCLUSIVE");
+            detail::add_note(effects,
+                             "dropping a foreign key also locks its referenced table ACCESS EXCLUSIVE");
             break;
         case AlterKind::AlterColumnType:
-            detail::add_note(effects, "the column's current type is not in the statement: counted as a rewrite "
-                                      "unless the new type is text or varchar without a length (a relabel only "
-                                      "from varchar or text); indexes on the column may be rebuilt");
+            detail::add_note(effects,
+                             "the column's current type is not in the statement: counted as a rewrite "
+                             "unless the new type is text or varchar without a length (a relabel only "
+                             "from varchar or text); indexes on the column may be rebuilt");
             break;
         case AlterKind::ValidateConstraint:
-            detail::add_note(effects, "validating a foreign key also takes ROW SHARE on its referenced table");
+            detail::add_note(effects,
+                             "validating a foreign key also takes ROW SHARE on its referenced table");
             break;
         case AlterKind::SetNotNull:
-            detail::add_note(effects, "SET NOT NULL skips the scan when a valid CHECK (col IS NOT NULL) exists");
+            detail::add_note(effects,
+                             "SET NOT NULL skips the scan when a valid CHECK (col IS NOT NULL) exists");
             break;
         case AlterKind::SetOptions:
         case AlterKind::ResetOptions:
-            detail::add_note(effects, "storage parameters take SHARE UPDATE EXCLUSIVE, except user_catalog_table "
-                                      "and view options (ACCESS EXCLUSIVE)");
+            detail::add_note(effects,
+                             "storage parameters take SHARE UPDATE EXCLUSIVE, except user_catalog_table "
+                             "and view options (ACCESS EXCLUSIVE)");
             break;
         case AlterKind::AddConstraint:
             if (action.constraint && action.constraint->kind == ConstraintKind::PrimaryKey &&
                 !action.constraint->using_index.empty())
-                detail::add_note(effects, "PRIMARY KEY … USING INDEX scans the table to set NOT NULL on key "
-                                          "columns that lack it");
+                detail::add_note(effects,
+                                 "PRIMARY KEY … USING INDEX scans the table to set NOT NULL on key "
+                                 "columns that lack it");
             break;
         default: break;
     }
@@ -162,7 +212,8 @@ LockMode alter_action_lock(sql::ObjectKind object, const sql::AlterTableAction& 
         case AlterKind::DetachPartitionFinalize: return LockMode::ShareUpdateExclusive;
         case AlterKind::SetOptions:
         case AlterKind::ResetOptions:
-            return options_change_semantics(object) ? LockMode::AccessExclusive : LockMode::ShareUpdateExclusive;
+            return options_change_semantics(object) ? LockMode::AccessExclusive
+                                                    : LockMode::ShareUpdateExclusive;
         case AlterKind::DetachPartition:
             return action.concurrent ? LockMode::ShareUpdateExclusive : LockMode::AccessExclusive;
         case AlterKind::EnableTrigger:

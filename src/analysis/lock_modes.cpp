@@ -12,12 +12,14 @@ namespace {
 
 using sql::LockMode;
 
-constexpr std::uint16_t bit(LockMode m) { return static_cast<std::uint16_t>(1u << static_cast<unsigned>(m)); }
+constexpr std::uint16_t bit(LockMode m) {
+    return static_cast<std::uint16_t>(1u << static_cast<unsigned>(m));
+}
 
 // For each requested mode, the held modes that make it wait (lock.c's LockConflicts).
 constexpr std::array<std::uint16_t, 9> k_conflicts = {
-    0,                                                       // None
-    bit(LockMode::AccessExclusive),                          // AccessShare
+    0,                                                          // None
+    bit(LockMode::AccessExclusive),                             // AccessShare
     bit(LockMode::Exclusive) | bit(LockMode::AccessExclusive),  // RowShare
     bit(LockMode::Share) | bit(LockMode::ShareRowExclusive) | bit(LockMode::Exclusive) |
         bit(LockMode::AccessExclusive),  // RowExclusive
@@ -45,10 +47,13 @@ bool lock_conflicts(LockMode held, LockMode requested) {
 const char* lock_blocks(LockMode mode) {
     switch (mode) {
         case LockMode::None: return "nothing";
-        case LockMode::AccessShare: return "only ACCESS EXCLUSIVE statements (DROP, TRUNCATE, most ALTER TABLE)";
-        case LockMode::RowShare: return "EXCLUSIVE and ACCESS EXCLUSIVE statements (most ALTER TABLE, REFRESH MATERIALIZED VIEW)";
+        case LockMode::AccessShare:
+            return "only ACCESS EXCLUSIVE statements (DROP, TRUNCATE, most ALTER TABLE)";
+        case LockMode::RowShare:
+            return "EXCLUSIVE and ACCESS EXCLUSIVE statements (most ALTER TABLE, REFRESH MATERIALIZED VIEW)";
         case LockMode::RowExclusive: return "CREATE INDEX, and DDL taking SHARE or stronger";
-        case LockMode::ShareUpdateExclusive: return "DDL, VACUUM and other schema changes (reads and writes go on)";
+        case LockMode::ShareUpdateExclusive:
+            return "DDL, VACUUM and other schema changes (reads and writes go on)";
         case LockMode::Share: return "writes and schema changes (reads go on)";
         case LockMode::ShareRowExclusive: return "writes and schema changes (reads go on)";
         case LockMode::Exclusive: return "writes and SELECT FOR UPDATE/SHARE (plain reads go on)";

@@ -11,10 +11,10 @@
 namespace pgsafe::analysis {
 namespace {
 
-using sql::LockMode;
-using sql::ObjectKind;
 using detail::add_lock;
 using detail::add_note;
+using sql::LockMode;
+using sql::ObjectKind;
 
 const sql::RelationName k_unnamed{};
 
@@ -70,10 +70,13 @@ Effects drop(const sql::Drop& s) {
     if (is_relation(s.object)) {
         for (const auto& name : s.names) add_lock(e, name, LockMode::AccessExclusive);
         if (s.object == ObjectKind::Table)
-            add_note(e, "tables its foreign keys reference, or that reference it, are locked ACCESS EXCLUSIVE too");
+            add_note(
+                e,
+                "tables its foreign keys reference, or that reference it, are locked ACCESS EXCLUSIVE too");
     } else if (s.object == ObjectKind::Trigger) {
         // DROP TRIGGER name ON table: the names are {…, table, trigger}; the table is locked.
-        for (const auto& name : s.names) add_lock(e, sql::RelationName{"", name.schema}, LockMode::AccessExclusive);
+        for (const auto& name : s.names)
+            add_lock(e, sql::RelationName{"", name.schema}, LockMode::AccessExclusive);
     } else {
         e.unknown = s.cascade;  // CASCADE may drop tables the statement does not name
     }
@@ -118,17 +121,21 @@ Effects reindex(const sql::Reindex& s) {
         case sql::ReindexKind::Index:
             add_lock(e, s.relation, s.concurrent ? LockMode::ShareUpdateExclusive : LockMode::AccessExclusive,
                      TableWork::Scan);
-            add_note(e, s.concurrent ? "the index's table is locked SHARE UPDATE EXCLUSIVE too"
-                                     : "the index's table is locked SHARE too (writes wait; reads not using the "
-                                       "index go on)");
+            add_note(e, s.concurrent
+                            ? "the index's table is locked SHARE UPDATE EXCLUSIVE too"
+                            : "the index's table is locked SHARE too (writes wait; reads not using the "
+                              "index go on)");
             break;
         case sql::ReindexKind::Table:
-            add_lock(e, s.relation, s.concurrent ? LockMode::ShareUpdateExclusive : LockMode::Share, TableWork::Scan);
-            if (!s.concurrent) add_note(e, "each index of the table is locked ACCESS EXCLUSIVE while it is rebuilt");
+            add_lock(e, s.relation, s.concurrent ? LockMode::ShareUpdateExclusive : LockMode::Share,
+                     TableWork::Scan);
+            if (!s.concurrent)
+                add_note(e, "each index of the table is locked ACCESS EXCLUSIVE while it is rebuilt");
             break;
         default:
             e.outside_transaction = true;  // REINDEX SCHEMA / DATABASE / SYSTEM commit per table
-            add_note(e, "every table of the " + std::string(s.kind == sql::ReindexKind::Schema ? "schema" : "database") +
+            add_note(e, "every table of the " +
+                            std::string(s.kind == sql::ReindexKind::Schema ? "schema" : "database") +
                             " is reindexed, one transaction per table");
             break;
     }
@@ -188,14 +195,16 @@ struct KindLock {
 };
 
 constexpr KindLock k_kind_locks[] = {
-    {"SelectStmt", LockMode::AccessShare, "the tables it reads are locked ACCESS SHARE (ROW SHARE with FOR UPDATE/SHARE)"},
+    {"SelectStmt", LockMode::AccessShare,
+     "the tables it reads are locked ACCESS SHARE (ROW SHARE with FOR UPDATE/SHARE)"},
     {"CreateTrigStmt", LockMode::ShareRowExclusive, "the trigger's table is locked SHARE ROW EXCLUSIVE"},
     {"CommentStmt", LockMode::ShareUpdateExclusive, "the commented object is locked SHARE UPDATE EXCLUSIVE"},
     {"CreateStatsStmt", LockMode::ShareUpdateExclusive, "the table is locked SHARE UPDATE EXCLUSIVE"},
     {"CreatePolicyStmt", LockMode::AccessExclusive, "the policy's table is locked ACCESS EXCLUSIVE"},
     {"AlterPolicyStmt", LockMode::AccessExclusive, "the policy's table is locked ACCESS EXCLUSIVE"},
     {"RuleStmt", LockMode::AccessExclusive, "the rule's table is locked ACCESS EXCLUSIVE"},
-    {"ViewStmt", LockMode::AccessShare, "the tables the view reads are locked ACCESS SHARE; OR REPLACE locks the view ACCESS EXCLUSIVE"},
+    {"ViewStmt", LockMode::AccessShare,
+     "the tables the view reads are locked ACCESS SHARE; OR REPLACE locks the view ACCESS EXCLUSIVE"},
     {"TransactionStmt", LockMode::None, nullptr},
     {"VariableSetStmt", LockMode::None, nullptr},
     {"VariableShowStmt", LockMode::None, nullptr},

@@ -9,7 +9,9 @@
 namespace pgsafe::analysis {
 namespace {
 
-bool is_text_like(const std::string& base) { return base == "text" || base == "varchar"; }
+bool is_text_like(const std::string& base) {
+    return base == "text" || base == "varchar";
+}
 
 // Types whose typmod is a maximum (length, precision): widening or dropping it is free.
 bool typmod_is_limit(const std::string& base) {
@@ -18,7 +20,8 @@ bool typmod_is_limit(const std::string& base) {
 }
 
 // Same type, only the modifiers differ.
-bool same_base_rewrites(const std::string& base, const sql::TypeName& old_type, const sql::TypeName& new_type) {
+bool same_base_rewrites(const std::string& base, const sql::TypeName& old_type,
+                        const sql::TypeName& new_type) {
     const auto& from = old_type.modifiers;
     const auto& to = new_type.modifiers;
     if (from == to) return false;

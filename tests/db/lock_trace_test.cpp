@@ -30,7 +30,7 @@ using pgsafe::sql::LockMode;
 namespace {
 
 struct TraceCase {
-    std::string where;    // file:line, for messages
+    std::string where;  // file:line, for messages
     std::string sql;
     std::string blocker;  // run first in an open transaction, for statements that cannot run in one
     Effects model;
@@ -119,7 +119,8 @@ struct HeldLock {
 };
 
 // The relation locks of one backend, granted or (when it waits) requested.
-std::vector<HeldLock> relation_locks(pqxx::transaction_base& tx, const std::string& pid_expr, bool granted_only) {
+std::vector<HeldLock> relation_locks(pqxx::transaction_base& tx, const std::string& pid_expr,
+                                     bool granted_only) {
     pqxx::result rows = tx.exec(
         "SELECT l.relation::bigint, l.mode, "
         "       coalesce(c.relkind IN ('r','p','m','v','f') "
@@ -127,8 +128,8 @@ std::vector<HeldLock> relation_locks(pqxx::transaction_base& tx, const std::stri
         // LEFT JOIN: a relation the statement dropped has no pg_class row any more.
         "FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation "
         "LEFT JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE l.locktype = 'relation' AND l.pid = " + pid_expr +
-        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())" +
+        "WHERE l.locktype = 'relation' AND l.pid = " +
+        pid_expr + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())" +
         (granted_only ? " AND l.granted" : ""));
     std::vector<HeldLock> out;
     for (const auto& row : rows) {
@@ -168,13 +169,15 @@ void resolve_missing(pqxx::transaction_base& tx, const Effects& model, Resolved&
 // model's. The model's unnamed lock (CREATE TRIGGER's table, …) is compared
 // with the strongest lock on the user relations it does not name and that
 // existed before the statement.
-int compare(const TraceCase& c, const std::set<Oid>& existed, const Resolved& all, const std::vector<HeldLock>& held) {
+int compare(const TraceCase& c, const std::set<Oid>& existed, const Resolved& all,
+            const std::vector<HeldLock>& held) {
     int disagreements = 0;
     for (const auto& lock : c.model.locks) {
         LockMode server = LockMode::None;
         if (lock.relation.empty()) {
             for (const auto& h : held) {
-                bool named = std::any_of(all.begin(), all.end(), [&](const auto& r) { return r.second == h.oid; });
+                bool named =
+                    std::any_of(all.begin(), all.end(), [&](const auto& r) { return r.second == h.oid; });
                 if (h.user_relation && !named && existed.count(h.oid)) server = std::max(server, h.mode);
             }
         } else {
@@ -185,8 +188,8 @@ int compare(const TraceCase& c, const std::set<Oid>& existed, const Resolved& al
             server = strongest_on(held, it->second);
         }
         std::string label = lock.relation.empty() ? "(unnamed)" : lock.relation.qualified();
-        INFO("on " << label << ": model " << pgsafe::sql::lock_mode_name(lock.mode)
-                     << ", server " << pgsafe::sql::lock_mode_name(server));
+        INFO("on " << label << ": model " << pgsafe::sql::lock_mode_name(lock.mode) << ", server "
+                   << pgsafe::sql::lock_mode_name(server));
         CHECK(pgsafe::sql::lock_mode_name(server) == std::string(pgsafe::sql::lock_mode_name(lock.mode)));
         if (server != lock.mode) ++disagreements;
     }
@@ -275,7 +278,8 @@ int trace_while_waiting(const std::string& dsn, const TraceCase& c) {
     std::vector<HeldLock> held;
     for (int i = 0; i < 500 && !done; ++i) {
         pqxx::nontransaction tx(observer);
-        if (tx.exec1("SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = " + runner_pid)[0].as<int>() > 0) {
+        if (tx.exec1("SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = " + runner_pid)[0].as<int>() >
+            0) {
             waited = true;
             held = relation_locks(tx, runner_pid, false);
             break;

@@ -24,7 +24,9 @@ Effects effects_of(const std::string& text) {
     return pgsafe::analysis::statement_effects(parsed.statements[0]);
 }
 
-RelationName rel(const std::string& name) { return RelationName{"", name}; }
+RelationName rel(const std::string& name) {
+    return RelationName{"", name};
+}
 
 LockMode mode_on(const Effects& e, const std::string& name) {
     const auto* lock = e.lock_on(rel(name));
@@ -48,7 +50,8 @@ void check(const Case& c) {
     INFO(c.sql);
     Effects e = effects_of(c.sql);
     CHECK_FALSE(e.unknown);
-    CHECK(pgsafe::sql::lock_mode_name(mode_on(e, c.table)) == std::string(pgsafe::sql::lock_mode_name(c.mode)));
+    CHECK(pgsafe::sql::lock_mode_name(mode_on(e, c.table)) ==
+          std::string(pgsafe::sql::lock_mode_name(c.mode)));
     CHECK(pgsafe::analysis::table_work_name(work_on(e, c.table)) ==
           std::string(pgsafe::analysis::table_work_name(c.work)));
     CHECK(e.outside_transaction == c.outside_transaction);
@@ -59,9 +62,11 @@ void check(const Case& c) {
 TEST_CASE("ALTER TABLE subcommands take their documented lock level", "[analysis][lock]") {
     const Case cases[] = {
         {"ALTER TABLE m VALIDATE CONSTRAINT c", "m", LockMode::ShareUpdateExclusive, TableWork::Scan, false},
-        {"ALTER TABLE m ALTER COLUMN v SET STATISTICS 500", "m", LockMode::ShareUpdateExclusive, TableWork::None, false},
+        {"ALTER TABLE m ALTER COLUMN v SET STATISTICS 500", "m", LockMode::ShareUpdateExclusive,
+         TableWork::None, false},
         {"ALTER TABLE m SET (fillfactor = 70)", "m", LockMode::ShareUpdateExclusive, TableWork::None, false},
-        {"ALTER TABLE m SET (autovacuum_vacuum_scale_factor = 0.01)", "m", LockMode::ShareUpdateExclusive, TableWork::None, false},
+        {"ALTER TABLE m SET (autovacuum_vacuum_scale_factor = 0.01)", "m", LockMode::ShareUpdateExclusive,
+         TableWork::None, false},
         {"ALTER TABLE m RESET (fillfactor)", "m", LockMode::ShareUpdateExclusive, TableWork::None, false},
         {"ALTER TABLE m CLUSTER ON m_pkey", "m", LockMode::ShareUpdateExclusive, TableWork::None, false},
         {"ALTER TABLE m SET WITHOUT CLUSTER", "m", LockMode::ShareUpdateExclusive, TableWork::None, false},
@@ -69,46 +74,67 @@ TEST_CASE("ALTER TABLE subcommands take their documented lock level", "[analysis
         {"ALTER TABLE m DISABLE TRIGGER ALL", "m", LockMode::ShareRowExclusive, TableWork::None, false},
         {"ALTER TABLE m ADD COLUMN c int", "m", LockMode::AccessExclusive, TableWork::None, false},
         {"ALTER TABLE m ADD COLUMN c int DEFAULT 0", "m", LockMode::AccessExclusive, TableWork::None, false},
-        {"ALTER TABLE m ADD COLUMN c timestamptz DEFAULT now()", "m", LockMode::AccessExclusive, TableWork::None, false},
-        {"ALTER TABLE m ADD COLUMN c uuid DEFAULT gen_random_uuid()", "m", LockMode::AccessExclusive, TableWork::Rewrite, false},
-        {"ALTER TABLE m ADD COLUMN c float8 DEFAULT random()", "m", LockMode::AccessExclusive, TableWork::Rewrite, false},
+        {"ALTER TABLE m ADD COLUMN c timestamptz DEFAULT now()", "m", LockMode::AccessExclusive,
+         TableWork::None, false},
+        {"ALTER TABLE m ADD COLUMN c uuid DEFAULT gen_random_uuid()", "m", LockMode::AccessExclusive,
+         TableWork::Rewrite, false},
+        {"ALTER TABLE m ADD COLUMN c float8 DEFAULT random()", "m", LockMode::AccessExclusive,
+         TableWork::Rewrite, false},
         {"ALTER TABLE m ADD COLUMN c bigserial", "m", LockMode::AccessExclusive, TableWork::Rewrite, false},
-        {"ALTER TABLE m ADD COLUMN c int GENERATED ALWAYS AS (v * 2) STORED", "m", LockMode::AccessExclusive, TableWork::Rewrite, false},
-        {"ALTER TABLE m ADD COLUMN c int CHECK (c > 0)", "m", LockMode::AccessExclusive, TableWork::Scan, false},
+        {"ALTER TABLE m ADD COLUMN c int GENERATED ALWAYS AS (v * 2) STORED", "m", LockMode::AccessExclusive,
+         TableWork::Rewrite, false},
+        {"ALTER TABLE m ADD COLUMN c int CHECK (c > 0)", "m", LockMode::AccessExclusive, TableWork::Scan,
+         false},
         {"ALTER TABLE m DROP COLUMN v", "m", LockMode::AccessExclusive, TableWork::None, false},
-        {"ALTER TABLE m ALTER COLUMN v TYPE bigint", "m", LockMode::AccessExclusive, TableWork::Rewrite, false},
+        {"ALTER TABLE m ALTER COLUMN v TYPE bigint", "m", LockMode::AccessExclusive, TableWork::Rewrite,
+         false},
         {"ALTER TABLE m ALTER COLUMN v TYPE text", "m", LockMode::AccessExclusive, TableWork::None, false},
         {"ALTER TABLE m ALTER COLUMN v TYPE varchar", "m", LockMode::AccessExclusive, TableWork::None, false},
-        {"ALTER TABLE m ALTER COLUMN v TYPE text USING v::text", "m", LockMode::AccessExclusive, TableWork::Rewrite, false},
+        {"ALTER TABLE m ALTER COLUMN v TYPE text USING v::text", "m", LockMode::AccessExclusive,
+         TableWork::Rewrite, false},
         {"ALTER TABLE m ALTER COLUMN v SET NOT NULL", "m", LockMode::AccessExclusive, TableWork::Scan, false},
-        {"ALTER TABLE m ALTER COLUMN v DROP NOT NULL", "m", LockMode::AccessExclusive, TableWork::None, false},
-        {"ALTER TABLE m ALTER COLUMN v SET DEFAULT 1", "m", LockMode::AccessExclusive, TableWork::None, false},
-        {"ALTER TABLE m ADD CONSTRAINT c CHECK (v > 0)", "m", LockMode::AccessExclusive, TableWork::Scan, false},
-        {"ALTER TABLE m ADD CONSTRAINT c CHECK (v > 0) NOT VALID", "m", LockMode::AccessExclusive, TableWork::None, false},
+        {"ALTER TABLE m ALTER COLUMN v DROP NOT NULL", "m", LockMode::AccessExclusive, TableWork::None,
+         false},
+        {"ALTER TABLE m ALTER COLUMN v SET DEFAULT 1", "m", LockMode::AccessExclusive, TableWork::None,
+         false},
+        {"ALTER TABLE m ADD CONSTRAINT c CHECK (v > 0)", "m", LockMode::AccessExclusive, TableWork::Scan,
+         false},
+        {"ALTER TABLE m ADD CONSTRAINT c CHECK (v > 0) NOT VALID", "m", LockMode::AccessExclusive,
+         TableWork::None, false},
         {"ALTER TABLE m ADD PRIMARY KEY (id)", "m", LockMode::AccessExclusive, TableWork::Scan, false},
         {"ALTER TABLE m ADD CONSTRAINT u UNIQUE (v)", "m", LockMode::AccessExclusive, TableWork::Scan, false},
-        {"ALTER TABLE m ADD CONSTRAINT u UNIQUE USING INDEX m_v_idx", "m", LockMode::AccessExclusive, TableWork::None, false},
+        {"ALTER TABLE m ADD CONSTRAINT u UNIQUE USING INDEX m_v_idx", "m", LockMode::AccessExclusive,
+         TableWork::None, false},
         {"ALTER TABLE m DROP CONSTRAINT c", "m", LockMode::AccessExclusive, TableWork::None, false},
         {"ALTER TABLE m SET LOGGED", "m", LockMode::AccessExclusive, TableWork::Rewrite, false},
         {"ALTER TABLE m SET UNLOGGED", "m", LockMode::AccessExclusive, TableWork::Rewrite, false},
-        {"ALTER TABLE m SET TABLESPACE pg_default", "m", LockMode::AccessExclusive, TableWork::Rewrite, false},
+        {"ALTER TABLE m SET TABLESPACE pg_default", "m", LockMode::AccessExclusive, TableWork::Rewrite,
+         false},
         {"ALTER TABLE m SET ACCESS METHOD heap", "m", LockMode::AccessExclusive, TableWork::Rewrite, false},
         {"ALTER TABLE m OWNER TO someone", "m", LockMode::AccessExclusive, TableWork::None, false},
         {"ALTER TABLE m ENABLE ROW LEVEL SECURITY", "m", LockMode::AccessExclusive, TableWork::None, false},
         {"ALTER TABLE m REPLICA IDENTITY FULL", "m", LockMode::AccessExclusive, TableWork::None, false},
-        {"ALTER TABLE m ALTER COLUMN v SET STORAGE EXTERNAL", "m", LockMode::AccessExclusive, TableWork::None, false},
-        {"ALTER TABLE parent DETACH PARTITION part", "parent", LockMode::AccessExclusive, TableWork::None, false},
-        {"ALTER TABLE parent DETACH PARTITION part CONCURRENTLY", "parent", LockMode::ShareUpdateExclusive, TableWork::None, true},
-        {"ALTER INDEX m_v_idx SET TABLESPACE pg_default", "m_v_idx", LockMode::AccessExclusive, TableWork::Rewrite, false},
-        {"ALTER MATERIALIZED VIEW mv SET (fillfactor = 50)", "mv", LockMode::ShareUpdateExclusive, TableWork::None, false},
-        {"ALTER VIEW v SET (security_barrier = true)", "v", LockMode::AccessExclusive, TableWork::None, false},
+        {"ALTER TABLE m ALTER COLUMN v SET STORAGE EXTERNAL", "m", LockMode::AccessExclusive, TableWork::None,
+         false},
+        {"ALTER TABLE parent DETACH PARTITION part", "parent", LockMode::AccessExclusive, TableWork::None,
+         false},
+        {"ALTER TABLE parent DETACH PARTITION part CONCURRENTLY", "parent", LockMode::ShareUpdateExclusive,
+         TableWork::None, true},
+        {"ALTER INDEX m_v_idx SET TABLESPACE pg_default", "m_v_idx", LockMode::AccessExclusive,
+         TableWork::Rewrite, false},
+        {"ALTER MATERIALIZED VIEW mv SET (fillfactor = 50)", "mv", LockMode::ShareUpdateExclusive,
+         TableWork::None, false},
+        {"ALTER VIEW v SET (security_barrier = true)", "v", LockMode::AccessExclusive, TableWork::None,
+         false},
     };
     for (const auto& c : cases) check(c);
 }
 
-TEST_CASE("a multi-subcommand ALTER TABLE takes the strongest level and the heaviest work", "[analysis][lock]") {
-    Effects e = effects_of("ALTER TABLE m SET (fillfactor = 70), ALTER COLUMN v SET STATISTICS 100, "
-                           "VALIDATE CONSTRAINT c");
+TEST_CASE("a multi-subcommand ALTER TABLE takes the strongest level and the heaviest work",
+          "[analysis][lock]") {
+    Effects e = effects_of(
+        "ALTER TABLE m SET (fillfactor = 70), ALTER COLUMN v SET STATISTICS 100, "
+        "VALIDATE CONSTRAINT c");
     CHECK(mode_on(e, "m") == LockMode::ShareUpdateExclusive);
     CHECK(work_on(e, "m") == TableWork::Scan);
 
@@ -119,8 +145,9 @@ TEST_CASE("a multi-subcommand ALTER TABLE takes the strongest level and the heav
 }
 
 TEST_CASE("ADD FOREIGN KEY locks both tables SHARE ROW EXCLUSIVE", "[analysis][lock][fk]") {
-    Effects e = effects_of("ALTER TABLE measurements ADD CONSTRAINT m_p_fk FOREIGN KEY (patient_id) "
-                           "REFERENCES patients (id)");
+    Effects e = effects_of(
+        "ALTER TABLE measurements ADD CONSTRAINT m_p_fk FOREIGN KEY (patient_id) "
+        "REFERENCES patients (id)");
     REQUIRE(e.locks.size() == 2);
     CHECK(e.locks[0].relation == rel("measurements"));
     CHECK(mode_on(e, "measurements") == LockMode::ShareRowExclusive);
@@ -129,8 +156,9 @@ TEST_CASE("ADD FOREIGN KEY locks both tables SHARE ROW EXCLUSIVE", "[analysis][l
     CHECK(e.strongest() == LockMode::ShareRowExclusive);
 
     SECTION("NOT VALID skips the scan but not the locks") {
-        e = effects_of("ALTER TABLE measurements ADD CONSTRAINT m_p_fk FOREIGN KEY (patient_id) "
-                       "REFERENCES patients (id) NOT VALID");
+        e = effects_of(
+            "ALTER TABLE measurements ADD CONSTRAINT m_p_fk FOREIGN KEY (patient_id) "
+            "REFERENCES patients (id) NOT VALID");
         CHECK(mode_on(e, "measurements") == LockMode::ShareRowExclusive);
         CHECK(mode_on(e, "patients") == LockMode::ShareRowExclusive);
         CHECK(work_on(e, "measurements") == TableWork::None);
@@ -215,8 +243,9 @@ TEST_CASE("maintenance, data and other table statements", "[analysis][lock]") {
 }
 
 TEST_CASE("CREATE TABLE locks only what it references", "[analysis][lock]") {
-    Effects e = effects_of("CREATE TABLE visits (id bigint PRIMARY KEY, patient_id bigint REFERENCES patients (id), "
-                           "doctor_id bigint, FOREIGN KEY (doctor_id) REFERENCES doctors (id))");
+    Effects e = effects_of(
+        "CREATE TABLE visits (id bigint PRIMARY KEY, patient_id bigint REFERENCES patients (id), "
+        "doctor_id bigint, FOREIGN KEY (doctor_id) REFERENCES doctors (id))");
     REQUIRE(e.lock_on(rel("visits")) != nullptr);
     CHECK(e.lock_on(rel("visits"))->new_relation);
     CHECK(mode_on(e, "patients") == LockMode::ShareRowExclusive);

@@ -32,7 +32,7 @@ struct RelationLock {
 };
 
 struct Effects {
-    std::vector<RelationLock> locks;  // one entry per relation, strongest mode
+    std::vector<RelationLock> locks;   // one entry per relation, strongest mode
     bool outside_transaction = false;  // CONCURRENTLY forms, VACUUM, … cannot run in a transaction block
     bool unknown = false;              // a statement pgsafe has no model for
     // What the model cannot see from the statement alone, for people:
