@@ -11,7 +11,7 @@ const std::vector<Rule>& registry() {
     static const std::vector<Rule> k_rules = {
         // Availability
         adding_foreign_key_constraint(),
-        // constraint_missing_not_valid(),
+        constraint_missing_not_valid(),
         // validate_constraint_in_same_transaction(),
         // require_concurrent_index_creation(),
         // require_concurrent_index_deletion(),

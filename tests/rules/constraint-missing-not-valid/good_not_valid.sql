@@ -1,0 +1,3 @@
+ALTER TABLE measurements
+    ADD CONSTRAINT measurements_value_non_negative CHECK (value >= 0) NOT VALID;
+ALTER TABLE measurements VALIDATE CONSTRAINT measurements_value_non_negative;
