@@ -1,0 +1,6 @@
+BEGIN;
+ALTER TABLE measurements
+    ADD CONSTRAINT measurements_patient_id_fkey
+    FOREIGN KEY (patient_id) REFERENCES patients (id) NOT VALID;
+ALTER TABLE measurements VALIDATE CONSTRAINT measurements_patient_id_fkey;
+COMMIT;
