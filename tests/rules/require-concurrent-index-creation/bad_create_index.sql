@@ -1,0 +1,2 @@
+-- Writes to measurements stop for the whole build.
+CREATE INDEX measurements_taken_at_idx ON measurements (taken_at);
