@@ -1,0 +1,2 @@
+DROP INDEX CONCURRENTLY IF EXISTS measurements_legacy_idx;
+DROP INDEX CONCURRENTLY reporting.daily_totals_idx;

@@ -1,0 +1,3 @@
+CREATE TABLE visits (id bigint PRIMARY KEY, patient_id bigint NOT NULL);
+CREATE INDEX visits_patient_id_idx ON visits (patient_id);
+DROP INDEX visits_patient_id_idx;
