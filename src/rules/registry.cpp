@@ -15,7 +15,7 @@ const std::vector<Rule>& registry() {
         validate_constraint_in_same_transaction(),
         require_concurrent_index_creation(),
         require_concurrent_index_deletion(),
-        // require_concurrent_reindex(),
+        require_concurrent_reindex(),
         // disallowed_unique_constraint(),
         // adding_primary_key_constraint(),
         // setting_not_null(),

@@ -1,0 +1,1 @@
+REINDEX INDEX measurements_taken_at_idx;

@@ -1,0 +1,2 @@
+REINDEX SCHEMA reporting;
+REINDEX DATABASE clinic;
