@@ -17,7 +17,7 @@ const std::vector<Rule>& registry() {
         require_concurrent_index_deletion(),
         require_concurrent_reindex(),
         disallowed_unique_constraint(),
-        // adding_primary_key_constraint(),
+        adding_primary_key_constraint(),
         // setting_not_null(),
         // adding_field_with_volatile_default(),
         // changing_column_type(),

@@ -1,0 +1,1 @@
+ALTER TABLE patients ADD PRIMARY KEY (tenant_id, id);
