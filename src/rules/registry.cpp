@@ -18,7 +18,7 @@ const std::vector<Rule>& registry() {
         require_concurrent_reindex(),
         disallowed_unique_constraint(),
         adding_primary_key_constraint(),
-        // setting_not_null(),
+        setting_not_null(),
         // adding_field_with_volatile_default(),
         // changing_column_type(),
         adding_serial_or_stored_generated_column(),

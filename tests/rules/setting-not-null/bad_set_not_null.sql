@@ -1,0 +1,1 @@
+ALTER TABLE measurements ALTER COLUMN patient_id SET NOT NULL;
