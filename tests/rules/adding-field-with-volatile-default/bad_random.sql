@@ -1,0 +1,1 @@
+ALTER TABLE measurements ADD COLUMN sample_weight double precision DEFAULT random();
