@@ -20,7 +20,7 @@ const std::vector<Rule>& registry() {
         adding_primary_key_constraint(),
         setting_not_null(),
         adding_field_with_volatile_default(),
-        // changing_column_type(),
+        changing_column_type(),
         adding_serial_or_stored_generated_column(),
         refresh_materialized_view_without_concurrently(),
         require_concurrent_partition_detach(),

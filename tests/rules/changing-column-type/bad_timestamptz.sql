@@ -1,0 +1,1 @@
+ALTER TABLE measurements ALTER COLUMN taken_at TYPE timestamp with time zone;
