@@ -31,7 +31,7 @@ const std::vector<Rule>& registry() {
         exclusion_constraint(),
         // Correctness
         concurrently_in_transaction(),
-        // adding_required_field(),
+        adding_required_field(),
         // renaming_column(),
         // renaming_table(),
         // ban_drop_column(),

@@ -1,0 +1,2 @@
+-- measurements has rows: this fails with "column "unit" contains null values".
+ALTER TABLE measurements ADD COLUMN unit text NOT NULL;
