@@ -32,8 +32,8 @@ const std::vector<Rule>& registry() {
         // Correctness
         concurrently_in_transaction(),
         adding_required_field(),
-        // renaming_column(),
-        // renaming_table(),
+        renaming_column(),
+        renaming_table(),
         // ban_drop_column(),
         // ban_drop_table(),
         // ban_drop_database(),

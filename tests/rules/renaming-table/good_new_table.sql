@@ -1,0 +1,2 @@
+CREATE TABLE visit (id bigint PRIMARY KEY);
+ALTER TABLE visit RENAME TO visits;
