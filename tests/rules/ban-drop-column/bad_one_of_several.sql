@@ -1,0 +1,3 @@
+ALTER TABLE measurements
+    ADD COLUMN unit text,
+    DROP COLUMN IF EXISTS legacy_unit CASCADE;

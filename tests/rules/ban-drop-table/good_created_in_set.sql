@@ -1,0 +1,3 @@
+CREATE TABLE staging (id bigint, payload jsonb);
+INSERT INTO staging SELECT id, NULL FROM patients;
+DROP TABLE staging;

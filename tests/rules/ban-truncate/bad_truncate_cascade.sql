@@ -1,0 +1,1 @@
+TRUNCATE TABLE small_lookup, patients CASCADE;

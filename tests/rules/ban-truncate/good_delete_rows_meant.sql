@@ -1,0 +1,1 @@
+DELETE FROM small_lookup WHERE id = 42;
