@@ -40,7 +40,7 @@ const std::vector<Rule>& registry() {
         ban_truncate(),
         transaction_nesting(),
         uncommitted_transaction(),
-        // foreign_key_without_index(),
+        foreign_key_without_index(),
         // External runner
         // require_lock_timeout(),
         // require_statement_timeout(),

@@ -1,0 +1,4 @@
+-- measurements has an index on id only.
+ALTER TABLE measurements
+    ADD CONSTRAINT measurements_patient_id_fkey
+    FOREIGN KEY (patient_id) REFERENCES patients (id) NOT VALID;
