@@ -42,8 +42,8 @@ const std::vector<Rule>& registry() {
         uncommitted_transaction(),
         foreign_key_without_index(),
         // External runner
-        // require_lock_timeout(),
-        // require_statement_timeout(),
+        require_lock_timeout(),
+        require_statement_timeout(),
         // Style
         // prefer_bigint_over_int(),
         // prefer_text_field(),

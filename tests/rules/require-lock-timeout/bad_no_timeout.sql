@@ -1,0 +1,2 @@
+ALTER TABLE measurements ADD COLUMN note text;
+ALTER TABLE patients ADD COLUMN note text;

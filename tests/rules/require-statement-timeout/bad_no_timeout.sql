@@ -1,0 +1,1 @@
+ALTER TABLE measurements ALTER COLUMN value TYPE numeric(12, 4);

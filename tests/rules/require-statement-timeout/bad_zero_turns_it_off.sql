@@ -1,0 +1,3 @@
+SET statement_timeout = '5min';
+SET statement_timeout TO 0;
+VACUUM FULL measurements;
