@@ -45,10 +45,10 @@ const std::vector<Rule>& registry() {
         require_lock_timeout(),
         require_statement_timeout(),
         // Style
-        // prefer_bigint_over_int(),
-        // prefer_text_field(),
-        // prefer_timestamptz(),
-        // prefer_jsonb(),
+        prefer_bigint_over_int(),
+        prefer_text_field(),
+        prefer_timestamptz(),
+        prefer_jsonb(),
         // identifier_too_long(),
         // Meta
         syntax_error(),

@@ -1,0 +1,1 @@
+ALTER TABLE patients ALTER COLUMN settings TYPE pg_catalog.json;

@@ -1,0 +1,1 @@
+ALTER TABLE patients ALTER COLUMN born_at TYPE timestamp without time zone;
