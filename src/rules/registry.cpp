@@ -49,7 +49,7 @@ const std::vector<Rule>& registry() {
         prefer_text_field(),
         prefer_timestamptz(),
         prefer_jsonb(),
-        // identifier_too_long(),
+        identifier_too_long(),
         // Meta
         syntax_error(),
         unused_ignore(),

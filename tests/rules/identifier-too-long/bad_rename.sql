@@ -1,0 +1,1 @@
+ALTER TABLE small_lookup RENAME COLUMN label TO calibration_adjustment_reason_entered_by_the_reviewing_clinician;

@@ -1,0 +1,7 @@
+-- Long words in comments, strings and dollar-quoted bodies are not identifiers:
+-- patient_measurement_calibration_adjustments_history_archive_2024_calibration_adjustment_reason_entered_by_the_reviewing_clinician
+CREATE TABLE short_name (
+    id bigint PRIMARY KEY,
+    note text DEFAULT 'patient_measurement_calibration_adjustments_history_archive_2024_calibration_adjustment_reason_entered_by_the_reviewing_clinician'
+);
+COMMENT ON TABLE short_name IS $body$calibration_adjustment_reason_entered_by_the_reviewing_clinicianpatient_measurement_calibration_adjustments_history_archive_2024$body$;
