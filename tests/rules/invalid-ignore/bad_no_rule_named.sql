@@ -1,0 +1,2 @@
+-- pgsafe:ignore
+TRUNCATE small_lookup;

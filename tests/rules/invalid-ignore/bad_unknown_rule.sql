@@ -1,0 +1,2 @@
+-- pgsafe:ignore ban-truncates
+TRUNCATE small_lookup;

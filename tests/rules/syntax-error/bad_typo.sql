@@ -1,0 +1,2 @@
+ALTER TABLE measurements ADD COLUMN unit text;
+ALTER TABL measurements ADD COLUMN note text;

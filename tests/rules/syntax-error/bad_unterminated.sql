@@ -1,0 +1,4 @@
+CREATE TABLE visits (
+    id bigint PRIMARY KEY,
+    reason text,
+;

@@ -1,0 +1,1 @@
+CREATE TABLE visits (id bigint PRIMARY KEY, reason text);
