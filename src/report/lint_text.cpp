@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace pgsafe::report {
 namespace {
 
@@ -37,11 +39,25 @@ size_t char_count(std::string_view s) {
     return n;
 }
 
+// A note under the snippet; continuation lines line up under its first line.
+void render_note(std::string& out, const std::string& gutter, const char* label, const std::string& text,
+                 const Palette& p) {
+    std::string indent = gutter + "   " + std::string(std::char_traits<char>::length(label) + 2, ' ');
+    std::string body;
+    for (char c : text) {
+        body += c;
+        if (c == '\n') body += indent;
+    }
+    out += fmt::format("{}{} ={} {}{}{}: {}\n", p.blue, gutter, p.reset, p.bold, label, p.reset, body);
+}
+
 void render_finding(std::string& out, const rules::FileResult& file, const rules::Finding& f,
                     const sql::LineIndex& lines, const Palette& p) {
     sql::Position begin = lines.position(f.span.begin);
     sql::Position end = lines.position(std::max(f.span.begin, f.span.end));
-    std::string_view line = lines.line_text(begin.line);
+    // Tabs become spaces so the underline lines up with the text.
+    std::string line(lines.line_text(begin.line));
+    std::replace(line.begin(), line.end(), '\t', ' ');
     // Underline the span on its first line; a point (syntax error) gets one caret.
     size_t width = end.line == begin.line ? end.column - begin.column
                                           : char_count(line) + 1 - begin.column;
@@ -55,8 +71,8 @@ void render_finding(std::string& out, const rules::FileResult& file, const rules
     out += fmt::format("{}{} |{} {}\n", p.blue, begin.line, p.reset, line);
     out += fmt::format("{}{} |{} {}{}{}{}\n", p.blue, gutter, p.reset, std::string(begin.column - 1, ' '),
                        severity_color(f.severity, p), std::string(width, '^'), p.reset);
-    if (!f.help.empty()) out += fmt::format("{}{} ={} {}help{}: {}\n", p.blue, gutter, p.reset, p.bold, p.reset, f.help);
-    if (f.fix) out += fmt::format("{}{} ={} {}fix{}: {}\n", p.blue, gutter, p.reset, p.bold, p.reset, *f.fix);
+    if (!f.help.empty()) render_note(out, gutter, "help", f.help, p);
+    if (f.fix) render_note(out, gutter, "fix", *f.fix, p);
     out += "\n";
 }
 
