@@ -168,6 +168,13 @@ TEST_CASE("index, drop, rename and maintenance statements") {
     CHECK(detail<Transaction>(f, 15).kind == TransactionKind::Commit);
 }
 
+TEST_CASE("options written FALSE are off") {
+    ParsedFile f = parse_sql("VACUUM (FULL FALSE) a; VACUUM (FULL) b; REINDEX (CONCURRENTLY false) INDEX i;");
+    CHECK_FALSE(detail<Vacuum>(f, 0).full);
+    CHECK(detail<Vacuum>(f, 1).full);
+    CHECK_FALSE(detail<Reindex>(f, 2).concurrent);
+}
+
 TEST_CASE("CREATE TABLE keeps columns, inline and table constraints") {
     ParsedFile f = parse_sql(
         "CREATE TABLE IF NOT EXISTS visits (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
