@@ -32,21 +32,25 @@ void PendingSet::record_indexes(const sql::Statement& statement) {
                 add_index(table, c.columns);
         }
     };
+    auto column_keys = [&](const sql::RelationName& table, const sql::ColumnDef& column) {
+        for (const auto& c : column.constraints) {
+            if (c.kind == sql::ConstraintKind::PrimaryKey || c.kind == sql::ConstraintKind::Unique)
+                add_index(table, {column.name});
+        }
+    };
     if (const auto* index = std::get_if<sql::CreateIndex>(&statement.detail)) {
+        if (index->partial) return;  // a partial index does not serve every foreign-key lookup
         std::vector<std::string> columns;
         for (const auto& c : index->columns) columns.push_back(c.name);
         add_index(index->table, std::move(columns));
     } else if (const auto* create = std::get_if<sql::CreateTable>(&statement.detail)) {
         key_constraints(create->table, create->constraints);
-        for (const auto& column : create->columns) {
-            for (const auto& c : column.constraints) {
-                if (c.kind == sql::ConstraintKind::PrimaryKey || c.kind == sql::ConstraintKind::Unique)
-                    add_index(create->table, {column.name});
-            }
-        }
+        for (const auto& column : create->columns) column_keys(create->table, column);
     } else if (const auto* alter = std::get_if<sql::AlterTable>(&statement.detail)) {
         for (const auto& action : alter->actions) {
             if (action.constraint) key_constraints(alter->table, {*action.constraint});
+            if (action.kind == sql::AlterKind::AddColumn && action.column_def)
+                column_keys(alter->table, *action.column_def);
         }
     }
 }
