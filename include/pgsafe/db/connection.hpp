@@ -1,0 +1,39 @@
+#pragma once
+// A connection to the target database. The one door to libpqxx: callers see
+// this type and pgsafe::Error, never pqxx, so only src/db/ depends on it.
+
+#include <memory>
+#include <string>
+
+namespace pgsafe::db {
+
+// Where to connect: the --db flag, else DATABASE_URL, else "" (libpq then
+// reads PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSERVICE … itself).
+std::string resolve_conninfo(const std::string& flag);
+
+// The connection string with every password replaced by "***", for messages
+// and logs: URL user info (postgresql://u:secret@h), ?password=…, and the
+// password=… keyword form. "" becomes "(PG* environment variables)".
+std::string redact(const std::string& conninfo);
+
+class Connection {
+public:
+    // Connects; throws pgsafe::Error (Database) naming the redacted target.
+    explicit Connection(const std::string& conninfo);
+    ~Connection();
+    Connection(Connection&&) noexcept;
+    Connection& operator=(Connection&&) noexcept;
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    // "user@host:port/database", for messages.
+    std::string describe() const;
+
+    struct Impl;  // src/db/connection_impl.hpp
+    Impl& impl() { return *m_impl; }
+
+private:
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace pgsafe::db

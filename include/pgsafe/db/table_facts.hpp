@@ -1,0 +1,17 @@
+#pragma once
+// Table facts from a live database: the statistics PostgreSQL keeps
+// (pg_class.reltuples, pg_total_relation_size) and the indexes, for every
+// table, partitioned table and materialized view outside the system schemas,
+// with the connection's search path. `lint --db` and `stats export` share it.
+
+#include "pgsafe/analysis/table_facts.hpp"
+#include "pgsafe/db/connection.hpp"
+
+namespace pgsafe::db {
+
+// Read-only; waits at most a few seconds for a table lock (sizes take
+// ACCESS SHARE), so a migration holding ACCESS EXCLUSIVE makes it fail fast
+// (pgsafe::Error LockTimeout) instead of hanging. Throws pgsafe::Error.
+analysis::TableFacts load_table_facts(Connection& connection);
+
+}  // namespace pgsafe::db

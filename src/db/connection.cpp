@@ -1,0 +1,73 @@
+// Opening the target database: the connection string from the flag, the
+// environment or libpq's own PG* variables, and failures worded for users
+// with any password blanked out.
+
+#include "connection_impl.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <regex>
+
+namespace pgsafe::db {
+
+std::string resolve_conninfo(const std::string& flag) {
+    if (!flag.empty()) return flag;
+    const char* url = std::getenv("DATABASE_URL");
+    if (url != nullptr && *url != '\0') return url;
+    return "";
+}
+
+std::string redact(const std::string& conninfo) {
+    if (conninfo.empty()) return "(PG* environment variables)";
+    static const std::regex k_url_password(R"(^(postgres(?:ql)?://[^:/@?#]*:)[^@/?#]*@)", std::regex::icase);
+    static const std::regex k_query_password(R"(([?&]password=)[^&#]*)", std::regex::icase);
+    static const std::regex k_keyword_password(R"((\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s]+))",
+                                               std::regex::icase);
+    std::string out = std::regex_replace(conninfo, k_url_password, "$1***@");
+    out = std::regex_replace(out, k_query_password, "$1***");
+    if (out.find("://") == std::string::npos) out = std::regex_replace(out, k_keyword_password, "$1***");
+    return out;
+}
+
+namespace {
+
+std::string trim(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    // libpq indents continuation lines with a tab; keep them readable on one screen.
+    for (size_t at = text.find("\n\t"); at != std::string::npos; at = text.find("\n\t", at))
+        text.replace(at, 2, "\n  ");
+    return text;
+}
+
+std::unique_ptr<Connection::Impl> open(const std::string& conninfo) {
+    std::string target = redact(conninfo);
+    spdlog::debug("connecting to {}", target);
+    try {
+        return std::make_unique<Connection::Impl>(conninfo, target);
+    } catch (const pqxx::broken_connection& e) {
+        throw Error(ErrorKind::Database, fmt::format("cannot connect to {}: {}", target, trim(e.what())));
+    } catch (const pqxx::sql_error& e) {  // rejected during start-up: bad password, no such database
+        throw database_error(fmt::format("cannot connect to {}", target), trim(e.what()), e.sqlstate());
+    } catch (const pqxx::failure& e) {
+        throw Error(ErrorKind::Database, fmt::format("cannot connect to {}: {}", target, trim(e.what())));
+    }
+}
+
+}  // namespace
+
+Connection::Connection(const std::string& conninfo) : m_impl(open(conninfo)) {}
+Connection::~Connection() = default;
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
+
+std::string Connection::describe() const {
+    auto& c = m_impl->connection;
+    const char* host = c.hostname();
+    const char* port = c.port();
+    return fmt::format("{}@{}:{}/{}", c.username(), host != nullptr && *host != '\0' ? host : "localhost",
+                       port != nullptr ? port : "", c.dbname());
+}
+
+}  // namespace pgsafe::db

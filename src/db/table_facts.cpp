@@ -1,0 +1,110 @@
+// Reading table facts from the live catalog in one read-only query. The
+// server builds the JSON (json_agg), so no array parsing happens on our
+// side; a partitioned table counts the rows and bytes of all its leaf
+// partitions, since a lock on the parent reaches every one of them.
+
+#include "pgsafe/db/table_facts.hpp"
+
+#include "connection_impl.hpp"
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+namespace pgsafe::db {
+namespace {
+
+// Sizes take ACCESS SHARE on each relation: never queue behind a migration's
+// ACCESS EXCLUSIVE for long.
+constexpr const char* k_timeouts = "SET LOCAL lock_timeout = '5s'; SET LOCAL statement_timeout = '120s'";
+
+constexpr const char* k_facts_query = R"sql(
+WITH rels AS (
+    SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'm')
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+      AND n.nspname !~ '^pg_(toast_)?temp_'
+),
+sizes AS (
+    SELECT r.oid,
+           CASE WHEN r.relkind = 'p' THEN leaves.rows ELSE c.reltuples::float8 END AS rows,
+           CASE WHEN r.relkind = 'p' THEN leaves.bytes ELSE pg_catalog.pg_total_relation_size(r.oid) END AS bytes
+    FROM rels r
+    JOIN pg_catalog.pg_class c ON c.oid = r.oid
+    LEFT JOIN LATERAL (
+        SELECT coalesce(sum(pg_catalog.pg_total_relation_size(t.relid)), 0)::int8 AS bytes,
+               CASE WHEN count(*) = 0 THEN 0::float8
+                    WHEN bool_and(lc.reltuples >= 0) THEN sum(lc.reltuples::float8)
+                    ELSE -1::float8 END AS rows
+        FROM pg_catalog.pg_partition_tree(r.oid) t
+        JOIN pg_catalog.pg_class lc ON lc.oid = t.relid
+        WHERE t.isleaf AND lc.relkind = 'r'
+    ) leaves ON r.relkind = 'p'
+)
+SELECT coalesce(json_agg(json_build_object(
+           'schema', r.schema,
+           'name', r.name,
+           'kind', CASE r.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table'
+                                  ELSE 'materialized view' END,
+           'rows', s.rows,
+           'bytes', s.bytes,
+           'indexes', (
+               SELECT coalesce(json_agg(json_build_object(
+                          'name', ic.relname,
+                          'columns', array(
+                              SELECT coalesce(a.attname::text, '')
+                              FROM generate_series(0, i.indnkeyatts - 1) AS k(n)
+                              LEFT JOIN pg_catalog.pg_attribute a
+                                     ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.n]
+                              ORDER BY k.n),
+                          'unique', i.indisunique,
+                          'primary', i.indisprimary,
+                          'valid', i.indisvalid) ORDER BY ic.relname), '[]'::json)
+               FROM pg_catalog.pg_index i
+               JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+               WHERE i.indrelid = r.oid)
+       ) ORDER BY r.schema, r.name), '[]'::json)::text AS tables,
+       array_to_json(current_schemas(false))::text AS search_path
+FROM rels r
+JOIN sizes s ON s.oid = r.oid
+)sql";
+
+analysis::TableFact table_fact(const nlohmann::json& j) {
+    analysis::TableFact t;
+    t.schema = j.at("schema").get<std::string>();
+    t.name = j.at("name").get<std::string>();
+    t.kind = j.at("kind").get<std::string>();
+    t.rows = j.at("rows").is_null() ? -1 : j.at("rows").get<double>();
+    t.bytes = j.at("bytes").is_null() ? 0 : j.at("bytes").get<std::int64_t>();
+    for (const auto& ji : j.at("indexes")) {
+        analysis::IndexFact i;
+        i.name = ji.at("name").get<std::string>();
+        i.columns = ji.at("columns").get<std::vector<std::string>>();
+        i.unique = ji.at("unique").get<bool>();
+        i.primary = ji.at("primary").get<bool>();
+        i.valid = ji.at("valid").get<bool>();
+        t.indexes.push_back(std::move(i));
+    }
+    return t;
+}
+
+}  // namespace
+
+analysis::TableFacts load_table_facts(Connection& connection) {
+    auto& impl = connection.impl();
+    auto [tables_text, search_path_text] = guarded("reading table statistics from " + impl.target, [&impl] {
+        pqxx::read_transaction tx(impl.connection);
+        tx.exec(k_timeouts);
+        pqxx::row row = tx.exec1(k_facts_query);
+        return std::make_pair(row[0].as<std::string>(), row[1].as<std::string>());
+    });
+    std::vector<analysis::TableFact> tables;
+    for (const auto& j : nlohmann::json::parse(tables_text)) tables.push_back(table_fact(j));
+    auto search_path = nlohmann::json::parse(search_path_text).get<std::vector<std::string>>();
+    spdlog::debug("read {} tables from {} (search_path {})", tables.size(), impl.target,
+                  nlohmann::json(search_path).dump());
+    return analysis::TableFacts(std::move(tables), std::move(search_path));
+}
+
+}  // namespace pgsafe::db
