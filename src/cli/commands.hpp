@@ -12,11 +12,15 @@ namespace pgsafe::cli {
 struct GlobalOptions {
     std::string format = "text";
     std::string config;
+    std::string db;           // --db URL: the target database (else DATABASE_URL, else PG* variables)
+    std::string environment;  // --env NAME (or PGSAFE_ENV); "" means pgsafe.toml's, else "dev"
     int verbosity = 0;
 };
 
 void add_lint_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_explain_locks_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void add_rules_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void add_stats_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 
 // Colour on stdout only for a terminal, and never when NO_COLOR is set.
 bool stdout_wants_color();

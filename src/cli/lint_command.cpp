@@ -1,56 +1,239 @@
-// `pgsafe lint PATH...`: read the migrations, parse, lint, report. Needs no
-// database. Exit 3 when a statement does not parse, 1 for findings at or
-// above --fail-on, else 0.
+// `pgsafe lint [PATH...]`: settings (flags > PGSAFE_* > pgsafe.toml >
+// defaults), table facts (--stats snapshot, --db live, or none: a lint never
+// needs a database), then read, parse, lint and report every file. Exit 3
+// when a statement does not parse, 1 for findings at or above --fail-on, else 0.
 
 #include "commands.hpp"
+#include "config_flags.hpp"
 
+#include "pgsafe/db/connection.hpp"
+#include "pgsafe/db/table_facts.hpp"
+#include "pgsafe/error.hpp"
+#include "pgsafe/report/github.hpp"
 #include "pgsafe/report/lint_report.hpp"
+#include "pgsafe/report/sarif.hpp"
 #include "pgsafe/rules/lint.hpp"
+#include "pgsafe/rules/rule.hpp"
 #include "pgsafe/source/migration.hpp"
 #include "pgsafe/sql/parse.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
+#include <filesystem>
+#include <memory>
+#include <set>
 
 namespace pgsafe::cli {
 namespace {
 
-struct LintOptions {
+namespace fs = std::filesystem;
+
+// What the command line says; empty means "not given".
+struct LintFlags {
     std::vector<std::string> paths;
-    std::string fail_on = "error";
+    std::string fail_on;
+    std::vector<std::string> exclude;
+    std::vector<std::string> include;
+    std::string runner;
+    int pg_version = 0;
+    std::string stats;
+};
+
+// Every setting resolved to one value.
+struct LintSettings {
+    rules::LintOptions options;
+    std::optional<rules::Severity> fail_on;  // nullopt: never
+    std::vector<std::string> paths;
+    std::vector<std::string> exclude_paths;
+    fs::path base_dir;  // exclude_paths are relative to it
 };
 
 constexpr int k_exit_findings = 1;
 constexpr int k_exit_parse = 3;
 
+std::set<std::string> known_rules(const std::vector<std::string>& names, const char* flag) {
+    std::set<std::string> out;
+    for (const auto& name : names) {
+        policy::require_known_rule(name, fmt::format("{}: ", flag));
+        out.insert(name);
+    }
+    return out;
+}
+
+// --exclude and --include add to the file's lists; where the command line
+// and the file disagree about a rule, the command line wins.
+void apply_rule_flags(const LintFlags& flags, rules::LintOptions& options) {
+    std::set<std::string> exclude = known_rules(split_list(flags.exclude), "--exclude");
+    std::set<std::string> include = known_rules(split_list(flags.include), "--include");
+    for (const auto& name : exclude) {
+        if (include.count(name) > 0)
+            throw Error(ErrorKind::Usage,
+                        fmt::format("rule \"{}\" is given to both --exclude and --include", name));
+        if (name == "syntax-error")
+            throw Error(ErrorKind::Usage,
+                        "--exclude: \"syntax-error\" cannot be excluded: pgsafe checks nothing "
+                        "in a statement PostgreSQL cannot parse");
+        options.included.erase(name);
+        options.excluded.insert(name);
+    }
+    for (const auto& name : include) {
+        options.excluded.erase(name);
+        options.included.insert(name);
+    }
+}
+
+// The migrations directory from the configuration, when no path is given.
+std::vector<std::string> default_paths(const LoadedConfig& loaded) {
+    fs::path dir = loaded.base_dir / loaded.config.migrations;
+    std::error_code error;
+    if (!fs::is_directory(dir, error)) {
+        std::string from = loaded.from_file ? fmt::format("\"migrations\" in {}", loaded.config.origin)
+                                            : std::string("the default; set \"migrations\" in pgsafe.toml");
+        throw Error(ErrorKind::Usage,
+                    fmt::format("no paths given, and the migrations directory {} ({}) does not "
+                                "exist",
+                                display_path(dir), from));
+    }
+    return {display_path(dir)};
+}
+
+// Command line > environment variables > pgsafe.toml > defaults.
+LintSettings resolve_settings(const LintFlags& flags, const GlobalOptions& global) {
+    LoadedConfig loaded = load_config(global);
+    LintSettings s;
+    s.options = policy::lint_options(loaded.config);
+    apply_rule_flags(flags, s.options);
+    if (!flags.runner.empty()) s.options.runner = policy::parse_runner(flags.runner, "--runner");
+    if (flags.pg_version != 0) s.options.pg_version = flags.pg_version;
+
+    s.fail_on = loaded.config.fail_on;
+    if (auto env = env_var("PGSAFE_FAIL_ON")) s.fail_on = policy::parse_fail_on(*env, "PGSAFE_FAIL_ON");
+    if (!flags.fail_on.empty()) s.fail_on = policy::parse_fail_on(flags.fail_on, "--fail-on");
+
+    s.paths = flags.paths.empty() ? default_paths(loaded) : flags.paths;
+    s.exclude_paths = loaded.config.exclude_paths;
+    s.base_dir = loaded.base_dir;
+    spdlog::debug("environment {}",
+                  global.environment.empty() ? loaded.config.environment : global.environment);
+    return s;
+}
+
+// What is known about the tables: a snapshot, the live database, or nothing.
+analysis::TableFacts table_facts(const LintFlags& flags, const GlobalOptions& global) {
+    if (!flags.stats.empty() && !global.db.empty())
+        throw Error(ErrorKind::Usage, "give --stats FILE or --db URL, not both");
+    if (!flags.stats.empty())
+        return analysis::TableFacts::from_json(source::read_file(flags.stats), flags.stats);
+    if (!global.db.empty()) {
+        db::Connection connection(global.db);
+        return db::load_table_facts(connection);
+    }
+    return {};
+}
+
+bool excluded(const fs::path& file, const LintSettings& s) {
+    if (s.exclude_paths.empty()) return false;
+    fs::path relative = fs::absolute(file).lexically_normal().lexically_relative(s.base_dir);
+    return policy::path_excluded(s.exclude_paths, relative.generic_string());
+}
+
+// The files to lint in apply order, without those exclude_paths leaves out.
+std::vector<fs::path> files_to_lint(const LintSettings& s) {
+    std::vector<fs::path> files;
+    for (auto& file : source::collect_sql_files(s.paths)) {
+        if (!excluded(file, s)) {
+            files.push_back(std::move(file));
+            continue;
+        }
+        bool named = std::find(s.paths.begin(), s.paths.end(), file.string()) != s.paths.end();
+        if (named)
+            spdlog::warn("{}: not linted: it matches exclude_paths in the configuration", file.string());
+        else
+            spdlog::debug("{}: skipped (exclude_paths)", file.string());
+    }
+    return files;
+}
+
 // Every file read, parsed and linted, in apply order.
-std::vector<rules::FileResult> lint_paths(const std::vector<std::string>& paths, rules::LintSession& session) {
+std::vector<rules::FileResult> lint_files(const std::vector<fs::path>& files, rules::LintSession& session) {
     std::vector<rules::FileResult> results;
-    for (const auto& path : source::collect_sql_files(paths)) {
+    for (const auto& path : files) {
         spdlog::debug("linting {}", path.string());
-        sql::ParsedFile parsed = sql::parse_sql(source::read_file(path));
+        sql::ParsedFile parsed = sql::parse_sql(source::read_file(path), {sql::KeepTree::No});
         results.push_back(session.lint(path.string(), parsed));
     }
     return results;
 }
 
-int exit_code(const std::vector<rules::FileResult>& results, const std::string& fail_on) {
+// The engine reports meta rules (unused-ignore, invalid-ignore) itself;
+// configuration still decides whether they show and how loud they are.
+void apply_meta_rule_settings(std::vector<rules::FileResult>& results, const rules::LintOptions& options) {
+    for (auto& result : results) {
+        auto& findings = result.findings;
+        findings.erase(std::remove_if(findings.begin(), findings.end(),
+                                      [&](const rules::Finding& f) {
+                                          return f.rule != "syntax-error" &&
+                                                 options.excluded.count(f.rule) > 0;
+                                      }),
+                       findings.end());
+        for (auto& f : findings) {
+            const rules::Rule* rule = rules::find_rule(f.rule);
+            if (rule == nullptr || rule->info.group != rules::RuleGroup::Meta || f.rule == "syntax-error")
+                continue;
+            if (auto it = options.severities.find(f.rule); it != options.severities.end())
+                f.severity = it->second;
+        }
+    }
+}
+
+std::string render(std::vector<rules::FileResult>& results, const std::string& format) {
+    if (format == "json") return report::lint_json(results);
+    if (format == "sarif" || format == "github") {
+        for (auto& r : results)
+            r.path = display_path(r.path);  // code scanning wants workspace-relative paths
+        std::error_code error;
+        return format == "sarif" ? report::lint_sarif(results, fs::current_path(error).string())
+                                 : report::lint_github(results);
+    }
+    return report::lint_text(results, stdout_wants_color() ? report::Color::On : report::Color::Off);
+}
+
+int exit_code(const std::vector<rules::FileResult>& results, std::optional<rules::Severity> fail_on) {
     for (const auto& r : results) {
         if (r.syntax_error) return k_exit_parse;
     }
-    auto threshold = rules::severity_from_name(fail_on);
-    if (!threshold) return 0;  // --fail-on never
+    if (!fail_on) return 0;
     for (const auto& r : results) {
         for (const auto& f : r.findings) {
-            if (f.severity >= *threshold) return k_exit_findings;
+            if (f.severity >= *fail_on) return k_exit_findings;
         }
     }
     return 0;
+}
+
+void add_flags(CLI::App& cmd, LintFlags& flags) {
+    cmd.add_option("paths", flags.paths,
+                   "Migration files or directories (default: \"migrations\" from pgsafe.toml)");
+    cmd.add_option("--fail-on", flags.fail_on,
+                   "Lowest severity that makes the exit code 1 (default: PGSAFE_FAIL_ON, else fail_on in "
+                   "pgsafe.toml, else error)")
+        ->check(CLI::IsMember({"error", "warning", "info", "never"}));
+    cmd.add_option("--exclude", flags.exclude, "Rules to turn off (comma-separated or repeated)")
+        ->allow_extra_args(false);
+    cmd.add_option("--include", flags.include,
+                   "Rules off by default to turn on (comma-separated or repeated)")
+        ->allow_extra_args(false);
+    cmd.add_option("--runner", flags.runner, "Who runs the migrations: pgsafe (sets timeouts) or external")
+        ->check(CLI::IsMember({"pgsafe", "external"}));
+    cmd.add_option("--pg-version", flags.pg_version, "Target PostgreSQL major version (default: 15)")
+        ->check(CLI::Range(10, 99));
+    cmd.add_option("--stats", flags.stats, "Table sizes from a snapshot written by `pgsafe stats export`");
 }
 
 }  // namespace
@@ -61,21 +244,21 @@ bool stdout_wants_color() {
 }
 
 void add_lint_command(CLI::App& app, const GlobalOptions& global, int& code) {
-    auto options = std::make_shared<LintOptions>();
+    auto flags = std::make_shared<LintFlags>();
     CLI::App* cmd = app.add_subcommand("lint", "Find lock-heavy and breaking statements in migration files");
-    cmd->add_option("paths", options->paths, "Migration files or directories")->required();
-    cmd->add_option("--fail-on", options->fail_on, "Lowest severity that makes the exit code 1")
-        ->check(CLI::IsMember({"error", "warning", "info", "never"}))
-        ->capture_default_str();
-    cmd->callback([options, &global, &code] {
-        rules::LintSession session(rules::LintOptions{}, analysis::TableFacts{});
-        std::vector<rules::FileResult> results = lint_paths(options->paths, session);
-        std::string out = global.format == "json"
-                              ? report::lint_json(results)
-                              : report::lint_text(results, stdout_wants_color() ? report::Color::On
-                                                                                : report::Color::Off);
+    add_flags(*cmd, *flags);
+    cmd->footer(
+        "Table sizes make findings sharper: --stats FILE, or --db URL (global flag) for live statistics.");
+    cmd->callback([flags, &global, &code] {
+        LintSettings settings = resolve_settings(*flags, global);  // flags > env > file > defaults
+        analysis::TableFacts facts = table_facts(*flags, global);  // sizes decide severities
+        std::vector<fs::path> files = files_to_lint(settings);     // in apply order
+        rules::LintSession session(settings.options, std::move(facts));
+        std::vector<rules::FileResult> results = lint_files(files, session);  // every finding, not the first
+        apply_meta_rule_settings(results, settings.options);
+        std::string out = render(results, global.format);
         std::fwrite(out.data(), 1, out.size(), stdout);
-        code = exit_code(results, options->fail_on);
+        code = exit_code(results, settings.fail_on);
     });
 }
 

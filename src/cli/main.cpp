@@ -41,9 +41,14 @@ void setup_logging(int verbosity) {
 void add_global_options(CLI::App& app, pgsafe::cli::GlobalOptions& global) {
     app.set_version_flag("--version", std::string("pgsafe ") + PGSAFE_VERSION);
     app.add_option("--format", global.format, "Output format")
-        ->check(CLI::IsMember({"text", "json"}))
+        ->check(CLI::IsMember({"text", "json", "sarif", "github"}))
+        ->envname("PGSAFE_FORMAT")
         ->capture_default_str();
-    app.add_option("--config", global.config, "Configuration file (default: pgsafe.toml found upwards)");
+    app.add_option("--config", global.config, "Configuration file (default: pgsafe.toml found upwards)")
+        ->envname("PGSAFE_CONFIG");
+    app.add_option("--db", global.db, "Database URL or conninfo (else DATABASE_URL, else PG* variables)");
+    app.add_option("--env", global.environment, "Environment (default: pgsafe.toml's, else dev)")
+        ->envname("PGSAFE_ENV");
     app.add_flag("-v,--verbose", global.verbosity, "More log output on stderr (-vv for trace)");
     app.fallthrough();
     app.require_subcommand(1);
@@ -60,6 +65,8 @@ int main(int argc, char** argv) {
     add_global_options(app, global);
     pgsafe::cli::add_lint_command(app, global, exit_code);  // find lock-heavy statements, no database
     pgsafe::cli::add_explain_locks_command(app, global, exit_code);  // show the lock each statement takes
+    pgsafe::cli::add_rules_command(app, global, exit_code);  // the rule catalog and each rule's docs
+    pgsafe::cli::add_stats_command(app, global, exit_code);  // snapshot live table sizes for offline lint
 
     try {
         app.parse(argc, argv);
