@@ -171,26 +171,6 @@ std::vector<rules::FileResult> lint_files(const std::vector<fs::path>& files, ru
     return results;
 }
 
-// The engine reports meta rules (unused-ignore, invalid-ignore) itself;
-// configuration still decides whether they show and how loud they are.
-void apply_meta_rule_settings(std::vector<rules::FileResult>& results, const rules::LintOptions& options) {
-    for (auto& result : results) {
-        auto& findings = result.findings;
-        findings.erase(std::remove_if(findings.begin(), findings.end(),
-                                      [&](const rules::Finding& f) {
-                                          return f.rule != "syntax-error" &&
-                                                 options.excluded.count(f.rule) > 0;
-                                      }),
-                       findings.end());
-        for (auto& f : findings) {
-            const rules::Rule* rule = rules::find_rule(f.rule);
-            if (rule == nullptr || rule->info.group != rules::RuleGroup::Meta || f.rule == "syntax-error")
-                continue;
-            if (auto it = options.severities.find(f.rule); it != options.severities.end())
-                f.severity = it->second;
-        }
-    }
-}
 
 std::string render(std::vector<rules::FileResult>& results, const std::string& format) {
     if (format == "json") return report::lint_json(results);
@@ -255,7 +235,6 @@ void add_lint_command(CLI::App& app, const GlobalOptions& global, int& code) {
         std::vector<fs::path> files = files_to_lint(settings);     // in apply order
         rules::LintSession session(settings.options, std::move(facts));
         std::vector<rules::FileResult> results = lint_files(files, session);  // every finding, not the first
-        apply_meta_rule_settings(results, settings.options);
         std::string out = render(results, global.format);
         std::fwrite(out.data(), 1, out.size(), stdout);
         code = exit_code(results, settings.fail_on);

@@ -97,6 +97,17 @@ void report_unused(const std::vector<IgnoreDirective>& ignores, std::vector<Find
     }
 }
 
+// The engine's own findings (ignore comments) honour exclusions and
+// severity overrides like any rule; syntax errors cannot be turned off.
+void apply_settings(std::vector<Finding>& findings, const LintOptions& options) {
+    findings.erase(std::remove_if(findings.begin(), findings.end(),
+                                  [&](const Finding& f) { return options.excluded.count(f.rule) > 0; }),
+                   findings.end());
+    for (auto& f : findings) {
+        if (auto it = options.severities.find(f.rule); it != options.severities.end()) f.severity = it->second;
+    }
+}
+
 }  // namespace
 
 LintSession::LintSession(LintOptions options, analysis::TableFacts facts)
@@ -132,8 +143,10 @@ FileResult LintSession::lint(const std::string& path, const sql::ParsedFile& fil
         for (auto& f : sf.findings) result.findings.push_back(std::move(f));
         m_pending.record_tables(*infos[i].statement);
     }
-    report_unused(ignores, result.findings);
-    for (auto& f : ignore_errors) result.findings.push_back(std::move(f));
+    std::vector<Finding> engine_findings = std::move(ignore_errors);
+    report_unused(ignores, engine_findings);
+    apply_settings(engine_findings, m_options);
+    for (auto& f : engine_findings) result.findings.push_back(std::move(f));
     std::stable_sort(result.findings.begin(), result.findings.end(),
                      [](const Finding& a, const Finding& b) { return a.span.begin < b.span.begin; });
     return result;
