@@ -21,7 +21,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr const char* k_schema = "https://json.schemastore.org/sarif-2.1.0.json";
-constexpr const char* k_information_uri = "https://github.com/pgsafe/pgsafe";
 constexpr const char* k_root_base = "%SRCROOT%";
 
 const char* level(rules::Severity severity) {
@@ -116,7 +115,6 @@ std::string lint_sarif(const std::vector<rules::FileResult>& files, const std::s
     driver["name"] = "pgsafe";
     driver["version"] = PGSAFE_VERSION;
     driver["semanticVersion"] = PGSAFE_VERSION;
-    driver["informationUri"] = k_information_uri;
     driver["rules"] = std::move(rules_json);
     Json run;
     run["tool"] = Json{{"driver", std::move(driver)}};
