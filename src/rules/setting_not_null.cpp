@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
-#include <regex>
 
 namespace pgsafe::rules {
 namespace {
@@ -25,19 +24,9 @@ bool same_relation(const sql::RelationName& a, const sql::RelationName& b) {
 }
 
 // Whether a CHECK constraint is exactly `column IS NOT NULL`, the form PostgreSQL
-// uses to skip SET NOT NULL's scan. The IR keeps no expression tree, so this
-// reads the constraint's text (detection only: nothing is rewritten from it).
-bool is_not_null_check(const Context& ctx, const sql::Constraint& c, const std::string& column) {
-    if (c.kind != sql::ConstraintKind::Check || !c.expr.functions.empty() || c.expr.has_subquery)
-        return false;
-    static const std::regex k_form(
-        R"re(^[^(]*?\bcheck\s*(?:\(\s*)+("([^"]+)"|([a-z_][a-z0-9_$]*))\s+is\s+not\s+null\s*\))re",
-        std::regex::icase);
-    std::string text(ctx.text(c.span));
-    std::smatch m;
-    if (!std::regex_search(text, m, k_form)) return false;
-    std::string name = m[2].matched ? m[2].str() : lower(m[3].str());
-    return name == column;
+// uses to skip SET NOT NULL's scan.
+bool is_not_null_check(const sql::Constraint& c, const std::string& column) {
+    return c.kind == sql::ConstraintKind::Check && c.expr.not_null_column == column;
 }
 
 // A constraint this file does not define counts as CHECK (column IS NOT NULL)
@@ -69,7 +58,7 @@ NotNullCheck not_null_check(const Context& ctx, const sql::RelationName& table, 
             if (action.kind == sql::AlterKind::AddConstraint && action.constraint &&
                 !action.constraint->name.empty())
                 checks[action.constraint->name] =
-                    Seen{is_not_null_check(ctx, *action.constraint, column), !action.constraint->not_valid};
+                    Seen{is_not_null_check(*action.constraint, column), !action.constraint->not_valid};
             if (action.kind == sql::AlterKind::ValidateConstraint) {
                 auto it = checks.find(action.name);
                 if (it != checks.end()) {

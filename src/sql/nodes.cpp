@@ -159,6 +159,12 @@ ExprInfo expr_info(const Node* expr, const Ctx& ctx) {
     info.constant = true;
     walk_expr(expr, info);
     info.span = ctx.span_at(expr_location(expr));
+    if (expr->node_case == PG_QUERY__NODE__NODE_NULL_TEST &&
+        expr->null_test->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NOT_NULL &&
+        expr->null_test->arg != nullptr && expr->null_test->arg->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
+        const auto* ref = expr->null_test->arg->column_ref;
+        if (ref->n_fields == 1) info.not_null_column = string_value(ref->fields[0]);
+    }
     return info;
 }
 

@@ -56,6 +56,7 @@ struct ExprInfo {
     std::vector<std::string> functions;  // lower-case names of every function called
     bool has_sql_value_function = false;  // CURRENT_TIMESTAMP, CURRENT_USER, …
     bool has_subquery = false;
+    std::string not_null_column;  // "col" when the expression is exactly `col IS NOT NULL`
     Span span;
 };
 
