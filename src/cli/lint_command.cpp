@@ -4,6 +4,7 @@
 // when a statement does not parse, 1 for findings at or above --fail-on, else 0.
 
 #include "commands.hpp"
+#include "parallel_parse.hpp"
 #include "config_flags.hpp"
 
 #include "pgsafe/db/connection.hpp"
@@ -160,14 +161,14 @@ std::vector<fs::path> files_to_lint(const LintSettings& s) {
     return files;
 }
 
-// Every file read, parsed and linted, in apply order.
+// Every file read and parsed (on every core), then linted in apply order.
 std::vector<rules::FileResult> lint_files(const std::vector<fs::path>& files, rules::LintSession& session) {
     std::vector<rules::FileResult> results;
-    for (const auto& path : files) {
+    results.reserve(files.size());
+    for_each_parsed(files, {sql::KeepTree::No}, [&](const fs::path& path, const sql::ParsedFile& parsed) {
         spdlog::debug("linting {}", path.string());
-        sql::ParsedFile parsed = sql::parse_sql(source::read_file(path), {sql::KeepTree::No});
         results.push_back(session.lint(path.string(), parsed));
-    }
+    });
     return results;
 }
 
