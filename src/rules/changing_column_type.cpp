@@ -48,9 +48,10 @@ bool same_relation(const sql::RelationName& a, const sql::RelationName& b) {
 std::optional<sql::TypeName> known_old_type(const Context& ctx, const sql::RelationName& table,
                                             const std::string& column) {
     std::optional<sql::TypeName> type;
-    for (size_t i = 0; i < ctx.index(); ++i) {
+    for (size_t i : ctx.alter_tables_named(table.name)) {
+        if (i >= ctx.index()) break;
         const auto* alter = std::get_if<sql::AlterTable>(&ctx.statements()[i].statement->detail);
-        if (alter == nullptr || !same_relation(alter->table, table)) continue;
+        if (!same_relation(alter->table, table)) continue;
         for (const auto& action : alter->actions) {
             if (action.column != column) continue;
             if ((action.kind == sql::AlterKind::AddColumn ||

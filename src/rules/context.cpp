@@ -24,7 +24,18 @@ const char* rule_group_name(RuleGroup group) {
 
 Context::Context(const sql::ParsedFile& file, const std::vector<StatementInfo>& statements,
                  const analysis::TableFacts& facts, const PendingSet& pending, const LintOptions& options)
-    : m_file(file), m_statements(statements), m_facts(facts), m_pending(pending), m_options(options) {}
+    : m_file(file), m_statements(statements), m_facts(facts), m_pending(pending), m_options(options) {
+    for (size_t i = 0; i < statements.size(); ++i) {
+        if (const auto* alter = std::get_if<sql::AlterTable>(&statements[i].statement->detail))
+            m_alters_by_name[alter->table.name].push_back(i);
+    }
+}
+
+const std::vector<size_t>& Context::alter_tables_named(const std::string& name) const {
+    static const std::vector<size_t> k_none;
+    auto it = m_alters_by_name.find(name);
+    return it == m_alters_by_name.end() ? k_none : it->second;
+}
 
 SizeClass Context::size_class(const sql::RelationName& table) const {
     if (m_pending.created(table)) return SizeClass::New;

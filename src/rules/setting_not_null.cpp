@@ -51,9 +51,10 @@ NotNullCheck not_null_check(const Context& ctx, const sql::RelationName& table, 
         bool validated = false;
     };
     std::map<std::string, Seen> checks;  // constraint name -> what we know
-    for (size_t i = 0; i < ctx.index(); ++i) {
+    for (size_t i : ctx.alter_tables_named(table.name)) {
+        if (i >= ctx.index()) break;
         const auto* alter = std::get_if<sql::AlterTable>(&ctx.statements()[i].statement->detail);
-        if (alter == nullptr || !same_relation(alter->table, table)) continue;
+        if (!same_relation(alter->table, table)) continue;
         for (const auto& action : alter->actions) {
             if (action.kind == sql::AlterKind::AddConstraint && action.constraint &&
                 !action.constraint->name.empty())

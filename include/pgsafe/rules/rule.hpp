@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace pgsafe::rules {
@@ -76,6 +77,9 @@ public:
     bool has_index_starting_with(const sql::RelationName& table, const std::vector<std::string>& columns) const;
     // The text of a span, for messages.
     std::string_view text(sql::Span span) const;
+    // Indices of this file's ALTER TABLE statements on a table of that name
+    // (any schema), in file order: look-backs visit these, not every statement.
+    const std::vector<size_t>& alter_tables_named(const std::string& name) const;
 
 private:
     const sql::ParsedFile& m_file;
@@ -84,6 +88,7 @@ private:
     const PendingSet& m_pending;
     const LintOptions& m_options;
     size_t m_index = 0;
+    std::unordered_map<std::string, std::vector<size_t>> m_alters_by_name;
 };
 
 // Collects a rule's findings on the current statement.
