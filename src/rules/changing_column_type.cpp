@@ -39,10 +39,6 @@ std::optional<std::string> free_when(const sql::TypeName& type) {
     return std::nullopt;
 }
 
-bool same_relation(const sql::RelationName& a, const sql::RelationName& b) {
-    return a.name == b.name && (a.schema == b.schema || a.schema.empty() || b.schema.empty());
-}
-
 // The column's type when an earlier statement of this file set it (ADD COLUMN or
 // an earlier ALTER COLUMN … TYPE); otherwise pgsafe does not know it.
 std::optional<sql::TypeName> known_old_type(const Context& ctx, const sql::RelationName& table,
@@ -51,7 +47,7 @@ std::optional<sql::TypeName> known_old_type(const Context& ctx, const sql::Relat
     for (size_t i : ctx.alter_tables_named(table.name)) {
         if (i >= ctx.index()) break;
         const auto* alter = std::get_if<sql::AlterTable>(&ctx.statements()[i].statement->detail);
-        if (!same_relation(alter->table, table)) continue;
+        if (!alter->table.may_be(table)) continue;
         for (const auto& action : alter->actions) {
             if (action.column != column) continue;
             if ((action.kind == sql::AlterKind::AddColumn ||

@@ -19,10 +19,6 @@ std::string lower(std::string s) {
     return s;
 }
 
-bool same_relation(const sql::RelationName& a, const sql::RelationName& b) {
-    return a.name == b.name && (a.schema == b.schema || a.schema.empty() || b.schema.empty());
-}
-
 // Whether a CHECK constraint is exactly `column IS NOT NULL`, the form PostgreSQL
 // uses to skip SET NOT NULL's scan.
 bool is_not_null_check(const sql::Constraint& c, const std::string& column) {
@@ -54,7 +50,7 @@ NotNullCheck not_null_check(const Context& ctx, const sql::RelationName& table, 
     for (size_t i : ctx.alter_tables_named(table.name)) {
         if (i >= ctx.index()) break;
         const auto* alter = std::get_if<sql::AlterTable>(&ctx.statements()[i].statement->detail);
-        if (!same_relation(alter->table, table)) continue;
+        if (!alter->table.may_be(table)) continue;
         for (const auto& action : alter->actions) {
             if (action.kind == sql::AlterKind::AddConstraint && action.constraint &&
                 !action.constraint->name.empty())

@@ -12,11 +12,6 @@
 namespace pgsafe::rules {
 namespace {
 
-// Unqualified names match any schema: pgsafe does not resolve the search path here.
-bool same_relation(const sql::RelationName& a, const sql::RelationName& b) {
-    return a.name == b.name && (a.schema == b.schema || a.schema.empty() || b.schema.empty());
-}
-
 // A lock that stops writes: held across the validation scan, it makes the scan an outage.
 bool blocks_writes(sql::LockMode mode) {
     return analysis::lock_conflicts(mode, sql::LockMode::RowExclusive);
@@ -35,7 +30,7 @@ enum class Added { No, NotValid, Valid };
 Added adds_constraint(const sql::Statement& statement, const sql::RelationName& table,
                       const std::string& name) {
     const auto* alter = std::get_if<sql::AlterTable>(&statement.detail);
-    if (alter == nullptr || !same_relation(alter->table, table)) return Added::No;
+    if (alter == nullptr || !alter->table.may_be(table)) return Added::No;
     for (const auto& action : alter->actions) {
         if (action.kind == sql::AlterKind::AddConstraint && action.constraint &&
             action.constraint->name == name)
@@ -47,7 +42,7 @@ Added adds_constraint(const sql::Statement& statement, const sql::RelationName& 
 sql::LockMode lock_on(const analysis::Effects& effects, const sql::RelationName& table) {
     sql::LockMode mode = sql::LockMode::None;
     for (const auto& lock : effects.locks) {
-        if (!lock.relation.empty() && same_relation(lock.relation, table)) mode = std::max(mode, lock.mode);
+        if (!lock.relation.empty() && lock.relation.may_be(table)) mode = std::max(mode, lock.mode);
     }
     return mode;
 }

@@ -26,6 +26,10 @@ struct RelationName {
     // "schema.name", or "name" when unqualified.
     std::string qualified() const { return schema.empty() ? name : schema + "." + name; }
     bool empty() const { return name.empty(); }
+    // Could name the same relation: same name, and the schemas agree or one is unqualified.
+    bool may_be(const RelationName& o) const {
+        return name == o.name && (schema == o.schema || schema.empty() || o.schema.empty());
+    }
     bool operator==(const RelationName& o) const { return schema == o.schema && name == o.name; }
     bool operator!=(const RelationName& o) const { return !(*this == o); }
 };
