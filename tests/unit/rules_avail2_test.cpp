@@ -6,6 +6,8 @@
 #include "pgsafe/rules/lint.hpp"
 #include "pgsafe/sql/parse.hpp"
 
+#include "lint_rule.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -16,18 +18,7 @@ using namespace pgsafe;
 
 namespace {
 
-// The findings of `rule` in `text`, linted with no table facts (every table unknown = large).
-std::vector<rules::Finding> lint(const std::string& rule, const std::string& text, int pg_version = 15) {
-    rules::LintOptions options;
-    options.included.insert(rule);
-    options.pg_version = pg_version;
-    rules::LintSession session(options, analysis::TableFacts{});
-    rules::FileResult result = session.lint("V1__test.sql", sql::parse_sql(text));
-    auto& f = result.findings;
-    f.erase(std::remove_if(f.begin(), f.end(), [&](const rules::Finding& x) { return x.rule != rule; }),
-            f.end());
-    return f;
-}
+using pgsafe::test::lint;
 
 // The text a finding points at, up to the end of its line.
 std::string at(const std::string& text, const rules::Finding& f) {
