@@ -41,35 +41,53 @@ struct NotNullCheck {
 // Earlier in this file: a CHECK (column IS NOT NULL) on the table that is now
 // validated, or a VALIDATE of a constraint not added here whose name says it is
 // one (the NOT VALID half usually sits in an earlier migration).
+// Whether an earlier ALTER TABLE of this file (before statement `before`) added
+// a constraint of that name: then a VALIDATE of it is not a CHECK from elsewhere.
+bool added_in_file(const Context& ctx, const sql::RelationName& table, const std::string& name, size_t before) {
+    for (size_t i : ctx.alter_tables_named(table.name)) {
+        if (i >= before) break;
+        const auto& alter = std::get<sql::AlterTable>(ctx.statements()[i].statement->detail);
+        for (const auto& action : alter.actions) {
+            if (action.kind == sql::AlterKind::AddConstraint && action.constraint && action.constraint->name == name)
+                return true;
+        }
+    }
+    return false;
+}
+
 NotNullCheck not_null_check(const Context& ctx, const sql::RelationName& table, const std::string& column) {
     struct Seen {
         bool is_not_null = false;
         bool validated = false;
     };
+    // Only CHECK (column IS NOT NULL) constraints are tracked, so walking a
+    // table's many other ALTERs allocates nothing.
     std::map<std::string, Seen> checks;  // constraint name -> what we know
     for (size_t i : ctx.alter_tables_named(table.name)) {
         if (i >= ctx.index()) break;
-        const auto* alter = std::get_if<sql::AlterTable>(&ctx.statements()[i].statement->detail);
-        if (!alter->table.may_be(table)) continue;
-        for (const auto& action : alter->actions) {
+        const auto& alter = std::get<sql::AlterTable>(ctx.statements()[i].statement->detail);
+        if (!alter.table.may_be(table)) continue;
+        for (const auto& action : alter.actions) {
             if (action.kind == sql::AlterKind::AddConstraint && action.constraint &&
-                !action.constraint->name.empty())
-                checks[action.constraint->name] =
-                    Seen{is_not_null_check(*action.constraint, column), !action.constraint->not_valid};
+                !action.constraint->name.empty()) {
+                if (is_not_null_check(*action.constraint, column))
+                    checks[action.constraint->name] = Seen{true, !action.constraint->not_valid};
+                else if (!checks.empty())
+                    checks.erase(action.constraint->name);
+            }
             if (action.kind == sql::AlterKind::ValidateConstraint) {
                 auto it = checks.find(action.name);
                 if (it != checks.end()) {
                     it->second.validated = true;
-                } else if (names_not_null_check(action.name, column)) {
+                } else if (names_not_null_check(action.name, column) && !added_in_file(ctx, table, action.name, i)) {
                     checks[action.name] = Seen{true, true};
                 }
             }
-            if (action.kind == sql::AlterKind::DropConstraint) checks.erase(action.name);
+            if (action.kind == sql::AlterKind::DropConstraint && !checks.empty()) checks.erase(action.name);
         }
     }
     NotNullCheck out;
     for (const auto& [name, seen] : checks) {
-        if (!seen.is_not_null) continue;
         if (seen.validated)
             out.validated = true;
         else
