@@ -8,10 +8,6 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -19,6 +15,7 @@
 
 using pgsafe::test::ProcessResult;
 using pgsafe::test::run_pgsafe;
+using pgsafe::test::run_pgsafe_in;
 using pgsafe::test::TempDir;
 using Json = nlohmann::json;
 
@@ -33,45 +30,6 @@ std::string slurp(const std::string& path) {
     std::stringstream s;
     s << in.rdbuf();
     return s.str();
-}
-
-// Like run_pgsafe, but from `cwd` (config discovery depends on it). The
-// PGSAFE_* variables of the test's own environment are cleared.
-ProcessResult run_in(const std::string& cwd, const std::vector<std::string>& args,
-                     const std::vector<std::string>& env = {}) {
-    std::string out_file = cwd + "/.out";
-    std::string err_file = cwd + "/.err";
-    pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        int out = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int err = open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(in, 0);
-        dup2(out, 1);
-        dup2(err, 2);
-        if (chdir(cwd.c_str()) != 0) _exit(127);
-        for (const char* name : {"PGSAFE_FAIL_ON", "PGSAFE_FORMAT", "PGSAFE_CONFIG", "PGSAFE_ENV"})
-            unsetenv(name);
-        std::vector<std::string> env_copy = env;
-        for (auto& e : env_copy) putenv(e.data());
-        std::string binary = PGSAFE_BINARY;
-        std::vector<std::string> copy = args;
-        std::vector<char*> argv{binary.data()};
-        for (auto& a : copy) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        execv(binary.c_str(), argv.data());
-        _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    ProcessResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = slurp(out_file);
-    r.err = slurp(err_file);
-    std::filesystem::remove(out_file);
-    std::filesystem::remove(err_file);
-    return r;
 }
 
 // A project whose only finding is an unused-ignore warning.
@@ -196,7 +154,7 @@ TEST_CASE("GitHub output is one workflow command per finding, 1-based and escape
                Catch::StartsWith("::notice file="));
 
     WarningProject p;
-    auto warn = run_in(p.dir.path(), {"lint", "--format", "github"});
+    auto warn = run_pgsafe_in(p.dir.path(), {"lint", "--format", "github"});
     CHECK(warn.exit_code == 0);
     CHECK_THAT(warn.out, Catch::StartsWith("::warning file=migrations/V1__warn.sql,line=1,col=1,"));
     CHECK_THAT(warn.out, Catch::Contains("title=unused-ignore::"));
@@ -272,9 +230,9 @@ TEST_CASE("unknown rule names on the command line are usage errors with a sugges
 
 TEST_CASE("--fail-on decides which severities fail the run", "[fail-on]") {
     WarningProject p;
-    CHECK(run_in(p.dir.path(), {"lint"}).exit_code == 0);  // default: error
-    CHECK(run_in(p.dir.path(), {"lint", "--fail-on", "warning"}).exit_code == 1);
-    CHECK(run_in(p.dir.path(), {"lint", "--fail-on", "info"}).exit_code == 1);
+    CHECK(run_pgsafe_in(p.dir.path(), {"lint"}).exit_code == 0);  // default: error
+    CHECK(run_pgsafe_in(p.dir.path(), {"lint", "--fail-on", "warning"}).exit_code == 1);
+    CHECK(run_pgsafe_in(p.dir.path(), {"lint", "--fail-on", "info"}).exit_code == 1);
     CHECK(run_pgsafe({"lint", "--fail-on", "never", k_fk_fixture}).exit_code == 0);
     CHECK(run_pgsafe({"lint", "--fail-on", "error", k_fk_fixture}).exit_code == 1);
     CHECK(run_pgsafe({"lint", "--fail-on", "loud", k_fk_fixture}).exit_code == 2);
@@ -284,41 +242,41 @@ TEST_CASE("precedence: command line > PGSAFE_* variables > pgsafe.toml > default
     WarningProject p;
     const std::string& d = p.dir.path();
     // fail_on at every layer; the finding is a warning.
-    CHECK(run_in(d, {"lint"}).exit_code == 0);  // default: error
+    CHECK(run_pgsafe_in(d, {"lint"}).exit_code == 0);  // default: error
     p.dir.write("pgsafe.toml", "fail_on = \"warning\"\n");
-    CHECK(run_in(d, {"lint"}).exit_code == 1);                            // file beats default
-    CHECK(run_in(d, {"lint"}, {"PGSAFE_FAIL_ON=never"}).exit_code == 0);  // env beats file
-    CHECK(run_in(d, {"lint", "--fail-on", "warning"}, {"PGSAFE_FAIL_ON=never"}).exit_code ==
+    CHECK(run_pgsafe_in(d, {"lint"}).exit_code == 1);                            // file beats default
+    CHECK(run_pgsafe_in(d, {"lint"}, {"PGSAFE_FAIL_ON=never"}).exit_code == 0);  // env beats file
+    CHECK(run_pgsafe_in(d, {"lint", "--fail-on", "warning"}, {"PGSAFE_FAIL_ON=never"}).exit_code ==
           1);  // CLI beats env
-    auto bad_env = run_in(d, {"lint"}, {"PGSAFE_FAIL_ON=sometimes"});
+    auto bad_env = run_pgsafe_in(d, {"lint"}, {"PGSAFE_FAIL_ON=sometimes"});
     CHECK(bad_env.exit_code == 2);
     CHECK_THAT(bad_env.err,
                Catch::Contains("PGSAFE_FAIL_ON must be \"error\", \"warning\", \"info\" or \"never\""));
 
     // format: env beats the default, the flag beats env.
-    CHECK(parse_json(run_in(d, {"lint"}, {"PGSAFE_FORMAT=json"}))["summary"]["warnings"] == 1);
-    CHECK_THAT(run_in(d, {"lint", "--format", "github"}, {"PGSAFE_FORMAT=json"}).out,
+    CHECK(parse_json(run_pgsafe_in(d, {"lint"}, {"PGSAFE_FORMAT=json"}))["summary"]["warnings"] == 1);
+    CHECK_THAT(run_pgsafe_in(d, {"lint", "--format", "github"}, {"PGSAFE_FORMAT=json"}).out,
                Catch::StartsWith("::warning "));
-    CHECK(run_in(d, {"lint"}, {"PGSAFE_FORMAT=xml"}).exit_code == 2);
+    CHECK(run_pgsafe_in(d, {"lint"}, {"PGSAFE_FORMAT=xml"}).exit_code == 2);
 
     // which file: --config beats PGSAFE_CONFIG beats the one found by walking up.
     p.dir.write("never.toml", "fail_on = \"never\"\n");
     p.dir.write("info.toml", "fail_on = \"info\"\n[rules.severity]\nunused-ignore = \"info\"\n");
-    CHECK(run_in(d, {"lint"}, {"PGSAFE_CONFIG=never.toml"}).exit_code == 0);
-    CHECK(run_in(d, {"lint", "--config", "info.toml"}, {"PGSAFE_CONFIG=never.toml"}).exit_code == 1);
+    CHECK(run_pgsafe_in(d, {"lint"}, {"PGSAFE_CONFIG=never.toml"}).exit_code == 0);
+    CHECK(run_pgsafe_in(d, {"lint", "--config", "info.toml"}, {"PGSAFE_CONFIG=never.toml"}).exit_code == 1);
 
     // thresholds: the file's beat the defaults (50 rows is large when the threshold is 10).
     TempDir t;
     t.write("stats.json", slurp(k_stats));
     t.write("V1__fk.sql", slurp(k_small_fixture));
-    CHECK(run_in(t.path(), {"lint", "--stats", "stats.json", "V1__fk.sql"}).exit_code == 0);
+    CHECK(run_pgsafe_in(t.path(), {"lint", "--stats", "stats.json", "V1__fk.sql"}).exit_code == 0);
     t.write("pgsafe.toml", "[thresholds]\nlarge_table_rows = 10\n");
-    CHECK(run_in(t.path(), {"lint", "--stats", "stats.json", "V1__fk.sql"}).exit_code == 1);
+    CHECK(run_pgsafe_in(t.path(), {"lint", "--stats", "stats.json", "V1__fk.sql"}).exit_code == 1);
 
     // rules: the command line wins over the file in both directions.
     t.write("pgsafe.toml", "[rules]\nexclude = [\"adding-foreign-key-constraint\"]\n");
-    CHECK(run_in(t.path(), {"lint", "V1__fk.sql"}).exit_code == 0);
-    CHECK(run_in(t.path(), {"lint", "--include", "adding-foreign-key-constraint", "V1__fk.sql"}).exit_code ==
+    CHECK(run_pgsafe_in(t.path(), {"lint", "V1__fk.sql"}).exit_code == 0);
+    CHECK(run_pgsafe_in(t.path(), {"lint", "--include", "adding-foreign-key-constraint", "V1__fk.sql"}).exit_code ==
           1);
 }
 
@@ -328,7 +286,7 @@ TEST_CASE("pgsafe.toml is found by walking up from the working directory", "[con
               "migrations = \"db/migrations\"\n[rules]\nexclude = [\"adding-foreign-key-constraint\"]\n");
     dir.write("db/migrations/V1__fk.sql", slurp(k_fk_fixture));
     dir.write("app/src/keep", "");
-    auto r = run_in(dir.path() + "/app/src", {"lint", "--format", "json"});
+    auto r = run_pgsafe_in(dir.path() + "/app/src", {"lint", "--format", "json"});
     CHECK(r.exit_code == 0);  // the rule is excluded by the file two levels up
     Json j = parse_json(r);
     REQUIRE(j["files"].size() == 1);  // and its migrations directory is linted
@@ -340,18 +298,18 @@ TEST_CASE("config errors exit 2 with file:line:col", "[config]") {
     dir.write("pgsafe.toml",
               "migrations = \"migrations\"\n\n[thresholds]\nlarge_table_rows = 10\nwindw = 3\n");
     dir.write("migrations/V1__a.sql", "SELECT 1;\n");
-    auto r = run_in(dir.path(), {"lint"});
+    auto r = run_pgsafe_in(dir.path(), {"lint"});
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains("pgsafe.toml:5:1: unknown key \"windw\" in [thresholds]"));
     CHECK(r.out.empty());
 
     dir.write("pgsafe.toml", "[rules]\nseverity = { lock-tabel = \"info\" }\n");
-    auto rule = run_in(dir.path(), {"lint"});
+    auto rule = run_pgsafe_in(dir.path(), {"lint"});
     CHECK(rule.exit_code == 2);
     CHECK_THAT(rule.err, Catch::Contains(
                              "pgsafe.toml:2:14: unknown rule \"lock-tabel\" (did you mean \"lock-table\"?)"));
 
-    auto missing = run_in(dir.path(), {"lint", "--config", "nope.toml"});
+    auto missing = run_pgsafe_in(dir.path(), {"lint", "--config", "nope.toml"});
     CHECK(missing.exit_code == 2);
     CHECK_THAT(missing.err, Catch::Contains("nope.toml"));
 }
@@ -363,14 +321,14 @@ TEST_CASE("config: severities, exclude_paths and the default migrations director
               "\"warning\"\n");
     dir.write("migrations/V1__fk.sql", slurp(k_fk_fixture));
     dir.write("migrations/legacy/V0__old.sql", "ALTER TABL broken;\n");
-    auto r = run_in(dir.path(), {"lint", "--format", "json"});
+    auto r = run_pgsafe_in(dir.path(), {"lint", "--format", "json"});
     CHECK(r.exit_code == 0);  // a warning does not fail; the broken legacy file is not linted
     Json j = parse_json(r);
     REQUIRE(j["files"].size() == 1);
     CHECK(finding_of(j, "adding-foreign-key-constraint")["severity"] == "warning");
 
     TempDir empty;
-    auto none = run_in(empty.path(), {"lint"});
+    auto none = run_pgsafe_in(empty.path(), {"lint"});
     CHECK(none.exit_code == 2);
     CHECK_THAT(none.err, Catch::Contains("no paths given"));
 }
@@ -398,7 +356,7 @@ TEST_CASE("pgsafe rules lists the catalog", "[rules-command]") {
 
 TEST_CASE("pgsafe rules NAME prints the embedded page from any directory", "[rules-command]") {
     TempDir elsewhere;
-    auto r = run_in(elsewhere.path(), {"rules", "adding-foreign-key-constraint"});
+    auto r = run_pgsafe_in(elsewhere.path(), {"rules", "adding-foreign-key-constraint"});
     CHECK(r.exit_code == 0);
     CHECK_THAT(r.out, Catch::StartsWith("adding-foreign-key-constraint\n"));
     CHECK_THAT(r.out, Catch::Contains("default severity: error"));
@@ -407,7 +365,7 @@ TEST_CASE("pgsafe rules NAME prints the embedded page from any directory", "[rul
                                             "/docs/rules/adding-foreign-key-constraint.md")));
 
     Json j =
-        parse_json(run_in(elsewhere.path(), {"rules", "--format", "json", "adding-foreign-key-constraint"}));
+        parse_json(run_pgsafe_in(elsewhere.path(), {"rules", "--format", "json", "adding-foreign-key-constraint"}));
     CHECK(j["name"] == "adding-foreign-key-constraint");
     CHECK_THAT(j["docs"].get<std::string>(), Catch::StartsWith("# adding-foreign-key-constraint"));
 

@@ -27,7 +27,8 @@ std::string drain(int fd) {
 
 }  // namespace
 
-ProcessResult run_pgsafe(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+ProcessResult run_pgsafe_in(const std::string& cwd, const std::vector<std::string>& args,
+                            const std::vector<std::string>& env) {
     std::filesystem::path out_file = std::filesystem::temp_directory_path() /
                                      ("pgsafe-test-out-" + std::to_string(getpid()));
     std::filesystem::path err_file = out_file.string() + ".err";
@@ -40,7 +41,9 @@ ProcessResult run_pgsafe(const std::vector<std::string>& args, const std::vector
         dup2(in, 0);
         dup2(out, 1);
         dup2(err, 2);
-        if (chdir(PGSAFE_SOURCE_DIR) != 0) _exit(127);
+        if (chdir(cwd.c_str()) != 0) _exit(127);
+        for (const char* name : {"PGSAFE_FAIL_ON", "PGSAFE_FORMAT", "PGSAFE_CONFIG", "PGSAFE_ENV"})
+            unsetenv(name);
         for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
         std::vector<char*> argv;
         std::string binary = PGSAFE_BINARY;
@@ -64,6 +67,10 @@ ProcessResult run_pgsafe(const std::vector<std::string>& args, const std::vector
     std::filesystem::remove(out_file);
     std::filesystem::remove(err_file);
     return r;
+}
+
+ProcessResult run_pgsafe(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+    return run_pgsafe_in(PGSAFE_SOURCE_DIR, args, env);
 }
 
 TempDir::TempDir() {

@@ -12,8 +12,14 @@ struct ProcessResult {
     std::string err;
 };
 
-// Runs `pgsafe args…` from the source directory, with extra environment
-// assignments ("NAME=value"); stdin is /dev/null.
+// Runs `pgsafe args…` from `cwd` (config discovery depends on it), with extra
+// environment assignments ("NAME=value"); stdin is /dev/null. The PGSAFE_*
+// variables of the test's own environment are cleared, so a developer's shell
+// cannot change a result.
+ProcessResult run_pgsafe_in(const std::string& cwd, const std::vector<std::string>& args,
+                            const std::vector<std::string>& env = {});
+
+// run_pgsafe_in from the source directory.
 ProcessResult run_pgsafe(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
 
 // A fresh empty directory under the system temp dir, removed by the destructor.
