@@ -22,4 +22,13 @@ inline std::vector<rules::Finding> lint(const std::string& rule, const std::stri
     return f;
 }
 
+// The text a finding points at, up to the end of its line.
+inline std::string at(const std::string& text, const rules::Finding& f) {
+    return text.substr(f.span.begin, text.find('\n', f.span.begin) - f.span.begin);
+}
+
+inline bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
 }  // namespace pgsafe::test

@@ -19,14 +19,8 @@ namespace {
 
 using pgsafe::test::lint;
 
-// The text a finding points at, up to the end of its line.
-std::string at(const std::string& text, const rules::Finding& f) {
-    return text.substr(f.span.begin, text.find('\n', f.span.begin) - f.span.begin);
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-}
+using pgsafe::test::at;
+using pgsafe::test::contains;
 
 }  // namespace
 

@@ -5,6 +5,8 @@
 #include "pgsafe/rules/lint.hpp"
 #include "pgsafe/sql/parse.hpp"
 
+#include "lint_rule.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -35,10 +37,7 @@ std::vector<rules::Finding> lint(const std::string& rule, const std::string& tex
     return lint_files(rule, {text});
 }
 
-// The text a finding points at, up to the end of its line.
-std::string at(const std::string& text, const rules::Finding& f) {
-    return text.substr(f.span.begin, text.find('\n', f.span.begin) - f.span.begin);
-}
+using pgsafe::test::at;
 
 }  // namespace
 
