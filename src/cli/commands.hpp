@@ -19,6 +19,7 @@ struct GlobalOptions {
 
 void add_lint_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_explain_locks_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void add_plan_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_rules_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_stats_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 

@@ -6,9 +6,8 @@
 #include "commands.hpp"
 #include "parallel_parse.hpp"
 #include "config_flags.hpp"
+#include "facts_source.hpp"
 
-#include "pgsafe/db/connection.hpp"
-#include "pgsafe/db/table_facts.hpp"
 #include "pgsafe/error.hpp"
 #include "pgsafe/report/github.hpp"
 #include "pgsafe/report/lint_report.hpp"
@@ -125,19 +124,6 @@ LintSettings resolve_settings(const LintFlags& flags, const GlobalOptions& globa
     return s;
 }
 
-// What is known about the tables: a snapshot, the live database, or nothing.
-analysis::TableFacts table_facts(const LintFlags& flags, const GlobalOptions& global) {
-    if (!flags.stats.empty() && !global.db.empty())
-        throw Error(ErrorKind::Usage, "give --stats FILE or --db URL, not both");
-    if (!flags.stats.empty())
-        return analysis::TableFacts::from_json(source::read_file(flags.stats), flags.stats);
-    if (!global.db.empty()) {
-        db::Connection connection(global.db);
-        return db::load_table_facts(connection);
-    }
-    return {};
-}
-
 bool excluded(const fs::path& file, const LintSettings& s) {
     if (s.exclude_paths.empty()) return false;
     fs::path relative = fs::absolute(file).lexically_normal().lexically_relative(s.base_dir);
@@ -232,7 +218,7 @@ void add_lint_command(CLI::App& app, const GlobalOptions& global, int& code) {
         "Table sizes make findings sharper: --stats FILE, or --db URL (global flag) for live statistics.");
     cmd->callback([flags, &global, &code] {
         LintSettings settings = resolve_settings(*flags, global);  // flags > env > file > defaults
-        analysis::TableFacts facts = table_facts(*flags, global);  // sizes decide severities
+        analysis::TableFacts facts = load_table_facts(flags->stats, global);  // sizes decide severities
         std::vector<fs::path> files = files_to_lint(settings);     // in apply order
         rules::LintSession session(settings.options, std::move(facts));
         std::vector<rules::FileResult> results = lint_files(files, session);  // every finding, not the first

@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
 
     add_global_options(app, global);
     pgsafe::cli::add_lint_command(app, global, exit_code);  // find lock-heavy statements, no database
+    pgsafe::cli::add_plan_command(app, global, exit_code);  // the safe steps migrate will run, for review
     pgsafe::cli::add_explain_locks_command(app, global, exit_code);  // show the lock each statement takes
     pgsafe::cli::add_rules_command(app, global, exit_code);  // the rule catalog and each rule's docs
     pgsafe::cli::add_stats_command(app, global, exit_code);  // snapshot live table sizes for offline lint

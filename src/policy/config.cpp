@@ -24,7 +24,8 @@ const std::initializer_list<std::string_view> k_root_keys = {
 const std::initializer_list<std::string_view> k_threshold_keys = {"large_table_rows", "large_table_bytes"};
 const std::initializer_list<std::string_view> k_rules_keys = {"exclude", "include", "severity"};
 const std::initializer_list<std::string_view> k_timeout_keys = {"lock_timeout_ms", "statement_timeout_ms",
-                                                                "long_statement_timeout_ms"};
+                                                                "long_statement_timeout_ms",
+                                                                "online_lock_timeout_ms"};
 const std::initializer_list<std::string_view> k_retry_keys = {"deadline_s", "initial_ms", "max_ms"};
 
 size_t edit_distance(std::string_view a, std::string_view b) {
@@ -289,6 +290,8 @@ void read_timeouts(const Reader& r, const toml::table& root, Config& config) {
             config.timeouts.statement_timeout_ms = int(*v);
         if (auto v = r.integer(*t, "long_statement_timeout_ms", "timeouts", 0))
             config.timeouts.long_statement_timeout_ms = int(*v);
+        if (auto v = r.integer(*t, "online_lock_timeout_ms", "timeouts", 1))
+            config.timeouts.online_lock_timeout_ms = int(*v);
     }
     if (const toml::table* t = r.table(root, "retry", "")) {
         r.check_keys(*t, k_retry_keys, "retry");

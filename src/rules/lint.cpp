@@ -122,7 +122,8 @@ FileResult LintSession::lint(const std::string& path, const sql::ParsedFile& fil
     for (const auto& error : file.errors) result.findings.push_back(syntax_error(error));
 
     std::vector<Finding> ignore_errors;
-    std::vector<IgnoreDirective> ignores = parse_ignores(file, ignore_errors);
+    std::vector<IgnoreDirective> ignores;
+    if (m_options.apply_ignore_comments) ignores = parse_ignores(file, ignore_errors);
     std::vector<StatementInfo> infos = statement_infos(file);
     for (const auto& stmt : file.statements) m_pending.record_indexes(stmt);
 

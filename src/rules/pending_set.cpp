@@ -18,6 +18,7 @@ std::string PendingSet::key(const sql::RelationName& relation) const {
 void PendingSet::record_tables(const sql::Statement& statement) {
     if (const auto* create = std::get_if<sql::CreateTable>(&statement.detail)) {
         if (!create->table.empty()) m_tables.insert(key(create->table));
+        if (create->partitioned) m_partitioned.insert(key(create->table));
     }
 }
 
@@ -42,6 +43,9 @@ void PendingSet::record_indexes(const sql::Statement& statement) {
         if (index->partial) return;  // a partial index does not serve every foreign-key lookup
         std::vector<std::string> columns;
         for (const auto& c : index->columns) columns.push_back(c.name);
+        bool plain_columns = std::none_of(index->columns.begin(), index->columns.end(),
+                                          [](const sql::IndexColumn& c) { return c.expression; });
+        if (index->unique && plain_columns) m_unique.insert(key(index->table));
         add_index(index->table, std::move(columns));
     } else if (const auto* create = std::get_if<sql::CreateTable>(&statement.detail)) {
         key_constraints(create->table, create->constraints);
@@ -56,6 +60,12 @@ void PendingSet::record_indexes(const sql::Statement& statement) {
 }
 
 bool PendingSet::created(const sql::RelationName& table) const { return m_tables.count(key(table)) > 0; }
+
+bool PendingSet::partitioned(const sql::RelationName& table) const { return m_partitioned.count(key(table)) > 0; }
+
+bool PendingSet::has_unique_index(const sql::RelationName& relation) const {
+    return m_unique.count(key(relation)) > 0;
+}
 
 bool PendingSet::has_index_starting_with(const sql::RelationName& table,
                                          const std::vector<std::string>& columns) const {

@@ -42,6 +42,8 @@ public:
         const auto& [result, stmt] = m_statements.at(tree_index);
         return m_results[result]->stmts[stmt];
     }
+    // The parser's PG_VERSION_NUM, carried into deparsed trees.
+    int32_t version() const { return PG_VERSION_NUM; }
 
 private:
     std::vector<PgQuery__ParseResult*> m_results;

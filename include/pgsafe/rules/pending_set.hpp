@@ -22,6 +22,10 @@ public:
     void record_indexes(const sql::Statement& statement);
 
     bool created(const sql::RelationName& table) const;
+    // Created with PARTITION BY.
+    bool partitioned(const sql::RelationName& table) const;
+    // A CREATE UNIQUE INDEX on plain columns, without WHERE (what REFRESH … CONCURRENTLY needs).
+    bool has_unique_index(const sql::RelationName& relation) const;
     bool has_index_starting_with(const sql::RelationName& table, const std::vector<std::string>& columns) const;
 
     // "schema.table", unqualified names in the first schema of the search path.
@@ -32,6 +36,8 @@ private:
 
     std::vector<std::string> m_search_path;
     std::set<std::string> m_tables;
+    std::set<std::string> m_partitioned;
+    std::set<std::string> m_unique;
     std::map<std::string, std::vector<std::vector<std::string>>> m_indexes;
 };
 

@@ -1,0 +1,96 @@
+#pragma once
+// A migration as the steps `pgsafe migrate` runs: dangerous statements with
+// a known safe form rewritten (NOT VALID then VALIDATE, CONCURRENTLY, …),
+// the rest kept as written with their findings, each step with its
+// transaction boundary, lock, timeouts and estimated duration, and a risk
+// level for the whole migration. Pure: files and table facts in, plans out.
+
+#include "pgsafe/analysis/table_facts.hpp"
+#include "pgsafe/rules/finding.hpp"
+#include "pgsafe/rules/options.hpp"
+#include "pgsafe/sql/parse.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgsafe::plan {
+
+enum class Risk {
+    Low,       // no finding
+    Medium,    // a strong lock, brief and bounded by the runner's lock timeout
+    High,      // a scan or rewrite under a strong lock with no safe form; a destructive or breaking change
+    Critical,  // DROP DATABASE and the like
+};
+const char* risk_name(Risk risk);  // "low", "medium", "high", "critical"
+
+// How long one step may wait for its lock and run (DESIGN.md, "Running a step").
+struct Timeouts {
+    int lock_timeout_ms = 100;          // steps that take a lock blocking writes or reads
+    int statement_timeout_ms = 5000;    // steps that hold such a lock
+    int long_statement_timeout_ms = 0;   // VALIDATE, CONCURRENTLY and other steps that hold no such lock; 0 = none
+    int online_lock_timeout_ms = 60000;  // VALIDATE and CONCURRENTLY: their wait blocks no reads or writes
+};
+
+struct StepLock {
+    sql::LockMode mode = sql::LockMode::None;
+    std::vector<std::string> relations;  // "schema.table", as the step locks them
+};
+
+struct Step {
+    std::string sql;             // one or more statements, run together
+    bool transactional = true;   // false: CONCURRENTLY and the like, run outside a transaction
+    StepLock lock;
+    int lock_timeout_ms = 0;
+    std::optional<int> statement_timeout_ms;  // nullopt: no limit
+    std::optional<double> estimated_seconds;  // nullopt: table size unknown
+    std::optional<std::string> rule;          // the finding this step answers, when rewritten
+    std::string why;                          // one line for the reviewer
+    sql::Span source;                         // the original statement(s) in the file
+    // CREATE INDEX CONCURRENTLY: the index to drop if a failed build leaves it INVALID.
+    std::optional<std::string> index;
+};
+
+struct MigrationPlan {
+    std::string version;
+    std::string name;
+    std::string path;
+    std::string checksum;
+    std::string text;  // the file, for positions
+    Risk risk = Risk::Low;
+    std::vector<rules::Finding> findings;  // as lint reports them
+    std::vector<Step> steps;
+    bool syntax_error = false;
+};
+
+struct PlanOptions {
+    rules::LintOptions lint;
+    Timeouts timeouts;
+};
+
+struct MigrationInput {
+    std::string version;
+    std::string name;
+    std::string path;
+    std::string checksum;
+};
+
+class Planner {
+public:
+    Planner(PlanOptions options, analysis::TableFacts facts);
+    ~Planner();
+
+    // Plans one migration; migrations must come in apply order (tables
+    // created by earlier ones count as new and empty). The file must be
+    // parsed with KeepTree::Yes.
+    MigrationPlan plan(const MigrationInput& migration, const sql::ParsedFile& file);
+
+private:
+    struct State;
+    PlanOptions m_options;
+    analysis::TableFacts m_facts;
+    std::unique_ptr<State> m_state;
+};
+
+}  // namespace pgsafe::plan

@@ -1,0 +1,124 @@
+// `pgsafe plan [PATH...]`: the steps `pgsafe migrate` will run for the
+// pending migrations, for a DBA to review: text or JSON, or --emit-sql DIR
+// to hand the rewritten steps to another tool. Exit 3 when a migration does
+// not parse; findings do not change the exit code (lint is for that).
+
+#include "commands.hpp"
+#include "config_flags.hpp"
+#include "facts_source.hpp"
+
+#include "pgsafe/error.hpp"
+#include "pgsafe/plan/plan.hpp"
+#include "pgsafe/report/plan_report.hpp"
+#include "pgsafe/source/migration.hpp"
+#include "pgsafe/sql/parse.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+namespace pgsafe::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct PlanFlags {
+    std::vector<std::string> paths;
+    std::string stats;
+    std::string emit_sql;
+};
+
+constexpr int k_exit_parse = 3;
+
+plan::PlanOptions plan_options(const policy::Config& config) {
+    plan::PlanOptions options;
+    options.lint = policy::lint_options(config);
+    options.timeouts.lock_timeout_ms = config.timeouts.lock_timeout_ms;
+    options.timeouts.statement_timeout_ms = config.timeouts.statement_timeout_ms;
+    options.timeouts.long_statement_timeout_ms = config.timeouts.long_statement_timeout_ms;
+    options.timeouts.online_lock_timeout_ms = config.timeouts.online_lock_timeout_ms;
+    return options;
+}
+
+// The migrations to plan, in apply order: a directory's named migrations, or files as given.
+std::vector<source::MigrationFile> pending_migrations(const PlanFlags& flags, const LoadedConfig& loaded) {
+    std::vector<std::string> paths = flags.paths;
+    if (paths.empty()) paths.push_back((loaded.base_dir / loaded.config.migrations).string());
+    std::vector<source::MigrationFile> out;
+    for (const auto& path : paths) {
+        std::error_code error;
+        if (fs::is_directory(path, error)) {
+            for (auto& m : source::discover_migrations(path)) out.push_back(std::move(m));
+        } else if (fs::exists(path, error)) {
+            source::MigrationFile m;
+            auto name = source::parse_migration_name(fs::path(path).filename().string());
+            m.version = name ? name->version : "";
+            m.name = name ? name->name : fs::path(path).stem().string();
+            m.path = path;
+            out.push_back(std::move(m));
+        } else {
+            throw Error(ErrorKind::Usage, fmt::format("{}: no such file or directory", display_path(path)));
+        }
+    }
+    return out;
+}
+
+std::vector<plan::MigrationPlan> plan_all(const std::vector<source::MigrationFile>& migrations,
+                                          plan::Planner& planner) {
+    std::vector<plan::MigrationPlan> plans;
+    for (const auto& m : migrations) {
+        std::string text = source::read_file(m.path);
+        std::string checksum = source::sha256_checksum(text);
+        sql::ParsedFile parsed = sql::parse_sql(std::move(text), {sql::KeepTree::Yes});
+        plans.push_back(planner.plan({m.version, m.name, display_path(m.path), checksum}, parsed));
+    }
+    return plans;
+}
+
+// One SQL file per migration, named as the migration, into dir.
+void emit_sql(const std::vector<plan::MigrationPlan>& plans, const std::vector<source::MigrationFile>& files,
+              const std::string& dir) {
+    std::error_code error;
+    fs::create_directories(dir, error);
+    if (error) throw Error(ErrorKind::Usage, fmt::format("--emit-sql {}: {}", dir, error.message()));
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+        fs::path out = fs::path(dir) / files[i].path.filename();
+        std::ofstream file(out, std::ios::binary);
+        std::string sql = report::plan_sql(plans[i]);
+        file.write(sql.data(), static_cast<std::streamsize>(sql.size()));
+        if (!file) throw Error(ErrorKind::Usage, fmt::format("{}: cannot write", out.string()));
+        spdlog::info("wrote {}", out.string());
+    }
+}
+
+}  // namespace
+
+void add_plan_command(CLI::App& app, const GlobalOptions& global, int& code) {
+    auto flags = std::make_shared<PlanFlags>();
+    CLI::App* cmd = app.add_subcommand("plan", "Show the safe steps pgsafe migrate will run, for review");
+    cmd->add_option("paths", flags->paths, "Migration directory or files (default: \"migrations\" from pgsafe.toml)");
+    cmd->add_option("--stats", flags->stats, "Table sizes from a snapshot written by `pgsafe stats export`");
+    cmd->add_option("--emit-sql", flags->emit_sql, "Write each migration's steps as plain SQL into DIR");
+    cmd->callback([flags, &global, &code] {
+        LoadedConfig loaded = load_config(global);                                   // timeouts, thresholds, rules
+        analysis::TableFacts facts = load_table_facts(flags->stats, global);          // sizes drive the rewrites
+        std::vector<source::MigrationFile> files = pending_migrations(*flags, loaded);  // in apply order
+        plan::Planner planner(plan_options(loaded.config), std::move(facts));
+        std::vector<plan::MigrationPlan> plans = plan_all(files, planner);  // rewrite, group, rate
+        if (!flags->emit_sql.empty()) emit_sql(plans, files, flags->emit_sql);
+        std::string out = global.format == "json"
+                              ? report::plan_json(plans)
+                              : report::plan_text(plans, stdout_wants_color() ? report::Color::On : report::Color::Off);
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        code = 0;
+        for (const auto& p : plans) {
+            if (p.syntax_error) code = k_exit_parse;
+        }
+    });
+}
+
+}  // namespace pgsafe::cli

@@ -1,0 +1,31 @@
+// CREATE INDEX holds SHARE on the table for the whole build: writes wait.
+// CREATE INDEX CONCURRENTLY builds it while reads and writes go on, outside a
+// transaction; an unnamed index gets the name PostgreSQL would give it, so
+// the runner can find and drop it if a failed build leaves it INVALID.
+// Partitioned tables cannot be indexed CONCURRENTLY: those stay as written.
+
+#include "rewrite.hpp"
+
+namespace pgsafe::plan::detail {
+
+std::optional<Rewrite> create_index_concurrently(const RewriteContext& ctx) {
+    const auto* index = std::get_if<sql::CreateIndex>(&ctx.statement.detail);
+    if (index == nullptr || index->concurrent || !ctx.found("require-concurrent-index-creation")) return std::nullopt;
+    if (ctx.partitioned(index->table)) return std::nullopt;
+    sql::StatementEdit edit(ctx.file, ctx.statement);
+    auto name = edit.index_name();
+    if (name && index->name.empty()) edit.set_index_name(*name);
+    edit.make_concurrent();
+    auto sql = edit.sql();
+    if (!sql) return std::nullopt;
+    Unit u;
+    u.sql = *sql;
+    u.boundary = Boundary::None;
+    u.online = true;
+    u.rule = "require-concurrent-index-creation";
+    u.why = "builds the index while reads and writes go on";
+    if (name) u.index = ctx.sibling(index->table, *name);  // an index lives in its table's schema
+    return Rewrite{{u}};
+}
+
+}  // namespace pgsafe::plan::detail

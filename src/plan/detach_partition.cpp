@@ -1,0 +1,30 @@
+// DETACH PARTITION takes ACCESS EXCLUSIVE on the parent; DETACH PARTITION …
+// CONCURRENTLY (PostgreSQL 14+) takes SHARE UPDATE EXCLUSIVE and runs outside
+// a transaction. It must be the statement's only subcommand. PostgreSQL
+// refuses it when the parent has a default partition; pgsafe cannot see that
+// without the catalog, and the step then fails before changing anything.
+
+#include "rewrite.hpp"
+
+namespace pgsafe::plan::detail {
+
+std::optional<Rewrite> detach_partition_concurrently(const RewriteContext& ctx) {
+    if (!ctx.found("require-concurrent-partition-detach")) return std::nullopt;
+    const auto& alter = std::get<sql::AlterTable>(ctx.statement.detail);
+    if (alter.actions.size() != 1 || alter.actions[0].kind != sql::AlterKind::DetachPartition ||
+        alter.actions[0].concurrent)
+        return std::nullopt;
+    sql::StatementEdit edit(ctx.file, ctx.statement);
+    edit.make_concurrent();
+    auto sql = edit.sql();
+    if (!sql) return std::nullopt;
+    Unit u;
+    u.sql = *sql;
+    u.boundary = Boundary::None;
+    u.online = true;
+    u.rule = "require-concurrent-partition-detach";
+    u.why = "detaches under SHARE UPDATE EXCLUSIVE: queries on the parent go on";
+    return Rewrite{{u}};
+}
+
+}  // namespace pgsafe::plan::detail

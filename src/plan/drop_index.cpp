@@ -1,0 +1,32 @@
+// DROP INDEX takes ACCESS EXCLUSIVE on the index's table; DROP INDEX
+// CONCURRENTLY waits for queries using it instead, outside a transaction.
+// CONCURRENTLY drops one index at a time and has no CASCADE: a list becomes
+// one step per index, and CASCADE stays as written.
+
+#include "rewrite.hpp"
+
+namespace pgsafe::plan::detail {
+
+std::optional<Rewrite> drop_index_concurrently(const RewriteContext& ctx) {
+    const auto* drop = std::get_if<sql::Drop>(&ctx.statement.detail);
+    if (drop == nullptr || drop->object != sql::ObjectKind::Index || drop->concurrent || drop->cascade ||
+        !ctx.found("require-concurrent-index-deletion"))
+        return std::nullopt;
+    Rewrite out;
+    for (auto& one : sql::StatementEdit(ctx.file, ctx.statement).split_drop()) {
+        one.make_concurrent();
+        auto sql = one.sql();
+        if (!sql) return std::nullopt;
+        Unit u;
+        u.sql = *sql;
+        u.boundary = Boundary::None;
+        u.online = true;
+        u.rule = "require-concurrent-index-deletion";
+        u.why = "drops the index without blocking queries on its table";
+        out.units.push_back(std::move(u));
+    }
+    if (out.units.empty()) return std::nullopt;
+    return out;
+}
+
+}  // namespace pgsafe::plan::detail

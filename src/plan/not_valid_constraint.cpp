@@ -1,0 +1,79 @@
+// FOREIGN KEY and CHECK constraints are added NOT VALID (a brief lock, no
+// scan) and validated in a transaction of their own, under SHARE UPDATE
+// EXCLUSIVE, so reads and writes go on while the rows are checked. Inline
+// REFERENCES / CHECK on ADD COLUMN cannot be NOT VALID: they become ADD
+// CONSTRAINT subcommands of the same statement. Unnamed constraints get the
+// name PostgreSQL would give them, so the result is the same schema.
+
+#include "rewrite.hpp"
+
+#include <fmt/format.h>
+
+namespace pgsafe::plan::detail {
+namespace {
+
+const char* k_fk_rule = "adding-foreign-key-constraint";
+const char* k_check_rule = "constraint-missing-not-valid";
+
+bool validating(const sql::Constraint& c) {
+    return (c.kind == sql::ConstraintKind::ForeignKey || c.kind == sql::ConstraintKind::Check) && !c.not_valid;
+}
+
+bool inline_validating(const sql::AlterTableAction& action) {
+    if (action.kind != sql::AlterKind::AddColumn || !action.column_def) return false;
+    for (const auto& c : action.column_def->constraints) {
+        if (validating(c)) return true;
+    }
+    return false;
+}
+
+Unit validate_unit(const sql::RelationName& table, const std::string& name, const char* rule) {
+    Unit u;
+    u.sql = sql::validate_constraint_sql(table, name);
+    u.boundary = Boundary::Own;
+    u.online = true;
+    u.rule = rule;
+    u.why = fmt::format("checks the existing rows of \"{}\" under SHARE UPDATE EXCLUSIVE: reads and writes go on",
+                        table.name);
+    return u;
+}
+
+}  // namespace
+
+bool not_valid_constraints(const RewriteContext& ctx, AlterRewrite& rw) {
+    if (!ctx.found(k_fk_rule) && !ctx.found(k_check_rule)) return false;
+    const auto& actions = rw.alter.actions;
+    // Name everything first: if one cannot be named, change nothing.
+    std::vector<std::pair<std::size_t, std::string>> named;
+    for (std::size_t i = 0; i < actions.size(); ++i) {
+        if (actions[i].kind != sql::AlterKind::AddConstraint || !actions[i].constraint) continue;
+        if (!validating(*actions[i].constraint)) continue;
+        auto name = rw.edit.constraint_name(i);
+        if (!name) return false;
+        named.emplace_back(i, *name);
+    }
+    std::vector<Unit> validates;
+    for (const auto& [i, name] : named) {
+        rw.edit.make_not_valid(i, name);
+        const char* rule = actions[i].constraint->kind == sql::ConstraintKind::ForeignKey ? k_fk_rule : k_check_rule;
+        validates.push_back(validate_unit(rw.alter.table, name, rule));
+    }
+    for (std::size_t i = 0; i < actions.size(); ++i) {
+        if (!inline_validating(actions[i])) continue;
+        auto names = rw.edit.split_column_constraints(i);
+        if (!names) return false;  // nothing was changed for this column; earlier edits stand alone
+        std::size_t k = 0;
+        for (const auto& c : actions[i].column_def->constraints) {
+            if (!validating(c)) continue;
+            const char* rule = c.kind == sql::ConstraintKind::ForeignKey ? k_fk_rule : k_check_rule;
+            validates.push_back(validate_unit(rw.alter.table, (*names)[k++], rule));
+        }
+    }
+    if (validates.empty()) return false;
+    if (!rw.rule) rw.rule = validates.front().rule;
+    rw.why = "adds the constraint NOT VALID: a brief lock, no scan";
+    for (auto& u : validates) rw.after.push_back(std::move(u));
+    return true;
+}
+
+}  // namespace pgsafe::plan::detail

@@ -1,0 +1,123 @@
+// The planner: lint the file (once as reported, once without ignore comments
+// to know what to rewrite), rewrite each statement that has a safe form and
+// no `pgsafe:no-rewrite`, group the units into transactions, give each step
+// its facts, and rate the migration's risk from what is left as written.
+
+#include "pgsafe/plan/plan.hpp"
+
+#include "planning.hpp"
+
+#include "pgsafe/rules/lint.hpp"
+
+#include <algorithm>
+
+namespace pgsafe::plan {
+
+using namespace detail;
+
+struct Planner::State {
+    rules::LintSession reported;
+    rules::LintSession triggers;
+    rules::PendingSet pending;
+};
+
+namespace {
+
+rules::LintOptions without_ignores(rules::LintOptions options) {
+    options.apply_ignore_comments = false;
+    return options;
+}
+
+// Which statement a finding is on (nullopt for comments between statements).
+std::optional<std::size_t> statement_of(const sql::ParsedFile& file, const rules::Finding& finding) {
+    auto it = std::upper_bound(file.statements.begin(), file.statements.end(), finding.span.begin,
+                               [](std::size_t offset, const sql::Statement& s) { return offset < s.span.begin; });
+    if (it == file.statements.begin()) return std::nullopt;
+    --it;
+    if (finding.span.begin > it->span.end) return std::nullopt;
+    return static_cast<std::size_t>(it - file.statements.begin());
+}
+
+using RewriteFn = std::optional<Rewrite> (*)(const RewriteContext&);
+constexpr RewriteFn k_rewrites[] = {rewrite_alter_table, create_index_concurrently, drop_index_concurrently,
+                                    reindex_concurrently, refresh_concurrently};
+
+Unit as_written(const sql::ParsedFile& file, const StatementPlan& sp) {
+    Unit u;
+    u.sql = file.text.substr(sp.statement->span.begin, sp.statement->span.end - sp.statement->span.begin);
+    u.boundary = sp.effects.outside_transaction ? Boundary::None : Boundary::Shared;
+    return u;
+}
+
+}  // namespace
+
+Planner::Planner(PlanOptions options, analysis::TableFacts facts)
+    : m_options(std::move(options)),
+      m_facts(std::move(facts)),
+      m_state(new State{rules::LintSession(m_options.lint, m_facts),
+                        rules::LintSession(without_ignores(m_options.lint), m_facts),
+                        rules::PendingSet(m_facts.search_path())}) {}
+
+Planner::~Planner() = default;
+
+MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFile& file) {
+    MigrationPlan out;
+    out.version = migration.version;
+    out.name = migration.name;
+    out.path = migration.path;
+    out.checksum = migration.checksum;
+    out.text = file.text;
+    rules::FileResult reported = m_state->reported.lint(migration.path, file);
+    rules::FileResult triggers = m_state->triggers.lint(migration.path, file);
+    out.findings = std::move(reported.findings);
+    out.syntax_error = reported.syntax_error;
+
+    std::vector<StatementPlan> statements(file.statements.size());
+    for (std::size_t i = 0; i < file.statements.size(); ++i) {
+        statements[i].statement = &file.statements[i];
+        statements[i].effects = analysis::statement_effects(file.statements[i]);
+    }
+    for (const auto& finding : triggers.findings) {
+        if (auto i = statement_of(file, finding)) statements[*i].found.insert(finding.rule);
+    }
+
+    const std::set<std::size_t> keep = no_rewrite_statements(file);
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+        StatementPlan& sp = statements[i];
+        if (!std::holds_alternative<sql::Transaction>(sp.statement->detail) ||
+            std::get<sql::Transaction>(sp.statement->detail).kind >= sql::TransactionKind::Savepoint) {
+            std::optional<Rewrite> rewrite;
+            if (!out.syntax_error && !sp.found.empty() && keep.count(i) == 0) {
+                RewriteContext ctx{file, *sp.statement, sp.found, m_facts, m_state->pending};
+                for (RewriteFn fn : k_rewrites) {
+                    if ((rewrite = fn(ctx))) break;
+                }
+            }
+            if (rewrite) {
+                sp.units = std::move(rewrite->units);
+                for (const auto& u : sp.units) {
+                    if (u.rule) sp.answered.insert(*u.rule);
+                }
+            } else {
+                sp.units.push_back(as_written(file, sp));
+            }
+        }
+        m_state->pending.record_tables(*sp.statement);
+        m_state->pending.record_indexes(*sp.statement);
+    }
+
+    if (!out.syntax_error) {
+        for (const auto& draft : group_units(statements, m_state->pending))
+            out.steps.push_back(make_step(draft, statements, m_facts, m_state->pending, m_options.timeouts));
+    }
+
+    out.risk = Risk::Low;
+    for (const auto& finding : out.findings) {
+        auto i = statement_of(file, finding);
+        Risk risk = i && statements[*i].answered.count(finding.rule) > 0 ? Risk::Medium : finding_risk(finding);
+        out.risk = std::max(out.risk, risk);
+    }
+    return out;
+}
+
+}  // namespace pgsafe::plan

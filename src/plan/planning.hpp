@@ -1,0 +1,55 @@
+#pragma once
+// The planner's stages after the rewrites, one file each: transaction
+// grouping and the held-across split, step facts (lock, timeouts, estimate),
+// risk, and `pgsafe:no-rewrite` comments. Private to src/plan/.
+
+#include "rewrite.hpp"
+
+#include "pgsafe/analysis/effects.hpp"
+#include "pgsafe/plan/plan.hpp"
+#include "pgsafe/rules/finding.hpp"
+
+#include <set>
+#include <vector>
+
+namespace pgsafe::plan::detail {
+
+// A unit with the statement it came from.
+struct PlacedUnit {
+    Unit unit;
+    std::size_t statement = 0;
+};
+
+// Units that run together: one transaction, or one statement outside any.
+struct Draft {
+    std::vector<PlacedUnit> units;
+    std::optional<std::string> rule;  // set when the draft itself answers a finding (a split)
+};
+
+struct StatementPlan {
+    const sql::Statement* statement = nullptr;
+    analysis::Effects effects;
+    std::vector<Unit> units;        // empty for BEGIN / COMMIT
+    std::set<std::string> found;    // rules with a finding here (ignore comments not applied)
+    std::set<std::string> answered;  // rules whose finding the units answer
+};
+
+// Steps in file order: outside BEGIN … COMMIT each unit is a step of its
+// own (as psql runs a file); inside, shared units stay in one transaction,
+// and units needing their own transaction or none split it. A block holding
+// a strong lock across statements is split where they touch disjoint tables.
+std::vector<Draft> group_units(std::vector<StatementPlan>& statements, const rules::PendingSet& pending);
+
+// The step a draft becomes: joined SQL, lock from the lock model (re-parsed),
+// timeouts per class, estimate from table sizes.
+Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements, const analysis::TableFacts& facts,
+               const rules::PendingSet& pending, const Timeouts& timeouts);
+
+// The risk a finding leaves when its statement runs as written.
+Risk finding_risk(const rules::Finding& finding);
+
+// Statements (by index) that a `-- pgsafe:no-rewrite` comment on their first
+// line or the line before keeps as written.
+std::set<std::size_t> no_rewrite_statements(const sql::ParsedFile& file);
+
+}  // namespace pgsafe::plan::detail

@@ -1,0 +1,29 @@
+// REFRESH MATERIALIZED VIEW takes ACCESS EXCLUSIVE: reads of the view wait for
+// the whole refresh. … CONCURRENTLY takes EXCLUSIVE (reads go on) but needs a
+// unique index on plain columns without WHERE, and a populated view: only
+// then is it offered (index seen in the live database, the snapshot, or
+// created earlier in the pending set).
+
+#include "rewrite.hpp"
+
+namespace pgsafe::plan::detail {
+
+std::optional<Rewrite> refresh_concurrently(const RewriteContext& ctx) {
+    const auto* refresh = std::get_if<sql::RefreshMaterializedView>(&ctx.statement.detail);
+    if (refresh == nullptr || refresh->concurrent || refresh->with_no_data ||
+        !ctx.found("refresh-materialized-view-without-concurrently") || !ctx.has_unique_index(refresh->view))
+        return std::nullopt;
+    sql::StatementEdit edit(ctx.file, ctx.statement);
+    edit.make_concurrent();
+    auto sql = edit.sql();
+    if (!sql) return std::nullopt;
+    Unit u;
+    u.sql = *sql;
+    u.boundary = Boundary::Shared;
+    u.online = true;
+    u.rule = "refresh-materialized-view-without-concurrently";
+    u.why = "refreshes beside the old contents: reads of the view go on";
+    return Rewrite{{u}};
+}
+
+}  // namespace pgsafe::plan::detail

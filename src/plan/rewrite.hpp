@@ -1,0 +1,83 @@
+#pragma once
+// What a rewrite sees and returns. A rewrite turns one statement into units
+// of SQL; the planner groups units into transactions and steps. Every
+// rewrite either handles its part of the statement completely or declines
+// (nullopt / false) and changes nothing: the statement then runs as written
+// and keeps its finding. Private to src/plan/.
+
+#include "pgsafe/analysis/table_facts.hpp"
+#include "pgsafe/rules/pending_set.hpp"
+#include "pgsafe/sql/edit.hpp"
+#include "pgsafe/sql/parse.hpp"
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace pgsafe::plan::detail {
+
+// Where a unit may run.
+enum class Boundary {
+    Shared,  // in a transaction, with its neighbours when the file grouped them
+    Own,     // in a transaction of its own
+    None,    // outside any transaction (CONCURRENTLY and the like)
+};
+
+struct Unit {
+    std::string sql;
+    Boundary boundary = Boundary::Shared;
+    bool online = false;  // VALIDATE / CONCURRENTLY: waits and runs without blocking reads or writes
+    std::optional<std::string> rule;
+    std::string why;
+    std::optional<std::string> index;  // CREATE INDEX CONCURRENTLY: the index it builds
+};
+
+struct RewriteContext {
+    const sql::ParsedFile& file;
+    const sql::Statement& statement;
+    const std::set<std::string>& rules;  // rules with a finding on this statement
+    const analysis::TableFacts& facts;
+    const rules::PendingSet& pending;
+
+    bool found(const std::string& rule) const { return rules.count(rule) > 0; }
+    // Known to be partitioned (live database, snapshot, or created so earlier in the pending set).
+    bool partitioned(const sql::RelationName& table) const;
+    // Has a valid unique index on plain columns (what REFRESH … CONCURRENTLY needs).
+    bool has_unique_index(const sql::RelationName& relation) const;
+    // "schema.name" for an object named in the same schema as `table`.
+    std::string sibling(const sql::RelationName& table, const std::string& name) const;
+};
+
+struct Rewrite {
+    std::vector<Unit> units;
+};
+
+// --- ALTER TABLE: contributors edit one copy of the statement ---------------
+struct AlterRewrite {
+    const sql::AlterTable& alter;
+    sql::StatementEdit edit;
+    std::vector<Unit> before;  // steps before the statement
+    std::vector<Unit> after;   // steps after it
+    std::optional<std::string> rule;  // the first rule answered, for the statement's own step
+    std::string why;
+};
+
+// FOREIGN KEY and CHECK (also inline on ADD COLUMN) → NOT VALID, then VALIDATE.
+bool not_valid_constraints(const RewriteContext& ctx, AlterRewrite& rw);
+// SET NOT NULL → CHECK (col IS NOT NULL) NOT VALID, VALIDATE, SET NOT NULL, drop the CHECK.
+bool set_not_null(const RewriteContext& ctx, AlterRewrite& rw);
+// ADD UNIQUE / PRIMARY KEY → CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT … USING INDEX.
+bool unique_constraints(const RewriteContext& ctx, AlterRewrite& rw);
+// The four steps that make a column NOT NULL without a long lock (shared with PRIMARY KEY).
+std::vector<Unit> not_null_units(const sql::RelationName& table, const std::string& column, const std::string& rule);
+
+// --- Whole statements ---------------------------------------------------------
+std::optional<Rewrite> rewrite_alter_table(const RewriteContext& ctx);
+std::optional<Rewrite> detach_partition_concurrently(const RewriteContext& ctx);
+std::optional<Rewrite> create_index_concurrently(const RewriteContext& ctx);
+std::optional<Rewrite> drop_index_concurrently(const RewriteContext& ctx);
+std::optional<Rewrite> reindex_concurrently(const RewriteContext& ctx);
+std::optional<Rewrite> refresh_concurrently(const RewriteContext& ctx);
+
+}  // namespace pgsafe::plan::detail

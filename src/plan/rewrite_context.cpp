@@ -1,0 +1,29 @@
+// The facts a rewrite asks about a table: partitioned or not, unique indexes.
+
+#include "rewrite.hpp"
+
+#include <algorithm>
+
+namespace pgsafe::plan::detail {
+
+bool RewriteContext::partitioned(const sql::RelationName& table) const {
+    if (pending.created(table)) return pending.partitioned(table);
+    const auto* fact = facts.find(table);
+    return fact != nullptr && fact->kind == "partitioned table";
+}
+
+bool RewriteContext::has_unique_index(const sql::RelationName& relation) const {
+    if (pending.has_unique_index(relation)) return true;
+    const auto* fact = facts.find(relation);
+    if (fact == nullptr) return false;
+    return std::any_of(fact->indexes.begin(), fact->indexes.end(), [](const analysis::IndexFact& index) {
+        return index.unique && index.valid &&
+               std::none_of(index.columns.begin(), index.columns.end(), [](const std::string& c) { return c.empty(); });
+    });
+}
+
+std::string RewriteContext::sibling(const sql::RelationName& table, const std::string& name) const {
+    return sql::RelationName{table.schema, name}.qualified();
+}
+
+}  // namespace pgsafe::plan::detail

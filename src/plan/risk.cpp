@@ -1,0 +1,39 @@
+// Risk levels: what a finding means if its statement runs as written. A
+// lock-related finding on a large or unknown table is a long lock (high); on
+// a small table it is brief (medium); breaking and destructive changes are
+// high; DROP DATABASE is critical; style is low.
+
+#include "planning.hpp"
+
+#include "pgsafe/rules/rule.hpp"
+
+namespace pgsafe::plan {
+
+const char* risk_name(Risk risk) {
+    switch (risk) {
+        case Risk::Low: return "low";
+        case Risk::Medium: return "medium";
+        case Risk::High: return "high";
+        case Risk::Critical: return "critical";
+    }
+    return "low";
+}
+
+namespace detail {
+
+Risk finding_risk(const rules::Finding& finding) {
+    if (finding.rule == "ban-drop-database") return Risk::Critical;
+    if (finding.rule == "syntax-error") return Risk::High;
+    if (finding.rule == "foreign-key-without-index") return Risk::Medium;
+    const rules::Rule* rule = rules::find_rule(finding.rule);
+    if (rule == nullptr) return Risk::Low;
+    switch (rule->info.group) {
+        case rules::RuleGroup::Availability:
+            return finding.severity == rules::Severity::Info ? Risk::Medium : Risk::High;
+        case rules::RuleGroup::Correctness: return Risk::High;
+        default: return Risk::Low;
+    }
+}
+
+}  // namespace detail
+}  // namespace pgsafe::plan

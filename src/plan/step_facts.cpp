@@ -1,0 +1,114 @@
+// What a reviewer and the runner need to know about a step, read back from
+// its own SQL: the step is parsed again (a plan never carries SQL that does
+// not parse) and run through the lock model. Timeouts by class: online steps
+// (VALIDATE, CONCURRENTLY) may wait longer for their lock and run unbounded,
+// because neither blocks reads or writes; steps holding a lock that blocks
+// writes get the short statement timeout. Estimates are rough: a scan at
+// k_scan_bytes_per_s, a rewrite or index build at k_write_bytes_per_s.
+
+#include "planning.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace pgsafe::plan::detail {
+namespace {
+
+constexpr double k_scan_bytes_per_s = 200.0 * 1024 * 1024;
+constexpr double k_write_bytes_per_s = 50.0 * 1024 * 1024;
+
+std::string joined_sql(const Draft& draft) {
+    std::string sql;
+    for (const auto& placed : draft.units) {
+        if (!sql.empty()) sql += ";\n";
+        sql += placed.unit.sql;
+    }
+    return sql;
+}
+
+std::string qualified(const sql::RelationName& relation, const analysis::TableFacts& facts,
+                      const rules::PendingSet& pending) {
+    if (const auto* fact = facts.find(relation); fact != nullptr && !pending.created(relation))
+        return fact->schema + "." + fact->name;
+    return pending.key(relation);
+}
+
+std::string why(const Draft& draft, const std::vector<StatementPlan>& statements) {
+    if (draft.rule) return "statements that touch other tables run in their own transaction: no lock is held across them";
+    if (draft.units.size() == 1) {
+        const auto& placed = draft.units.front();
+        if (!placed.unit.why.empty()) return placed.unit.why;
+        return statements[placed.statement].found.empty() ? "as written" : "as written: no safe form (see findings)";
+    }
+    return "as written, in one transaction as the file asks";
+}
+
+}  // namespace
+
+Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements, const analysis::TableFacts& facts,
+               const rules::PendingSet& pending, const Timeouts& timeouts) {
+    Step step;
+    step.sql = joined_sql(draft);
+    step.transactional = !std::any_of(draft.units.begin(), draft.units.end(),
+                                      [](const PlacedUnit& p) { return p.unit.boundary == Boundary::None; });
+    step.rule = draft.rule;
+    for (const auto& placed : draft.units) {
+        if (!step.rule && placed.unit.rule) step.rule = placed.unit.rule;
+        if (placed.unit.index) step.index = placed.unit.index;
+    }
+    step.why = why(draft, statements);
+    const auto& first = statements[draft.units.front().statement].statement->span;
+    const auto& last = statements[draft.units.back().statement].statement->span;
+    step.source = sql::Span{first.begin, std::max(first.end, last.end)};
+
+    sql::ParsedFile reparsed = sql::parse_sql(step.sql, {sql::KeepTree::No});
+    if (!reparsed.ok()) throw std::logic_error("pgsafe planned SQL that does not parse: " + step.sql);
+
+    bool strong = false;
+    double seconds = 0;
+    bool size_known = true;
+    for (const auto& statement : reparsed.statements) {
+        analysis::Effects effects = analysis::statement_effects(statement);
+        for (const auto& lock : effects.locks) {
+            if (lock.relation.empty()) continue;
+            step.lock.mode = std::max(step.lock.mode, lock.mode);
+            std::string name = qualified(lock.relation, facts, pending);
+            if (std::find(step.lock.relations.begin(), step.lock.relations.end(), name) == step.lock.relations.end())
+                step.lock.relations.push_back(name);
+            bool existing = !lock.new_relation && !pending.created(lock.relation);
+            if (!existing) continue;
+            if (lock.mode >= sql::LockMode::Share) strong = true;
+            if (lock.work == analysis::TableWork::None) continue;
+            const auto* fact = facts.find(lock.relation);
+            if (fact == nullptr) {
+                size_known = false;
+                continue;
+            }
+            double rate = lock.work == analysis::TableWork::Scan ? k_scan_bytes_per_s : k_write_bytes_per_s;
+            seconds += static_cast<double>(fact->bytes) / rate;
+        }
+    }
+    if (size_known) step.estimated_seconds = std::round(seconds * 10) / 10;
+
+    bool online = std::all_of(draft.units.begin(), draft.units.end(), [](const PlacedUnit& p) { return p.unit.online; });
+    auto long_timeout = [&]() -> std::optional<int> {
+        if (timeouts.long_statement_timeout_ms == 0) return std::nullopt;
+        return timeouts.long_statement_timeout_ms;
+    };
+    if (online) {
+        step.lock_timeout_ms = timeouts.online_lock_timeout_ms;
+        step.statement_timeout_ms = long_timeout();
+    } else if (strong) {
+        step.lock_timeout_ms = timeouts.lock_timeout_ms;
+        step.statement_timeout_ms = timeouts.statement_timeout_ms;
+    } else {
+        step.lock_timeout_ms = timeouts.lock_timeout_ms;
+        step.statement_timeout_ms = long_timeout();
+    }
+    return step;
+}
+
+}  // namespace pgsafe::plan::detail

@@ -1,0 +1,122 @@
+// Transaction boundaries. Outside BEGIN … COMMIT every unit is its own step,
+// as psql runs a file, so no lock outlives its statement. Inside a block the
+// author asked for one transaction: shared units stay together; a unit that
+// needs its own transaction (VALIDATE) or none (CONCURRENTLY) splits it.
+// A block that takes a strong lock and then runs more statements is split
+// into groups of statements touching disjoint tables; statements that share
+// a table (create it, then fill it) stay together, and a block with anything
+// the lock model cannot see through (functions, SET, DO) is left whole.
+
+#include "planning.hpp"
+
+#include <map>
+#include <numeric>
+
+namespace pgsafe::plan::detail {
+namespace {
+
+const char* k_held_rule = "access-exclusive-held-across-statements";
+
+bool ends_block(sql::TransactionKind kind) {
+    return kind == sql::TransactionKind::Commit || kind == sql::TransactionKind::Rollback ||
+           kind == sql::TransactionKind::Prepare;
+}
+
+// Tables each unit's statement touches, or nullopt when one touches something unseen.
+std::optional<std::vector<std::vector<std::string>>> touched(const Draft& draft,
+                                                            const std::vector<StatementPlan>& statements,
+                                                            const rules::PendingSet& pending) {
+    std::vector<std::vector<std::string>> out;
+    for (const auto& placed : draft.units) {
+        const auto& effects = statements[placed.statement].effects;
+        if (effects.unknown || effects.locks.empty()) return std::nullopt;
+        std::vector<std::string> tables;
+        for (const auto& lock : effects.locks) {
+            if (lock.relation.empty()) return std::nullopt;
+            tables.push_back(pending.key(lock.relation));
+        }
+        out.push_back(std::move(tables));
+    }
+    return out;
+}
+
+// Splits a draft into groups of units that share no table, in order of first appearance.
+std::vector<Draft> split_independent(const Draft& draft, const std::vector<StatementPlan>& statements,
+                                     const rules::PendingSet& pending) {
+    auto tables = touched(draft, statements, pending);
+    if (!tables || draft.units.size() < 2) return {draft};
+    std::vector<std::size_t> parent(draft.units.size());
+    std::iota(parent.begin(), parent.end(), 0);
+    auto find = [&](std::size_t x) {
+        while (parent[x] != x) x = parent[x] = parent[parent[x]];
+        return x;
+    };
+    std::map<std::string, std::size_t> owner;
+    for (std::size_t i = 0; i < tables->size(); ++i) {
+        for (const auto& table : (*tables)[i]) {
+            auto [it, inserted] = owner.emplace(table, i);
+            if (!inserted) parent[find(i)] = find(it->second);
+        }
+    }
+    std::vector<Draft> out;
+    std::map<std::size_t, std::size_t> group_of_root;
+    for (std::size_t i = 0; i < draft.units.size(); ++i) {
+        auto [it, inserted] = group_of_root.emplace(find(i), out.size());
+        if (inserted) out.push_back(Draft{{}, k_held_rule});
+        out[it->second].units.push_back(draft.units[i]);
+    }
+    if (out.size() == 1) out[0].rule = draft.rule;
+    return out;
+}
+
+}  // namespace
+
+std::vector<Draft> group_units(std::vector<StatementPlan>& statements, const rules::PendingSet& pending) {
+    std::vector<Draft> drafts;
+    bool in_block = false;
+    Draft block;
+    bool block_holds_lock = false;
+    std::vector<std::size_t> block_statements;
+
+    auto flush = [&] {
+        if (block.units.empty()) return;
+        std::vector<Draft> parts = block_holds_lock ? split_independent(block, statements, pending)
+                                                    : std::vector<Draft>{block};
+        if (parts.size() > 1) {
+            for (std::size_t s : block_statements) statements[s].answered.insert(k_held_rule);
+        }
+        for (auto& part : parts) drafts.push_back(std::move(part));
+        block = Draft{};
+        block_holds_lock = false;
+        block_statements.clear();
+    };
+
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+        if (const auto* tx = std::get_if<sql::Transaction>(&statements[i].statement->detail)) {
+            if (tx->kind == sql::TransactionKind::Begin) {
+                flush();
+                in_block = true;
+                continue;
+            }
+            if (ends_block(tx->kind)) {
+                flush();
+                in_block = false;
+                continue;
+            }
+        }
+        for (const auto& unit : statements[i].units) {
+            if (in_block && unit.boundary == Boundary::Shared) {
+                block.units.push_back({unit, i});
+                block_statements.push_back(i);
+                if (statements[i].found.count(k_held_rule) > 0) block_holds_lock = true;
+            } else {
+                flush();
+                drafts.push_back(Draft{{{unit, i}}, std::nullopt});
+            }
+        }
+    }
+    flush();
+    return drafts;
+}
+
+}  // namespace pgsafe::plan::detail

@@ -1,0 +1,114 @@
+// The text plan for reviewers: per migration its risk and findings, then
+// every step numbered with its transaction boundary, lock, timeouts,
+// estimate and why; the SQL indented under it.
+
+#include "pgsafe/report/plan_report.hpp"
+#include "pgsafe/sql/position.hpp"
+
+#include <fmt/format.h>
+
+namespace pgsafe::report {
+namespace {
+
+struct Palette {
+    const char* bold;
+    const char* risk;
+    const char* dim;
+    const char* reset;
+};
+
+const char* risk_color(plan::Risk risk) {
+    switch (risk) {
+        case plan::Risk::Low: return "\x1b[1;32m";
+        case plan::Risk::Medium: return "\x1b[1;33m";
+        default: return "\x1b[1;31m";
+    }
+}
+
+std::string timeouts(const plan::Step& step) {
+    std::string statement = step.statement_timeout_ms ? fmt::format("{} ms", *step.statement_timeout_ms) : "none";
+    return fmt::format("lock_timeout {} ms, statement_timeout {}", step.lock_timeout_ms, statement);
+}
+
+std::string estimate(const plan::Step& step) {
+    if (!step.estimated_seconds) return "unknown (table size unknown)";
+    if (*step.estimated_seconds < 1) return "under 1 s";
+    return fmt::format("about {:.0f} s", *step.estimated_seconds);
+}
+
+std::string lock(const plan::Step& step) {
+    if (step.lock.mode == sql::LockMode::None) return "none";
+    std::string relations;
+    for (const auto& r : step.lock.relations) relations += (relations.empty() ? "" : ", ") + r;
+    return fmt::format("{} on {}", sql::lock_mode_name(step.lock.mode), relations);
+}
+
+void render_plan(std::string& out, const plan::MigrationPlan& p, Color color) {
+    Palette c = color == Color::On ? Palette{"\x1b[1m", risk_color(p.risk), "\x1b[2m", "\x1b[0m"}
+                                   : Palette{"", "", "", ""};
+    out += fmt::format("{}{}{} ({}) risk: {}{}{}\n", c.bold, p.path, c.reset, p.checksum, c.risk,
+                       plan::risk_name(p.risk), c.reset);
+    sql::LineIndex lines(p.text);
+    for (const auto& f : p.findings) {
+        sql::Position at = lines.position(f.span.begin);
+        out += fmt::format("  {}:{}:{}: {}[{}]: {}\n", p.path, at.line, at.column, rules::severity_name(f.severity),
+                           f.rule, f.message);
+    }
+    if (p.syntax_error) out += "  no steps: fix the syntax errors first\n";
+    for (std::size_t i = 0; i < p.steps.size(); ++i) {
+        const plan::Step& s = p.steps[i];
+        out += fmt::format("  {}step {}{} (line {}, {}){}{}\n", c.bold, i + 1, c.reset,
+                           lines.position(s.source.begin).line,
+                           s.transactional ? "own transaction" : "outside a transaction",
+                           s.rule ? fmt::format(" [{}]", *s.rule) : "", "");
+        out += fmt::format("    {}\n", s.why);
+        out += fmt::format("    {}lock: {}; {}; estimate: {}{}\n", c.dim, lock(s), timeouts(s), estimate(s), c.reset);
+        std::string sql = s.sql;
+        std::string indented = "      ";
+        for (char ch : sql) {
+            indented += ch;
+            if (ch == '\n') indented += "      ";
+        }
+        out += indented + ";\n";
+    }
+    out += "\n";
+}
+
+}  // namespace
+
+std::string plan_text(const std::vector<plan::MigrationPlan>& plans, Color color) {
+    std::string out;
+    std::size_t steps = 0;
+    plan::Risk worst = plan::Risk::Low;
+    for (const auto& p : plans) {
+        render_plan(out, p, color);
+        steps += p.steps.size();
+        worst = std::max(worst, p.risk);
+    }
+    out += fmt::format("{} migration{}, {} step{}, highest risk: {}\n", plans.size(), plans.size() == 1 ? "" : "s",
+                       steps, steps == 1 ? "" : "s", plan::risk_name(worst));
+    return out;
+}
+
+std::string plan_sql(const plan::MigrationPlan& p) {
+    std::string out = fmt::format("-- {}: planned by pgsafe from {} ({})\n-- risk: {}\n", p.name, p.path, p.checksum,
+                                  plan::risk_name(p.risk));
+    for (std::size_t i = 0; i < p.steps.size(); ++i) {
+        const plan::Step& s = p.steps[i];
+        std::string statement = s.statement_timeout_ms ? fmt::format("'{}ms'", *s.statement_timeout_ms) : "0";
+        out += fmt::format("\n-- step {}: {}\n", i + 1, s.why);
+        if (s.transactional) {
+            out += "BEGIN;\n";
+            out += fmt::format("SET LOCAL lock_timeout = '{}ms';\nSET LOCAL statement_timeout = {};\n",
+                               s.lock_timeout_ms, statement);
+            out += s.sql + ";\nCOMMIT;\n";
+        } else {
+            out += fmt::format("SET lock_timeout = '{}ms';\nSET statement_timeout = {};\n", s.lock_timeout_ms,
+                               statement);
+            out += s.sql + ";\nRESET lock_timeout;\nRESET statement_timeout;\n";
+        }
+    }
+    return out;
+}
+
+}  // namespace pgsafe::report
