@@ -87,11 +87,15 @@ MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFi
         if (!std::holds_alternative<sql::Transaction>(sp.statement->detail) ||
             std::get<sql::Transaction>(sp.statement->detail).kind >= sql::TransactionKind::Savepoint) {
             std::optional<Rewrite> rewrite;
+            std::string declined;
             if (!out.syntax_error && !sp.found.empty() && keep.count(i) == 0) {
-                RewriteContext ctx{file, *sp.statement, sp.found, m_facts, m_state->pending};
+                RewriteContext ctx{file, *sp.statement, sp.found, m_facts, m_state->pending, {}};
                 for (RewriteFn fn : k_rewrites) {
                     if ((rewrite = fn(ctx))) break;
                 }
+                declined = ctx.declined;
+            } else if (keep.count(i) > 0) {
+                declined = "kept as written: -- pgsafe:no-rewrite";
             }
             if (rewrite) {
                 sp.units = std::move(rewrite->units);
@@ -100,6 +104,7 @@ MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFi
                 }
             } else {
                 sp.units.push_back(as_written(file, sp));
+                sp.units.back().why = declined;
             }
         }
         m_state->pending.record_tables(*sp.statement);

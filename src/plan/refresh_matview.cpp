@@ -11,8 +11,13 @@ namespace pgsafe::plan::detail {
 std::optional<Rewrite> refresh_concurrently(const RewriteContext& ctx) {
     const auto* refresh = std::get_if<sql::RefreshMaterializedView>(&ctx.statement.detail);
     if (refresh == nullptr || refresh->concurrent || refresh->with_no_data ||
-        !ctx.found("refresh-materialized-view-without-concurrently") || !ctx.has_unique_index(refresh->view))
+        !ctx.found("refresh-materialized-view-without-concurrently"))
         return std::nullopt;
+    if (!ctx.has_unique_index(refresh->view)) {
+        ctx.declined = "kept as written: CONCURRENTLY needs a unique index on the view, and none is known "
+                       "(give --db or --stats, or create one earlier in the migrations)";
+        return std::nullopt;
+    }
     sql::StatementEdit edit(ctx.file, ctx.statement);
     edit.make_concurrent();
     auto sql = edit.sql();

@@ -28,6 +28,7 @@ struct Unit {
     std::string sql;
     Boundary boundary = Boundary::Shared;
     bool online = false;  // VALIDATE / CONCURRENTLY: waits and runs without blocking reads or writes
+    bool skips_scan = false;  // SET NOT NULL behind a valid CHECK: the lock model's scan does not happen
     std::optional<std::string> rule;
     std::string why;
     std::optional<std::string> index;  // CREATE INDEX CONCURRENTLY: the index it builds
@@ -39,6 +40,8 @@ struct RewriteContext {
     const std::set<std::string>& rules;  // rules with a finding on this statement
     const analysis::TableFacts& facts;
     const rules::PendingSet& pending;
+    // Set by a rewrite that declines for a reason the reviewer should read.
+    mutable std::string declined;
 
     bool found(const std::string& rule) const { return rules.count(rule) > 0; }
     // Known to be partitioned (live database, snapshot, or created so earlier in the pending set).

@@ -68,6 +68,8 @@ Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements,
     if (!reparsed.ok()) throw std::logic_error("pgsafe planned SQL that does not parse: " + step.sql);
 
     bool strong = false;
+    bool skips_scan = std::all_of(draft.units.begin(), draft.units.end(),
+                                  [](const PlacedUnit& p) { return p.unit.skips_scan; });
     double seconds = 0;
     bool size_known = true;
     for (const auto& statement : reparsed.statements) {
@@ -81,7 +83,7 @@ Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements,
             bool existing = !lock.new_relation && !pending.created(lock.relation);
             if (!existing) continue;
             if (lock.mode >= sql::LockMode::Share) strong = true;
-            if (lock.work == analysis::TableWork::None) continue;
+            if (lock.work == analysis::TableWork::None || skips_scan) continue;
             const auto* fact = facts.find(lock.relation);
             if (fact == nullptr) {
                 size_known = false;

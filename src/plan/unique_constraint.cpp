@@ -27,7 +27,10 @@ bool needs_index(const sql::AlterTableAction& action) {
 
 bool unique_constraints(const RewriteContext& ctx, AlterRewrite& rw) {
     if (!ctx.found("disallowed-unique-constraint") && !ctx.found("adding-primary-key-constraint")) return false;
-    if (ctx.partitioned(rw.alter.table)) return false;
+    if (ctx.partitioned(rw.alter.table)) {
+        ctx.declined = "kept as written: PostgreSQL cannot build a unique index CONCURRENTLY on a partitioned table";
+        return false;
+    }
     const auto& actions = rw.alter.actions;
     struct Planned {
         std::size_t action;

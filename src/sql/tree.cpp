@@ -157,6 +157,7 @@ std::optional<std::string> deparse_checked(const PgQuery__Node* statement, int32
     }
     std::string sql = deparsed.query;
     pg_query_free_deparse_result(deparsed);
+    while (!sql.empty() && sql.back() == ' ') sql.pop_back();  // "DETACH PARTITION p CONCURRENTLY "
 
     PgQueryProtobufParseResult reparsed = pg_query_parse_protobuf(sql.c_str());
     if (reparsed.error != nullptr) {

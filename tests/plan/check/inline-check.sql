@@ -1,0 +1,1 @@
+ALTER TABLE readings ADD COLUMN score integer CHECK (score >= 0);

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX ON measurements (lower(note), id);

@@ -1,0 +1,1 @@
+CREATE INDEX measurements_patient_idx ON measurements (patient_id, taken_at DESC) WHERE value > 0;

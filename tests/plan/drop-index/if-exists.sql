@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS measurements_value_idx;

@@ -1,0 +1,1 @@
+DROP INDEX measurements_value_idx, measurements_note_idx;

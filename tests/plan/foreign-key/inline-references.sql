@@ -1,0 +1,1 @@
+ALTER TABLE measurements ADD COLUMN ward_patient_id bigint REFERENCES patients (id);

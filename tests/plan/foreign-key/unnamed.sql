@@ -1,0 +1,1 @@
+ALTER TABLE measurements ADD FOREIGN KEY (device_id) REFERENCES devices;

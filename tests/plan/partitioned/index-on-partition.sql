@@ -1,0 +1,1 @@
+CREATE INDEX events_2020_kind_idx ON events_2020 (kind);

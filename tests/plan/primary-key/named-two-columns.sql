@@ -1,0 +1,1 @@
+ALTER TABLE events ADD CONSTRAINT events_pk PRIMARY KEY (id, kind);

@@ -1,0 +1,1 @@
+REINDEX INDEX measurements_value_idx;

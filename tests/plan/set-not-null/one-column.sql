@@ -1,0 +1,1 @@
+ALTER TABLE visits ALTER COLUMN patient_id SET NOT NULL;

@@ -1,0 +1,44 @@
+// Rewrite fixtures: each migration under tests/plan/ plans to the steps in its
+// .expected file (UPDATE_SNAPSHOTS=1 rewrites them), every step parses again,
+// and the findings a rewrite answers are the ones its folder is about.
+
+#include "plan_fixture.hpp"
+
+#include "pgsafe/source/migration.hpp"
+#include "pgsafe/sql/parse.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+
+using namespace pgsafe;
+
+TEST_CASE("every rewrite fixture plans to its expected steps") {
+    auto fixtures = test::plan_fixtures();
+    REQUIRE(fixtures.size() >= 10);
+    const char* update = std::getenv("UPDATE_SNAPSHOTS");
+    for (const auto& fixture : fixtures) {
+        INFO("fixture " << fixture.name());
+        plan::MigrationPlan plan = test::plan_fixture(fixture);
+        std::string actual = test::render_steps(plan);
+        if (update != nullptr && *update != '\0') {
+            std::ofstream(fixture.expected, std::ios::binary) << actual;
+            continue;
+        }
+        REQUIRE(std::filesystem::exists(fixture.expected));
+        CHECK(actual == source::read_file(fixture.expected));
+    }
+}
+
+TEST_CASE("every planned step parses again, and non-transactional steps hold one statement") {
+    for (const auto& fixture : test::plan_fixtures()) {
+        INFO("fixture " << fixture.name());
+        for (const auto& step : test::plan_fixture(fixture).steps) {
+            INFO("step " << step.sql);
+            sql::ParsedFile again = sql::parse_sql(step.sql);
+            CHECK(again.ok());
+            if (!step.transactional) CHECK(again.statements.size() == 1);
+        }
+    }
+}
