@@ -10,6 +10,7 @@
 #include "pgsafe/rules/lint.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace pgsafe::plan {
 
@@ -90,10 +91,16 @@ MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFi
             std::string declined;
             if (!out.syntax_error && !sp.found.empty() && keep.count(i) == 0) {
                 RewriteContext ctx{file, *sp.statement, sp.found, m_facts, m_state->pending, {}};
-                for (RewriteFn fn : k_rewrites) {
-                    if ((rewrite = fn(ctx))) break;
+                try {
+                    for (RewriteFn fn : k_rewrites) {
+                        if ((rewrite = fn(ctx))) break;
+                    }
+                    declined = ctx.declined;
+                } catch (const std::logic_error&) {
+                    // A new statement that would not deparse faithfully: run the original instead.
+                    rewrite.reset();
+                    declined = "kept as written: pgsafe could not build a safe form it can prove equivalent";
                 }
-                declined = ctx.declined;
             } else if (keep.count(i) > 0) {
                 declined = "kept as written: -- pgsafe:no-rewrite";
             }

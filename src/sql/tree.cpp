@@ -30,27 +30,66 @@ bool is_location_field(const ProtobufCFieldDescriptor& field) {
             std::strcmp(field.name, "stmt_len") == 0);
 }
 
-// Sets every location in the tree to 0 (they differ between the original and the deparsed SQL).
-void clear_locations(ProtobufCMessage* message) {
+// Calls fn on every message in the tree, parents first, with write access.
+void for_each_message(ProtobufCMessage* message, const std::function<void(ProtobufCMessage*)>& fn) {
+    fn(message);
     const ProtobufCMessageDescriptor* d = message->descriptor;
     auto* base = reinterpret_cast<char*>(message);
     for (unsigned i = 0; i < d->n_fields; ++i) {
         const ProtobufCFieldDescriptor& f = d->fields[i];
-        if (is_location_field(f)) {
-            *reinterpret_cast<int32_t*>(base + f.offset) = 0;
-            continue;
-        }
         if (f.type != PROTOBUF_C_TYPE_MESSAGE || absent_oneof(f, base)) continue;
         if (f.label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *reinterpret_cast<size_t*>(base + f.quantifier_offset);
             auto** items = *reinterpret_cast<ProtobufCMessage***>(base + f.offset);
             for (size_t k = 0; k < n; ++k) {
-                if (items[k] != nullptr) clear_locations(items[k]);
+                if (items[k] != nullptr) for_each_message(items[k], fn);
             }
         } else if (auto* child = *reinterpret_cast<ProtobufCMessage**>(base + f.offset)) {
-            clear_locations(child);
+            for_each_message(child, fn);
         }
     }
+}
+
+// Sets every location in the tree to 0 (they differ between the original and the deparsed SQL).
+void clear_locations(ProtobufCMessage* message) {
+    for_each_message(message, [](ProtobufCMessage* m) {
+        const ProtobufCMessageDescriptor* d = m->descriptor;
+        auto* base = reinterpret_cast<char*>(m);
+        for (unsigned i = 0; i < d->n_fields; ++i) {
+            if (is_location_field(d->fields[i])) *reinterpret_cast<int32_t*>(base + d->fields[i].offset) = 0;
+        }
+    });
+}
+
+// Whether PostgreSQL would read the name back unchanged without quotes
+// (keywords aside: the round trip check catches those).
+bool plain_identifier(const char* name) {
+    if (name == nullptr || *name == '\0') return true;
+    if (!((*name >= 'a' && *name <= 'z') || *name == '_')) return false;
+    for (const char* c = name; *c != '\0'; ++c) {
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '$')) return false;
+    }
+    return true;
+}
+
+void quote_in_place(char*& field) {
+    if (plain_identifier(field)) return;
+    std::string quoted = "\"";
+    for (const char* c = field; *c != '\0'; ++c) quoted += *c == '"' ? std::string("\"\"") : std::string(1, *c);
+    set_string(field, quoted + "\"");
+}
+
+// libpg_query 15-4.0's deparser writes a few names without the quotes they
+// need (ADD CONSTRAINT "Name", CREATE INDEX "Name"): give it those names
+// quoted already. The round trip check still proves the result.
+void quote_names_the_deparser_misses(ProtobufCMessage* message) {
+    for_each_message(message, [](ProtobufCMessage* m) {
+        if (m->descriptor == &pg_query__constraint__descriptor) {
+            quote_in_place(reinterpret_cast<PgQuery__Constraint*>(m)->conname);
+        } else if (m->descriptor == &pg_query__index_stmt__descriptor) {
+            quote_in_place(reinterpret_cast<PgQuery__IndexStmt*>(m)->idxname);
+        }
+    });
 }
 
 // A ParseResult around one statement node, pointing into the caller's tree (not owned).
@@ -146,7 +185,10 @@ void walk(const ProtobufCMessage* message, const std::function<void(const Protob
     }
 }
 
-std::optional<std::string> deparse_checked(const PgQuery__Node* statement, int32_t version) {
+namespace {
+
+// Deparses `statement`; the SQL only if it parses back to `intended` (locations aside).
+std::optional<std::string> deparse_as(const PgQuery__Node* statement, const PgQuery__Node* intended, int32_t version) {
     Wrapped wrapped(statement, version);
     std::vector<uint8_t> bytes = pack(&wrapped.result.base);
     PgQueryProtobuf protobuf{bytes.size(), reinterpret_cast<char*>(bytes.data())};
@@ -169,12 +211,23 @@ std::optional<std::string> deparse_checked(const PgQuery__Node* statement, int32
     pg_query_free_protobuf_parse_result(reparsed);
     if (!again || again->n_stmts != 1) return std::nullopt;
 
-    auto* original = clone(statement);
-    clear_locations(&original->base);
+    auto* expected = clone(intended);
+    clear_locations(&expected->base);
     clear_locations(&again->stmts[0]->stmt->base);
-    bool same = pack(&original->base) == pack(&again->stmts[0]->stmt->base);
-    free_node(original);
+    bool same = pack(&expected->base) == pack(&again->stmts[0]->stmt->base);
+    free_node(expected);
     if (!same) return std::nullopt;
+    return sql;
+}
+
+}  // namespace
+
+std::optional<std::string> deparse_checked(const PgQuery__Node* statement, int32_t version) {
+    if (auto sql = deparse_as(statement, statement, version)) return sql;
+    auto* quoted = clone(statement);
+    quote_names_the_deparser_misses(&quoted->base);
+    auto sql = deparse_as(quoted, statement, version);
+    free_node(quoted);
     return sql;
 }
 
