@@ -3,6 +3,8 @@
 // a transaction. It must be the statement's only subcommand. PostgreSQL
 // refuses it when the parent has a default partition; pgsafe cannot see that
 // without the catalog, and the step then fails before changing anything.
+// Unlike the plain form, it leaves the detached table a CHECK constraint
+// equal to its old bound (PostgreSQL's documented behaviour); the plan says so.
 
 #include "rewrite.hpp"
 
@@ -23,7 +25,8 @@ std::optional<Rewrite> detach_partition_concurrently(const RewriteContext& ctx) 
     u.boundary = Boundary::None;
     u.online = true;
     u.rule = "require-concurrent-partition-detach";
-    u.why = "detaches under SHARE UPDATE EXCLUSIVE: queries on the parent go on";
+    u.why = "detaches under SHARE UPDATE EXCLUSIVE: queries on the parent go on; the detached table keeps "
+            "a CHECK constraint equal to its old bound";
     return Rewrite{{u}};
 }
 
