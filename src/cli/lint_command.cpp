@@ -4,9 +4,9 @@
 // when a statement does not parse, 1 for findings at or above --fail-on, else 0.
 
 #include "commands.hpp"
-#include "parallel_parse.hpp"
 #include "config_flags.hpp"
 #include "facts_source.hpp"
+#include "parallel_parse.hpp"
 
 #include "pgsafe/error.hpp"
 #include "pgsafe/report/github.hpp"
@@ -158,7 +158,6 @@ std::vector<rules::FileResult> lint_files(const std::vector<fs::path>& files, ru
     return results;
 }
 
-
 std::string render(std::vector<rules::FileResult>& results, const std::string& format) {
     if (format == "json") return report::lint_json(results);
     if (format == "sarif" || format == "github") {
@@ -217,9 +216,9 @@ void add_lint_command(CLI::App& app, const GlobalOptions& global, int& code) {
     cmd->footer(
         "Table sizes make findings sharper: --stats FILE, or --db URL (global flag) for live statistics.");
     cmd->callback([flags, &global, &code] {
-        LintSettings settings = resolve_settings(*flags, global);  // flags > env > file > defaults
+        LintSettings settings = resolve_settings(*flags, global);             // flags > env > file > defaults
         analysis::TableFacts facts = load_table_facts(flags->stats, global);  // sizes decide severities
-        std::vector<fs::path> files = files_to_lint(settings);     // in apply order
+        std::vector<fs::path> files = files_to_lint(settings);                // in apply order
         rules::LintSession session(settings.options, std::move(facts));
         std::vector<rules::FileResult> results = lint_files(files, session);  // every finding, not the first
         std::string out = render(results, global.format);

@@ -5,9 +5,9 @@
 
 #include "pgsafe/error.hpp"
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <exception>
@@ -32,7 +32,7 @@ int exit_code_for(pgsafe::ErrorKind kind) {
 void setup_logging(int verbosity) {
     auto logger = spdlog::stderr_color_mt("pgsafe");
     logger->set_pattern("%^%l%$: %v");
-    logger->set_level(verbosity >= 2 ? spdlog::level::trace
+    logger->set_level(verbosity >= 2   ? spdlog::level::trace
                       : verbosity == 1 ? spdlog::level::debug
                                        : spdlog::level::warn);
     spdlog::set_default_logger(logger);
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     pgsafe::cli::add_lint_command(app, global, exit_code);  // find lock-heavy statements, no database
     pgsafe::cli::add_plan_command(app, global, exit_code);  // the safe steps migrate will run, for review
     pgsafe::cli::add_explain_locks_command(app, global, exit_code);  // show the lock each statement takes
-    pgsafe::cli::add_rules_command(app, global, exit_code);  // the rule catalog and each rule's docs
+    pgsafe::cli::add_rules_command(app, global, exit_code);          // the rule catalog and each rule's docs
     pgsafe::cli::add_stats_command(app, global, exit_code);  // snapshot live table sizes for offline lint
 
     try {

@@ -100,19 +100,21 @@ void emit_sql(const std::vector<plan::MigrationPlan>& plans, const std::vector<s
 void add_plan_command(CLI::App& app, const GlobalOptions& global, int& code) {
     auto flags = std::make_shared<PlanFlags>();
     CLI::App* cmd = app.add_subcommand("plan", "Show the safe steps pgsafe migrate will run, for review");
-    cmd->add_option("paths", flags->paths, "Migration directory or files (default: \"migrations\" from pgsafe.toml)");
+    cmd->add_option("paths", flags->paths,
+                    "Migration directory or files (default: \"migrations\" from pgsafe.toml)");
     cmd->add_option("--stats", flags->stats, "Table sizes from a snapshot written by `pgsafe stats export`");
     cmd->add_option("--emit-sql", flags->emit_sql, "Write each migration's steps as plain SQL into DIR");
     cmd->callback([flags, &global, &code] {
-        LoadedConfig loaded = load_config(global);                                   // timeouts, thresholds, rules
-        analysis::TableFacts facts = load_table_facts(flags->stats, global);          // sizes drive the rewrites
+        LoadedConfig loaded = load_config(global);                            // timeouts, thresholds, rules
+        analysis::TableFacts facts = load_table_facts(flags->stats, global);  // sizes drive the rewrites
         std::vector<source::MigrationFile> files = pending_migrations(*flags, loaded);  // in apply order
         plan::Planner planner(plan_options(loaded.config), std::move(facts));
         std::vector<plan::MigrationPlan> plans = plan_all(files, planner);  // rewrite, group, rate
         if (!flags->emit_sql.empty()) emit_sql(plans, files, flags->emit_sql);
-        std::string out = global.format == "json"
-                              ? report::plan_json(plans)
-                              : report::plan_text(plans, stdout_wants_color() ? report::Color::On : report::Color::Off);
+        std::string out =
+            global.format == "json"
+                ? report::plan_json(plans)
+                : report::plan_text(plans, stdout_wants_color() ? report::Color::On : report::Color::Off);
         std::fwrite(out.data(), 1, out.size(), stdout);
         code = 0;
         for (const auto& p : plans) {

@@ -12,7 +12,8 @@ namespace pgsafe::plan::detail {
 namespace {
 
 using Contributor = bool (*)(const RewriteContext&, AlterRewrite&);
-constexpr std::array<Contributor, 3> k_contributors = {set_not_null, unique_constraints, not_valid_constraints};
+constexpr std::array<Contributor, 3> k_contributors = {set_not_null, unique_constraints,
+                                                       not_valid_constraints};
 
 }  // namespace
 
@@ -32,7 +33,8 @@ std::optional<Rewrite> rewrite_alter_table(const RewriteContext& ctx) {
             if (k_contributors[i](ctx, rw)) {
                 any = true;
             } else {
-                enabled[i] = false;  // not applicable, or declined (maybe after editing): start again without it
+                enabled[i] =
+                    false;  // not applicable, or declined (maybe after editing): start again without it
                 restart = true;
             }
         }

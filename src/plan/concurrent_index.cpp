@@ -10,10 +10,12 @@ namespace pgsafe::plan::detail {
 
 std::optional<Rewrite> create_index_concurrently(const RewriteContext& ctx) {
     const auto* index = std::get_if<sql::CreateIndex>(&ctx.statement.detail);
-    if (index == nullptr || index->concurrent || !ctx.found("require-concurrent-index-creation")) return std::nullopt;
+    if (index == nullptr || index->concurrent || !ctx.found("require-concurrent-index-creation"))
+        return std::nullopt;
     if (ctx.partitioned(index->table)) {
-        ctx.declined = "kept as written: PostgreSQL cannot build an index CONCURRENTLY on a partitioned table; "
-                       "create it CONCURRENTLY on each partition, then on the parent with ON ONLY and ATTACH PARTITION";
+        ctx.declined =
+            "kept as written: PostgreSQL cannot build an index CONCURRENTLY on a partitioned table; "
+            "create it CONCURRENTLY on each partition, then on the parent with ON ONLY and ATTACH PARTITION";
         return std::nullopt;
     }
     sql::StatementEdit edit(ctx.file, ctx.statement);

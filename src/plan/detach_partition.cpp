@@ -25,8 +25,9 @@ std::optional<Rewrite> detach_partition_concurrently(const RewriteContext& ctx) 
     u.boundary = Boundary::None;
     u.online = true;
     u.rule = "require-concurrent-partition-detach";
-    u.why = "detaches under SHARE UPDATE EXCLUSIVE: queries on the parent go on; the detached table keeps "
-            "a CHECK constraint equal to its old bound";
+    u.why =
+        "detaches under SHARE UPDATE EXCLUSIVE: queries on the parent go on; the detached table keeps "
+        "a CHECK constraint equal to its old bound";
     return Rewrite{{u}};
 }
 

@@ -16,7 +16,8 @@ const char* k_fk_rule = "adding-foreign-key-constraint";
 const char* k_check_rule = "constraint-missing-not-valid";
 
 bool validating(const sql::Constraint& c) {
-    return (c.kind == sql::ConstraintKind::ForeignKey || c.kind == sql::ConstraintKind::Check) && !c.not_valid;
+    return (c.kind == sql::ConstraintKind::ForeignKey || c.kind == sql::ConstraintKind::Check) &&
+           !c.not_valid;
 }
 
 bool inline_validating(const sql::AlterTableAction& action) {
@@ -33,8 +34,9 @@ Unit validate_unit(const sql::RelationName& table, const std::string& name, cons
     u.boundary = Boundary::Own;
     u.online = true;
     u.rule = rule;
-    u.why = fmt::format("checks the existing rows of \"{}\" under SHARE UPDATE EXCLUSIVE: reads and writes go on",
-                        table.name);
+    u.why =
+        fmt::format("checks the existing rows of \"{}\" under SHARE UPDATE EXCLUSIVE: reads and writes go on",
+                    table.name);
     return u;
 }
 
@@ -55,7 +57,8 @@ bool not_valid_constraints(const RewriteContext& ctx, AlterRewrite& rw) {
     std::vector<Unit> validates;
     for (const auto& [i, name] : named) {
         rw.edit.make_not_valid(i, name);
-        const char* rule = actions[i].constraint->kind == sql::ConstraintKind::ForeignKey ? k_fk_rule : k_check_rule;
+        const char* rule =
+            actions[i].constraint->kind == sql::ConstraintKind::ForeignKey ? k_fk_rule : k_check_rule;
         validates.push_back(validate_unit(rw.alter.table, name, rule));
     }
     for (std::size_t i = 0; i < actions.size(); ++i) {

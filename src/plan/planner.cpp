@@ -31,8 +31,9 @@ rules::LintOptions without_ignores(rules::LintOptions options) {
 
 // Which statement a finding is on (nullopt for comments between statements).
 std::optional<std::size_t> statement_of(const sql::ParsedFile& file, const rules::Finding& finding) {
-    auto it = std::upper_bound(file.statements.begin(), file.statements.end(), finding.span.begin,
-                               [](std::size_t offset, const sql::Statement& s) { return offset < s.span.begin; });
+    auto it =
+        std::upper_bound(file.statements.begin(), file.statements.end(), finding.span.begin,
+                         [](std::size_t offset, const sql::Statement& s) { return offset < s.span.begin; });
     if (it == file.statements.begin()) return std::nullopt;
     --it;
     if (finding.span.begin > it->span.end) return std::nullopt;
@@ -126,7 +127,8 @@ MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFi
     out.risk = Risk::Low;
     for (const auto& finding : out.findings) {
         auto i = statement_of(file, finding);
-        Risk risk = i && statements[*i].answered.count(finding.rule) > 0 ? Risk::Medium : finding_risk(finding);
+        Risk risk =
+            i && statements[*i].answered.count(finding.rule) > 0 ? Risk::Medium : finding_risk(finding);
         out.risk = std::max(out.risk, risk);
     }
     return out;

@@ -29,8 +29,8 @@ struct Draft {
 struct StatementPlan {
     const sql::Statement* statement = nullptr;
     analysis::Effects effects;
-    std::vector<Unit> units;        // empty for BEGIN / COMMIT
-    std::set<std::string> found;    // rules with a finding here (ignore comments not applied)
+    std::vector<Unit> units;         // empty for BEGIN / COMMIT
+    std::set<std::string> found;     // rules with a finding here (ignore comments not applied)
     std::set<std::string> answered;  // rules whose finding the units answer
 };
 
@@ -42,8 +42,8 @@ std::vector<Draft> group_units(std::vector<StatementPlan>& statements, const rul
 
 // The step a draft becomes: joined SQL, lock from the lock model (re-parsed),
 // timeouts per class, estimate from table sizes.
-Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements, const analysis::TableFacts& facts,
-               const rules::PendingSet& pending, const Timeouts& timeouts);
+Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements,
+               const analysis::TableFacts& facts, const rules::PendingSet& pending, const Timeouts& timeouts);
 
 // The risk a finding leaves when its statement runs as written.
 Risk finding_risk(const rules::Finding& finding);

@@ -14,8 +14,9 @@ std::optional<Rewrite> refresh_concurrently(const RewriteContext& ctx) {
         !ctx.found("refresh-materialized-view-without-concurrently"))
         return std::nullopt;
     if (!ctx.has_unique_index(refresh->view)) {
-        ctx.declined = "kept as written: CONCURRENTLY needs a unique index on the view, and none is known "
-                       "(give --db or --stats, or create one earlier in the migrations)";
+        ctx.declined =
+            "kept as written: CONCURRENTLY needs a unique index on the view, and none is known "
+            "(give --db or --stats, or create one earlier in the migrations)";
         return std::nullopt;
     }
     sql::StatementEdit edit(ctx.file, ctx.statement);

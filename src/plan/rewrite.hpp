@@ -27,7 +27,7 @@ enum class Boundary {
 struct Unit {
     std::string sql;
     Boundary boundary = Boundary::Shared;
-    bool online = false;  // VALIDATE / CONCURRENTLY: waits and runs without blocking reads or writes
+    bool online = false;      // VALIDATE / CONCURRENTLY: waits and runs without blocking reads or writes
     bool skips_scan = false;  // SET NOT NULL behind a valid CHECK: the lock model's scan does not happen
     std::optional<std::string> rule;
     std::string why;
@@ -60,8 +60,8 @@ struct Rewrite {
 struct AlterRewrite {
     const sql::AlterTable& alter;
     sql::StatementEdit edit;
-    std::vector<Unit> before;  // steps before the statement
-    std::vector<Unit> after;   // steps after it
+    std::vector<Unit> before;         // steps before the statement
+    std::vector<Unit> after;          // steps after it
     std::optional<std::string> rule;  // the first rule answered, for the statement's own step
     std::string why;
 };
@@ -73,7 +73,8 @@ bool set_not_null(const RewriteContext& ctx, AlterRewrite& rw);
 // ADD UNIQUE / PRIMARY KEY → CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT … USING INDEX.
 bool unique_constraints(const RewriteContext& ctx, AlterRewrite& rw);
 // The four steps that make a column NOT NULL without a long lock (shared with PRIMARY KEY).
-std::vector<Unit> not_null_units(const sql::RelationName& table, const std::string& column, const std::string& rule);
+std::vector<Unit> not_null_units(const sql::RelationName& table, const std::string& column,
+                                 const std::string& rule);
 
 // --- Whole statements ---------------------------------------------------------
 std::optional<Rewrite> rewrite_alter_table(const RewriteContext& ctx);

@@ -18,7 +18,8 @@ bool RewriteContext::has_unique_index(const sql::RelationName& relation) const {
     if (fact == nullptr) return false;
     return std::any_of(fact->indexes.begin(), fact->indexes.end(), [](const analysis::IndexFact& index) {
         return index.unique && index.valid &&
-               std::none_of(index.columns.begin(), index.columns.end(), [](const std::string& c) { return c.empty(); });
+               std::none_of(index.columns.begin(), index.columns.end(),
+                            [](const std::string& c) { return c.empty(); });
     });
 }
 

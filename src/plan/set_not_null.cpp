@@ -16,7 +16,8 @@ const char* k_rule = "setting-not-null";
 
 }  // namespace
 
-std::vector<Unit> not_null_units(const sql::RelationName& table, const std::string& column, const std::string& rule) {
+std::vector<Unit> not_null_units(const sql::RelationName& table, const std::string& column,
+                                 const std::string& rule) {
     const std::string helper = sql::make_object_name(table.name, column, "pgsafe_not_null");
     std::vector<Unit> units(4);
     units[0].sql = sql::not_null_check_sql(table, column, helper);

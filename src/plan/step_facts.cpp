@@ -37,19 +37,22 @@ std::string qualified(const sql::RelationName& relation, const analysis::TableFa
 }
 
 std::string why(const Draft& draft, const std::vector<StatementPlan>& statements) {
-    if (draft.rule) return "statements that touch other tables run in their own transaction: no lock is held across them";
+    if (draft.rule)
+        return "statements that touch other tables run in their own transaction: no lock is held across them";
     if (draft.units.size() == 1) {
         const auto& placed = draft.units.front();
         if (!placed.unit.why.empty()) return placed.unit.why;
-        return statements[placed.statement].found.empty() ? "as written" : "as written: no safe form (see findings)";
+        return statements[placed.statement].found.empty() ? "as written"
+                                                          : "as written: no safe form (see findings)";
     }
     return "as written, in one transaction as the file asks";
 }
 
 }  // namespace
 
-Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements, const analysis::TableFacts& facts,
-               const rules::PendingSet& pending, const Timeouts& timeouts) {
+Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements,
+               const analysis::TableFacts& facts, const rules::PendingSet& pending,
+               const Timeouts& timeouts) {
     Step step;
     step.sql = joined_sql(draft);
     step.transactional = !std::any_of(draft.units.begin(), draft.units.end(),
@@ -78,7 +81,8 @@ Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements,
             if (lock.relation.empty()) continue;
             step.lock.mode = std::max(step.lock.mode, lock.mode);
             std::string name = qualified(lock.relation, facts, pending);
-            if (std::find(step.lock.relations.begin(), step.lock.relations.end(), name) == step.lock.relations.end())
+            if (std::find(step.lock.relations.begin(), step.lock.relations.end(), name) ==
+                step.lock.relations.end())
                 step.lock.relations.push_back(name);
             bool existing = !lock.new_relation && !pending.created(lock.relation);
             if (!existing) continue;
@@ -95,7 +99,8 @@ Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements,
     }
     if (size_known) step.estimated_seconds = std::round(seconds * 10) / 10;
 
-    bool online = std::all_of(draft.units.begin(), draft.units.end(), [](const PlacedUnit& p) { return p.unit.online; });
+    bool online = std::all_of(draft.units.begin(), draft.units.end(),
+                              [](const PlacedUnit& p) { return p.unit.online; });
     auto long_timeout = [&]() -> std::optional<int> {
         if (timeouts.long_statement_timeout_ms == 0) return std::nullopt;
         return timeouts.long_statement_timeout_ms;

@@ -24,8 +24,8 @@ bool ends_block(sql::TransactionKind kind) {
 
 // Tables each unit's statement touches, or nullopt when one touches something unseen.
 std::optional<std::vector<std::vector<std::string>>> touched(const Draft& draft,
-                                                            const std::vector<StatementPlan>& statements,
-                                                            const rules::PendingSet& pending) {
+                                                             const std::vector<StatementPlan>& statements,
+                                                             const rules::PendingSet& pending) {
     std::vector<std::vector<std::string>> out;
     for (const auto& placed : draft.units) {
         const auto& effects = statements[placed.statement].effects;
@@ -80,8 +80,8 @@ std::vector<Draft> group_units(std::vector<StatementPlan>& statements, const rul
 
     auto flush = [&] {
         if (block.units.empty()) return;
-        std::vector<Draft> parts = block_holds_lock ? split_independent(block, statements, pending)
-                                                    : std::vector<Draft>{block};
+        std::vector<Draft> parts =
+            block_holds_lock ? split_independent(block, statements, pending) : std::vector<Draft>{block};
         if (parts.size() > 1) {
             for (std::size_t s : block_statements) statements[s].answered.insert(k_held_rule);
         }

@@ -13,7 +13,8 @@ namespace pgsafe::plan::detail {
 namespace {
 
 const char* rule_for(const sql::Constraint& c) {
-    return c.kind == sql::ConstraintKind::PrimaryKey ? "adding-primary-key-constraint" : "disallowed-unique-constraint";
+    return c.kind == sql::ConstraintKind::PrimaryKey ? "adding-primary-key-constraint"
+                                                     : "disallowed-unique-constraint";
 }
 
 bool needs_index(const sql::AlterTableAction& action) {
@@ -26,9 +27,11 @@ bool needs_index(const sql::AlterTableAction& action) {
 }  // namespace
 
 bool unique_constraints(const RewriteContext& ctx, AlterRewrite& rw) {
-    if (!ctx.found("disallowed-unique-constraint") && !ctx.found("adding-primary-key-constraint")) return false;
+    if (!ctx.found("disallowed-unique-constraint") && !ctx.found("adding-primary-key-constraint"))
+        return false;
     if (ctx.partitioned(rw.alter.table)) {
-        ctx.declined = "kept as written: PostgreSQL cannot build a unique index CONCURRENTLY on a partitioned table";
+        ctx.declined =
+            "kept as written: PostgreSQL cannot build a unique index CONCURRENTLY on a partitioned table";
         return false;
     }
     const auto& actions = rw.alter.actions;
@@ -52,7 +55,8 @@ bool unique_constraints(const RewriteContext& ctx, AlterRewrite& rw) {
         const char* rule = rule_for(c);
         if (c.kind == sql::ConstraintKind::PrimaryKey) {
             for (const auto& column : c.columns) {
-                for (auto& u : not_null_units(rw.alter.table, column, rule)) rw.before.push_back(std::move(u));
+                for (auto& u : not_null_units(rw.alter.table, column, rule))
+                    rw.before.push_back(std::move(u));
             }
         }
         Unit index;

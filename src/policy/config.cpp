@@ -23,9 +23,8 @@ const std::initializer_list<std::string_view> k_root_keys = {
     "runner",     "thresholds",  "rules",   "timeouts",      "retry"};
 const std::initializer_list<std::string_view> k_threshold_keys = {"large_table_rows", "large_table_bytes"};
 const std::initializer_list<std::string_view> k_rules_keys = {"exclude", "include", "severity"};
-const std::initializer_list<std::string_view> k_timeout_keys = {"lock_timeout_ms", "statement_timeout_ms",
-                                                                "long_statement_timeout_ms",
-                                                                "online_lock_timeout_ms"};
+const std::initializer_list<std::string_view> k_timeout_keys = {
+    "lock_timeout_ms", "statement_timeout_ms", "long_statement_timeout_ms", "online_lock_timeout_ms"};
 const std::initializer_list<std::string_view> k_retry_keys = {"deadline_s", "initial_ms", "max_ms"};
 
 size_t edit_distance(std::string_view a, std::string_view b) {

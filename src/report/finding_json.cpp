@@ -8,7 +8,9 @@ namespace pgsafe::report {
 
 using Json = nlohmann::ordered_json;
 
-Json optional_string(const std::optional<std::string>& value) { return value ? Json(*value) : Json(nullptr); }
+Json optional_string(const std::optional<std::string>& value) {
+    return value ? Json(*value) : Json(nullptr);
+}
 
 Json finding_json(const rules::Finding& f, const sql::LineIndex& lines) {
     sql::Position begin = lines.position(f.span.begin);

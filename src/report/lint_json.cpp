@@ -26,8 +26,11 @@ std::string lint_json(const std::vector<rules::FileResult>& files) {
         out["files"].push_back(std::move(f));
     }
     rules::Summary s = rules::summarize(files);
-    out["summary"] = Json{{"files", s.files},     {"statements", s.statements}, {"errors", s.errors},
-                          {"warnings", s.warnings}, {"infos", s.infos}};
+    out["summary"] = Json{{"files", s.files},
+                          {"statements", s.statements},
+                          {"errors", s.errors},
+                          {"warnings", s.warnings},
+                          {"infos", s.infos}};
     return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 

@@ -26,7 +26,8 @@ const char* risk_color(plan::Risk risk) {
 }
 
 std::string timeouts(const plan::Step& step) {
-    std::string statement = step.statement_timeout_ms ? fmt::format("{} ms", *step.statement_timeout_ms) : "none";
+    std::string statement =
+        step.statement_timeout_ms ? fmt::format("{} ms", *step.statement_timeout_ms) : "none";
     return fmt::format("lock_timeout {} ms, statement_timeout {}", step.lock_timeout_ms, statement);
 }
 
@@ -51,8 +52,8 @@ void render_plan(std::string& out, const plan::MigrationPlan& p, Color color) {
     sql::LineIndex lines(p.text);
     for (const auto& f : p.findings) {
         sql::Position at = lines.position(f.span.begin);
-        out += fmt::format("  {}:{}:{}: {}[{}]: {}\n", p.path, at.line, at.column, rules::severity_name(f.severity),
-                           f.rule, f.message);
+        out += fmt::format("  {}:{}:{}: {}[{}]: {}\n", p.path, at.line, at.column,
+                           rules::severity_name(f.severity), f.rule, f.message);
     }
     if (p.syntax_error) out += "  no steps: fix the syntax errors first\n";
     for (std::size_t i = 0; i < p.steps.size(); ++i) {
@@ -62,7 +63,8 @@ void render_plan(std::string& out, const plan::MigrationPlan& p, Color color) {
                            s.transactional ? "own transaction" : "outside a transaction",
                            s.rule ? fmt::format(" [{}]", *s.rule) : "", "");
         out += fmt::format("    {}\n", s.why);
-        out += fmt::format("    {}lock: {}; {}; estimate: {}{}\n", c.dim, lock(s), timeouts(s), estimate(s), c.reset);
+        out += fmt::format("    {}lock: {}; {}; estimate: {}{}\n", c.dim, lock(s), timeouts(s), estimate(s),
+                           c.reset);
         std::string sql = s.sql;
         std::string indented = "      ";
         for (char ch : sql) {
@@ -85,14 +87,14 @@ std::string plan_text(const std::vector<plan::MigrationPlan>& plans, Color color
         steps += p.steps.size();
         worst = std::max(worst, p.risk);
     }
-    out += fmt::format("{} migration{}, {} step{}, highest risk: {}\n", plans.size(), plans.size() == 1 ? "" : "s",
-                       steps, steps == 1 ? "" : "s", plan::risk_name(worst));
+    out += fmt::format("{} migration{}, {} step{}, highest risk: {}\n", plans.size(),
+                       plans.size() == 1 ? "" : "s", steps, steps == 1 ? "" : "s", plan::risk_name(worst));
     return out;
 }
 
 std::string plan_sql(const plan::MigrationPlan& p) {
-    std::string out = fmt::format("-- {}: planned by pgsafe from {} ({})\n-- risk: {}\n", p.name, p.path, p.checksum,
-                                  plan::risk_name(p.risk));
+    std::string out = fmt::format("-- {}: planned by pgsafe from {} ({})\n-- risk: {}\n", p.name, p.path,
+                                  p.checksum, plan::risk_name(p.risk));
     for (std::size_t i = 0; i < p.steps.size(); ++i) {
         const plan::Step& s = p.steps[i];
         std::string statement = s.statement_timeout_ms ? fmt::format("'{}ms'", *s.statement_timeout_ms) : "0";

@@ -104,7 +104,8 @@ void apply_settings(std::vector<Finding>& findings, const LintOptions& options) 
                                   [&](const Finding& f) { return options.excluded.count(f.rule) > 0; }),
                    findings.end());
     for (auto& f : findings) {
-        if (auto it = options.severities.find(f.rule); it != options.severities.end()) f.severity = it->second;
+        if (auto it = options.severities.find(f.rule); it != options.severities.end())
+            f.severity = it->second;
     }
 }
 

@@ -27,7 +27,8 @@ void PendingSet::add_index(const sql::RelationName& table, std::vector<std::stri
 }
 
 void PendingSet::record_indexes(const sql::Statement& statement) {
-    auto key_constraints = [&](const sql::RelationName& table, const std::vector<sql::Constraint>& constraints) {
+    auto key_constraints = [&](const sql::RelationName& table,
+                               const std::vector<sql::Constraint>& constraints) {
         for (const auto& c : constraints) {
             if (c.kind == sql::ConstraintKind::PrimaryKey || c.kind == sql::ConstraintKind::Unique)
                 add_index(table, c.columns);
@@ -59,9 +60,13 @@ void PendingSet::record_indexes(const sql::Statement& statement) {
     }
 }
 
-bool PendingSet::created(const sql::RelationName& table) const { return m_tables.count(key(table)) > 0; }
+bool PendingSet::created(const sql::RelationName& table) const {
+    return m_tables.count(key(table)) > 0;
+}
 
-bool PendingSet::partitioned(const sql::RelationName& table) const { return m_partitioned.count(key(table)) > 0; }
+bool PendingSet::partitioned(const sql::RelationName& table) const {
+    return m_partitioned.count(key(table)) > 0;
+}
 
 bool PendingSet::has_unique_index(const sql::RelationName& relation) const {
     return m_unique.count(key(relation)) > 0;

@@ -30,7 +30,8 @@ struct StatementEdit::Tree {
 namespace {
 
 PgQuery__AlterTableCmd* alter_cmd(Node* statement, std::size_t action) {
-    if (statement->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT) throw std::logic_error("not an ALTER TABLE");
+    if (statement->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
+        throw std::logic_error("not an ALTER TABLE");
     auto* alter = statement->alter_table_stmt;
     if (action >= alter->n_cmds || alter->cmds[action]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
         throw std::logic_error("no such ALTER TABLE action");
@@ -43,9 +44,13 @@ PgQuery__Constraint* added_constraint(Node* statement, std::size_t action) {
     return cmd->def->constraint;
 }
 
-bool has_name(const char* s) { return s != nullptr && *s != '\0'; }
+bool has_name(const char* s) {
+    return s != nullptr && *s != '\0';
+}
 
-std::vector<std::string> names_of(Node* const* nodes, std::size_t count) { return detail::string_list(nodes, count); }
+std::vector<std::string> names_of(Node* const* nodes, std::size_t count) {
+    return detail::string_list(nodes, count);
+}
 
 // The name PostgreSQL gives an unnamed constraint of `table`.
 std::optional<std::string> chosen_constraint_name(const std::string& table, const PgQuery__Constraint* c) {
@@ -91,7 +96,8 @@ PgQuery__AlterTableCmd* first_cmd(const detail::OwnedResult& result) {
 
 }  // namespace
 
-StatementEdit::StatementEdit(const ParsedFile& file, const Statement& statement) : m_tree(std::make_unique<Tree>()) {
+StatementEdit::StatementEdit(const ParsedFile& file, const Statement& statement)
+    : m_tree(std::make_unique<Tree>()) {
     if (!file.tree) throw std::logic_error("StatementEdit needs a file parsed with KeepTree::Yes");
     m_tree->statement = detail::clone(file.tree->raw_statement(statement.tree_index)->stmt);
     m_tree->version = file.tree->version();
@@ -134,7 +140,8 @@ std::optional<std::vector<std::string>> StatementEdit::split_column_constraints(
         if (c->contype >= PG_QUERY__CONSTR_TYPE__CONSTR_ATTR_DEFERRABLE &&
             c->contype <= PG_QUERY__CONSTR_TYPE__CONSTR_ATTR_IMMEDIATE)
             return std::nullopt;
-        if (c->contype != PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN && c->contype != PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)
+        if (c->contype != PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN &&
+            c->contype != PG_QUERY__CONSTR_TYPE__CONSTR_CHECK)
             continue;
         if (has_name(c->conname)) {
             names.emplace_back(c->conname);
@@ -157,7 +164,8 @@ std::optional<std::vector<std::string>> StatementEdit::split_column_constraints(
             detail::append_node(c->fk_attrs, c->n_fk_attrs, detail::string_node(column->colname));
         mark_not_valid(c, names[k]);
         // A parser-made ADD CONSTRAINT subcommand, its constraint swapped for the moved one.
-        detail::OwnedResult skeleton = detail::parse_template("ALTER TABLE t ADD CONSTRAINT c CHECK (true) NOT VALID");
+        detail::OwnedResult skeleton =
+            detail::parse_template("ALTER TABLE t ADD CONSTRAINT c CHECK (true) NOT VALID");
         auto* skeleton_alter = detail::template_statement(skeleton)->alter_table_stmt;
         Node* new_cmd = detail::take_node(skeleton_alter->cmds, skeleton_alter->n_cmds, 0);
         detail::free_node(new_cmd->alter_table_cmd->def);
@@ -174,8 +182,9 @@ void StatementEdit::use_index(std::size_t action, const std::string& name) {
     auto* c = added_constraint(m_tree->statement, action);
     if (c == nullptr) throw std::logic_error("not an ADD CONSTRAINT");
     bool primary = c->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY;
-    detail::OwnedResult skeleton = detail::parse_template(primary ? "ALTER TABLE t ADD CONSTRAINT c PRIMARY KEY USING INDEX c"
-                                                                  : "ALTER TABLE t ADD CONSTRAINT c UNIQUE USING INDEX c");
+    detail::OwnedResult skeleton =
+        detail::parse_template(primary ? "ALTER TABLE t ADD CONSTRAINT c PRIMARY KEY USING INDEX c"
+                                       : "ALTER TABLE t ADD CONSTRAINT c UNIQUE USING INDEX c");
     PgQuery__AlterTableCmd* skeleton_cmd = first_cmd(skeleton);
     Node* def = skeleton_cmd->def;
     skeleton_cmd->def = nullptr;
@@ -187,9 +196,11 @@ void StatementEdit::use_index(std::size_t action, const std::string& name) {
     cmd->def = def;
 }
 
-std::optional<std::string> StatementEdit::unique_index_for(std::size_t action, const std::string& name) const {
+std::optional<std::string> StatementEdit::unique_index_for(std::size_t action,
+                                                           const std::string& name) const {
     const auto* c = added_constraint(m_tree->statement, action);
-    if (c == nullptr || c->n_keys == 0 || c->where_clause != nullptr || has_name(c->indexname)) return std::nullopt;
+    if (c == nullptr || c->n_keys == 0 || c->where_clause != nullptr || has_name(c->indexname))
+        return std::nullopt;
     std::vector<std::string> keys = names_of(c->keys, c->n_keys);
     std::vector<std::string> include = names_of(c->including, c->n_including);
     if (keys.size() != c->n_keys || include.size() != c->n_including) return std::nullopt;
@@ -207,7 +218,8 @@ std::optional<std::string> StatementEdit::unique_index_for(std::size_t action, c
     detail::set_string(index->idxname, name);
     detail::free_node(index->relation);
     index->relation = detail::clone(m_tree->statement->alter_table_stmt->relation);
-    for (std::size_t i = 0; i < keys.size(); ++i) detail::set_string(index->index_params[i]->index_elem->name, keys[i]);
+    for (std::size_t i = 0; i < keys.size(); ++i)
+        detail::set_string(index->index_params[i]->index_elem->name, keys[i]);
     for (std::size_t i = 0; i < include.size(); ++i)
         detail::set_string(index->index_including_params[i]->index_elem->name, include[i]);
     for (std::size_t i = 0; i < c->n_options; ++i)
@@ -223,12 +235,16 @@ std::optional<std::string> StatementEdit::index_name() const {
     if (has_name(index->idxname)) return std::string(index->idxname);
     auto columns = detail::index_column_names(index);
     if (!columns || index->relation == nullptr) return std::nullopt;
-    const char* label = index->primary ? "pkey" : index->n_exclude_op_names > 0 ? "excl" : index->isconstraint ? "key" : "idx";
+    const char* label = index->primary                  ? "pkey"
+                        : index->n_exclude_op_names > 0 ? "excl"
+                        : index->isconstraint           ? "key"
+                                                        : "idx";
     return make_object_name(index->relation->relname, name_addition(*columns), label);
 }
 
 void StatementEdit::set_index_name(const std::string& name) {
-    if (m_tree->statement->node_case != PG_QUERY__NODE__NODE_INDEX_STMT) throw std::logic_error("not a CREATE INDEX");
+    if (m_tree->statement->node_case != PG_QUERY__NODE__NODE_INDEX_STMT)
+        throw std::logic_error("not a CREATE INDEX");
     detail::set_string(m_tree->statement->index_stmt->idxname, name);
 }
 
@@ -290,8 +306,10 @@ std::string drop_constraint_sql(const RelationName& table, const std::string& co
     return built_sql(built);
 }
 
-std::string not_null_check_sql(const RelationName& table, const std::string& column, const std::string& name) {
-    detail::OwnedResult built = detail::parse_template("ALTER TABLE t ADD CONSTRAINT c CHECK (x IS NOT NULL) NOT VALID");
+std::string not_null_check_sql(const RelationName& table, const std::string& column,
+                               const std::string& name) {
+    detail::OwnedResult built =
+        detail::parse_template("ALTER TABLE t ADD CONSTRAINT c CHECK (x IS NOT NULL) NOT VALID");
     set_relation(detail::template_statement(built)->alter_table_stmt->relation, table);
     auto* c = first_cmd(built)->def->constraint;
     detail::set_string(c->conname, name);

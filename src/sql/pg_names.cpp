@@ -27,8 +27,10 @@ std::string make_object_name(const std::string& name1, const std::string& name2,
     std::size_t chars1 = name1.size();
     std::size_t chars2 = name2.size();
     while (chars1 + chars2 > avail) {
-        if (chars1 > chars2) --chars1;
-        else --chars2;
+        if (chars1 > chars2)
+            --chars1;
+        else
+            --chars2;
     }
     std::string out = clip_identifier(name1, chars1);
     if (!name2.empty()) out += "_" + clip_identifier(name2, chars2);
@@ -81,7 +83,8 @@ std::pair<int, std::string> figure_colname(const Node* node, bool& unsure) {
             auto inner = figure_colname(node->type_cast->arg, unsure);
             if (inner.first != 0) return inner;
             const auto* type = node->type_cast->type_name;
-            if (type != nullptr && type->n_names > 0) return {1, string_value(type->names[type->n_names - 1])};
+            if (type != nullptr && type->n_names > 0)
+                return {1, string_value(type->names[type->n_names - 1])};
             return {0, ""};
         }
         case PG_QUERY__NODE__NODE_COLLATE_CLAUSE: return figure_colname(node->collate_clause->arg, unsure);
@@ -143,8 +146,10 @@ std::optional<std::string> check_constraint_column(const PgQuery__Constraint* ch
         if (m->descriptor != &pg_query__column_ref__descriptor) return;
         const auto* ref = reinterpret_cast<const PgQuery__ColumnRef*>(m);
         const Node* last = ref->fields[ref->n_fields - 1];
-        if (last->node_case != PG_QUERY__NODE__NODE_STRING) whole_row = true;
-        else columns.insert(string_value(last));
+        if (last->node_case != PG_QUERY__NODE__NODE_STRING)
+            whole_row = true;
+        else
+            columns.insert(string_value(last));
     });
     if (whole_row) return std::nullopt;
     return columns.size() == 1 ? *columns.begin() : std::string();

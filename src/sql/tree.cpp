@@ -75,7 +75,8 @@ bool plain_identifier(const char* name) {
 void quote_in_place(char*& field) {
     if (plain_identifier(field)) return;
     std::string quoted = "\"";
-    for (const char* c = field; *c != '\0'; ++c) quoted += *c == '"' ? std::string("\"\"") : std::string(1, *c);
+    for (const char* c = field; *c != '\0'; ++c)
+        quoted += *c == '"' ? std::string("\"\"") : std::string(1, *c);
     set_string(field, quoted + "\"");
 }
 
@@ -113,7 +114,9 @@ ProtobufCMessage* clone_message(const ProtobufCMessage* message) {
     return protobuf_c_message_unpack(message->descriptor, nullptr, bytes.size(), bytes.data());
 }
 
-void free_message(ProtobufCMessage* message) { protobuf_c_message_free_unpacked(message, nullptr); }
+void free_message(ProtobufCMessage* message) {
+    protobuf_c_message_free_unpacked(message, nullptr);
+}
 
 void ResultDeleter::operator()(PgQuery__ParseResult* r) const {
     if (r != nullptr) pg_query__parse_result__free_unpacked(r, nullptr);
@@ -127,14 +130,16 @@ OwnedResult parse_template(std::string_view sql) {
         pg_query_free_protobuf_parse_result(parsed);
         throw std::logic_error("pgsafe template does not parse: " + message + ": " + text);
     }
-    OwnedResult result(pg_query__parse_result__unpack(nullptr, parsed.parse_tree.len,
-                                                      reinterpret_cast<const uint8_t*>(parsed.parse_tree.data)));
+    OwnedResult result(pg_query__parse_result__unpack(
+        nullptr, parsed.parse_tree.len, reinterpret_cast<const uint8_t*>(parsed.parse_tree.data)));
     pg_query_free_protobuf_parse_result(parsed);
     if (!result || result->n_stmts == 0) throw std::logic_error("pgsafe template is empty: " + text);
     return result;
 }
 
-PgQuery__Node* template_statement(const OwnedResult& result) { return result->stmts[0]->stmt; }
+PgQuery__Node* template_statement(const OwnedResult& result) {
+    return result->stmts[0]->stmt;
+}
 
 void set_string(char*& field, const std::string& value) {
     if (field != nullptr && field != protobuf_c_empty_string) std::free(field);
@@ -188,7 +193,8 @@ void walk(const ProtobufCMessage* message, const std::function<void(const Protob
 namespace {
 
 // Deparses `statement`; the SQL only if it parses back to `intended` (locations aside).
-std::optional<std::string> deparse_as(const PgQuery__Node* statement, const PgQuery__Node* intended, int32_t version) {
+std::optional<std::string> deparse_as(const PgQuery__Node* statement, const PgQuery__Node* intended,
+                                      int32_t version) {
     Wrapped wrapped(statement, version);
     std::vector<uint8_t> bytes = pack(&wrapped.result.base);
     PgQueryProtobuf protobuf{bytes.size(), reinterpret_cast<char*>(bytes.data())};
@@ -206,8 +212,8 @@ std::optional<std::string> deparse_as(const PgQuery__Node* statement, const PgQu
         pg_query_free_protobuf_parse_result(reparsed);
         return std::nullopt;
     }
-    OwnedResult again(pg_query__parse_result__unpack(nullptr, reparsed.parse_tree.len,
-                                                     reinterpret_cast<const uint8_t*>(reparsed.parse_tree.data)));
+    OwnedResult again(pg_query__parse_result__unpack(
+        nullptr, reparsed.parse_tree.len, reinterpret_cast<const uint8_t*>(reparsed.parse_tree.data)));
     pg_query_free_protobuf_parse_result(reparsed);
     if (!again || again->n_stmts != 1) return std::nullopt;
 

@@ -19,8 +19,9 @@ namespace pgsafe::sql::detail {
 ProtobufCMessage* clone_message(const ProtobufCMessage* message);
 template <class T>
 T* clone(const T* message) {
-    return message == nullptr ? nullptr
-                              : reinterpret_cast<T*>(clone_message(reinterpret_cast<const ProtobufCMessage*>(message)));
+    return message == nullptr
+               ? nullptr
+               : reinterpret_cast<T*>(clone_message(reinterpret_cast<const ProtobufCMessage*>(message)));
 }
 void free_message(ProtobufCMessage* message);
 template <class T>

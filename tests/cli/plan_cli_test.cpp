@@ -27,8 +27,10 @@ const nlohmann::json* migration(const nlohmann::json& plan, const std::string& n
 
 }  // namespace
 
-TEST_CASE("plan --format json splits the measurements foreign key into NOT VALID and VALIDATE", "[cli][plan]") {
-    auto r = run_pgsafe({"plan", "migrations", "--stats", "docs/examples/production-stats.json", "--format", "json"});
+TEST_CASE("plan --format json splits the measurements foreign key into NOT VALID and VALIDATE",
+          "[cli][plan]") {
+    auto r = run_pgsafe(
+        {"plan", "migrations", "--stats", "docs/examples/production-stats.json", "--format", "json"});
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
     auto plan = nlohmann::json::parse(r.out);
@@ -72,7 +74,8 @@ TEST_CASE("plan text shows steps with transaction boundary, lock, timeouts and w
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("risk: medium") != std::string::npos);
-    CHECK(r.out.find("step 1 (line 4, own transaction) [adding-foreign-key-constraint]") != std::string::npos);
+    CHECK(r.out.find("step 1 (line 4, own transaction) [adding-foreign-key-constraint]") !=
+          std::string::npos);
     CHECK(r.out.find("lock: SHARE UPDATE EXCLUSIVE on public.measurements; lock_timeout 60000 ms, "
                      "statement_timeout none; estimate: unknown (table size unknown)") != std::string::npos);
     CHECK(r.out.find("VALIDATE CONSTRAINT measurements_patient_id_fkey;") != std::string::npos);
@@ -90,7 +93,8 @@ TEST_CASE("plan --emit-sql writes each migration's steps as SQL that parses", "[
     CHECK(sql.find("SET lock_timeout = '60000ms';\nSET statement_timeout = 0;\nCREATE INDEX CONCURRENTLY") !=
           std::string::npos);
     CHECK(sql.find("BEGIN") == std::string::npos);  // CONCURRENTLY cannot run in a transaction
-    std::string fk = pgsafe::source::read_file(std::filesystem::path(out.path()) / "V1__add_measurements_patient_fk.sql");
+    std::string fk =
+        pgsafe::source::read_file(std::filesystem::path(out.path()) / "V1__add_measurements_patient_fk.sql");
     CHECK(fk.find("BEGIN;\nSET LOCAL lock_timeout = '100ms';\nSET LOCAL statement_timeout = '5000ms';\n"
                   "ALTER TABLE measurements ADD CONSTRAINT") != std::string::npos);
     for (const auto& entry : std::filesystem::directory_iterator(out.path())) {

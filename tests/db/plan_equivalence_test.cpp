@@ -15,9 +15,9 @@
 #include <pqxx/pqxx>
 
 #include <algorithm>
-#include <filesystem>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <iterator>
 #include <string>

@@ -18,7 +18,8 @@ std::vector<PlanFixture> plan_fixtures() {
     std::vector<PlanFixture> out;
     for (const auto& dir : fs::directory_iterator(root)) {
         if (!dir.is_directory()) continue;
-        std::string schema = fs::exists(dir.path() / "schema.sql") ? source::read_file(dir.path() / "schema.sql") : "";
+        std::string schema =
+            fs::exists(dir.path() / "schema.sql") ? source::read_file(dir.path() / "schema.sql") : "";
         for (const auto& file : fs::directory_iterator(dir.path())) {
             if (file.path().extension() != ".sql" || file.path().filename() == "schema.sql") continue;
             PlanFixture f;
@@ -29,7 +30,8 @@ std::vector<PlanFixture> plan_fixtures() {
             out.push_back(std::move(f));
         }
     }
-    std::sort(out.begin(), out.end(), [](const PlanFixture& a, const PlanFixture& b) { return a.migration < b.migration; });
+    std::sort(out.begin(), out.end(),
+              [](const PlanFixture& a, const PlanFixture& b) { return a.migration < b.migration; });
     return out;
 }
 
@@ -49,9 +51,10 @@ std::string render_steps(const plan::MigrationPlan& plan) {
         const auto& s = plan.steps[i];
         std::string relations;
         for (const auto& r : s.lock.relations) relations += (relations.empty() ? "" : ", ") + r;
-        out += fmt::format("-- step {}: {}, {} on {}{}\n{};\n", i + 1,
-                           s.transactional ? "transaction" : "no transaction", sql::lock_mode_name(s.lock.mode),
-                           relations.empty() ? "nothing" : relations, s.rule ? " [" + *s.rule + "]" : "", s.sql);
+        out +=
+            fmt::format("-- step {}: {}, {} on {}{}\n{};\n", i + 1,
+                        s.transactional ? "transaction" : "no transaction", sql::lock_mode_name(s.lock.mode),
+                        relations.empty() ? "nothing" : relations, s.rule ? " [" + *s.rule + "]" : "", s.sql);
     }
     return out;
 }

@@ -13,7 +13,7 @@
 namespace pgsafe::test {
 
 struct PlanFixture {
-    std::string rewrite;             // the folder: "foreign-key", "create-index", …
+    std::string rewrite;              // the folder: "foreign-key", "create-index", …
     std::filesystem::path migration;  // <case>.sql
     std::filesystem::path expected;   // <case>.expected
     std::string schema;               // schema.sql's text

@@ -1,8 +1,8 @@
 // PostgreSQL's names for unnamed objects: a plan that names a constraint
 // differently from PostgreSQL would leave a different schema behind.
 
-#include "pgsafe/sql/edit.hpp"
 #include "pgsafe/sql/pg_names.hpp"
+#include "pgsafe/sql/edit.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -61,8 +61,10 @@ TEST_CASE("a rewrite whose deparse would change the statement is refused", "[pla
     StatementEdit edit(f, f.statements.at(0));
     CHECK_FALSE(edit.sql().has_value());
     // Names the deparser leaves bare are quoted, and the check proves the result.
-    ParsedFile g = parse_sql("ALTER TABLE \"User\" ADD CONSTRAINT \"User_x_fkey\" FOREIGN KEY (x) REFERENCES p");
+    ParsedFile g =
+        parse_sql("ALTER TABLE \"User\" ADD CONSTRAINT \"User_x_fkey\" FOREIGN KEY (x) REFERENCES p");
     StatementEdit fk(g, g.statements.at(0));
     fk.make_not_valid(0, "User_x_fkey");
-    CHECK(fk.sql() == "ALTER TABLE \"User\" ADD CONSTRAINT \"User_x_fkey\" FOREIGN KEY (x) REFERENCES p NOT VALID");
+    CHECK(fk.sql() ==
+          "ALTER TABLE \"User\" ADD CONSTRAINT \"User_x_fkey\" FOREIGN KEY (x) REFERENCES p NOT VALID");
 }

@@ -27,9 +27,10 @@ const char* risk_name(Risk risk);  // "low", "medium", "high", "critical"
 
 // How long one step may wait for its lock and run (DESIGN.md, "Running a step").
 struct Timeouts {
-    int lock_timeout_ms = 100;          // steps that take a lock blocking writes or reads
-    int statement_timeout_ms = 5000;    // steps that hold such a lock
-    int long_statement_timeout_ms = 0;   // VALIDATE, CONCURRENTLY and other steps that hold no such lock; 0 = none
+    int lock_timeout_ms = 100;        // steps that take a lock blocking writes or reads
+    int statement_timeout_ms = 5000;  // steps that hold such a lock
+    int long_statement_timeout_ms =
+        0;  // VALIDATE, CONCURRENTLY and other steps that hold no such lock; 0 = none
     int online_lock_timeout_ms = 60000;  // VALIDATE and CONCURRENTLY: their wait blocks no reads or writes
 };
 
@@ -39,8 +40,8 @@ struct StepLock {
 };
 
 struct Step {
-    std::string sql;             // one or more statements, run together
-    bool transactional = true;   // false: CONCURRENTLY and the like, run outside a transaction
+    std::string sql;            // one or more statements, run together
+    bool transactional = true;  // false: CONCURRENTLY and the like, run outside a transaction
     StepLock lock;
     int lock_timeout_ms = 0;
     std::optional<int> statement_timeout_ms;  // nullopt: no limit

@@ -22,7 +22,8 @@ struct Timeouts {
     int lock_timeout_ms = 100;          // how long one attempt may sit in the lock queue
     int statement_timeout_ms = 5000;    // steps that hold a strong lock (ACCESS EXCLUSIVE …)
     int long_statement_timeout_ms = 0;  // VALIDATE, CONCURRENTLY, backfill batches; 0 = no limit
-    int online_lock_timeout_ms = 60000;  // lock wait of VALIDATE and CONCURRENTLY steps (they block no reads or writes)
+    int online_lock_timeout_ms =
+        60000;  // lock wait of VALIDATE and CONCURRENTLY steps (they block no reads or writes)
 };
 
 // Retries of a step that gave up waiting for its lock (SQLSTATE 55P03).

@@ -26,7 +26,8 @@ public:
     bool partitioned(const sql::RelationName& table) const;
     // A CREATE UNIQUE INDEX on plain columns, without WHERE (what REFRESH … CONCURRENTLY needs).
     bool has_unique_index(const sql::RelationName& relation) const;
-    bool has_index_starting_with(const sql::RelationName& table, const std::vector<std::string>& columns) const;
+    bool has_index_starting_with(const sql::RelationName& table,
+                                 const std::vector<std::string>& columns) const;
 
     // "schema.table", unqualified names in the first schema of the search path.
     std::string key(const sql::RelationName& relation) const;
