@@ -86,8 +86,7 @@ MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFi
     const std::set<std::size_t> keep = no_rewrite_statements(file);
     for (std::size_t i = 0; i < statements.size(); ++i) {
         StatementPlan& sp = statements[i];
-        if (!std::holds_alternative<sql::Transaction>(sp.statement->detail) ||
-            std::get<sql::Transaction>(sp.statement->detail).kind >= sql::TransactionKind::Savepoint) {
+        if (!block_boundary(*sp.statement)) {
             std::optional<Rewrite> rewrite;
             std::string declined;
             if (!out.syntax_error && !sp.found.empty() && keep.count(i) == 0) {

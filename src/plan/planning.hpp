@@ -34,6 +34,9 @@ struct StatementPlan {
     std::set<std::string> answered;  // rules whose finding the units answer
 };
 
+// BEGIN, COMMIT, ROLLBACK, PREPARE TRANSACTION: they shape steps and run as none.
+bool block_boundary(const sql::Statement& statement);
+
 // Steps in file order: outside BEGIN … COMMIT each unit is a step of its
 // own (as psql runs a file); inside, shared units stay in one transaction,
 // and units needing their own transaction or none split it. A block holding

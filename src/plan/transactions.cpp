@@ -71,6 +71,11 @@ std::vector<Draft> split_independent(const Draft& draft, const std::vector<State
 
 }  // namespace
 
+bool block_boundary(const sql::Statement& statement) {
+    const auto* tx = std::get_if<sql::Transaction>(&statement.detail);
+    return tx != nullptr && (tx->kind == sql::TransactionKind::Begin || ends_block(tx->kind));
+}
+
 std::vector<Draft> group_units(std::vector<StatementPlan>& statements, const rules::PendingSet& pending) {
     std::vector<Draft> drafts;
     bool in_block = false;
