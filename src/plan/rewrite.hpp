@@ -32,6 +32,7 @@ struct Unit {
     std::optional<std::string> rule;
     std::string why;
     std::optional<std::string> index;  // CREATE INDEX CONCURRENTLY: the index it builds
+    std::optional<std::string> batch_key;  // run by ranges of this key of the statement's table
 };
 
 struct RewriteContext {
@@ -48,6 +49,8 @@ struct RewriteContext {
     bool partitioned(const sql::RelationName& table) const;
     // Has a valid unique index on plain columns (what REFRESH … CONCURRENTLY needs).
     bool has_unique_index(const sql::RelationName& relation) const;
+    // The table's primary key when it is one column (live database or snapshot).
+    std::optional<std::string> primary_key(const sql::RelationName& table) const;
     // "schema.name" for an object named in the same schema as `table`.
     std::string sibling(const sql::RelationName& table, const std::string& name) const;
 };
@@ -83,5 +86,9 @@ std::optional<Rewrite> create_index_concurrently(const RewriteContext& ctx);
 std::optional<Rewrite> drop_index_concurrently(const RewriteContext& ctx);
 std::optional<Rewrite> reindex_concurrently(const RewriteContext& ctx);
 std::optional<Rewrite> refresh_concurrently(const RewriteContext& ctx);
+// ADD COLUMN with a volatile default → add it bare, SET DEFAULT, backfill in batches (then NOT NULL).
+std::optional<Rewrite> volatile_default_backfill(const RewriteContext& ctx);
+// UPDATE / DELETE of a whole large table → the same statement per primary-key range.
+std::optional<Rewrite> batched_data_change(const RewriteContext& ctx);
 
 }  // namespace pgsafe::plan::detail

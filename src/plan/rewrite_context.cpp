@@ -23,6 +23,16 @@ bool RewriteContext::has_unique_index(const sql::RelationName& relation) const {
     });
 }
 
+std::optional<std::string> RewriteContext::primary_key(const sql::RelationName& table) const {
+    if (pending.created(table)) return std::nullopt;
+    const auto* fact = facts.find(table);
+    if (fact == nullptr) return std::nullopt;
+    for (const auto& index : fact->indexes) {
+        if (index.primary && index.columns.size() == 1 && !index.columns[0].empty()) return index.columns[0];
+    }
+    return std::nullopt;
+}
+
 std::string RewriteContext::sibling(const sql::RelationName& table, const std::string& name) const {
     return sql::RelationName{table.schema, name}.qualified();
 }

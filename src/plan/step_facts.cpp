@@ -61,6 +61,13 @@ Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements,
     for (const auto& placed : draft.units) {
         if (!step.rule && placed.unit.rule) step.rule = placed.unit.rule;
         if (placed.unit.index) step.index = placed.unit.index;
+        if (placed.unit.batch_key) {
+            const auto& change = statements[placed.statement].statement->detail;
+            sql::RelationName table;
+            if (const auto* alter = std::get_if<sql::AlterTable>(&change)) table = alter->table;
+            if (const auto* dml = std::get_if<sql::DataChange>(&change)) table = dml->table;
+            step.batch = Batch{qualified(table, facts, pending), *placed.unit.batch_key};
+        }
     }
     step.why = why(draft, statements);
     const auto& first = statements[draft.units.front().statement].statement->span;

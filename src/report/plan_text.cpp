@@ -65,6 +65,9 @@ void render_plan(std::string& out, const plan::MigrationPlan& p, Color color) {
         out += fmt::format("    {}\n", s.why);
         out += fmt::format("    {}lock: {}; {}; estimate: {}{}\n", c.dim, lock(s), timeouts(s), estimate(s),
                            c.reset);
+        if (s.batch)
+            out += fmt::format("    {}in batches: {} from min to max of {}, {} keys per transaction ($1, $2){}\n", c.dim,
+                               s.batch->key, s.batch->table, s.batch->width, c.reset);
         std::string sql = s.sql;
         std::string indented = "      ";
         for (char ch : sql) {
@@ -92,6 +95,33 @@ std::string plan_text(const std::vector<plan::MigrationPlan>& plans, Color color
     return out;
 }
 
+namespace {
+
+// 'text' as a SQL string literal.
+std::string literal(const std::string& text) {
+    std::string out = "'";
+    for (char ch : text) out += ch == '\'' ? std::string("''") : std::string(1, ch);
+    return out + "'";
+}
+
+// A batched step as a DO block that walks the key range, committing each batch.
+std::string batch_block(const plan::Step& s) {
+    auto dot = s.batch->table.find('.');
+    std::string schema = s.batch->table.substr(0, dot);
+    std::string table = s.batch->table.substr(dot + 1);
+    return fmt::format(
+        "DO $pgsafe$\nDECLARE lo bigint; hi bigint;\nBEGIN\n"
+        "  EXECUTE format('SELECT min(%I), max(%I) FROM %I.%I', {0}, {0}, {1}, {2}) INTO lo, hi;\n"
+        "  WHILE lo <= hi LOOP\n"
+        "    EXECUTE {3} USING lo, lo + {4};\n"
+        "    COMMIT;\n"
+        "    lo := lo + {4};\n"
+        "  END LOOP;\nEND\n$pgsafe$",
+        literal(s.batch->key), literal(schema), literal(table), literal(s.sql), s.batch->width);
+}
+
+}  // namespace
+
 std::string plan_sql(const plan::MigrationPlan& p) {
     std::string out = fmt::format("-- {}: planned by pgsafe from {} ({})\n-- risk: {}\n", p.name, p.path,
                                   p.checksum, plan::risk_name(p.risk));
@@ -99,7 +129,10 @@ std::string plan_sql(const plan::MigrationPlan& p) {
         const plan::Step& s = p.steps[i];
         std::string statement = s.statement_timeout_ms ? fmt::format("'{}ms'", *s.statement_timeout_ms) : "0";
         out += fmt::format("\n-- step {}: {}\n", i + 1, s.why);
-        if (s.transactional) {
+        if (s.batch) {
+            out += fmt::format("SET lock_timeout = '{}ms';\n", s.lock_timeout_ms);
+            out += batch_block(s) + ";\nRESET lock_timeout;\n";
+        } else if (s.transactional) {
             out += "BEGIN;\n";
             out += fmt::format("SET LOCAL lock_timeout = '{}ms';\nSET LOCAL statement_timeout = {};\n",
                                s.lock_timeout_ms, statement);

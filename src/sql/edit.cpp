@@ -229,6 +229,120 @@ std::optional<std::string> StatementEdit::unique_index_for(std::size_t action,
     return detail::deparse_checked(detail::template_statement(built), built->version);
 }
 
+namespace {
+
+// The DEFAULT expression among an ADD COLUMN's constraints.
+const Node* column_default(Node* statement, std::size_t action) {
+    auto* cmd = alter_cmd(statement, action);
+    if (cmd->def == nullptr || cmd->def->node_case != PG_QUERY__NODE__NODE_COLUMN_DEF) return nullptr;
+    const auto* column = cmd->def->column_def;
+    if (column->raw_default != nullptr) return column->raw_default;
+    for (std::size_t i = 0; i < column->n_constraints; ++i) {
+        const Node* node = column->constraints[i];
+        if (node->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+            node->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT)
+            return node->constraint->raw_expr;
+    }
+    return nullptr;
+}
+
+void set_column_ref(Node* node, const std::string& column) {
+    detail::set_string(node->column_ref->fields[0]->string->sval, column);
+}
+
+// The `key >= $1 AND key < $2` of a parsed template's WHERE, renamed to `key`.
+void name_key_range(Node* range, const std::string& key) {
+    auto* args = range->bool_expr->args;
+    std::size_t n = range->bool_expr->n_args;
+    set_column_ref(args[n - 2]->a_expr->lexpr, key);
+    set_column_ref(args[n - 1]->a_expr->lexpr, key);
+}
+
+}  // namespace
+
+std::optional<std::string> StatementEdit::set_default_sql(std::size_t action) const {
+    const Node* expr = column_default(m_tree->statement, action);
+    if (expr == nullptr) return std::nullopt;
+    detail::OwnedResult built = detail::parse_template("ALTER TABLE t ALTER COLUMN c SET DEFAULT 0");
+    auto* alter = detail::template_statement(built)->alter_table_stmt;
+    detail::free_node(alter->relation);
+    alter->relation = detail::clone(m_tree->statement->alter_table_stmt->relation);
+    PgQuery__AlterTableCmd* cmd = first_cmd(built);
+    detail::set_string(cmd->name, alter_cmd(m_tree->statement, action)->def->column_def->colname);
+    detail::free_node(cmd->def);
+    cmd->def = detail::clone(expr);
+    return detail::deparse_checked(detail::template_statement(built), built->version);
+}
+
+std::optional<std::string> StatementEdit::backfill_sql(std::size_t action, const std::string& key) const {
+    const Node* expr = column_default(m_tree->statement, action);
+    if (expr == nullptr) return std::nullopt;
+    const std::string column = alter_cmd(m_tree->statement, action)->def->column_def->colname;
+    detail::OwnedResult built = detail::parse_template("UPDATE t SET c = 0 WHERE c IS NULL AND k >= $1 AND k < $2");
+    auto* update = detail::template_statement(built)->update_stmt;
+    const auto* table = m_tree->statement->alter_table_stmt->relation;
+    detail::set_string(update->relation->schemaname, table->schemaname);
+    detail::set_string(update->relation->relname, table->relname);
+    update->relation->inh = table->inh;
+    auto* target = update->target_list[0]->res_target;
+    detail::set_string(target->name, column);
+    detail::free_node(target->val);
+    target->val = detail::clone(expr);
+    set_column_ref(update->where_clause->bool_expr->args[0]->null_test->arg, column);
+    name_key_range(update->where_clause, key);
+    return detail::deparse_checked(detail::template_statement(built), built->version);
+}
+
+bool StatementEdit::strip_default(std::size_t action) {
+    auto* cmd = alter_cmd(m_tree->statement, action);
+    if (cmd->def == nullptr || cmd->def->node_case != PG_QUERY__NODE__NODE_COLUMN_DEF) return false;
+    auto* column = cmd->def->column_def;
+    if (column->raw_default != nullptr) return false;
+    for (std::size_t i = 0; i < column->n_constraints; ++i) {
+        const Node* node = column->constraints[i];
+        if (node->node_case != PG_QUERY__NODE__NODE_CONSTRAINT) return false;
+        auto type = node->constraint->contype;
+        if (type != PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT && type != PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL &&
+            type != PG_QUERY__CONSTR_TYPE__CONSTR_NULL)
+            return false;
+    }
+    for (std::size_t i = column->n_constraints; i-- > 0;) {
+        auto type = column->constraints[i]->constraint->contype;
+        if (type == PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT || type == PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL)
+            detail::free_node(detail::take_node(column->constraints, column->n_constraints, i));
+    }
+    column->is_not_null = false;
+    return true;
+}
+
+bool StatementEdit::limit_to_key_range(const std::string& key) {
+    Node* s = m_tree->statement;
+    Node** where = nullptr;
+    if (s->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT) {
+        auto* u = s->update_stmt;
+        if (u->with_clause != nullptr || u->n_returning_list > 0 || u->n_from_clause > 0) return false;
+        for (std::size_t i = 0; i < u->n_target_list; ++i) {
+            if (u->target_list[i]->node_case != PG_QUERY__NODE__NODE_RES_TARGET ||
+                key == u->target_list[i]->res_target->name)
+                return false;
+        }
+        where = &u->where_clause;
+    } else if (s->node_case == PG_QUERY__NODE__NODE_DELETE_STMT) {
+        auto* d = s->delete_stmt;
+        if (d->with_clause != nullptr || d->n_returning_list > 0 || d->n_using_clause > 0) return false;
+        where = &d->where_clause;
+    } else {
+        return false;
+    }
+    if (*where != nullptr) return false;
+    detail::OwnedResult built = detail::parse_template("DELETE FROM t WHERE k >= $1 AND k < $2");
+    auto* d = detail::template_statement(built)->delete_stmt;
+    *where = d->where_clause;
+    d->where_clause = nullptr;
+    name_key_range(*where, key);
+    return true;
+}
+
 std::optional<std::string> StatementEdit::index_name() const {
     if (m_tree->statement->node_case != PG_QUERY__NODE__NODE_INDEX_STMT) return std::nullopt;
     const auto* index = m_tree->statement->index_stmt;

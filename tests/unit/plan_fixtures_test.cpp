@@ -4,6 +4,7 @@
 
 #include "plan_fixture.hpp"
 
+#include "pgsafe/report/plan_report.hpp"
 #include "pgsafe/source/migration.hpp"
 #include "pgsafe/sql/parse.hpp"
 
@@ -40,5 +41,6 @@ TEST_CASE("every planned step parses again, and non-transactional steps hold one
             CHECK(again.ok());
             if (!step.transactional) CHECK(again.statements.size() == 1);
         }
+        CHECK(sql::parse_sql(report::plan_sql(test::plan_fixture(fixture))).ok());  // --emit-sql output
     }
 }

@@ -39,6 +39,15 @@ struct StepLock {
     std::vector<std::string> relations;  // "schema.table", as the step locks them
 };
 
+// A step run batch by batch: its SQL takes $1 (first key, inclusive) and $2
+// (last key, exclusive); the runner walks the key from min to max of the
+// table, each range its own short transaction.
+struct Batch {
+    std::string table;  // "schema.table"
+    std::string key;    // its single-column, integer primary key
+    long width = 10000;  // keys per batch
+};
+
 struct Step {
     std::string sql;            // one or more statements, run together
     bool transactional = true;  // false: CONCURRENTLY and the like, run outside a transaction
@@ -51,6 +60,7 @@ struct Step {
     sql::Span source;                         // the original statement(s) in the file
     // CREATE INDEX CONCURRENTLY: the index to drop if a failed build leaves it INVALID.
     std::optional<std::string> index;
+    std::optional<Batch> batch;  // run batch by batch (backfills, large UPDATE / DELETE)
 };
 
 struct MigrationPlan {

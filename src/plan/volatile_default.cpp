@@ -1,0 +1,56 @@
+// ADD COLUMN with a volatile default (random(), gen_random_uuid(),
+// clock_timestamp() …) rewrites the whole table under ACCESS EXCLUSIVE.
+// Instead: add the column bare (catalog only), SET DEFAULT for new rows, fill
+// the existing rows in batches by primary-key range, each batch a short
+// transaction, and make it NOT NULL the safe way if it was meant to be. Needs
+// the table's single-column primary key from the live database or a snapshot.
+
+#include "rewrite.hpp"
+
+#include <fmt/format.h>
+
+namespace pgsafe::plan::detail {
+namespace {
+
+const char* k_rule = "adding-field-with-volatile-default";
+
+}  // namespace
+
+std::optional<Rewrite> volatile_default_backfill(const RewriteContext& ctx) {
+    const auto* alter = std::get_if<sql::AlterTable>(&ctx.statement.detail);
+    if (alter == nullptr || !ctx.found(k_rule) || alter->actions.size() != 1 ||
+        alter->actions[0].kind != sql::AlterKind::AddColumn || !alter->actions[0].column_def)
+        return std::nullopt;
+    const sql::ColumnDef& column = *alter->actions[0].column_def;
+    auto key = ctx.primary_key(alter->table);
+    if (!key) {
+        ctx.declined = "kept as written: a batched backfill needs the table's single-column primary key "
+                       "(give --db or --stats)";
+        return std::nullopt;
+    }
+    sql::StatementEdit edit(ctx.file, ctx.statement);
+    auto set_default = edit.set_default_sql(0);
+    auto backfill = edit.backfill_sql(0, *key);
+    if (!set_default || !backfill || !edit.strip_default(0)) return std::nullopt;
+    auto add = edit.sql();
+    if (!add) return std::nullopt;
+
+    std::vector<Unit> units(3);
+    units[0].sql = *add;
+    units[0].why = fmt::format("adds \"{}\" without a default: catalog only, a brief lock", column.name);
+    units[1].sql = *set_default;
+    units[1].why = "new rows get the default from now on: catalog only, a brief lock";
+    units[2].sql = *backfill;
+    units[2].why = fmt::format("fills the existing rows by ranges of \"{}\", each range a short transaction", *key);
+    units[2].batch_key = *key;
+    for (auto& u : units) {
+        u.boundary = Boundary::Own;
+        u.rule = k_rule;
+    }
+    if (column.not_null) {
+        for (auto& u : not_null_units(alter->table, column.name, k_rule)) units.push_back(std::move(u));
+    }
+    return Rewrite{std::move(units)};
+}
+
+}  // namespace pgsafe::plan::detail

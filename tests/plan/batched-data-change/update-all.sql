@@ -1,0 +1,1 @@
+UPDATE measurements SET value = value * 2 + 1;
