@@ -16,8 +16,9 @@ std::optional<Rewrite> batched_data_change(const RewriteContext& ctx) {
     if (change == nullptr || !ctx.found("unbatched-data-change")) return std::nullopt;
     auto key = ctx.primary_key(change->table);
     if (!key) {
-        ctx.declined = "kept as written: running it in batches needs the table's single-column primary key "
-                       "(give --db or --stats)";
+        ctx.declined =
+            "kept as written: running it in batches needs the table's single-column primary key "
+            "(give --db or --stats)";
         return std::nullopt;
     }
     sql::StatementEdit edit(ctx.file, ctx.statement);

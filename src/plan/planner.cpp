@@ -41,9 +41,9 @@ std::optional<std::size_t> statement_of(const sql::ParsedFile& file, const rules
 }
 
 using RewriteFn = std::optional<Rewrite> (*)(const RewriteContext&);
-constexpr RewriteFn k_rewrites[] = {rewrite_alter_table, create_index_concurrently, drop_index_concurrently,
-                                    reindex_concurrently, refresh_concurrently, volatile_default_backfill,
-                                    batched_data_change};
+constexpr RewriteFn k_rewrites[] = {
+    rewrite_alter_table,  create_index_concurrently, drop_index_concurrently, reindex_concurrently,
+    refresh_concurrently, volatile_default_backfill, batched_data_change};
 
 Unit as_written(const sql::ParsedFile& file, const StatementPlan& sp) {
     Unit u;

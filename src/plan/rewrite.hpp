@@ -31,7 +31,7 @@ struct Unit {
     bool skips_scan = false;  // SET NOT NULL behind a valid CHECK: the lock model's scan does not happen
     std::optional<std::string> rule;
     std::string why;
-    std::optional<std::string> index;  // CREATE INDEX CONCURRENTLY: the index it builds
+    std::optional<std::string> index;      // CREATE INDEX CONCURRENTLY: the index it builds
     std::optional<std::string> batch_key;  // run by ranges of this key of the statement's table
 };
 

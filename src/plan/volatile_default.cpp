@@ -24,8 +24,9 @@ std::optional<Rewrite> volatile_default_backfill(const RewriteContext& ctx) {
     const sql::ColumnDef& column = *alter->actions[0].column_def;
     auto key = ctx.primary_key(alter->table);
     if (!key) {
-        ctx.declined = "kept as written: a batched backfill needs the table's single-column primary key "
-                       "(give --db or --stats)";
+        ctx.declined =
+            "kept as written: a batched backfill needs the table's single-column primary key "
+            "(give --db or --stats)";
         return std::nullopt;
     }
     sql::StatementEdit edit(ctx.file, ctx.statement);
@@ -41,7 +42,8 @@ std::optional<Rewrite> volatile_default_backfill(const RewriteContext& ctx) {
     units[1].sql = *set_default;
     units[1].why = "new rows get the default from now on: catalog only, a brief lock";
     units[2].sql = *backfill;
-    units[2].why = fmt::format("fills the existing rows by ranges of \"{}\", each range a short transaction", *key);
+    units[2].why =
+        fmt::format("fills the existing rows by ranges of \"{}\", each range a short transaction", *key);
     units[2].batch_key = *key;
     for (auto& u : units) {
         u.boundary = Boundary::Own;

@@ -24,8 +24,10 @@ Json step_json(const plan::Step& step, std::size_t index) {
     j["rule"] = optional_string(step.rule);
     j["why"] = step.why;
     j["index_built"] = optional_string(step.index);
-    j["batch"] = step.batch ? Json{{"table", step.batch->table}, {"key", step.batch->key}, {"width", step.batch->width}}
-                            : Json(nullptr);
+    j["batch"] =
+        step.batch
+            ? Json{{"table", step.batch->table}, {"key", step.batch->key}, {"width", step.batch->width}}
+            : Json(nullptr);
     return j;
 }
 

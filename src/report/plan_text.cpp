@@ -66,8 +66,9 @@ void render_plan(std::string& out, const plan::MigrationPlan& p, Color color) {
         out += fmt::format("    {}lock: {}; {}; estimate: {}{}\n", c.dim, lock(s), timeouts(s), estimate(s),
                            c.reset);
         if (s.batch)
-            out += fmt::format("    {}in batches: {} from min to max of {}, {} keys per transaction ($1, $2){}\n", c.dim,
-                               s.batch->key, s.batch->table, s.batch->width, c.reset);
+            out += fmt::format(
+                "    {}in batches: {} from min to max of {}, {} keys per transaction ($1, $2){}\n", c.dim,
+                s.batch->key, s.batch->table, s.batch->width, c.reset);
         std::string sql = s.sql;
         std::string indented = "      ";
         for (char ch : sql) {

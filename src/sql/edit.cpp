@@ -278,7 +278,8 @@ std::optional<std::string> StatementEdit::backfill_sql(std::size_t action, const
     const Node* expr = column_default(m_tree->statement, action);
     if (expr == nullptr) return std::nullopt;
     const std::string column = alter_cmd(m_tree->statement, action)->def->column_def->colname;
-    detail::OwnedResult built = detail::parse_template("UPDATE t SET c = 0 WHERE c IS NULL AND k >= $1 AND k < $2");
+    detail::OwnedResult built =
+        detail::parse_template("UPDATE t SET c = 0 WHERE c IS NULL AND k >= $1 AND k < $2");
     auto* update = detail::template_statement(built)->update_stmt;
     const auto* table = m_tree->statement->alter_table_stmt->relation;
     detail::set_string(update->relation->schemaname, table->schemaname);

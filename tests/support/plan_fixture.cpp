@@ -51,12 +51,10 @@ std::string render_steps(const plan::MigrationPlan& plan) {
         const auto& s = plan.steps[i];
         std::string relations;
         for (const auto& r : s.lock.relations) relations += (relations.empty() ? "" : ", ") + r;
-        out +=
-            fmt::format("-- step {}: {}, {} on {}{}\n{};\n", i + 1,
-                        s.transactional ? "transaction" : "no transaction", sql::lock_mode_name(s.lock.mode),
-                        relations.empty() ? "nothing" : relations,
-                           (s.rule ? " [" + *s.rule + "]" : "") + (s.batch ? ", in batches by " + s.batch->key : ""),
-                           s.sql);
+        out += fmt::format(
+            "-- step {}: {}, {} on {}{}\n{};\n", i + 1, s.transactional ? "transaction" : "no transaction",
+            sql::lock_mode_name(s.lock.mode), relations.empty() ? "nothing" : relations,
+            (s.rule ? " [" + *s.rule + "]" : "") + (s.batch ? ", in batches by " + s.batch->key : ""), s.sql);
     }
     return out;
 }

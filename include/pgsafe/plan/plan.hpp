@@ -43,8 +43,8 @@ struct StepLock {
 // (last key, exclusive); the runner walks the key from min to max of the
 // table, each range its own short transaction.
 struct Batch {
-    std::string table;  // "schema.table"
-    std::string key;    // its single-column, integer primary key
+    std::string table;   // "schema.table"
+    std::string key;     // its single-column, integer primary key
     long width = 10000;  // keys per batch
 };
 
