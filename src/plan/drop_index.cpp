@@ -1,7 +1,9 @@
 // DROP INDEX takes ACCESS EXCLUSIVE on the index's table; DROP INDEX
 // CONCURRENTLY waits for queries using it instead, outside a transaction.
 // CONCURRENTLY drops one index at a time and has no CASCADE: a list becomes
-// one step per index, and CASCADE stays as written.
+// one step per index, and CASCADE stays as written, as does the index of a
+// partitioned table (known from the facts or the pending set), which
+// PostgreSQL cannot drop CONCURRENTLY.
 
 #include "rewrite.hpp"
 
@@ -12,6 +14,13 @@ std::optional<Rewrite> drop_index_concurrently(const RewriteContext& ctx) {
     if (drop == nullptr || drop->object != sql::ObjectKind::Index || drop->concurrent || drop->cascade ||
         !ctx.found("require-concurrent-index-deletion"))
         return std::nullopt;
+    for (const auto& name : drop->names) {
+        if (ctx.partitioned_index(name)) {
+            ctx.declined =
+                "kept as written: PostgreSQL cannot drop an index of a partitioned table CONCURRENTLY";
+            return std::nullopt;
+        }
+    }
     Rewrite out;
     for (auto& one : sql::StatementEdit(ctx.file, ctx.statement).split_drop()) {
         one.make_concurrent();

@@ -47,6 +47,8 @@ struct RewriteContext {
     bool found(const std::string& rule) const { return rules.count(rule) > 0; }
     // Known to be partitioned (live database, snapshot, or created so earlier in the pending set).
     bool partitioned(const sql::RelationName& table) const;
+    // An index of a partitioned table (those cannot be dropped CONCURRENTLY).
+    bool partitioned_index(const sql::RelationName& index) const;
     // Has a valid unique index on plain columns (what REFRESH … CONCURRENTLY needs).
     bool has_unique_index(const sql::RelationName& relation) const;
     // The table's primary key when it is one column (live database or snapshot).

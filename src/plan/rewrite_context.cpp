@@ -12,6 +12,18 @@ bool RewriteContext::partitioned(const sql::RelationName& table) const {
     return fact != nullptr && fact->kind == "partitioned table";
 }
 
+bool RewriteContext::partitioned_index(const sql::RelationName& index) const {
+    if (pending.partitioned_index(index)) return true;
+    for (const auto& table : facts.tables()) {
+        if (table.kind != "partitioned table" || (!index.schema.empty() && index.schema != table.schema))
+            continue;
+        for (const auto& i : table.indexes) {
+            if (i.name == index.name) return true;
+        }
+    }
+    return false;
+}
+
 bool RewriteContext::has_unique_index(const sql::RelationName& relation) const {
     if (pending.has_unique_index(relation)) return true;
     const auto* fact = facts.find(relation);

@@ -47,6 +47,8 @@ void PendingSet::record_indexes(const sql::Statement& statement) {
         bool plain_columns = std::none_of(index->columns.begin(), index->columns.end(),
                                           [](const sql::IndexColumn& c) { return c.expression; });
         if (index->unique && plain_columns) m_unique.insert(key(index->table));
+        if (!index->name.empty() && partitioned(index->table))
+            m_partitioned_indexes.insert(key(sql::RelationName{index->table.schema, index->name}));
         add_index(index->table, std::move(columns));
     } else if (const auto* create = std::get_if<sql::CreateTable>(&statement.detail)) {
         key_constraints(create->table, create->constraints);
@@ -66,6 +68,10 @@ bool PendingSet::created(const sql::RelationName& table) const {
 
 bool PendingSet::partitioned(const sql::RelationName& table) const {
     return m_partitioned.count(key(table)) > 0;
+}
+
+bool PendingSet::partitioned_index(const sql::RelationName& index) const {
+    return m_partitioned_indexes.count(key(index)) > 0;
 }
 
 bool PendingSet::has_unique_index(const sql::RelationName& relation) const {

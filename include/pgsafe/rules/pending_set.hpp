@@ -24,6 +24,8 @@ public:
     bool created(const sql::RelationName& table) const;
     // Created with PARTITION BY.
     bool partitioned(const sql::RelationName& table) const;
+    // An index created by name on a table created with PARTITION BY.
+    bool partitioned_index(const sql::RelationName& index) const;
     // A CREATE UNIQUE INDEX on plain columns, without WHERE (what REFRESH … CONCURRENTLY needs).
     bool has_unique_index(const sql::RelationName& relation) const;
     bool has_index_starting_with(const sql::RelationName& table,
@@ -39,6 +41,7 @@ private:
     std::set<std::string> m_tables;
     std::set<std::string> m_partitioned;
     std::set<std::string> m_unique;
+    std::set<std::string> m_partitioned_indexes;
     std::map<std::string, std::vector<std::vector<std::string>>> m_indexes;
 };
 
