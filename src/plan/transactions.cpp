@@ -5,7 +5,8 @@
 // A block that takes a strong lock and then runs more statements is split
 // into groups of statements touching disjoint tables; statements that share
 // a table (create it, then fill it) stay together, and a block with anything
-// the lock model cannot see through (functions, SET, DO) is left whole.
+// the lock model cannot see through (functions, SET, DO) is left whole. A
+// block the file rolls back runs not at all.
 
 #include "planning.hpp"
 
@@ -104,6 +105,8 @@ std::vector<Draft> group_units(std::vector<StatementPlan>& statements, const rul
                 continue;
             }
             if (ends_block(tx->kind)) {
+                // A block the file rolls back changes nothing: nothing of it runs.
+                if (tx->kind == sql::TransactionKind::Rollback) block = Draft{};
                 flush();
                 in_block = false;
                 continue;
