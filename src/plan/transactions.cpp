@@ -10,6 +10,7 @@
 
 #include "planning.hpp"
 
+#include <algorithm>
 #include <map>
 #include <numeric>
 
@@ -81,20 +82,19 @@ std::vector<Draft> group_units(std::vector<StatementPlan>& statements, const rul
     std::vector<Draft> drafts;
     bool in_block = false;
     Draft block;
-    bool block_holds_lock = false;
-    std::vector<std::size_t> block_statements;
 
     auto flush = [&] {
         if (block.units.empty()) return;
+        bool holds_lock = std::any_of(block.units.begin(), block.units.end(), [&](const PlacedUnit& p) {
+            return statements[p.statement].found.count(k_held_rule) > 0;
+        });
         std::vector<Draft> parts =
-            block_holds_lock ? split_independent(block, statements, pending) : std::vector<Draft>{block};
+            holds_lock ? split_independent(block, statements, pending) : std::vector<Draft>{block};
         if (parts.size() > 1) {
-            for (std::size_t s : block_statements) statements[s].answered.insert(k_held_rule);
+            for (const auto& placed : block.units) statements[placed.statement].answered.insert(k_held_rule);
         }
         for (auto& part : parts) drafts.push_back(std::move(part));
         block = Draft{};
-        block_holds_lock = false;
-        block_statements.clear();
     };
 
     for (std::size_t i = 0; i < statements.size(); ++i) {
@@ -115,8 +115,6 @@ std::vector<Draft> group_units(std::vector<StatementPlan>& statements, const rul
         for (const auto& unit : statements[i].units) {
             if (in_block && unit.boundary == Boundary::Shared) {
                 block.units.push_back({unit, i});
-                block_statements.push_back(i);
-                if (statements[i].found.count(k_held_rule) > 0) block_holds_lock = true;
             } else {
                 flush();
                 drafts.push_back(Draft{{{unit, i}}, std::nullopt});
