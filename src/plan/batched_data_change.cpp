@@ -14,13 +14,8 @@ namespace pgsafe::plan::detail {
 std::optional<Rewrite> batched_data_change(const RewriteContext& ctx) {
     const auto* change = std::get_if<sql::DataChange>(&ctx.statement.detail);
     if (change == nullptr || !ctx.found("unbatched-data-change")) return std::nullopt;
-    auto key = ctx.primary_key(change->table);
-    if (!key) {
-        ctx.declined =
-            "kept as written: running it in batches needs the table's single-column primary key "
-            "(give --db or --stats)";
-        return std::nullopt;
-    }
+    auto key = ctx.batch_key(change->table);
+    if (!key) return std::nullopt;
     sql::StatementEdit edit(ctx.file, ctx.statement);
     if (!edit.limit_to_key_range(*key)) return std::nullopt;
     auto sql = edit.sql();

@@ -21,17 +21,11 @@ std::optional<Rewrite> create_index_concurrently(const RewriteContext& ctx) {
     sql::StatementEdit edit(ctx.file, ctx.statement);
     auto name = edit.index_name();
     if (name && index->name.empty()) edit.set_index_name(*name);
-    edit.make_concurrent();
-    auto sql = edit.sql();
-    if (!sql) return std::nullopt;
-    Unit u;
-    u.sql = *sql;
-    u.boundary = Boundary::None;
-    u.online = true;
-    u.rule = "require-concurrent-index-creation";
-    u.why = "builds the index while reads and writes go on";
-    if (name) u.index = ctx.sibling(index->table, *name);  // an index lives in its table's schema
-    return Rewrite{{u}};
+    auto u = concurrent_unit(std::move(edit), Boundary::None, "require-concurrent-index-creation",
+                             "builds the index while reads and writes go on");
+    if (!u) return std::nullopt;
+    if (name) u->index = ctx.sibling(index->table, *name);  // an index lives in its table's schema
+    return Rewrite{{*u}};
 }
 
 }  // namespace pgsafe::plan::detail

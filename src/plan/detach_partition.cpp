@@ -16,19 +16,12 @@ std::optional<Rewrite> detach_partition_concurrently(const RewriteContext& ctx) 
     if (alter.actions.size() != 1 || alter.actions[0].kind != sql::AlterKind::DetachPartition ||
         alter.actions[0].concurrent)
         return std::nullopt;
-    sql::StatementEdit edit(ctx.file, ctx.statement);
-    edit.make_concurrent();
-    auto sql = edit.sql();
-    if (!sql) return std::nullopt;
-    Unit u;
-    u.sql = *sql;
-    u.boundary = Boundary::None;
-    u.online = true;
-    u.rule = "require-concurrent-partition-detach";
-    u.why =
-        "detaches under SHARE UPDATE EXCLUSIVE: queries on the parent go on; the detached table keeps "
-        "a CHECK constraint equal to its old bound";
-    return Rewrite{{u}};
+    auto u = concurrent_unit(
+        sql::StatementEdit(ctx.file, ctx.statement), Boundary::None, "require-concurrent-partition-detach",
+        "detaches under SHARE UPDATE EXCLUSIVE: queries on the parent go on; the detached "
+        "table keeps a CHECK constraint equal to its old bound");
+    if (!u) return std::nullopt;
+    return Rewrite{{*u}};
 }
 
 }  // namespace pgsafe::plan::detail

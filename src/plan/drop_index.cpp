@@ -23,16 +23,10 @@ std::optional<Rewrite> drop_index_concurrently(const RewriteContext& ctx) {
     }
     Rewrite out;
     for (auto& one : sql::StatementEdit(ctx.file, ctx.statement).split_drop()) {
-        one.make_concurrent();
-        auto sql = one.sql();
-        if (!sql) return std::nullopt;
-        Unit u;
-        u.sql = *sql;
-        u.boundary = Boundary::None;
-        u.online = true;
-        u.rule = "require-concurrent-index-deletion";
-        u.why = "drops the index without blocking queries on its table";
-        out.units.push_back(std::move(u));
+        auto u = concurrent_unit(std::move(one), Boundary::None, "require-concurrent-index-deletion",
+                                 "drops the index without blocking queries on its table");
+        if (!u) return std::nullopt;
+        out.units.push_back(std::move(*u));
     }
     if (out.units.empty()) return std::nullopt;
     return out;

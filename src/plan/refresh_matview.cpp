@@ -19,17 +19,11 @@ std::optional<Rewrite> refresh_concurrently(const RewriteContext& ctx) {
             "(give --db or --stats, or create one earlier in the migrations)";
         return std::nullopt;
     }
-    sql::StatementEdit edit(ctx.file, ctx.statement);
-    edit.make_concurrent();
-    auto sql = edit.sql();
-    if (!sql) return std::nullopt;
-    Unit u;
-    u.sql = *sql;
-    u.boundary = Boundary::Shared;
-    u.online = true;
-    u.rule = "refresh-materialized-view-without-concurrently";
-    u.why = "refreshes beside the old contents: reads of the view go on";
-    return Rewrite{{u}};
+    auto u = concurrent_unit(sql::StatementEdit(ctx.file, ctx.statement), Boundary::Shared,
+                             "refresh-materialized-view-without-concurrently",
+                             "refreshes beside the old contents: reads of the view go on");
+    if (!u) return std::nullopt;
+    return Rewrite{{*u}};
 }
 
 }  // namespace pgsafe::plan::detail

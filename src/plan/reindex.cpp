@@ -11,17 +11,11 @@ std::optional<Rewrite> reindex_concurrently(const RewriteContext& ctx) {
     if (reindex == nullptr || reindex->concurrent || reindex->kind == sql::ReindexKind::System ||
         !ctx.found("require-concurrent-reindex"))
         return std::nullopt;
-    sql::StatementEdit edit(ctx.file, ctx.statement);
-    edit.make_concurrent();
-    auto sql = edit.sql();
-    if (!sql) return std::nullopt;
-    Unit u;
-    u.sql = *sql;
-    u.boundary = Boundary::None;
-    u.online = true;
-    u.rule = "require-concurrent-reindex";
-    u.why = "rebuilds beside the old index while reads and writes go on";
-    return Rewrite{{u}};
+    auto u = concurrent_unit(sql::StatementEdit(ctx.file, ctx.statement), Boundary::None,
+                             "require-concurrent-reindex",
+                             "rebuilds beside the old index while reads and writes go on");
+    if (!u) return std::nullopt;
+    return Rewrite{{*u}};
 }
 
 }  // namespace pgsafe::plan::detail

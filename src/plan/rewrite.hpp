@@ -51,8 +51,9 @@ struct RewriteContext {
     bool partitioned_index(const sql::RelationName& index) const;
     // Has a valid unique index on plain columns (what REFRESH … CONCURRENTLY needs).
     bool has_unique_index(const sql::RelationName& relation) const;
-    // The table's primary key when it is one column (live database or snapshot).
-    std::optional<std::string> primary_key(const sql::RelationName& table) const;
+    // The key to run batches by: the table's primary key when it is one column
+    // (live database or snapshot); without one, declines with the reason.
+    std::optional<std::string> batch_key(const sql::RelationName& table) const;
     // "schema.name" for an object named in the same schema as `table`.
     std::string sibling(const sql::RelationName& table, const std::string& name) const;
 };
@@ -60,6 +61,11 @@ struct RewriteContext {
 struct Rewrite {
     std::vector<Unit> units;
 };
+
+// The edited statement in its CONCURRENTLY form as one online unit; nullopt
+// when it cannot be deparsed faithfully.
+std::optional<Unit> concurrent_unit(sql::StatementEdit edit, Boundary boundary, const char* rule,
+                                    std::string why);
 
 // --- ALTER TABLE: contributors edit one copy of the statement ---------------
 struct AlterRewrite {

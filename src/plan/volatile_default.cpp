@@ -22,13 +22,8 @@ std::optional<Rewrite> volatile_default_backfill(const RewriteContext& ctx) {
         alter->actions[0].kind != sql::AlterKind::AddColumn || !alter->actions[0].column_def)
         return std::nullopt;
     const sql::ColumnDef& column = *alter->actions[0].column_def;
-    auto key = ctx.primary_key(alter->table);
-    if (!key) {
-        ctx.declined =
-            "kept as written: a batched backfill needs the table's single-column primary key "
-            "(give --db or --stats)";
-        return std::nullopt;
-    }
+    auto key = ctx.batch_key(alter->table);
+    if (!key) return std::nullopt;
     sql::StatementEdit edit(ctx.file, ctx.statement);
     auto set_default = edit.set_default_sql(0);
     auto backfill = edit.backfill_sql(0, *key);

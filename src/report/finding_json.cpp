@@ -30,4 +30,10 @@ Json finding_json(const rules::Finding& f, const sql::LineIndex& lines) {
     return j;
 }
 
+Json findings_json(const std::vector<rules::Finding>& findings, const sql::LineIndex& lines) {
+    Json out = Json::array();
+    for (const auto& f : findings) out.push_back(finding_json(f, lines));
+    return out;
+}
+
 }  // namespace pgsafe::report

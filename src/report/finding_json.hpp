@@ -9,6 +9,9 @@
 namespace pgsafe::report {
 
 nlohmann::ordered_json finding_json(const rules::Finding& f, const sql::LineIndex& lines);
+// Every finding of a file, as a JSON array.
+nlohmann::ordered_json findings_json(const std::vector<rules::Finding>& findings,
+                                     const sql::LineIndex& lines);
 nlohmann::ordered_json optional_string(const std::optional<std::string>& value);
 
 }  // namespace pgsafe::report

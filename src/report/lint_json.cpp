@@ -21,8 +21,7 @@ std::string lint_json(const std::vector<rules::FileResult>& files) {
         Json f;
         f["path"] = file.path;
         f["statements"] = file.statements;
-        f["findings"] = Json::array();
-        for (const auto& finding : file.findings) f["findings"].push_back(finding_json(finding, lines));
+        f["findings"] = findings_json(file.findings, lines);
         out["files"].push_back(std::move(f));
     }
     rules::Summary s = rules::summarize(files);

@@ -45,8 +45,7 @@ std::string plan_json(const std::vector<plan::MigrationPlan>& plans) {
         m["path"] = p.path;
         m["checksum"] = p.checksum;
         m["risk"] = plan::risk_name(p.risk);
-        m["findings"] = Json::array();
-        for (const auto& f : p.findings) m["findings"].push_back(finding_json(f, lines));
+        m["findings"] = findings_json(p.findings, lines);
         m["steps"] = Json::array();
         for (std::size_t i = 0; i < p.steps.size(); ++i) {
             Json step = step_json(p.steps[i], i + 1);

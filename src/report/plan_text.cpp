@@ -58,10 +58,10 @@ void render_plan(std::string& out, const plan::MigrationPlan& p, Color color) {
     if (p.syntax_error) out += "  no steps: fix the syntax errors first\n";
     for (std::size_t i = 0; i < p.steps.size(); ++i) {
         const plan::Step& s = p.steps[i];
-        out += fmt::format("  {}step {}{} (line {}, {}){}{}\n", c.bold, i + 1, c.reset,
+        out += fmt::format("  {}step {}{} (line {}, {}){}\n", c.bold, i + 1, c.reset,
                            lines.position(s.source.begin).line,
                            s.transactional ? "own transaction" : "outside a transaction",
-                           s.rule ? fmt::format(" [{}]", *s.rule) : "", "");
+                           s.rule ? fmt::format(" [{}]", *s.rule) : "");
         out += fmt::format("    {}\n", s.why);
         out += fmt::format("    {}lock: {}; {}; estimate: {}{}\n", c.dim, lock(s), timeouts(s), estimate(s),
                            c.reset);

@@ -48,15 +48,12 @@ bool has_name(const char* s) {
     return s != nullptr && *s != '\0';
 }
 
-std::vector<std::string> names_of(Node* const* nodes, std::size_t count) {
-    return detail::string_list(nodes, count);
-}
-
 // The name PostgreSQL gives an unnamed constraint of `table`.
 std::optional<std::string> chosen_constraint_name(const std::string& table, const PgQuery__Constraint* c) {
     switch (c->contype) {
         case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
-            return make_object_name(table, name_addition(names_of(c->fk_attrs, c->n_fk_attrs)), "fkey");
+            return make_object_name(table, name_addition(detail::string_list(c->fk_attrs, c->n_fk_attrs)),
+                                    "fkey");
         case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK: {
             auto column = detail::check_constraint_column(c);
             if (!column) return std::nullopt;
@@ -64,7 +61,7 @@ std::optional<std::string> chosen_constraint_name(const std::string& table, cons
         }
         case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
             if (has_name(c->indexname)) return std::string(c->indexname);
-            return make_object_name(table, name_addition(names_of(c->keys, c->n_keys)), "key");
+            return make_object_name(table, name_addition(detail::string_list(c->keys, c->n_keys)), "key");
         case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
             if (has_name(c->indexname)) return std::string(c->indexname);
             return make_object_name(table, "", "pkey");
@@ -201,8 +198,8 @@ std::optional<std::string> StatementEdit::unique_index_for(std::size_t action,
     const auto* c = added_constraint(m_tree->statement, action);
     if (c == nullptr || c->n_keys == 0 || c->where_clause != nullptr || has_name(c->indexname))
         return std::nullopt;
-    std::vector<std::string> keys = names_of(c->keys, c->n_keys);
-    std::vector<std::string> include = names_of(c->including, c->n_including);
+    std::vector<std::string> keys = detail::string_list(c->keys, c->n_keys);
+    std::vector<std::string> include = detail::string_list(c->including, c->n_including);
     if (keys.size() != c->n_keys || include.size() != c->n_including) return std::nullopt;
 
     std::string text = "CREATE UNIQUE INDEX CONCURRENTLY i ON t (";

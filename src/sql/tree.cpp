@@ -172,22 +172,8 @@ PgQuery__Node* take_node(PgQuery__Node** array, size_t& count, size_t index) {
 }
 
 void walk(const ProtobufCMessage* message, const std::function<void(const ProtobufCMessage*)>& visit) {
-    visit(message);
-    const ProtobufCMessageDescriptor* d = message->descriptor;
-    const auto* base = reinterpret_cast<const char*>(message);
-    for (unsigned i = 0; i < d->n_fields; ++i) {
-        const ProtobufCFieldDescriptor& f = d->fields[i];
-        if (f.type != PROTOBUF_C_TYPE_MESSAGE || absent_oneof(f, base)) continue;
-        if (f.label == PROTOBUF_C_LABEL_REPEATED) {
-            size_t n = *reinterpret_cast<const size_t*>(base + f.quantifier_offset);
-            auto* const* items = *reinterpret_cast<ProtobufCMessage* const* const*>(base + f.offset);
-            for (size_t k = 0; k < n; ++k) {
-                if (items[k] != nullptr) walk(items[k], visit);
-            }
-        } else if (const auto* child = *reinterpret_cast<const ProtobufCMessage* const*>(base + f.offset)) {
-            walk(child, visit);
-        }
-    }
+    // The same traversal as for_each_message; visit only reads.
+    for_each_message(const_cast<ProtobufCMessage*>(message), [&](ProtobufCMessage* m) { visit(m); });
 }
 
 namespace {
