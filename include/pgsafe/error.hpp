@@ -13,6 +13,7 @@ enum class ErrorKind {
     Database,     // unreachable, or an error from the server: exit 4
     Refused,      // refused by policy, drift: exit 5
     LockTimeout,  // gave up waiting for a table lock or the runner lock: exit 6
+    Interrupted,  // SIGINT or SIGTERM: exit 130
 };
 
 class Error : public std::runtime_error {

@@ -21,6 +21,8 @@ void add_lint_command(CLI::App& app, const GlobalOptions& global, int& exit_code
 void add_explain_locks_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_plan_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_rules_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void add_migrate_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void add_status_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_stats_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 
 // Colour on stdout only for a terminal, and never when NO_COLOR is set.

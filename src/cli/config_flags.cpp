@@ -72,4 +72,14 @@ LoadedConfig load_config(const GlobalOptions& global) {
     return loaded;
 }
 
+plan::PlanOptions plan_options(const policy::Config& config) {
+    plan::PlanOptions options;
+    options.lint = policy::lint_options(config);
+    options.timeouts.lock_timeout_ms = config.timeouts.lock_timeout_ms;
+    options.timeouts.statement_timeout_ms = config.timeouts.statement_timeout_ms;
+    options.timeouts.long_statement_timeout_ms = config.timeouts.long_statement_timeout_ms;
+    options.timeouts.online_lock_timeout_ms = config.timeouts.online_lock_timeout_ms;
+    return options;
+}
+
 }  // namespace pgsafe::cli

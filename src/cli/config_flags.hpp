@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 
+#include "pgsafe/plan/plan.hpp"
 #include "pgsafe/policy/config.hpp"
 
 #include <filesystem>
@@ -24,6 +25,9 @@ struct LoadedConfig {
 // the working directory or the nearest one above it, else the defaults.
 // Throws pgsafe::Error (Usage) for a missing or invalid file.
 LoadedConfig load_config(const GlobalOptions& global);
+
+// What the planner needs from the configuration: lint options and timeouts.
+plan::PlanOptions plan_options(const policy::Config& config);
 
 // The value of an environment variable, nullopt when unset or empty.
 std::optional<std::string> env_var(const char* name);

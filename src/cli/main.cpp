@@ -24,6 +24,7 @@ int exit_code_for(pgsafe::ErrorKind kind) {
         case pgsafe::ErrorKind::Database: return 4;
         case pgsafe::ErrorKind::Refused: return 5;
         case pgsafe::ErrorKind::LockTimeout: return 6;
+        case pgsafe::ErrorKind::Interrupted: return 130;
     }
     return k_exit_internal;
 }
@@ -63,8 +64,10 @@ int main(int argc, char** argv) {
     int exit_code = 0;
 
     add_global_options(app, global);
-    pgsafe::cli::add_lint_command(app, global, exit_code);  // find lock-heavy statements, no database
-    pgsafe::cli::add_plan_command(app, global, exit_code);  // the safe steps migrate will run, for review
+    pgsafe::cli::add_lint_command(app, global, exit_code);     // find lock-heavy statements, no database
+    pgsafe::cli::add_plan_command(app, global, exit_code);     // the safe steps migrate will run, for review
+    pgsafe::cli::add_migrate_command(app, global, exit_code);  // run the plans: bounded lock waits, resumable
+    pgsafe::cli::add_status_command(app, global, exit_code);   // what ran, what is pending, what failed
     pgsafe::cli::add_explain_locks_command(app, global, exit_code);  // show the lock each statement takes
     pgsafe::cli::add_rules_command(app, global, exit_code);          // the rule catalog and each rule's docs
     pgsafe::cli::add_stats_command(app, global, exit_code);  // snapshot live table sizes for offline lint

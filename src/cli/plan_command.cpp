@@ -34,16 +34,6 @@ struct PlanFlags {
 
 constexpr int k_exit_parse = 3;
 
-plan::PlanOptions plan_options(const policy::Config& config) {
-    plan::PlanOptions options;
-    options.lint = policy::lint_options(config);
-    options.timeouts.lock_timeout_ms = config.timeouts.lock_timeout_ms;
-    options.timeouts.statement_timeout_ms = config.timeouts.statement_timeout_ms;
-    options.timeouts.long_statement_timeout_ms = config.timeouts.long_statement_timeout_ms;
-    options.timeouts.online_lock_timeout_ms = config.timeouts.online_lock_timeout_ms;
-    return options;
-}
-
 // The migrations to plan, in apply order: a directory's named migrations, or files as given.
 std::vector<source::MigrationFile> pending_migrations(const PlanFlags& flags, const LoadedConfig& loaded) {
     std::vector<std::string> paths = flags.paths;

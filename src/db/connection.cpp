@@ -62,6 +62,48 @@ Connection::~Connection() = default;
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
 
+bool NoticeLogger::operator()(const char message[]) noexcept {
+    std::string_view text(message);
+    while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+    spdlog::info("server: {}", text);
+    return false;  // handled: do not pass it on to libpqxx's default (stderr)
+}
+
+void Connection::execute(std::string_view sql, std::string_view doing) {
+    guarded(doing, [&] {
+        pqxx::nontransaction tx(m_impl->connection);
+        tx.exec(std::string(sql));
+    });
+}
+
+std::vector<Connection::Row> Connection::query(std::string_view sql, std::string_view doing) {
+    return guarded(doing, [&] {
+        pqxx::nontransaction tx(m_impl->connection);
+        pqxx::result result = tx.exec(std::string(sql));
+        std::vector<Row> rows;
+        rows.reserve(result.size());
+        for (const auto& r : result) {
+            Row row;
+            for (const auto& field : r)
+                row.push_back(field.is_null() ? std::nullopt : std::optional<std::string>(field.c_str()));
+            rows.push_back(std::move(row));
+        }
+        return rows;
+    });
+}
+
+int Connection::backend_pid() const {
+    return m_impl->connection.backendpid();
+}
+
+void Connection::cancel() noexcept {
+    try {
+        m_impl->connection.cancel_query();
+    } catch (const std::exception& e) {
+        spdlog::debug("could not cancel the running statement: {}", e.what());
+    }
+}
+
 std::string Connection::describe() const {
     auto& c = m_impl->connection;
     const char* host = c.hostname();

@@ -12,12 +12,31 @@
 
 namespace pgsafe::db {
 
+// Server notices (NOTICE, WARNING) go to the log, not straight to stderr.
+class NoticeLogger : public pqxx::errorhandler {
+public:
+    explicit NoticeLogger(pqxx::connection_base& c) : pqxx::errorhandler(c) {}
+    bool operator()(const char message[]) noexcept override;
+};
+
 struct Connection::Impl {
     Impl(const std::string& conninfo, std::string redacted)
-        : connection(conninfo), target(std::move(redacted)) {}
+        : connection(conninfo), target(std::move(redacted)), notices(connection) {
+        // libpqxx 6 would silently reconnect a broken connection: a new session
+        // without the runner's advisory lock or the transaction it was in.
+        connection.inhibit_reactivation(true);
+    }
     pqxx::connection connection;
     std::string target;  // redacted conninfo, for messages
+    NoticeLogger notices;
 };
+
+// 57P01..57P03 (the server ended the session) and class 08 (connection exception) mean it is gone.
+inline DatabaseError::Lost lost_with(const std::string& sqlstate) {
+    bool gone =
+        sqlstate.rfind("08", 0) == 0 || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";
+    return gone ? DatabaseError::Lost::Yes : DatabaseError::Lost::No;
+}
 
 // Runs f(); libpqxx exceptions become pgsafe::Error "doing: message (SQLSTATE …)".
 template <typename F>
@@ -25,13 +44,20 @@ auto guarded(std::string_view doing, F&& f) -> decltype(f()) {
     try {
         return f();
     } catch (const pqxx::sql_error& e) {
-        throw database_error(doing, e.what(), e.sqlstate());
+        throw database_error(doing, e.what(), e.sqlstate(), lost_with(e.sqlstate()));
     } catch (const pqxx::deadlock_detected& e) {
         throw database_error(doing, e.what(), "40P01");
     } catch (const pqxx::serialization_failure& e) {
         throw database_error(doing, e.what(), "40001");
     } catch (const pqxx::broken_connection& e) {
-        throw database_error(doing, std::string("lost the connection: ") + e.what(), "");
+        throw database_error(doing, std::string("lost the connection: ") + e.what(), "",
+                             DatabaseError::Lost::Yes);
+    } catch (const pqxx::in_doubt_error& e) {
+        throw database_error(doing, std::string("lost the connection, outcome unknown: ") + e.what(), "",
+                             DatabaseError::Lost::Yes);
+    } catch (const pqxx::statement_completion_unknown& e) {
+        throw database_error(doing, std::string("lost the connection, outcome unknown: ") + e.what(), "",
+                             DatabaseError::Lost::Yes);
     } catch (const pqxx::failure& e) {
         throw database_error(doing, e.what(), "");
     }

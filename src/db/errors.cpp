@@ -66,7 +66,8 @@ std::string sqlstate_name(std::string_view sqlstate) {
     return {};
 }
 
-Error database_error(std::string_view doing, std::string_view message, std::string_view sqlstate) {
+DatabaseError database_error(std::string_view doing, std::string_view message, std::string_view sqlstate,
+                             DatabaseError::Lost lost) {
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.remove_suffix(1);
     if (message.substr(0, 7) == "ERROR: ") message.remove_prefix(7);
     while (!message.empty() && message.front() == ' ') message.remove_prefix(1);
@@ -76,7 +77,7 @@ Error database_error(std::string_view doing, std::string_view message, std::stri
         text += name.empty() ? fmt::format(" (SQLSTATE {})", sqlstate)
                              : fmt::format(" (SQLSTATE {} {})", sqlstate, name);
     }
-    return Error(error_kind_for_sqlstate(sqlstate), text);
+    return DatabaseError(error_kind_for_sqlstate(sqlstate), text, std::string(sqlstate), lost);
 }
 
 }  // namespace pgsafe::db

@@ -19,13 +19,15 @@ namespace pgsafe::policy {
 namespace {
 
 const std::initializer_list<std::string_view> k_root_keys = {
-    "migrations", "environment", "fail_on", "exclude_paths", "postgres_version",
-    "runner",     "thresholds",  "rules",   "timeouts",      "retry"};
+    "migrations",       "environment", "fail_on",    "exclude_paths",
+    "postgres_version", "runner",      "thresholds", "rules",
+    "timeouts",         "retry",       "run"};
 const std::initializer_list<std::string_view> k_threshold_keys = {"large_table_rows", "large_table_bytes"};
 const std::initializer_list<std::string_view> k_rules_keys = {"exclude", "include", "severity"};
 const std::initializer_list<std::string_view> k_timeout_keys = {
     "lock_timeout_ms", "statement_timeout_ms", "long_statement_timeout_ms", "online_lock_timeout_ms"};
 const std::initializer_list<std::string_view> k_retry_keys = {"deadline_s", "initial_ms", "max_ms"};
+const std::initializer_list<std::string_view> k_run_keys = {"batch_pause_ms", "show_blocker_queries"};
 
 size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<size_t> row(b.size() + 1);
@@ -137,6 +139,13 @@ public:
         std::string value = node->as_string()->get();
         if (value.empty()) fail(node->source(), fmt::format("\"{}\"{} must not be empty", key, in(section)));
         return value;
+    }
+
+    std::optional<bool> boolean(const toml::table& t, std::string_view key, std::string_view section) const {
+        const toml::node* node = t.get(key);
+        if (node == nullptr) return std::nullopt;
+        if (!node->is_boolean()) wrong_type(*node, key, section, "true or false");
+        return node->as_boolean()->get();
     }
 
     // An integer in [min, max].
@@ -306,6 +315,14 @@ void read_timeouts(const Reader& r, const toml::table& root, Config& config) {
     }
 }
 
+void read_run(const Reader& r, const toml::table& root, Config& config) {
+    const toml::table* t = r.table(root, "run", "");
+    if (t == nullptr) return;
+    r.check_keys(*t, k_run_keys, "run");
+    if (auto v = r.integer(*t, "batch_pause_ms", "run", 0)) config.run.batch_pause_ms = int(*v);
+    if (auto v = r.boolean(*t, "show_blocker_queries", "run")) config.run.show_blocker_queries = *v;
+}
+
 bool valid_environment_name(const std::string& name) {
     return std::all_of(name.begin(), name.end(),
                        [](unsigned char c) { return std::isalnum(c) != 0 || c == '-' || c == '_'; });
@@ -406,6 +423,7 @@ Config parse_config(std::string_view text, const std::string& origin) {
     read_thresholds(reader, root, config);
     read_rules(reader, root, config);
     read_timeouts(reader, root, config);
+    read_run(reader, root, config);
     return config;
 }
 

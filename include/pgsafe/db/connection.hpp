@@ -3,7 +3,10 @@
 // this type and pgsafe::Error, never pqxx, so only src/db/ depends on it.
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace pgsafe::db {
 
@@ -28,6 +31,22 @@ public:
 
     // "user@host:port/database", for messages.
     std::string describe() const;
+
+    // Runs SQL text (one or more statements, the simple query protocol) as
+    // it stands: a BEGIN in it opens a transaction that stays open until a
+    // COMMIT or ROLLBACK is executed. Throws db::DatabaseError "doing: …".
+    void execute(std::string_view sql, std::string_view doing);
+
+    // One statement's result rows, each value as text (nullopt for NULL).
+    using Row = std::vector<std::optional<std::string>>;
+    std::vector<Row> query(std::string_view sql, std::string_view doing);
+
+    // The server process serving this connection (pg_backend_pid()).
+    int backend_pid() const;
+
+    // Asks the server to cancel the statement this connection is running;
+    // meant to be called from another thread. Never throws.
+    void cancel() noexcept;
 
     struct Impl;  // src/db/connection_impl.hpp
     Impl& impl() { return *m_impl; }

@@ -33,6 +33,13 @@ struct Retry {
     int max_ms = 10000;    // backoff ceiling
 };
 
+// How `migrate` runs steps.
+struct Run {
+    int batch_pause_ms = 100;  // between two batches of a batched step, so replicas and autovacuum keep up
+    bool show_blocker_queries =
+        true;  // print the query text of sessions that block a step (false: pid, role, state only)
+};
+
 struct Config {
     std::string origin;                     // the file it came from, as shown in messages; "" for defaults
     std::string migrations = "migrations";  // relative to the file's directory
@@ -47,6 +54,7 @@ struct Config {
     rules::Runner runner = rules::Runner::Pgsafe;
     Timeouts timeouts;
     Retry retry;
+    Run run;
 };
 
 // Parses and validates pgsafe.toml text. `origin` is the path shown in errors.

@@ -1,0 +1,138 @@
+// `pgsafe migrate [DIR]`: apply the pending migrations to the target
+// database with bounded lock waits, one runner at a time, resumable; or
+// print what would run (--dry-run). The result goes to stdout as text or
+// JSON, progress and waits to stderr; the exit code follows DESIGN.md.
+
+#include "commands.hpp"
+#include "config_flags.hpp"
+
+#include "pgsafe/db/connection.hpp"
+#include "pgsafe/error.hpp"
+#include "pgsafe/report/migrate_report.hpp"
+#include "pgsafe/runner/runner.hpp"
+#include "pgsafe/source/migration.hpp"
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
+namespace pgsafe::cli {
+namespace {
+
+struct MigrateFlags {
+    std::string dir;
+    bool dry_run = false;
+    std::string to;
+    double lock_wait_s = 300;
+    bool allow_out_of_order = false;
+};
+
+constexpr int k_exit_parse = 3;
+constexpr int k_exit_database = 4;
+constexpr int k_exit_refused = 5;
+constexpr int k_exit_lock_timeout = 6;
+constexpr int k_exit_interrupted = 130;
+
+int exit_code_for(const runner::RunResult& result) {
+    switch (result.status) {
+        case runner::RunStatus::Ok: return 0;
+        case runner::RunStatus::Refused: return k_exit_refused;
+        case runner::RunStatus::LockTimeout: return k_exit_lock_timeout;
+        case runner::RunStatus::Interrupted: return k_exit_interrupted;
+        case runner::RunStatus::Failed: break;
+    }
+    return result.error && result.error->kind == ErrorKind::Parse ? k_exit_parse : k_exit_database;
+}
+
+runner::RunOptions run_options(const MigrateFlags& flags, const GlobalOptions& global,
+                               const policy::Config& config) {
+    runner::RunOptions o;
+    o.conninfo = db::resolve_conninfo(global.db);
+    o.plan = plan_options(config);
+    if (!flags.to.empty()) o.to = flags.to;
+    o.allow_out_of_order = flags.allow_out_of_order;
+    o.lock_wait = std::chrono::milliseconds(static_cast<long long>(flags.lock_wait_s * 1000));
+    o.retry_deadline = std::chrono::seconds(config.retry.deadline_s);
+    o.retry_initial = std::chrono::milliseconds(config.retry.initial_ms);
+    o.retry_cap = std::chrono::milliseconds(config.retry.max_ms);
+    o.batch_pause = std::chrono::milliseconds(config.run.batch_pause_ms);
+    o.show_blocker_queries = config.run.show_blocker_queries;
+    o.progress = isatty(STDERR_FILENO) != 0 ? runner::ProgressStyle::Bar : runner::ProgressStyle::Lines;
+    return o;
+}
+
+void print(const std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+// An error before the run started (cannot connect, runner lock busy) still
+// gives a pipeline asking for JSON a result to read.
+runner::RunResult failed_before_start(const Error& e) {
+    runner::RunResult result;
+    result.status = e.kind() == ErrorKind::LockTimeout   ? runner::RunStatus::LockTimeout
+                    : e.kind() == ErrorKind::Interrupted ? runner::RunStatus::Interrupted
+                    : e.kind() == ErrorKind::Refused     ? runner::RunStatus::Refused
+                                                         : runner::RunStatus::Failed;
+    result.error = runner::RunError{e.what(), "", std::nullopt, "", "", e.kind()};
+    return result;
+}
+
+// The migration files of DIR, else of pgsafe.toml's "migrations", in apply order.
+std::vector<source::MigrationFile> migration_files(const std::string& dir, const LoadedConfig& loaded) {
+    return source::discover_migrations(
+        display_path(dir.empty() ? loaded.base_dir / loaded.config.migrations : std::filesystem::path(dir)));
+}
+
+}  // namespace
+
+void add_migrate_command(CLI::App& app, const GlobalOptions& global, int& code) {
+    auto flags = std::make_shared<MigrateFlags>();
+    CLI::App* cmd = app.add_subcommand("migrate", "Apply the pending migrations, safely");
+    cmd->add_option("dir", flags->dir, "Migration directory (default: \"migrations\" from pgsafe.toml)");
+    cmd->add_flag("--dry-run", flags->dry_run,
+                  "Print the SQL a run would execute, tracking writes included; change nothing");
+    cmd->add_option("--to", flags->to, "Apply up to and including this version");
+    cmd->add_option("--lock-wait", flags->lock_wait_s, "Seconds to wait for another runner to finish")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    cmd->add_flag("--allow-out-of-order", flags->allow_out_of_order,
+                  "Apply a new migration that sorts before one already applied");
+    cmd->callback([flags, &global, &code] {
+        LoadedConfig loaded = load_config(global);  // timeouts, retry budget, thresholds
+        std::vector<source::MigrationFile> files = migration_files(flags->dir, loaded);  // in apply order
+        runner::RunOptions options = run_options(*flags, global, loaded.config);
+        if (flags->dry_run) {
+            print(runner::dry_run(files, options));  // reads, writes nothing
+            code = 0;
+            return;
+        }
+        runner::RunResult result;
+        try {
+            result = runner::migrate(files, options);  // lock, plan, run, record
+        } catch (const Error& e) {
+            if (global.format == "json") print(report::migrate_json(failed_before_start(e)));
+            throw;
+        }
+        print(global.format == "json" ? report::migrate_json(result) : report::migrate_text(result));
+        code = exit_code_for(result);
+    });
+}
+
+void add_status_command(CLI::App& app, const GlobalOptions& global, int& code) {
+    auto dir = std::make_shared<std::string>();
+    CLI::App* cmd =
+        app.add_subcommand("status", "Show applied, pending, failed, running and drifted migrations");
+    cmd->add_option("dir", *dir, "Migration directory (default: \"migrations\" from pgsafe.toml)");
+    cmd->callback([dir, &global, &code] {
+        LoadedConfig loaded = load_config(global);
+        std::vector<source::MigrationFile> files = migration_files(*dir, loaded);
+        runner::StatusReport report = runner::status(files, db::resolve_conninfo(global.db));
+        print(global.format == "json" ? report::status_json(report) : report::status_text(report));
+        code = 0;
+    });
+}
+
+}  // namespace pgsafe::cli

@@ -1,0 +1,101 @@
+// Finding and naming the sessions that block a step.
+
+#include "blockers.hpp"
+
+#include "sql_text.hpp"
+
+#include "pgsafe/analysis/effects.hpp"
+#include "pgsafe/sql/ir.hpp"
+
+#include <fmt/format.h>
+
+#include <regex>
+
+namespace pgsafe::runner {
+namespace {
+
+// "SHARE ROW EXCLUSIVE" -> "ShareRowExclusiveLock"
+std::string pg_locks_spelling(sql::LockMode mode) {
+    std::string out;
+    bool upper = true;
+    for (const char* c = sql::lock_mode_name(mode); *c != '\0'; ++c) {
+        if (*c == ' ') {
+            upper = true;
+            continue;
+        }
+        out += upper ? *c : static_cast<char>(*c - 'A' + 'a');
+        upper = false;
+    }
+    return out + "Lock";
+}
+
+std::string one_line(const std::string& query) {
+    static const std::regex k_space(R"(\s+)");
+    std::string out = std::regex_replace(query, k_space, " ");
+    if (out.size() > 200) out = out.substr(0, 197) + "...";
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> conflicting_pg_lock_modes(const std::string& mode) {
+    auto wanted = sql::lock_mode_from_name(mode);
+    std::vector<std::string> out;
+    if (!wanted || *wanted == sql::LockMode::None) return out;
+    for (int m = 1; m <= static_cast<int>(sql::LockMode::AccessExclusive); ++m) {
+        auto held = static_cast<sql::LockMode>(m);
+        if (analysis::lock_conflicts(held, *wanted)) out.push_back(pg_locks_spelling(held));
+    }
+    return out;
+}
+
+std::vector<Blocker> find_blockers(db::Connection& connection, const StoredStep& step, bool show_query) {
+    std::vector<std::string> modes = conflicting_pg_lock_modes(step.lock_mode);
+    if (modes.empty() || step.relations.empty()) return {};
+    std::vector<std::string> relations;
+    for (const auto& r : step.relations)
+        relations.push_back(fmt::format("to_regclass({})", literal(qualified(r))));
+    std::vector<std::string> mode_literals;
+    for (const auto& m : modes) mode_literals.push_back(literal(m));
+    auto rows = connection.query(
+        fmt::format("SELECT DISTINCT ON (a.pid) a.pid, a.usename, coalesce(a.state, ''), "
+                    "extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::float8, a.query "
+                    "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() "
+                    "AND l.relation = ANY (ARRAY[{}]::oid[]) AND l.mode = ANY (ARRAY[{}]) ORDER BY a.pid",
+                    fmt::join(relations, ", "), fmt::join(mode_literals, ", ")),
+        "looking for the sessions that block the step");
+    std::vector<Blocker> out;
+    for (const auto& r : rows) {
+        Blocker b;
+        b.pid = r[0].value_or("?");
+        b.role = r[1].value_or("?");
+        b.state = r[2].value_or("");
+        b.seconds = r[3] ? std::stod(*r[3]) : 0.0;
+        if (show_query) b.query = one_line(r[4].value_or(""));
+        out.push_back(std::move(b));
+    }
+    return out;
+}
+
+std::string describe_blockers(const std::vector<Blocker>& blockers) {
+    if (blockers.empty()) return "no session holds a conflicting lock any more (it was queued behind one)";
+    std::vector<std::string> parts;
+    for (const auto& b : blockers)
+        parts.push_back(fmt::format("pid {} (role {}, {} for {:.1f} s){}", b.pid, b.role,
+                                    b.state.empty() ? "unknown state" : b.state, b.seconds,
+                                    b.query.empty() ? "" : ": " + b.query));
+    return fmt::format("{}", fmt::join(parts, "; "));
+}
+
+nlohmann::json blockers_json(const std::vector<Blocker>& blockers) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& b : blockers) {
+        nlohmann::json j = {{"pid", b.pid}, {"role", b.role}, {"state", b.state}, {"seconds", b.seconds}};
+        if (!b.query.empty()) j["query"] = b.query;
+        out.push_back(j);
+    }
+    return out;
+}
+
+}  // namespace pgsafe::runner

@@ -1,0 +1,36 @@
+#pragma once
+// Who is in the way of a step: the sessions holding a lock on the step's
+// tables in a mode that conflicts with the one the step needs, from pg_locks
+// and pg_stat_activity. Asked right after an attempt gave up, so it names
+// the long transaction a DBA has to look at, not the queue behind it.
+
+#include "tracking.hpp"
+
+#include "pgsafe/db/connection.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace pgsafe::runner {
+
+struct Blocker {
+    std::string pid;
+    std::string role;
+    std::string state;   // "idle in transaction", "active" …
+    double seconds = 0;  // since its transaction (else its query) started
+    std::string query;   // "" when hidden by configuration
+};
+
+std::vector<Blocker> find_blockers(db::Connection& connection, const StoredStep& step, bool show_query);
+
+// "pid 4242 (role app, idle in transaction for 9.1 s): SELECT …", joined by "; ".
+std::string describe_blockers(const std::vector<Blocker>& blockers);
+
+nlohmann::json blockers_json(const std::vector<Blocker>& blockers);
+
+// pg_locks' spelling of the modes that conflict with `mode` ("ACCESS EXCLUSIVE" -> all eight).
+std::vector<std::string> conflicting_pg_lock_modes(const std::string& mode);
+
+}  // namespace pgsafe::runner

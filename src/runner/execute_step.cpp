@@ -1,0 +1,260 @@
+// One step, end to end: the attempt loop with bounded lock waits and
+// backoff, the three ways a step runs (in a transaction, outside one, in
+// batches), and the cleanup of an index a failed CONCURRENTLY build left.
+
+#include "execute_step.hpp"
+
+#include "backoff.hpp"
+#include "blockers.hpp"
+#include "sql_text.hpp"
+
+#include "pgsafe/db/error.hpp"
+#include "pgsafe/error.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace pgsafe::runner {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+long long ms_since(Clock::time_point start) {
+    return std::chrono::duration_cast<milliseconds>(Clock::now() - start).count();
+}
+
+bool retryable(const std::string& sqlstate) {
+    return sqlstate == "55P03" || sqlstate == "40P01";
+}
+
+Error interrupted(const StepRun& run, const std::string& label) {
+    return Error(ErrorKind::Interrupted, fmt::format("{}: interrupted by {}; the statement was cancelled",
+                                                     label, run.interrupt.signal_name()));
+}
+
+void check_interrupt(const StepRun& run, const std::string& label) {
+    if (run.interrupt.interrupted()) throw interrupted(run, label);
+}
+
+// A statement of the migration itself: cancelled on the server on SIGINT/SIGTERM.
+void execute_cancellable(StepRun& run, const std::string& sql, const std::string& doing) {
+    CancelScope scope(run.interrupt, [&work = run.work] { work.cancel(); });
+    run.work.execute(sql, doing);
+}
+
+void execute_quietly(db::Connection& work, const std::string& sql) {
+    try {
+        work.execute(sql, "cleaning up");
+    } catch (const std::exception& e) {
+        spdlog::debug("{}", e.what());
+    }
+}
+
+// f() inside BEGIN … COMMIT; rolled back when it throws.
+template <typename F>
+void in_transaction(db::Connection& work, const std::string& doing, F&& f) {
+    work.execute("BEGIN", doing);
+    try {
+        f();
+        work.execute("COMMIT", doing);
+    } catch (const db::DatabaseError& e) {
+        if (!e.connection_lost()) execute_quietly(work, "ROLLBACK");
+        throw;
+    } catch (...) {
+        execute_quietly(work, "ROLLBACK");
+        throw;
+    }
+}
+
+// Runs attempt() until it succeeds; a lock timeout or deadlock is retried after
+// a backoff (cut short as soon as the sessions that blocked it are gone) until
+// the retry deadline.
+template <typename Attempt>
+void with_lock_retries(StepRun& run, const std::string& version, const std::string& label,
+                       const StoredStep& step, StepOutcome& outcome, Attempt&& attempt) {
+    auto deadline = Clock::now() + run.options.retry_deadline;
+    Backoff backoff(run.options.retry_initial, run.options.retry_cap);
+    std::string last_seen;
+    while (true) {
+        check_interrupt(run, label);
+        auto started = Clock::now();
+        try {
+            attempt();
+            return;
+        } catch (const db::DatabaseError& e) {
+            if (run.interrupt.interrupted()) throw interrupted(run, label);
+            if (e.connection_lost() || !retryable(e.sqlstate())) throw;
+            outcome.lock_wait_ms += ms_since(started);
+            std::vector<Blocker> blockers = find_blockers(run.work, step, run.options.show_blocker_queries);
+            std::string named = describe_blockers(blockers);
+            if (Clock::now() >= deadline)
+                throw Error(
+                    ErrorKind::LockTimeout,
+                    fmt::format("{}: gave up after {} tries in {:.1f} s waiting for {} on {} (retry deadline "
+                                "{} s): {}",
+                                label, outcome.retries + 1, outcome.lock_wait_ms / 1000.0,
+                                step.lock_mode.empty() ? "its lock" : step.lock_mode,
+                                fmt::join(step.relations, ", "), run.options.retry_deadline.count() / 1000,
+                                named));
+            ++outcome.retries;
+            if (named != last_seen) {
+                run.progress.note(fmt::format("  {}: waiting for {} on {}: {}", label,
+                                              step.lock_mode.empty() ? "a lock" : step.lock_mode,
+                                              fmt::join(step.relations, ", "), named));
+                last_seen = named;
+            }
+            run.work.execute(event_sql("retry", version, step.number,
+                                       {{"attempt", outcome.retries},
+                                        {"sqlstate", e.sqlstate()},
+                                        {"blockers", blockers_json(blockers)}}),
+                             "recording a retry");
+            auto pause = std::min<milliseconds>(
+                backoff.next(run.random), std::chrono::duration_cast<milliseconds>(
+                                              std::max(Clock::duration::zero(), deadline - Clock::now())));
+            auto slept = Clock::now();
+            auto gone = [&] {
+                return !blockers.empty() &&
+                       find_blockers(run.work, step, run.options.show_blocker_queries).empty();
+            };
+            if (!run.interrupt.sleep_for(pause, gone)) throw interrupted(run, label);
+            outcome.lock_wait_ms += ms_since(slept);
+        }
+    }
+}
+
+std::string doing(const std::string& label, const StoredStep& step) {
+    return step.line > 0 ? fmt::format("{} (line {})", label, step.line) : label;
+}
+
+void run_in_transaction(StepRun& run, const std::string& version, const std::string& label,
+                        const StoredStep& step, StepOutcome& outcome) {
+    with_lock_retries(run, version, label, step, outcome, [&] {
+        in_transaction(run.work, doing(label, step), [&] {
+            run.work.execute(timeouts_sql(step, Scope::Transaction), doing(label, step));
+            auto watch = run.monitor.watch(run.work.backend_pid(), step, label);
+            execute_cancellable(run, step.sql, doing(label, step));
+            run.work.execute(step_applied_sql(version, step.number, outcome.lock_wait_ms),
+                             "recording the step");
+        });
+    });
+}
+
+// An index a failed CREATE INDEX CONCURRENTLY left behind: INVALID, still
+// updated by every write, and in the way of the retry. Returns whether a
+// valid index of that name exists.
+bool clean_up_index(StepRun& run, const std::string& version, const StoredStep& step) {
+    auto rows =
+        run.work.query(fmt::format("SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass({})",
+                                   literal(qualified(*step.index))),
+                       "checking for a half-built index");
+    if (rows.empty()) return false;
+    if (rows[0][0] == std::optional<std::string>("t")) return true;
+    run.progress.note(fmt::format(
+        "  dropping the INVALID index {} a failed build left, before building it again", *step.index));
+    run.work.execute(event_sql("index-cleanup", version, step.number, {{"index", *step.index}}),
+                     "recording the cleanup");
+    run.work.execute(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", qualified(*step.index)),
+                     fmt::format("dropping the INVALID index {}", *step.index));
+    return false;
+}
+
+void run_outside_transaction(StepRun& run, const std::string& version, const std::string& label,
+                             const StoredStep& step, StepOutcome& outcome) {
+    with_lock_retries(run, version, label, step, outcome, [&] {
+        if (step.index) clean_up_index(run, version, step);
+        run.work.execute(timeouts_sql(step, Scope::Session), doing(label, step));
+        try {
+            auto watch = run.monitor.watch(run.work.backend_pid(), step, label);
+            execute_cancellable(run, step.sql, doing(label, step));
+        } catch (const db::DatabaseError& e) {
+            if (!e.connection_lost())
+                execute_quietly(run.work, "RESET lock_timeout; RESET statement_timeout");
+            throw;
+        }
+        run.work.execute("RESET lock_timeout; RESET statement_timeout", "resetting the timeouts");
+    });
+    run.work.execute(step_applied_sql(version, step.number, outcome.lock_wait_ms), "recording the step");
+}
+
+void run_in_batches(StepRun& run, const std::string& version, const std::string& label,
+                    const StoredStep& step, StepOutcome& outcome) {
+    auto range = run.work.query(key_range_sql(*step.batch), doing(label, step)).at(0);
+    if (range[0] && range[1]) {
+        long long first = std::stoll(*range[0]);
+        long long last = std::stoll(*range[1]);
+        long long from = step.batch_next.value_or(first);
+        run.work.execute(prepare_batch_sql(step), doing(label, step));
+        try {
+            while (from <= last) {
+                long long to = from + step.batch->width;
+                with_lock_retries(run, version, label, step, outcome, [&] {
+                    in_transaction(run.work, doing(label, step), [&] {
+                        run.work.execute(timeouts_sql(step, Scope::Transaction), doing(label, step));
+                        execute_cancellable(run, execute_batch_sql(from, to), doing(label, step));
+                        run.work.execute(batch_done_sql(version, step.number, to), "recording the batch");
+                    });
+                });
+                double done = static_cast<double>(std::min(to, last + 1) - first) /
+                              static_cast<double>(last + 1 - first);
+                run.progress.update(fmt::format("{}: {} < {}, up to {}", label, step.batch->key, to, last),
+                                    done);
+                from = to;
+                if (from <= last && !run.interrupt.sleep_for(run.options.batch_pause))
+                    throw interrupted(run, label);
+            }
+        } catch (const db::DatabaseError& e) {
+            if (!e.connection_lost()) execute_quietly(run.work, "DEALLOCATE pgsafe_batch");
+            throw;
+        } catch (...) {
+            execute_quietly(run.work, "DEALLOCATE pgsafe_batch");
+            throw;
+        }
+        run.progress.clear();
+        run.work.execute("DEALLOCATE pgsafe_batch", "finishing the batches");
+    }
+    run.work.execute(step_applied_sql(version, step.number, outcome.lock_wait_ms), "recording the step");
+}
+
+}  // namespace
+
+std::string timeouts_sql(const StoredStep& step, Scope scope) {
+    const char* set = scope == Scope::Transaction ? "SET LOCAL" : "SET";
+    return fmt::format("{0} lock_timeout = {1}; {0} statement_timeout = {2};", set,
+                       duration_ms(step.lock_timeout_ms), duration_ms(step.statement_timeout_ms.value_or(0)));
+}
+
+std::string prepare_batch_sql(const StoredStep& step) {
+    return "PREPARE pgsafe_batch (bigint, bigint) AS " + step.sql;
+}
+
+std::string execute_batch_sql(long long from, long long to) {
+    return fmt::format("EXECUTE pgsafe_batch ({}, {});", from, to);
+}
+
+std::string key_range_sql(const plan::Batch& batch) {
+    return fmt::format("SELECT min({0})::text, max({0})::text FROM {1};", ident(batch.key),
+                       qualified(batch.table));
+}
+
+void execute_step(StepRun& run, const std::string& version, const std::string& label, const StoredStep& step,
+                  StepOutcome& outcome) {
+    check_interrupt(run, label);
+    bool died_before = step.state == "running";
+    run.work.execute(step_started_sql(version, step.number), "recording the step");
+    if (!step.transactional && step.index && died_before && clean_up_index(run, version, step)) {
+        // The build finished before the runner died, but was not recorded.
+        run.work.execute(step_applied_sql(version, step.number, step.lock_wait_ms), "recording the step");
+        return;
+    }
+    if (step.batch)
+        run_in_batches(run, version, label, step, outcome);
+    else if (step.transactional)
+        run_in_transaction(run, version, label, step, outcome);
+    else
+        run_outside_transaction(run, version, label, step, outcome);
+}
+
+}  // namespace pgsafe::runner

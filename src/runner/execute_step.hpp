@@ -1,0 +1,52 @@
+#pragma once
+// Running one step the way DESIGN.md's "Running a step" says: bounded lock
+// waits (lock_timeout per attempt), retries on lock_not_available and
+// deadlock_detected with backoff and full jitter until the retry deadline,
+// the blockers named while it waits, the step's own state written in the
+// same transaction as its work (or right after, for steps that cannot run
+// in one), half-built indexes dropped before a retry, batches run range by
+// range with their progress recorded.
+
+#include "interrupt.hpp"
+#include "monitor.hpp"
+#include "progress.hpp"
+#include "tracking.hpp"
+
+#include "pgsafe/db/connection.hpp"
+#include "pgsafe/runner/runner.hpp"
+
+#include <random>
+#include <string>
+
+namespace pgsafe::runner {
+
+struct StepRun {
+    db::Connection& work;
+    InterruptWatch& interrupt;
+    Progress& progress;
+    StepMonitor& monitor;
+    const RunOptions& options;
+    std::mt19937_64& random;
+};
+
+struct StepOutcome {
+    long long lock_wait_ms = 0;
+    int retries = 0;
+};
+
+// Runs `step` of migration `version` (whose label, e.g. "V3 step 2/4", names
+// it in messages) to completion, updating `outcome` as it goes. Throws
+// db::DatabaseError (the step failed, or the connection was lost),
+// pgsafe::Error LockTimeout (the retry deadline passed) or Interrupted.
+void execute_step(StepRun& run, const std::string& version, const std::string& label, const StoredStep& step,
+                  StepOutcome& outcome);
+
+// The SET statements that bound a step's waits: SET LOCAL inside its
+// transaction, plain SET (then RESET) around a step that runs outside one.
+enum class Scope { Transaction, Session };
+std::string timeouts_sql(const StoredStep& step, Scope scope);
+std::string prepare_batch_sql(const StoredStep& step);
+std::string execute_batch_sql(long long from, long long to);
+std::string key_range_sql(const plan::Batch& batch);
+
+}  // namespace pgsafe::runner

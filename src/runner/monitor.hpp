@@ -1,0 +1,46 @@
+#pragma once
+// Watching a long step from a second session while it runs: the phase and
+// blocks of CREATE INDEX CONCURRENTLY (pg_stat_progress_create_index), the
+// sessions it waits for (pg_blocking_pids: CONCURRENTLY waits for every
+// older transaction), and elapsed time against the plan's estimate.
+
+#include "progress.hpp"
+#include "tracking.hpp"
+
+#include "pgsafe/db/connection.hpp"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace pgsafe::runner {
+
+class StepMonitor {
+public:
+    StepMonitor(std::string conninfo, Progress& progress)
+        : m_conninfo(std::move(conninfo)), m_progress(progress) {}
+
+    // Watches backend `pid` while the returned object lives.
+    class Watch {
+    public:
+        ~Watch();
+        Watch(Watch&&) = default;
+
+    private:
+        friend class StepMonitor;
+        explicit Watch(std::unique_ptr<std::thread> thread, std::shared_ptr<std::atomic<bool>> stop)
+            : m_thread(std::move(thread)), m_stop(std::move(stop)) {}
+        std::unique_ptr<std::thread> m_thread;
+        std::shared_ptr<std::atomic<bool>> m_stop;
+    };
+    Watch watch(int pid, const StoredStep& step, std::string label);
+
+private:
+    void poll(int pid, const StoredStep& step, const std::string& label, const std::atomic<bool>& stop);
+    std::string m_conninfo;
+    Progress& m_progress;
+    std::unique_ptr<db::Connection> m_connection;  // opened on first use, used by one watch at a time
+};
+
+}  // namespace pgsafe::runner

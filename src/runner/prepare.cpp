@@ -1,0 +1,111 @@
+// Planning the pending files and lining up resumed ones. Every file is
+// planned before anything runs, so a syntax error in the third migration
+// stops the run before the first one starts.
+
+#include "prepare.hpp"
+
+#include "pgsafe/db/table_facts.hpp"
+#include "pgsafe/report/plan_report.hpp"
+#include "pgsafe/source/migration.hpp"
+#include "pgsafe/sql/parse.hpp"
+#include "pgsafe/sql/position.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+namespace pgsafe::runner {
+namespace {
+
+Error syntax_error(const plan::MigrationPlan& plan) {
+    for (const auto& f : plan.findings) {
+        if (f.rule != "syntax-error") continue;
+        auto at = sql::LineIndex(plan.text).position(f.span.begin);
+        return Error(ErrorKind::Parse, fmt::format("{}:{}:{}: {}", plan.path, at.line, at.column, f.message));
+    }
+    return Error(ErrorKind::Parse, fmt::format("{}: does not parse", plan.path));
+}
+
+std::vector<StoredStep> stored_steps(const plan::MigrationPlan& plan, int first_number) {
+    std::vector<StoredStep> out;
+    for (std::size_t i = 0; i < plan.steps.size(); ++i)
+        out.push_back(stored_step(plan.steps[i], static_cast<int>(i) + 1, plan.text));
+    out.erase(out.begin(), out.begin() + std::min<std::size_t>(out.size(), first_number - 1));
+    return out;
+}
+
+// The applied steps of a failed run must be the first steps of the new plan.
+std::optional<std::string> applied_prefix_mismatch(const TrackedMigration& tracked,
+                                                   const std::vector<StoredStep>& replanned) {
+    for (const auto& s : tracked.steps) {
+        if (s.state != "applied") continue;
+        std::size_t i = static_cast<std::size_t>(s.number) - 1;
+        if (i >= replanned.size() || replanned[i].sql != s.sql) return std::to_string(s.number);
+    }
+    return std::nullopt;
+}
+
+int applied_count(const TrackedMigration& tracked) {
+    int n = 0;
+    for (const auto& s : tracked.steps) {
+        if (s.state != "applied") break;
+        ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan::PlanOptions& options) {
+    Prepared out;
+    std::unique_ptr<plan::Planner> planner;
+    for (const auto& work : todo.work) {
+        PreparedMigration m{work.file, work.action, "", {}};
+        if (work.action == Action::Resume) {
+            m.steps = work.tracked->steps;
+            m.setup_sql = resume_migration_sql(work.file->version);
+            out.migrations.push_back(std::move(m));
+            continue;
+        }
+        if (!planner) planner = std::make_unique<plan::Planner>(options, db::load_table_facts(connection));
+        std::string text = source::read_file(work.file->path);
+        sql::ParsedFile parsed = sql::parse_sql(text, {sql::KeepTree::Yes});
+        plan::MigrationPlan plan = planner->plan(
+            {work.file->version, work.file->name, work.file->path.string(), work.file->checksum}, parsed);
+        if (plan.syntax_error) {
+            out.problem = syntax_error(plan);
+            out.problem_version = work.file->version;
+            return out;
+        }
+        std::string plan_json = nlohmann::json::parse(report::plan_json({plan})).dump();
+        if (work.action == Action::Start) {
+            m.steps = stored_steps(plan, 1);
+            m.setup_sql =
+                begin_migration_sql(plan, plan_json) + "\n" + insert_steps_sql(plan.version, m.steps);
+        } else {
+            std::vector<StoredStep> all = stored_steps(plan, 1);
+            if (auto step = applied_prefix_mismatch(*work.tracked, all)) {
+                out.problem = Error(
+                    ErrorKind::Refused,
+                    fmt::format(
+                        "{}: migration {} failed after step {} was applied, and the file now plans "
+                        "different SQL for that step; undo the applied steps by hand or restore them in "
+                        "the file",
+                        work.file->path.string(), work.file->version, *step));
+                out.problem_version = work.file->version;
+                return out;
+            }
+            int done = applied_count(*work.tracked);
+            std::vector<StoredStep> rest(all.begin() + std::min<std::size_t>(all.size(), done), all.end());
+            m.setup_sql = replace_unfinished_steps_sql(plan, plan_json, rest);
+            m.steps.assign(work.tracked->steps.begin(), work.tracked->steps.begin() + done);
+            m.steps.insert(m.steps.end(), rest.begin(), rest.end());
+            m.setup_sql = resume_migration_sql(plan.version) + "\n" + m.setup_sql;
+        }
+        out.migrations.push_back(std::move(m));
+    }
+    return out;
+}
+
+}  // namespace pgsafe::runner

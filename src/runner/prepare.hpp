@@ -1,0 +1,37 @@
+#pragma once
+// Turning the reconciled work into what runs: a fresh or changed file is
+// planned now (with the live table sizes), a resumed one runs the steps
+// stored when it first started, so a rerun executes exactly what was
+// planned. Shared by the runner and --dry-run.
+
+#include "reconcile.hpp"
+#include "tracking.hpp"
+
+#include "pgsafe/db/connection.hpp"
+#include "pgsafe/error.hpp"
+#include "pgsafe/plan/plan.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgsafe::runner {
+
+struct PreparedMigration {
+    const source::MigrationFile* file = nullptr;
+    Action action = Action::Start;
+    std::string setup_sql;          // tracking writes before the first step, run in one transaction
+    std::vector<StoredStep> steps;  // all of them; those already applied are skipped
+};
+
+struct Prepared {
+    std::vector<PreparedMigration> migrations;
+    // A file that does not parse (Parse), or a changed file whose applied
+    // steps no longer match (Refused): nothing may run.
+    std::optional<Error> problem;
+    std::string problem_version;
+};
+
+Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan::PlanOptions& options);
+
+}  // namespace pgsafe::runner

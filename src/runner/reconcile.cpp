@@ -1,0 +1,70 @@
+// Files against the tracking tables: the checks that must pass before
+// anything runs, and the list of migrations to run, in order.
+
+#include "reconcile.hpp"
+
+#include "pgsafe/error.hpp"
+
+#include <fmt/format.h>
+
+namespace pgsafe::runner {
+namespace {
+
+// The highest version ever started (applied, failed or running).
+const TrackedMigration* highest(const Tracking& tracking) {
+    const TrackedMigration* top = nullptr;
+    for (const auto& m : tracking.migrations)
+        if (top == nullptr || source::version_less(top->version, m.version)) top = &m;
+    return top;
+}
+
+void refuse(Reconciled& out, const std::string& version, const std::string& reason) {
+    if (!out.refusal) out.refusal = Refusal{"", version};
+    if (!out.refusal->message.empty()) out.refusal->message += "\n";
+    out.refusal->message += reason;
+}
+
+}  // namespace
+
+Reconciled reconcile(const std::vector<source::MigrationFile>& files, const Tracking& tracking,
+                     const ReconcileOptions& options) {
+    if (options.to) {
+        bool known = false;
+        for (const auto& f : files) known = known || f.version == *options.to;
+        if (!known)
+            throw Error(ErrorKind::Usage, fmt::format("--to {}: no migration has this version", *options.to));
+    }
+    Reconciled out;
+    const TrackedMigration* top = highest(tracking);
+    for (const auto& file : files) {
+        const TrackedMigration* tracked = tracking.find(file.version);
+        bool in_range = !options.to || !source::version_less(*options.to, file.version);
+        if (tracked != nullptr && tracked->state == "applied") {
+            if (tracked->checksum != file.checksum)
+                refuse(
+                    out, file.version,
+                    fmt::format("{}: applied migration {} has changed since it ran (drift): applied checksum "
+                                "{}, file now {}; restore the file, or write a new migration for the change",
+                                file.path.string(), file.version, tracked->checksum, file.checksum));
+            continue;
+        }
+        if (tracked == nullptr && top != nullptr && source::version_less(file.version, top->version) &&
+            !options.allow_out_of_order) {
+            refuse(out, file.version,
+                   fmt::format("{}: migration {} sorts before {}, which has already run (out of order); "
+                               "renumber it, or pass --allow-out-of-order",
+                               file.path.string(), file.version, top->version));
+            continue;
+        }
+        if (!in_range) continue;
+        Action action = tracked == nullptr                                          ? Action::Start
+                        : tracked->checksum == file.checksum                        ? Action::Resume
+                        : tracked->state == "failed" || tracked->state == "running" ? Action::RetryChanged
+                                                                                    : Action::Resume;
+        out.work.push_back({&file, action, tracked});
+    }
+    if (out.refusal) out.work.clear();
+    return out;
+}
+
+}  // namespace pgsafe::runner

@@ -1,0 +1,49 @@
+#pragma once
+// What `migrate` should do with each migration file, given what the tracking
+// tables say ran before: skip it (applied), resume it (a run that died or
+// failed, same file), retry it after the file was fixed (failed, file
+// changed), start it, or refuse the whole run (an applied file changed:
+// drift; a new file that sorts before an applied one: out of order). Pure.
+
+#include "tracking.hpp"
+
+#include "pgsafe/source/migration.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgsafe::runner {
+
+enum class Action {
+    Start,   // never ran
+    Resume,  // ran before (died or failed) with the same checksum: continue at its first unfinished step
+    RetryChanged,  // failed, and its file changed since: replan, keep the steps already applied
+};
+
+struct Work {
+    const source::MigrationFile* file = nullptr;
+    Action action = Action::Start;
+    const TrackedMigration* tracked = nullptr;  // Resume, RetryChanged
+};
+
+struct Refusal {
+    std::string message;                 // all the reasons, one per line
+    std::optional<std::string> version;  // the first migration concerned
+};
+
+struct Reconciled {
+    std::vector<Work> work;  // in apply order, up to --to
+    std::optional<Refusal> refusal;
+};
+
+struct ReconcileOptions {
+    std::optional<std::string> to;  // apply up to and including this version
+    bool allow_out_of_order = false;
+};
+
+// Throws pgsafe::Error (Usage) when `to` names no migration file.
+Reconciled reconcile(const std::vector<source::MigrationFile>& files, const Tracking& tracking,
+                     const ReconcileOptions& options);
+
+}  // namespace pgsafe::runner

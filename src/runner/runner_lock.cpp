@@ -1,0 +1,78 @@
+// The runner lock: polling for it, naming whoever holds it, releasing it.
+
+#include "runner_lock.hpp"
+
+#include "backoff.hpp"
+#include "session.hpp"
+
+#include "pgsafe/error.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+namespace pgsafe::runner {
+namespace {
+
+const std::string k_holder_query = fmt::format(
+    "SELECT a.pid, a.usename, a.application_name, coalesce(host(a.client_addr), 'local socket'), "
+    "date_trunc('second', a.backend_start)::text, round(extract(epoch FROM now() - a.backend_start))::bigint "
+    "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {} AND l.objid = {} AND l.objsubid = 1 "
+    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    (k_runner_lock_key >> 32) & 0xffffffffLL, k_runner_lock_key & 0xffffffffLL);
+
+}  // namespace
+
+std::string runner_lock_holder(db::Connection& connection) {
+    auto rows = connection.query(k_holder_query, "looking for the runner lock's holder");
+    if (rows.empty()) return "";
+    const auto& r = rows.front();
+    return fmt::format("pid {} (role {}, application \"{}\", client {}, connected {}, {} s ago)",
+                       r[0].value_or("?"), r[1].value_or("?"), r[2].value_or(""), r[3].value_or("?"),
+                       r[4].value_or("?"), r[5].value_or("?"));
+}
+
+RunnerLock::RunnerLock(const std::string& conninfo, std::chrono::milliseconds wait, InterruptWatch& interrupt)
+    : m_connection(open_session(conninfo, "pgsafe migrate (runner lock)")) {
+    const std::string try_lock = fmt::format("SELECT pg_try_advisory_lock({})", k_runner_lock_key);
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    Backoff backoff(std::chrono::milliseconds(100), std::chrono::milliseconds(2000));
+    std::mt19937_64 random(std::random_device{}());
+    std::string last_holder;
+    while (true) {
+        auto rows = m_connection.query(try_lock, "taking the runner lock");
+        if (rows.at(0).at(0) == std::optional<std::string>("t")) return;
+        std::string holder = runner_lock_holder(m_connection);
+        if (holder != last_holder)
+            spdlog::warn("another pgsafe runner holds the runner lock: {}; waiting", holder);
+        last_holder = holder;
+        auto now = std::chrono::steady_clock::now();
+        if (now >= deadline)
+            throw Error(
+                ErrorKind::LockTimeout,
+                fmt::format("gave up after {} s waiting for the runner lock (another pgsafe migrate is "
+                            "running on this database): held by {}",
+                            std::chrono::duration_cast<std::chrono::seconds>(wait).count(),
+                            holder.empty() ? "a session that has just ended" : holder));
+        auto pause = std::min<std::chrono::milliseconds>(
+            backoff.next(random) + std::chrono::milliseconds(50),
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+        if (!interrupt.sleep_for(pause))
+            throw Error(
+                ErrorKind::Interrupted,
+                fmt::format("interrupted by {} while waiting for the runner lock", interrupt.signal_name()));
+    }
+}
+
+RunnerLock::~RunnerLock() {
+    try {
+        m_connection.execute(fmt::format("SELECT pg_advisory_unlock({})", k_runner_lock_key),
+                             "releasing the runner lock");
+    } catch (const std::exception& e) {
+        spdlog::debug("{} (the lock ends with the session)", e.what());
+    }
+}
+
+}  // namespace pgsafe::runner

@@ -1,0 +1,45 @@
+// Quoting for the SQL the runner composes: tracking-table writes, timeouts,
+// batch bounds. Never applied to a migration's own SQL, which runs as planned.
+
+#include "sql_text.hpp"
+
+#include <fmt/format.h>
+
+namespace pgsafe::runner {
+namespace {
+
+std::string quoted(std::string_view text, char quote) {
+    std::string out(1, quote);
+    for (char c : text) {
+        if (c == quote) out += quote;
+        out += c;
+    }
+    out += quote;
+    return out;
+}
+
+}  // namespace
+
+std::string literal(std::string_view text) {
+    return quoted(text, '\'');
+}
+
+std::string literal_or_null(const std::optional<std::string>& text) {
+    return text ? literal(*text) : "NULL";
+}
+
+std::string ident(std::string_view name) {
+    return quoted(name, '"');
+}
+
+std::string qualified(std::string_view schema_dot_name) {
+    auto dot = schema_dot_name.find('.');
+    if (dot == std::string_view::npos) return ident(schema_dot_name);
+    return ident(schema_dot_name.substr(0, dot)) + "." + ident(schema_dot_name.substr(dot + 1));
+}
+
+std::string duration_ms(long ms) {
+    return literal(fmt::format("{}ms", ms));
+}
+
+}  // namespace pgsafe::runner

@@ -1,0 +1,23 @@
+#pragma once
+// SQL text the runner writes itself: literals and identifiers quoted the way
+// PostgreSQL reads them with standard_conforming_strings on (the runner sets
+// it), so the statements it runs are exactly the ones --dry-run prints.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pgsafe::runner {
+
+// 'it''s'
+std::string literal(std::string_view text);
+// literal(*text), or NULL
+std::string literal_or_null(const std::optional<std::string>& text);
+// "Measurements" (always quoted, so case and keywords survive)
+std::string ident(std::string_view name);
+// "schema.table" -> "schema"."table" (the plan's relation spelling)
+std::string qualified(std::string_view schema_dot_name);
+// '100ms' for SET lock_timeout / statement_timeout; 0 means no limit
+std::string duration_ms(long ms);
+
+}  // namespace pgsafe::runner

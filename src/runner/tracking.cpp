@@ -1,0 +1,320 @@
+// The tracking schema and the statements that keep it: one row per
+// migration, one per step (with its definition, so a resumed run executes
+// the steps that were planned, whatever the table sizes are now), and an
+// append-only event log.
+
+#include "tracking.hpp"
+
+#include "sql_text.hpp"
+
+#include "pgsafe/error.hpp"
+#include "pgsafe/sql/position.hpp"
+
+#include <fmt/format.h>
+
+namespace pgsafe::runner {
+namespace {
+
+using nlohmann::json;
+
+// One script per tracking-schema version; never edit a released one, add the next.
+const char* const k_upgrades[] = {
+    // 1: migrations, steps, approvals, events
+    R"(CREATE SCHEMA IF NOT EXISTS pgsafe;
+CREATE TABLE pgsafe.schema_version (
+    version integer PRIMARY KEY,
+    installed_at timestamptz NOT NULL DEFAULT now(),
+    installed_by text NOT NULL DEFAULT session_user);
+CREATE TABLE pgsafe.migrations (
+    version text PRIMARY KEY,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    state text NOT NULL CHECK (state IN ('running', 'applied', 'failed')),
+    applied_by text NOT NULL DEFAULT session_user,
+    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at timestamptz,
+    duration_ms bigint,
+    tool_version text NOT NULL,
+    plan jsonb NOT NULL,
+    error jsonb);
+CREATE TABLE pgsafe.steps (
+    version text NOT NULL REFERENCES pgsafe.migrations ON DELETE CASCADE,
+    step integer NOT NULL,
+    sql text NOT NULL,
+    definition jsonb NOT NULL,
+    state text NOT NULL CHECK (state IN ('pending', 'running', 'applied', 'failed')),
+    attempts integer NOT NULL DEFAULT 0,
+    lock_wait_ms bigint NOT NULL DEFAULT 0,
+    batch_next bigint,
+    started_at timestamptz,
+    finished_at timestamptz,
+    error text,
+    PRIMARY KEY (version, step));
+CREATE TABLE pgsafe.approvals (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    version text NOT NULL,
+    checksum text NOT NULL,
+    approver text NOT NULL DEFAULT session_user,
+    reason text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz);
+CREATE TABLE pgsafe.events (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    role text NOT NULL DEFAULT session_user,
+    kind text NOT NULL,
+    version text,
+    step integer,
+    detail jsonb NOT NULL DEFAULT '{}');)",
+};
+constexpr int k_current_version = static_cast<int>(sizeof k_upgrades / sizeof k_upgrades[0]);
+
+constexpr const char* k_load_query = R"(SELECT coalesce(json_agg(json_build_object(
+    'version', m.version, 'name', m.name, 'checksum', m.checksum, 'state', m.state,
+    'applied_by', m.applied_by, 'started_at', m.started_at, 'finished_at', m.finished_at,
+    'duration_ms', m.duration_ms, 'error', m.error,
+    'steps', (SELECT coalesce(json_agg(json_build_object(
+        'step', s.step, 'sql', s.sql, 'definition', s.definition, 'state', s.state,
+        'attempts', s.attempts, 'lock_wait_ms', s.lock_wait_ms, 'batch_next', s.batch_next)
+        ORDER BY s.step), '[]') FROM pgsafe.steps s WHERE s.version = m.version))
+    ORDER BY m.started_at, m.version), '[]')::text
+FROM pgsafe.migrations m)";
+
+// Migration SQL is bytes; invalid UTF-8 must not stop the record being written.
+std::string dump(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+json definition(const StoredStep& s) {
+    json j = {{"transactional", s.transactional},
+              {"lock_mode", s.lock_mode},
+              {"relations", s.relations},
+              {"lock_timeout_ms", s.lock_timeout_ms},
+              {"statement_timeout_ms", s.statement_timeout_ms ? json(*s.statement_timeout_ms) : json()},
+              {"estimated_seconds", s.estimated_seconds ? json(*s.estimated_seconds) : json()},
+              {"index", s.index ? json(*s.index) : json()},
+              {"line", s.line}};
+    j["batch"] =
+        s.batch ? json{{"table", s.batch->table}, {"key", s.batch->key}, {"width", s.batch->width}} : json();
+    return j;
+}
+
+template <typename T>
+std::optional<T> optional_of(const json& j, const char* key) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return std::nullopt;
+    return it->get<T>();
+}
+
+StoredStep step_from_json(const json& j) {
+    StoredStep s;
+    s.number = j.at("step").get<int>();
+    s.sql = j.at("sql").get<std::string>();
+    const json& d = j.at("definition");
+    s.transactional = d.at("transactional").get<bool>();
+    s.lock_mode = d.at("lock_mode").get<std::string>();
+    s.relations = d.at("relations").get<std::vector<std::string>>();
+    s.lock_timeout_ms = d.at("lock_timeout_ms").get<int>();
+    s.statement_timeout_ms = optional_of<int>(d, "statement_timeout_ms");
+    s.estimated_seconds = optional_of<double>(d, "estimated_seconds");
+    s.index = optional_of<std::string>(d, "index");
+    s.line = d.value("line", 0);
+    if (auto b = d.find("batch"); b != d.end() && !b->is_null())
+        s.batch = plan::Batch{b->at("table").get<std::string>(), b->at("key").get<std::string>(),
+                              b->at("width").get<long>()};
+    s.state = j.at("state").get<std::string>();
+    s.attempts = j.at("attempts").get<int>();
+    s.lock_wait_ms = j.at("lock_wait_ms").get<long long>();
+    s.batch_next = optional_of<long long>(j, "batch_next");
+    return s;
+}
+
+TrackedMigration migration_from_json(const json& j) {
+    TrackedMigration m;
+    m.version = j.at("version").get<std::string>();
+    m.name = j.at("name").get<std::string>();
+    m.checksum = j.at("checksum").get<std::string>();
+    m.state = j.at("state").get<std::string>();
+    m.applied_by = j.at("applied_by").get<std::string>();
+    m.started_at = j.at("started_at").get<std::string>();
+    m.finished_at = optional_of<std::string>(j, "finished_at");
+    m.duration_ms = optional_of<long long>(j, "duration_ms");
+    if (auto e = j.find("error"); e != j.end() && !e->is_null()) m.error = *e;
+    for (const auto& s : j.at("steps")) m.steps.push_back(step_from_json(s));
+    return m;
+}
+
+int installed_version(db::Connection& connection) {
+    auto exists = connection.query("SELECT to_regclass('pgsafe.schema_version') IS NOT NULL",
+                                   "looking for the tracking schema");
+    if (exists.at(0).at(0) != std::optional<std::string>("t")) return 0;
+    auto rows = connection.query("SELECT coalesce(max(version), 0) FROM pgsafe.schema_version",
+                                 "reading the tracking schema version");
+    return std::stoi(rows.at(0).at(0).value_or("0"));
+}
+
+void require_known(int version) {
+    if (version > k_current_version)
+        throw Error(ErrorKind::Usage,
+                    fmt::format("the tracking schema \"pgsafe\" is at version {}, newer than this pgsafe "
+                                "knows ({}): upgrade pgsafe",
+                                version, k_current_version));
+}
+
+}  // namespace
+
+const TrackedMigration* Tracking::find(const std::string& version) const {
+    for (const auto& m : migrations)
+        if (m.version == version) return &m;
+    return nullptr;
+}
+
+int tracking_schema_version() {
+    return k_current_version;
+}
+
+std::vector<std::string> tracking_upgrades(int from) {
+    std::vector<std::string> out;
+    for (int v = from + 1; v <= k_current_version; ++v)
+        out.push_back(fmt::format("{}\nINSERT INTO pgsafe.schema_version (version) VALUES ({});",
+                                  k_upgrades[v - 1], v));
+    return out;
+}
+
+Tracking load_tracking(db::Connection& connection) {
+    Tracking t;
+    t.schema_version = installed_version(connection);
+    require_known(t.schema_version);
+    t.exists = t.schema_version > 0;
+    if (!t.exists) return t;
+    auto rows = connection.query(k_load_query, "reading the tracking tables");
+    for (const auto& m : json::parse(rows.at(0).at(0).value_or("[]")))
+        t.migrations.push_back(migration_from_json(m));
+    return t;
+}
+
+void ensure_tracking_schema(db::Connection& connection) {
+    int from = installed_version(connection);
+    require_known(from);
+    for (const auto& script : tracking_upgrades(from)) {
+        connection.execute("BEGIN", "creating the tracking schema");
+        try {
+            connection.execute(script, "creating the tracking schema \"pgsafe\"");
+            connection.execute("COMMIT", "creating the tracking schema");
+        } catch (...) {
+            try {
+                connection.execute("ROLLBACK", "creating the tracking schema");
+            } catch (...) {
+            }
+            throw;
+        }
+    }
+}
+
+StoredStep stored_step(const plan::Step& step, int number, const std::string& file_text) {
+    StoredStep s;
+    s.number = number;
+    s.sql = step.sql;
+    s.transactional = step.transactional;
+    s.lock_mode = step.lock.mode == sql::LockMode::None ? "" : sql::lock_mode_name(step.lock.mode);
+    s.relations = step.lock.relations;
+    s.lock_timeout_ms = step.lock_timeout_ms;
+    s.statement_timeout_ms = step.statement_timeout_ms;
+    s.estimated_seconds = step.estimated_seconds;
+    s.index = step.index;
+    s.batch = step.batch;
+    s.line = static_cast<int>(sql::LineIndex(file_text).position(step.source.begin).line);
+    return s;
+}
+
+std::string begin_migration_sql(const plan::MigrationPlan& plan, const std::string& plan_json) {
+    return fmt::format(
+        "INSERT INTO pgsafe.migrations (version, name, checksum, state, tool_version, plan) "
+        "VALUES ({}, {}, {}, 'running', {}, {}::jsonb);",
+        literal(plan.version), literal(plan.name), literal(plan.checksum), literal(PGSAFE_VERSION),
+        literal(plan_json));
+}
+
+std::string insert_steps_sql(const std::string& version, const std::vector<StoredStep>& steps) {
+    std::string out;
+    for (const auto& s : steps)
+        out += fmt::format(
+            "INSERT INTO pgsafe.steps (version, step, sql, definition, state) VALUES ({}, {}, {}, {}::jsonb, "
+            "'pending');\n",
+            literal(version), s.number, literal(s.sql), literal(dump(definition(s))));
+    if (!out.empty()) out.pop_back();
+    return out;
+}
+
+std::string resume_migration_sql(const std::string& version) {
+    return fmt::format(
+        "UPDATE pgsafe.migrations SET state = 'running', applied_by = session_user, error = NULL, "
+        "finished_at = NULL WHERE version = {};",
+        literal(version));
+}
+
+std::string replace_unfinished_steps_sql(const plan::MigrationPlan& plan, const std::string& plan_json,
+                                         const std::vector<StoredStep>& new_steps) {
+    int first = new_steps.empty() ? 1 : new_steps.front().number;
+    return fmt::format(
+               "UPDATE pgsafe.migrations SET checksum = {}, name = {}, plan = {}::jsonb, tool_version = {} "
+               "WHERE version = {};\nDELETE FROM pgsafe.steps WHERE version = {} AND step >= {};\n",
+               literal(plan.checksum), literal(plan.name), literal(plan_json), literal(PGSAFE_VERSION),
+               literal(plan.version), literal(plan.version), first) +
+           insert_steps_sql(plan.version, new_steps);
+}
+
+std::string step_started_sql(const std::string& version, int step) {
+    return fmt::format(
+        "UPDATE pgsafe.steps SET state = 'running', attempts = attempts + 1, error = NULL, "
+        "started_at = coalesce(started_at, clock_timestamp()) WHERE version = {} AND step = {};",
+        literal(version), step);
+}
+
+std::string step_applied_sql(const std::string& version, int step, long long lock_wait_ms) {
+    return fmt::format(
+        "UPDATE pgsafe.steps SET state = 'applied', lock_wait_ms = {}, finished_at = clock_timestamp() "
+        "WHERE version = {} AND step = {};",
+        lock_wait_ms, literal(version), step);
+}
+
+std::string step_failed_sql(const std::string& version, int step, long long lock_wait_ms,
+                            const std::string& error) {
+    return fmt::format(
+        "UPDATE pgsafe.steps SET state = 'failed', lock_wait_ms = {}, error = {}, finished_at = "
+        "clock_timestamp() "
+        "WHERE version = {} AND step = {};",
+        lock_wait_ms, literal(error), literal(version), step);
+}
+
+std::string batch_done_sql(const std::string& version, int step, long long next_key) {
+    return fmt::format("UPDATE pgsafe.steps SET batch_next = {} WHERE version = {} AND step = {};", next_key,
+                       literal(version), step);
+}
+
+std::string migration_applied_sql(const std::string& version) {
+    return fmt::format(
+        "UPDATE pgsafe.migrations SET state = 'applied', finished_at = clock_timestamp(), "
+        "duration_ms = (extract(epoch FROM clock_timestamp() - started_at) * 1000)::bigint, error = NULL "
+        "WHERE version = {};",
+        literal(version));
+}
+
+std::string migration_failed_sql(const std::string& version, const json& error) {
+    return fmt::format(
+        "UPDATE pgsafe.migrations SET state = 'failed', finished_at = clock_timestamp(), "
+        "duration_ms = (extract(epoch FROM clock_timestamp() - started_at) * 1000)::bigint, error = "
+        "{}::jsonb "
+        "WHERE version = {};",
+        literal(dump(error)), literal(version));
+}
+
+std::string event_sql(const std::string& kind, const std::optional<std::string>& version,
+                      std::optional<int> step, const json& detail) {
+    return fmt::format(
+        "INSERT INTO pgsafe.events (kind, version, step, detail) VALUES ({}, {}, {}, {}::jsonb);",
+        literal(kind), literal_or_null(version), step ? std::to_string(*step) : "NULL",
+        literal(dump(detail)));
+}
+
+}  // namespace pgsafe::runner

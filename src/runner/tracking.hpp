@@ -1,0 +1,92 @@
+#pragma once
+// The tracking tables in schema `pgsafe` (DESIGN.md): what ran, step by step,
+// so a rerun knows where a killed runner stopped, `status` can tell applied
+// from failed, and the audit log says who ran what. The SQL builders are
+// pure and shared by the runner and --dry-run, so what --dry-run prints is
+// what runs; load_tracking() and ensure_tracking_schema() do the I/O.
+
+#include "pgsafe/db/connection.hpp"
+#include "pgsafe/plan/plan.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgsafe::runner {
+
+// A plan step as the runner keeps it: what to run and how, plus its progress.
+struct StoredStep {
+    int number = 0;  // 1-based, as plan prints it
+    std::string sql;
+    bool transactional = true;
+    std::string lock_mode;               // "ACCESS EXCLUSIVE", "" for none
+    std::vector<std::string> relations;  // "schema.table"
+    int lock_timeout_ms = 0;
+    std::optional<int> statement_timeout_ms;
+    std::optional<double> estimated_seconds;
+    std::optional<std::string> index;  // CREATE INDEX CONCURRENTLY: "schema.index"
+    std::optional<plan::Batch> batch;
+    int line = 0;  // of the statement in the migration file
+    // progress
+    std::string state = "pending";  // pending, running, applied, failed
+    int attempts = 0;
+    long long lock_wait_ms = 0;
+    std::optional<long long> batch_next;  // first key of the next batch to run
+};
+
+struct TrackedMigration {
+    std::string version;
+    std::string name;
+    std::string checksum;
+    std::string state;  // running, applied, failed
+    std::string applied_by;
+    std::string started_at;
+    std::optional<std::string> finished_at;
+    std::optional<long long> duration_ms;
+    std::optional<nlohmann::json> error;
+    std::vector<StoredStep> steps;
+};
+
+struct Tracking {
+    bool exists = false;  // schema pgsafe has been created
+    int schema_version = 0;
+    std::vector<TrackedMigration> migrations;  // in the order they were started
+    const TrackedMigration* find(const std::string& version) const;
+};
+
+// The tracking-schema version this pgsafe writes.
+int tracking_schema_version();
+
+// Each upgrade script that brings the tracking schema from `from` to the
+// current version, in order (all of them for a database without it).
+std::vector<std::string> tracking_upgrades(int from);
+
+// Reads the tracking tables (read-only; missing schema = nothing tracked).
+// Throws pgsafe::Error (Usage) when the schema is newer than this pgsafe.
+Tracking load_tracking(db::Connection& connection);
+
+// Creates or upgrades the tracking schema. Call while holding the runner lock.
+void ensure_tracking_schema(db::Connection& connection);
+
+StoredStep stored_step(const plan::Step& step, int number, const std::string& file_text);
+
+// --- SQL builders -------------------------------------------------------------
+
+std::string begin_migration_sql(const plan::MigrationPlan& plan, const std::string& plan_json);
+std::string insert_steps_sql(const std::string& version, const std::vector<StoredStep>& steps);
+std::string resume_migration_sql(const std::string& version);
+std::string replace_unfinished_steps_sql(const plan::MigrationPlan& plan, const std::string& plan_json,
+                                         const std::vector<StoredStep>& new_steps);
+std::string step_started_sql(const std::string& version, int step);
+std::string step_applied_sql(const std::string& version, int step, long long lock_wait_ms);
+std::string step_failed_sql(const std::string& version, int step, long long lock_wait_ms,
+                            const std::string& error);
+std::string batch_done_sql(const std::string& version, int step, long long next_key);
+std::string migration_applied_sql(const std::string& version);
+std::string migration_failed_sql(const std::string& version, const nlohmann::json& error);
+std::string event_sql(const std::string& kind, const std::optional<std::string>& version,
+                      std::optional<int> step, const nlohmann::json& detail);
+
+}  // namespace pgsafe::runner
