@@ -24,7 +24,11 @@ struct Connection::Impl {
         : connection(conninfo), target(std::move(redacted)), notices(connection) {
         // libpqxx 6 would silently reconnect a broken connection: a new session
         // without the runner's advisory lock or the transaction it was in.
+        // Deprecated because libpqxx 7 dropped reactivation altogether; 6.4 still does it.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
         connection.inhibit_reactivation(true);
+#pragma GCC diagnostic pop
     }
     pqxx::connection connection;
     std::string target;  // redacted conninfo, for messages
