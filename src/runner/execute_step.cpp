@@ -186,6 +186,9 @@ void run_in_batches(StepRun& run, const std::string& version, const std::string&
         long long first = std::stoll(*range[0]);
         long long last = std::stoll(*range[1]);
         long long from = step.batch_next.value_or(first);
+        if (step.batch_next)
+            run.progress.note(
+                fmt::format("  {}: resuming the batches at {} {}", label, step.batch->key, from));
         run.work.execute(prepare_batch_sql(step), doing(label, step));
         try {
             while (from <= last) {

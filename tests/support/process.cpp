@@ -6,10 +6,12 @@
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 extern char** environ;
@@ -27,17 +29,19 @@ std::string drain(int fd) {
 
 }  // namespace
 
-ProcessResult run_pgsafe_in(const std::string& cwd, const std::vector<std::string>& args,
-                            const std::vector<std::string>& env) {
-    std::filesystem::path out_file = std::filesystem::temp_directory_path() /
-                                     ("pgsafe-test-out-" + std::to_string(getpid()));
-    std::filesystem::path err_file = out_file.string() + ".err";
-    pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) {
+RunningPgsafe::RunningPgsafe(const std::string& cwd, const std::vector<std::string>& args,
+                             const std::vector<std::string>& env) {
+    static std::atomic<int> counter{0};
+    m_out_file = (std::filesystem::temp_directory_path() /
+                  ("pgsafe-test-out-" + std::to_string(getpid()) + "-" + std::to_string(counter++)))
+                     .string();
+    m_err_file = m_out_file + ".err";
+    m_pid = fork();
+    if (m_pid < 0) throw std::runtime_error("fork failed");
+    if (m_pid == 0) {
         int in = open("/dev/null", O_RDONLY);
-        int out = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int err = open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int out = open(m_out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int err = open(m_err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         dup2(in, 0);
         dup2(out, 1);
         dup2(err, 2);
@@ -54,19 +58,44 @@ ProcessResult run_pgsafe_in(const std::string& cwd, const std::vector<std::strin
         execv(binary.c_str(), argv.data());
         _exit(127);
     }
+}
+
+RunningPgsafe::~RunningPgsafe() {
+    if (m_pid > 0) {
+        kill(m_pid, SIGKILL);
+        wait();
+    }
+}
+
+void RunningPgsafe::signal(int sig) {
+    kill(m_pid, sig);
+}
+
+std::string RunningPgsafe::err_so_far() const {
+    std::ifstream in(m_err_file);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+ProcessResult RunningPgsafe::wait() {
     int status = 0;
-    waitpid(pid, &status, 0);
+    waitpid(m_pid, &status, 0);
+    m_pid = -1;
     ProcessResult r;
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    int fd = open(out_file.c_str(), O_RDONLY);
+    int fd = open(m_out_file.c_str(), O_RDONLY);
     r.out = drain(fd);
     close(fd);
-    fd = open(err_file.c_str(), O_RDONLY);
+    fd = open(m_err_file.c_str(), O_RDONLY);
     r.err = drain(fd);
     close(fd);
-    std::filesystem::remove(out_file);
-    std::filesystem::remove(err_file);
+    std::filesystem::remove(m_out_file);
+    std::filesystem::remove(m_err_file);
     return r;
+}
+
+ProcessResult run_pgsafe_in(const std::string& cwd, const std::vector<std::string>& args,
+                            const std::vector<std::string>& env) {
+    return RunningPgsafe(cwd, args, env).wait();
 }
 
 ProcessResult run_pgsafe(const std::vector<std::string>& args, const std::vector<std::string>& env) {

@@ -1,0 +1,469 @@
+// `pgsafe migrate` against a real PostgreSQL 15, as a deploy pipeline runs
+// it: the built binary, its exit code and JSON, and the tracking tables and
+// schema it leaves. The fault tests kill, terminate, interrupt and block the
+// runner mid-step and check that a rerun completes and nothing is lost.
+
+#include "process.hpp"
+#include "test_db.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <chrono>
+#include <csignal>
+#include <functional>
+#include <thread>
+
+using nlohmann::json;
+using pgsafe::test::ProcessResult;
+using pgsafe::test::run_pgsafe;
+using pgsafe::test::RunningPgsafe;
+using pgsafe::test::ScratchDatabase;
+using pgsafe::test::TempDir;
+
+namespace {
+
+using namespace std::chrono_literals;
+
+void exec(const std::string& dsn, const std::string& sql) {
+    pqxx::connection c(dsn);
+    pqxx::nontransaction n(c);
+    n.exec(sql);
+}
+
+std::string value(const std::string& dsn, const std::string& sql) {
+    pqxx::connection c(dsn);
+    pqxx::nontransaction n(c);
+    auto r = n.exec(sql);
+    return r.empty() || r[0][0].is_null() ? "" : r[0][0].c_str();
+}
+
+// patients (1 k rows) and measurements (20 k rows), analyzed so pgsafe sees their sizes.
+void seed(const std::string& dsn) {
+    exec(dsn, R"sql(
+CREATE TABLE patients (id bigint PRIMARY KEY, name text NOT NULL);
+INSERT INTO patients SELECT g, 'p' || g FROM generate_series(1, 1000) g;
+CREATE TABLE measurements (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    patient_id bigint NOT NULL, value float8 NOT NULL, taken_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO measurements (patient_id, value) SELECT g % 1000 + 1, g * 0.5 FROM generate_series(1, 20000) g;
+ANALYZE;
+)sql");
+}
+
+// Polls until pred() or the timeout; returns pred().
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 20s) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    auto holds = [&] {
+        try {
+            return pred();
+        } catch (const pqxx::sql_error&) {  // e.g. the tracking tables are not there yet
+            return false;
+        }
+    };
+    while (std::chrono::steady_clock::now() < until) {
+        if (holds()) return true;
+        std::this_thread::sleep_for(50ms);
+    }
+    return holds();
+}
+
+// The pid of the runner's work session while it runs a statement containing `text`.
+std::string runner_backend(const std::string& dsn, const std::string& text) {
+    return value(dsn,
+                 "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgsafe migrate' "
+                 "AND query LIKE '%" +
+                     text + "%' AND state = 'active' LIMIT 1");
+}
+
+struct Project {
+    TempDir dir;
+    std::string migrations;
+    std::string config;
+    explicit Project(const std::string& toml = "") {
+        migrations = dir.path() + "/migrations";
+        std::filesystem::create_directories(migrations);
+        config = dir.write("pgsafe.toml", toml);
+    }
+    void add(const std::string& file, const std::string& sql) const { dir.write("migrations/" + file, sql); }
+    std::vector<std::string> args(const ScratchDatabase& db, std::vector<std::string> extra = {}) const {
+        std::vector<std::string> a = {"migrate", migrations, "--db", db.dsn(), "--config", config};
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    }
+    ProcessResult migrate(const ScratchDatabase& db, std::vector<std::string> extra = {}) const {
+        return run_pgsafe(args(db, std::move(extra)));
+    }
+};
+
+json migrate_json(const ProcessResult& r) {
+    INFO(r.out << r.err);
+    return json::parse(r.out);
+}
+
+std::string state_of(const ScratchDatabase& db, const std::string& version) {
+    return value(db.dsn(), "SELECT state FROM pgsafe.migrations WHERE version = '" + version + "'");
+}
+
+// What a user compares after two runs: columns, constraints (and whether
+// validated), indexes (and whether valid), and row counts.
+std::string schema_of(const std::string& dsn) {
+    return value(dsn, R"sql(
+SELECT concat_ws(E'\n',
+  (SELECT string_agg(table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable, ',' ORDER BY 1)
+     FROM information_schema.columns WHERE table_schema = 'public'),
+  (SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated, ',' ORDER BY 1)
+     FROM pg_constraint WHERE connamespace = 'public'::regnamespace),
+  (SELECT string_agg(indexrelid::regclass || ' ' || pg_get_indexdef(indexrelid) || ' ' || indisvalid, ',' ORDER BY 1)
+     FROM pg_index WHERE indrelid::regclass::text IN ('patients', 'measurements')),
+  (SELECT count(*)::text FROM measurements))
+)sql");
+}
+
+}  // namespace
+
+TEST_CASE("migrate runs the plan's safe steps, records them, and a second run has nothing to do",
+          "[db][migrate]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    seed(db->dsn());
+    Project p("[thresholds]\nlarge_table_rows = 1000\n");
+    p.add("V1__fk.sql",
+          "ALTER TABLE measurements ADD CONSTRAINT measurements_patient_fk\n"
+          "    FOREIGN KEY (patient_id) REFERENCES patients (id);\n");
+    p.add("V2__index.sql", "CREATE INDEX measurements_value_idx ON measurements (value);\n");
+
+    auto r = p.migrate(*db, {"--format", "json"});
+    REQUIRE(r.exit_code == 0);
+    json out = migrate_json(r);
+    CHECK(out["status"] == "ok");
+    REQUIRE(out["applied"].size() == 2);
+    CHECK(out["applied"][0]["steps"] == 2);  // NOT VALID, then VALIDATE
+    CHECK(out["applied"][1]["steps"] == 1);  // CONCURRENTLY
+    CHECK(out["error"].is_null());
+    CHECK(value(db->dsn(),
+                "SELECT convalidated FROM pg_constraint WHERE conname = 'measurements_patient_fk'") == "t");
+    CHECK(value(db->dsn(),
+                "SELECT indisvalid FROM pg_index WHERE indexrelid = 'measurements_value_idx'::regclass") ==
+          "t");
+    CHECK(
+        value(db->dsn(),
+              "SELECT string_agg(sql, ' | ' ORDER BY step) FROM pgsafe.steps WHERE version = '1'") ==
+        "ALTER TABLE measurements ADD CONSTRAINT measurements_patient_fk FOREIGN KEY (patient_id) REFERENCES "
+        "patients (id) NOT VALID | ALTER TABLE measurements VALIDATE CONSTRAINT measurements_patient_fk");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.migrations WHERE state = 'applied'") == "2");
+    CHECK(value(db->dsn(), "SELECT applied_by FROM pgsafe.migrations WHERE version = '1'") == "postgres");
+
+    auto again = p.migrate(*db, {"--format", "json"});
+    CHECK(again.exit_code == 0);
+    CHECK(migrate_json(again)["applied"].empty());
+
+    auto status = run_pgsafe({"status", p.migrations, "--db", db->dsn(), "--format", "json"});
+    REQUIRE(status.exit_code == 0);
+    json s = json::parse(status.out);
+    CHECK(s["migrations"][0]["state"] == "applied");
+    CHECK(s["migrations"][1]["steps_done"] == 1);
+    CHECK(s["runner"].is_null());
+}
+
+TEST_CASE("--dry-run prints the steps and the tracking writes, and changes nothing", "[db][migrate]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    seed(db->dsn());
+    Project p("[thresholds]\nlarge_table_rows = 1000\n");
+    p.add("V1__index.sql", "CREATE INDEX measurements_value_idx ON measurements (value);\n");
+    auto r = p.migrate(*db, {"--dry-run"});
+    REQUIRE(r.exit_code == 0);
+    CHECK(
+        r.out.find("CREATE INDEX CONCURRENTLY measurements_value_idx ON measurements USING btree (value)") !=
+        std::string::npos);
+    CHECK(r.out.find("CREATE TABLE pgsafe.migrations") != std::string::npos);
+    CHECK(r.out.find("INSERT INTO pgsafe.migrations") != std::string::npos);
+    CHECK(r.out.find("SET lock_timeout = '60000ms'") != std::string::npos);
+    CHECK(value(db->dsn(), "SELECT to_regclass('pgsafe.migrations')") == "");
+    CHECK(value(db->dsn(), "SELECT to_regclass('measurements_value_idx')") == "");
+}
+
+TEST_CASE("kill -9 during CREATE INDEX CONCURRENTLY: the rerun drops the INVALID index and finishes",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    auto clean = pgsafe::test::scratch_database();
+    if (!db || !clean) return;
+    seed(db->dsn());
+    seed(clean->dsn());
+    Project p("[thresholds]\nlarge_table_rows = 1000\n");
+    p.add("V1__index.sql", "CREATE INDEX measurements_value_idx ON measurements (value);\n");
+    p.add("V2__after.sql", "ALTER TABLE measurements ADD COLUMN note text;\n");
+    REQUIRE(p.migrate(*clean).exit_code == 0);
+
+    // A writer's open transaction, which CONCURRENTLY must wait for, keeps the build in flight.
+    pqxx::connection writer(db->dsn());
+    pqxx::work hold(writer);
+    hold.exec("INSERT INTO measurements (patient_id, value) VALUES (1, 1)");
+    {
+        RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db));
+        REQUIRE(eventually([&] { return !runner_backend(db->dsn(), "CONCURRENTLY").empty(); }));
+        std::string backend = runner_backend(db->dsn(), "CONCURRENTLY");
+        runner.signal(SIGKILL);
+        CHECK(runner.wait().exit_code == 128 + SIGKILL);
+        // The server notices the lost client only when it next talks to it;
+        // a host that crashed would be found by keepalives. End it the same way.
+        exec(db->admin_dsn(), "SELECT pg_terminate_backend(" + backend + ")");
+    }
+    hold.abort();
+    REQUIRE(eventually([&] {
+        return value(db->dsn(),
+                     "SELECT count(*) FROM pg_stat_activity WHERE application_name "
+                     "LIKE 'pgsafe%'") == "0";
+    }));
+    CHECK(value(db->dsn(),
+                "SELECT indisvalid FROM pg_index WHERE indexrelid = 'measurements_value_idx'::regclass") ==
+          "f");
+    CHECK(state_of(*db, "1") == "running");
+
+    auto rerun = p.migrate(*db, {"--format", "json"});
+    INFO(rerun.err);
+    REQUIRE(rerun.exit_code == 0);
+    json out = migrate_json(rerun);
+    CHECK(out["applied"][0]["resumed"] == true);
+    CHECK(rerun.err.find("dropping the INVALID index") != std::string::npos);
+    CHECK(schema_of(db->dsn()) == schema_of(clean->dsn()));
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.events WHERE kind = 'index-cleanup'") == "1");
+}
+
+TEST_CASE("two runners started together apply each migration exactly once", "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    seed(db->dsn());
+    Project p;
+    // Not idempotent: a second application would fail on the existing table.
+    p.add("V1__slow.sql", "CREATE TABLE once (id int);\nSELECT pg_sleep(1.5);\n");
+    p.add("V2__more.sql", "CREATE TABLE twice_would_fail (id int);\n");
+    RunningPgsafe a(pgsafe::test::k_source_dir, p.args(*db, {"--format", "json"}));
+    RunningPgsafe b(pgsafe::test::k_source_dir, p.args(*db, {"--format", "json"}));
+    ProcessResult ra = a.wait();
+    ProcessResult rb = b.wait();
+    INFO(ra.err << rb.err);
+    CHECK(ra.exit_code == 0);
+    CHECK(rb.exit_code == 0);
+    CHECK(migrate_json(ra)["applied"].size() + migrate_json(rb)["applied"].size() == 2);
+    CHECK((ra.err + rb.err).find("another pgsafe runner holds the runner lock: pid") != std::string::npos);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.events WHERE kind = 'migration-started'") == "2");
+}
+
+TEST_CASE("a second runner gives up after --lock-wait with exit 6, naming the holder",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    p.add("V1__slow.sql", "SELECT pg_sleep(4);\n");
+    RunningPgsafe first(pgsafe::test::k_source_dir, p.args(*db));
+    REQUIRE(eventually([&] { return !runner_backend(db->dsn(), "pg_sleep").empty(); }));
+    auto second = p.migrate(*db, {"--lock-wait", "1", "--format", "json"});
+    CHECK(second.exit_code == 6);
+    CHECK(second.err.find("waiting for the runner lock") != std::string::npos);
+    CHECK(second.err.find("application \"pgsafe migrate (runner lock)\"") != std::string::npos);
+    CHECK(migrate_json(second)["status"] == "lock_timeout");
+    CHECK(first.wait().exit_code == 0);
+}
+
+TEST_CASE("pg_terminate_backend on the runner mid-step: exit 4, and the rerun completes",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    p.add("V1__work.sql",
+          "CREATE TABLE before_sleep (id int);\nSELECT pg_sleep(30);\nCREATE TABLE after_sleep (id int);\n");
+    RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db, {"--format", "json"}));
+    REQUIRE(eventually([&] { return !runner_backend(db->dsn(), "pg_sleep").empty(); }));
+    exec(db->admin_dsn(), "SELECT pg_terminate_backend(" + runner_backend(db->dsn(), "pg_sleep") + ")");
+    ProcessResult r = runner.wait();
+    CHECK(r.exit_code == 4);
+    json out = migrate_json(r);
+    CHECK(out["status"] == "failed");
+    CHECK(out["error"]["step"] == 2);
+    CHECK(state_of(*db, "1") == "failed");  // recorded through a new session
+
+    p.add("V1__work.sql",
+          "CREATE TABLE before_sleep (id int);\nSELECT pg_sleep(0.1);\nCREATE TABLE after_sleep (id int);\n");
+    auto rerun = p.migrate(*db);
+    INFO(rerun.err);
+    CHECK(rerun.exit_code == 0);
+    CHECK(state_of(*db, "1") == "applied");
+    CHECK(value(db->dsn(), "SELECT to_regclass('after_sleep')") == "after_sleep");
+}
+
+TEST_CASE(
+    "a failing statement: earlier steps stay recorded, the error names file and line, the fixed file resumes",
+    "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    p.add("V1__first.sql", "CREATE TABLE a (id int);\n");
+    p.add("V2__broken.sql",
+          "CREATE TABLE b (id int);\n\nINSERT INTO missing VALUES (1);\nCREATE TABLE c (id int);\n");
+    auto r = p.migrate(*db, {"--format", "json"});
+    CHECK(r.exit_code == 4);
+    json out = migrate_json(r);
+    CHECK(out["status"] == "failed");
+    CHECK(out["applied"].size() == 1);
+    CHECK(out["error"]["migration"] == "2");
+    CHECK(out["error"]["step"] == 2);
+    CHECK(out["error"]["sqlstate"] == "42P01");
+    CHECK(out["error"]["location"].get<std::string>().find("V2__broken.sql:3") != std::string::npos);
+    CHECK(out["pending"] == json::array({"2"}));
+    CHECK(state_of(*db, "2") == "failed");
+    CHECK(value(db->dsn(),
+                "SELECT string_agg(state, ',' ORDER BY step) FROM pgsafe.steps WHERE version = '2'") ==
+          "applied,failed,pending");
+
+    // Changing an applied step is refused; fixing the failed one resumes.
+    p.add("V2__broken.sql",
+          "CREATE TABLE b2 (id int);\n\nINSERT INTO a VALUES (1);\nCREATE TABLE c (id int);\n");
+    auto refused = p.migrate(*db);
+    CHECK(refused.exit_code == 5);
+    CHECK(refused.out.find("after step 1 was applied") != std::string::npos);
+    p.add("V2__broken.sql",
+          "CREATE TABLE b (id int);\n\nINSERT INTO a VALUES (1);\nCREATE TABLE c (id int);\n");
+    auto fixed = p.migrate(*db);
+    INFO(fixed.out << fixed.err);
+    CHECK(fixed.exit_code == 0);
+    CHECK(state_of(*db, "2") == "applied");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM a") == "1");
+}
+
+TEST_CASE("a lock held past the retry deadline: exit 6, the blocker named, nothing half-applied",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    seed(db->dsn());
+    Project p("[retry]\ndeadline_s = 2\n");
+    p.add("V1__note.sql", "ALTER TABLE measurements ADD COLUMN note text;\n");
+    pqxx::connection blocker(db->dsn());
+    pqxx::work hold(blocker);
+    hold.exec("SELECT count(*) FROM measurements WHERE id = 1");
+    auto started = std::chrono::steady_clock::now();
+    auto r = p.migrate(*db, {"--format", "json"});
+    double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    CHECK(r.exit_code == 6);
+    CHECK(took < 8);
+    json out = migrate_json(r);
+    CHECK(out["status"] == "lock_timeout");
+    CHECK(out["error"]["sqlstate"].is_null());
+    std::string blocker_pid = std::to_string(blocker.backendpid());
+    CHECK(r.err.find("pid " + blocker_pid + " (role postgres, idle in transaction") != std::string::npos);
+    CHECK(r.err.find("SELECT count(*) FROM measurements WHERE id = 1") != std::string::npos);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM information_schema.columns WHERE column_name = 'note'") ==
+          "0");
+    CHECK(state_of(*db, "1") == "failed");
+    CHECK(std::stoi(value(db->dsn(), "SELECT count(*) FROM pgsafe.events WHERE kind = 'retry'")) >= 2);
+    hold.commit();
+    CHECK(p.migrate(*db).exit_code == 0);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM information_schema.columns WHERE column_name = 'note'") ==
+          "1");
+}
+
+TEST_CASE("a lock queue: the runner waits in short tries, never blocks others for long, and runs once free",
+          "[db][migrate]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    seed(db->dsn());
+    Project p;
+    p.add("V1__note.sql", "ALTER TABLE measurements ADD COLUMN note text;\n");
+    pqxx::connection blocker(db->dsn());
+    pqxx::work hold(blocker);
+    hold.exec("SELECT count(*) FROM measurements WHERE id = 1");
+    RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db, {"--format", "json"}));
+    REQUIRE(eventually(
+        [&] { return runner.err_so_far().find("waiting for ACCESS EXCLUSIVE") != std::string::npos; }));
+    // Meanwhile, a writer is never stuck behind the queued ALTER for longer than one short try.
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 20; ++i)
+        exec(db->dsn(), "INSERT INTO measurements (patient_id, value) VALUES (1, 1)");
+    double writes = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(writes < 5);
+    hold.commit();
+    auto released = std::chrono::steady_clock::now();
+    ProcessResult r = runner.wait();
+    double after = std::chrono::duration<double>(std::chrono::steady_clock::now() - released).count();
+    CHECK(r.exit_code == 0);
+    CHECK(after < 2);  // woken when the blocker ended, not at the end of a long backoff
+    json out = migrate_json(r);
+    CHECK(out["applied"][0]["retries"].get<int>() >= 1);
+    CHECK(out["applied"][0]["lock_wait_ms"].get<int>() > 0);
+}
+
+TEST_CASE("SIGINT while a step waits: exit 130, state recorded, runner lock released, rerun completes",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    seed(db->dsn());
+    Project p;
+    p.add("V1__note.sql", "ALTER TABLE measurements ADD COLUMN note text;\n");
+    pqxx::connection blocker(db->dsn());
+    pqxx::work hold(blocker);
+    hold.exec("SELECT count(*) FROM measurements WHERE id = 1");
+    RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db, {"--format", "json"}));
+    REQUIRE(eventually(
+        [&] { return runner.err_so_far().find("waiting for ACCESS EXCLUSIVE") != std::string::npos; }));
+    runner.signal(SIGINT);
+    ProcessResult r = runner.wait();
+    CHECK(r.exit_code == 130);
+    CHECK(migrate_json(r)["status"] == "interrupted");
+    CHECK(state_of(*db, "1") == "failed");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.events WHERE kind = 'interrupted'") == "1");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == "0");
+    hold.commit();
+    CHECK(p.migrate(*db).exit_code == 0);
+}
+
+TEST_CASE("drift and out-of-order files are refused with exit 5 before anything runs", "[db][migrate]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    p.add("V2__b.sql", "CREATE TABLE b (id int);\n");
+    REQUIRE(p.migrate(*db).exit_code == 0);
+
+    p.add("V1__a.sql", "CREATE TABLE a (id int);\n");
+    auto early = p.migrate(*db, {"--format", "json"});
+    CHECK(early.exit_code == 5);
+    CHECK(migrate_json(early)["status"] == "refused");
+    CHECK(early.out.find("out of order") != std::string::npos);
+    CHECK(p.migrate(*db, {"--allow-out-of-order"}).exit_code == 0);
+
+    p.add("V2__b.sql", "CREATE TABLE b (id bigint);\n");
+    auto drift = p.migrate(*db);
+    CHECK(drift.exit_code == 5);
+    CHECK(drift.out.find("drift") != std::string::npos);
+    CHECK(drift.out.find("sha256:") != std::string::npos);
+    auto status = run_pgsafe({"status", p.migrations, "--db", db->dsn(), "--format", "json"});
+    CHECK(json::parse(status.out)["migrations"][1]["state"] == "drift");
+}
+
+TEST_CASE("a backfill runs in batches and a killed run resumes from the last finished batch",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    seed(db->dsn());
+    Project p("[thresholds]\nlarge_table_rows = 1000\n[run]\nbatch_pause_ms = 300\n");
+    p.add(
+        "V1__received.sql",
+        "ALTER TABLE measurements ADD COLUMN received_at timestamptz NOT NULL DEFAULT clock_timestamp();\n");
+    {
+        RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db));
+        REQUIRE(eventually([&] {
+            return value(db->dsn(), "SELECT count(*) FROM pgsafe.steps WHERE batch_next IS NOT NULL") == "1";
+        }));
+        runner.signal(SIGKILL);
+        runner.wait();
+    }
+    std::string next = value(db->dsn(), "SELECT batch_next FROM pgsafe.steps WHERE batch_next IS NOT NULL");
+    auto rerun = p.migrate(*db);
+    INFO(rerun.err);
+    REQUIRE(rerun.exit_code == 0);
+    CHECK(rerun.err.find("resuming the batches at id " + next) != std::string::npos);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM measurements WHERE received_at IS NULL") == "0");
+    CHECK(value(db->dsn(),
+                "SELECT is_nullable FROM information_schema.columns WHERE column_name = 'received_at'") ==
+          "NO");
+}
