@@ -58,12 +58,18 @@ std::vector<Blocker> find_blockers(db::Connection& connection, const StoredStep&
     std::vector<std::string> mode_literals;
     for (const auto& m : modes) mode_literals.push_back(literal(m));
     auto rows = connection.query(
-        fmt::format("SELECT DISTINCT ON (a.pid) a.pid, a.usename, coalesce(a.state, ''), "
-                    "extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::float8, a.query "
-                    "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                    "WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() "
-                    "AND l.relation = ANY (ARRAY[{}]::oid[]) AND l.mode = ANY (ARRAY[{}]) ORDER BY a.pid",
-                    fmt::join(relations, ", "), fmt::join(mode_literals, ", ")),
+        // pg_locks and pg_stat_activity are read at slightly different moments: a
+        // session whose short transaction ended in between shows as idle, and is
+        // no longer in the way. The oldest transaction comes first.
+        fmt::format(
+            "SELECT * FROM (SELECT DISTINCT ON (a.pid) a.pid, a.usename, coalesce(a.state, ''), "
+            "greatest(0, extract(epoch FROM clock_timestamp() - coalesce(a.xact_start, a.query_start)))"
+            "::float8 AS age, a.query "
+            "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() "
+            "AND a.state IS DISTINCT FROM 'idle' "
+            "AND l.relation = ANY (ARRAY[{}]::oid[]) AND l.mode = ANY (ARRAY[{}])) b ORDER BY age DESC",
+            fmt::join(relations, ", "), fmt::join(mode_literals, ", ")),
         "looking for the sessions that block the step");
     std::vector<Blocker> out;
     for (const auto& r : rows) {

@@ -52,6 +52,7 @@ std::string step_script(db::Connection& connection, const std::string& version, 
 }  // namespace
 
 std::string dry_run(const std::vector<source::MigrationFile>& files, const RunOptions& options) {
+    require_version(files, options.to);
     db::Connection work = open_session(options.conninfo, "pgsafe migrate");
     Tracking tracking = load_tracking(work);
     Reconciled todo = reconcile(files, tracking, {options.to, options.allow_out_of_order});

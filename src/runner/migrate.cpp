@@ -184,7 +184,8 @@ private:
 }  // namespace
 
 RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOptions& options) {
-    InterruptWatch interrupt;  // first, so every thread after it leaves SIGINT/SIGTERM to it
+    require_version(files, options.to);  // a typo in --to is a usage error, before connecting
+    InterruptWatch interrupt;            // first, so every thread after it leaves SIGINT/SIGTERM to it
     db::Connection work = open_session(options.conninfo, "pgsafe migrate");  // steps and tracking writes
     RunnerLock lock(options.conninfo, options.lock_wait, interrupt);         // one runner per database
     ensure_tracking_schema(work);             // created or upgraded under the lock

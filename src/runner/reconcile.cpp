@@ -26,14 +26,16 @@ void refuse(Reconciled& out, const std::string& version, const std::string& reas
 
 }  // namespace
 
+void require_version(const std::vector<source::MigrationFile>& files, const std::optional<std::string>& to) {
+    if (!to) return;
+    for (const auto& f : files)
+        if (f.version == *to) return;
+    throw Error(ErrorKind::Usage, fmt::format("--to {}: no migration has this version", *to));
+}
+
 Reconciled reconcile(const std::vector<source::MigrationFile>& files, const Tracking& tracking,
                      const ReconcileOptions& options) {
-    if (options.to) {
-        bool known = false;
-        for (const auto& f : files) known = known || f.version == *options.to;
-        if (!known)
-            throw Error(ErrorKind::Usage, fmt::format("--to {}: no migration has this version", *options.to));
-    }
+    require_version(files, options.to);
     Reconciled out;
     const TrackedMigration* top = highest(tracking);
     for (const auto& file : files) {

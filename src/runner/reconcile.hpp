@@ -43,6 +43,9 @@ struct ReconcileOptions {
 };
 
 // Throws pgsafe::Error (Usage) when `to` names no migration file.
+void require_version(const std::vector<source::MigrationFile>& files, const std::optional<std::string>& to);
+
+// Throws as require_version does.
 Reconciled reconcile(const std::vector<source::MigrationFile>& files, const Tracking& tracking,
                      const ReconcileOptions& options);
 

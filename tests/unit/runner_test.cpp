@@ -1,0 +1,120 @@
+// The runner's pure parts: which migrations run, resume or are refused
+// (drift, out of order, --to), the backoff's bounds, the quoting of the SQL
+// the runner writes itself, and the result a pipeline reads.
+
+#include "runner/backoff.hpp"
+#include "runner/reconcile.hpp"
+#include "runner/sql_text.hpp"
+
+#include "pgsafe/error.hpp"
+#include "pgsafe/report/migrate_report.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <random>
+
+using namespace pgsafe::runner;
+using pgsafe::source::MigrationFile;
+
+namespace {
+
+MigrationFile file(const std::string& version, const std::string& checksum) {
+    return {version, "m" + version, "migrations/V" + version + "__m.sql", checksum};
+}
+
+TrackedMigration tracked(const std::string& version, const std::string& checksum, const std::string& state) {
+    TrackedMigration t;
+    t.version = version;
+    t.checksum = checksum;
+    t.state = state;
+    return t;
+}
+
+std::vector<std::string> versions(const Reconciled& r) {
+    std::vector<std::string> out;
+    for (const auto& w : r.work) out.push_back(w.file->version);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("reconcile skips applied migrations and starts or resumes the rest, in order", "[unit][runner]") {
+    std::vector<MigrationFile> files = {file("1", "a"), file("2", "b"), file("3", "c"), file("4", "d")};
+    Tracking t;
+    t.migrations = {tracked("1", "a", "applied"), tracked("2", "b", "failed"),
+                    tracked("3", "changed", "running")};
+    Reconciled r = reconcile(files, t, {});
+    REQUIRE_FALSE(r.refusal);
+    CHECK(versions(r) == std::vector<std::string>{"2", "3", "4"});
+    CHECK(r.work[0].action == Action::Resume);
+    CHECK(r.work[1].action == Action::RetryChanged);
+    CHECK(r.work[2].action == Action::Start);
+
+    CHECK(versions(reconcile(files, t, {std::string("3"), false})) == std::vector<std::string>{"2", "3"});
+    CHECK_THROWS_AS(reconcile(files, t, {std::string("9"), false}), pgsafe::Error);
+}
+
+TEST_CASE("reconcile refuses drift and out-of-order files, and runs nothing then", "[unit][runner]") {
+    Tracking t;
+    t.migrations = {tracked("1", "a", "applied"), tracked("3", "c", "applied")};
+    Reconciled drift = reconcile({file("1", "EDITED"), file("3", "c"), file("4", "d")}, t, {});
+    REQUIRE(drift.refusal);
+    CHECK(drift.refusal->version == std::optional<std::string>("1"));
+    CHECK(drift.refusal->message.find("applied checksum a, file now EDITED") != std::string::npos);
+    CHECK(drift.work.empty());
+
+    Reconciled late = reconcile({file("1", "a"), file("2", "b"), file("3", "c")}, t, {});
+    REQUIRE(late.refusal);
+    CHECK(late.refusal->message.find("sorts before 3") != std::string::npos);
+    Reconciled allowed = reconcile({file("1", "a"), file("2", "b"), file("3", "c")}, t, {std::nullopt, true});
+    CHECK_FALSE(allowed.refusal);
+    CHECK(versions(allowed) == std::vector<std::string>{"2"});
+}
+
+TEST_CASE("backoff waits at most initial·2^n, capped, and spreads its waits", "[unit][runner]") {
+    std::mt19937_64 random(42);
+    Backoff b(std::chrono::milliseconds(100), std::chrono::milliseconds(1000));
+    long long total = 0;
+    for (int n = 0; n < 12; ++n) {
+        auto wait = b.next(random).count();
+        CHECK(wait >= 0);
+        CHECK(wait <= std::min(1000LL, 100LL << n));
+        total += wait;
+    }
+    CHECK(total > 0);
+    CHECK(total < 12 * 1000);
+}
+
+TEST_CASE("the runner's own SQL quotes literals and identifiers as PostgreSQL reads them", "[unit][runner]") {
+    CHECK(literal("it's") == "'it''s'");
+    CHECK(literal_or_null(std::nullopt) == "NULL");
+    CHECK(ident("Measurements") == "\"Measurements\"");
+    CHECK(qualified("public.my\"table") == "\"public\".\"my\"\"table\"");
+    CHECK(duration_ms(100) == "'100ms'");
+}
+
+TEST_CASE("the JSON result has the shape pipelines read", "[unit][runner]") {
+    RunResult r;
+    r.status = RunStatus::LockTimeout;
+    r.applied.push_back({"1", "fk", 2, 1200, 300, 3, false});
+    r.pending = {"2"};
+    r.error = RunError{"gave up", "2", 1, "migrations/V2__x.sql:4", "", pgsafe::ErrorKind::LockTimeout};
+    auto j = nlohmann::json::parse(pgsafe::report::migrate_json(r));
+    CHECK(j["version"] == 1);
+    CHECK(j["status"] == "lock_timeout");
+    CHECK(j["applied"][0] == nlohmann::json({{"version", "1"},
+                                             {"name", "fk"},
+                                             {"steps", 2},
+                                             {"duration_ms", 1200},
+                                             {"lock_wait_ms", 300},
+                                             {"retries", 3},
+                                             {"resumed", false}}));
+    CHECK(j["pending"] == nlohmann::json::array({"2"}));
+    CHECK(j["error"]["location"] == "migrations/V2__x.sql:4");
+    CHECK(j["error"]["sqlstate"].is_null());
+    std::string text = pgsafe::report::migrate_text(r);
+    CHECK(text.find("applied 1 fk: 2 steps in 1.2 s (lock wait 0.3 s, 3 retries)") != std::string::npos);
+    CHECK(text.find("lock_timeout: migration 2 at step 1: migrations/V2__x.sql:4: gave up") !=
+          std::string::npos);
+}
