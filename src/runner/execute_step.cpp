@@ -202,8 +202,9 @@ void run_in_batches(StepRun& run, const std::string& version, const std::string&
                 });
                 double done = static_cast<double>(std::min(to, last + 1) - first) /
                               static_cast<double>(last + 1 - first);
-                run.progress.update(fmt::format("{}: {} < {}, up to {}", label, step.batch->key, to, last),
-                                    done);
+                run.progress.update(
+                    fmt::format("{}: batches done up to {} {} of {}", label, step.batch->key, to - 1, last),
+                    done);
                 from = to;
                 if (from <= last && !run.interrupt.sleep_for(run.options.batch_pause))
                     throw interrupted(run, label);

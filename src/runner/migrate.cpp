@@ -100,7 +100,8 @@ private:
                 if (step.state == "applied") continue;
                 current = &step;
                 outcome = StepOutcome{};
-                std::string label = fmt::format("{} step {}/{}", version, step.number, m.steps.size());
+                std::string label =
+                    fmt::format("migration {} step {}/{}", version, step.number, m.steps.size());
                 m_progress.note(
                     fmt::format("  step {}/{}: {}", step.number, m.steps.size(), first_line(step.sql)));
                 StepRun run{m_work, m_interrupt, m_progress, m_monitor, m_options, m_random};

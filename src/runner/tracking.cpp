@@ -71,7 +71,8 @@ constexpr int k_current_version = static_cast<int>(sizeof k_upgrades / sizeof k_
 
 constexpr const char* k_load_query = R"(SELECT coalesce(json_agg(json_build_object(
     'version', m.version, 'name', m.name, 'checksum', m.checksum, 'state', m.state,
-    'applied_by', m.applied_by, 'started_at', m.started_at, 'finished_at', m.finished_at,
+    'applied_by', m.applied_by, 'started_at', to_char(m.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'),
+    'finished_at', to_char(m.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'),
     'duration_ms', m.duration_ms, 'error', m.error,
     'steps', (SELECT coalesce(json_agg(json_build_object(
         'step', s.step, 'sql', s.sql, 'definition', s.definition, 'state', s.state,
