@@ -13,6 +13,7 @@
 #include <chrono>
 #include <csignal>
 #include <functional>
+#include <memory>
 #include <thread>
 
 using nlohmann::json;
@@ -95,6 +96,25 @@ struct Project {
         return run_pgsafe(args(db, std::move(extra)));
     }
 };
+
+// A reader's transaction left open on measurements: it holds ACCESS SHARE until release().
+struct OpenReader {
+    pqxx::connection connection;
+    pqxx::work tx;
+    explicit OpenReader(const std::string& dsn) : connection(dsn), tx(connection) {
+        tx.exec("SELECT count(*) FROM measurements WHERE id = 1");
+    }
+    void release() { tx.commit(); }
+};
+
+// pgsafe migrate (JSON) in the background, once it says it waits for ACCESS EXCLUSIVE.
+std::unique_ptr<RunningPgsafe> migrate_until_waiting(const Project& p, const ScratchDatabase& db) {
+    auto runner =
+        std::make_unique<RunningPgsafe>(pgsafe::test::k_source_dir, p.args(db, {"--format", "json"}));
+    REQUIRE(eventually(
+        [&] { return runner->err_so_far().find("waiting for ACCESS EXCLUSIVE") != std::string::npos; }));
+    return runner;
+}
 
 json migrate_json(const ProcessResult& r) {
     INFO(r.out << r.err);
@@ -204,6 +224,10 @@ TEST_CASE("kill -9 during CREATE INDEX CONCURRENTLY: the rerun drops the INVALID
         RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db));
         REQUIRE(eventually([&] { return !runner_backend(db->dsn(), "CONCURRENTLY").empty(); }));
         std::string backend = runner_backend(db->dsn(), "CONCURRENTLY");
+        // Progress names the phase and the transaction the build waits for.
+        std::string waiting_for = "waiting for pid " + std::to_string(writer.backendpid());
+        CHECK(eventually([&] { return runner.err_so_far().find(waiting_for) != std::string::npos; }));
+        CHECK(runner.err_so_far().find("waiting for writers before build") != std::string::npos);
         runner.signal(SIGKILL);
         CHECK(runner.wait().exit_code == 128 + SIGKILL);
         // The server notices the lost client only when it next talks to it;
@@ -339,9 +363,7 @@ TEST_CASE("a lock held past the retry deadline: exit 6, the blocker named, nothi
     seed(db->dsn());
     Project p("[retry]\ndeadline_s = 2\n");
     p.add("V1__note.sql", "ALTER TABLE measurements ADD COLUMN note text;\n");
-    pqxx::connection blocker(db->dsn());
-    pqxx::work hold(blocker);
-    hold.exec("SELECT count(*) FROM measurements WHERE id = 1");
+    OpenReader reader(db->dsn());
     auto started = std::chrono::steady_clock::now();
     auto r = p.migrate(*db, {"--format", "json"});
     double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -350,14 +372,14 @@ TEST_CASE("a lock held past the retry deadline: exit 6, the blocker named, nothi
     json out = migrate_json(r);
     CHECK(out["status"] == "lock_timeout");
     CHECK(out["error"]["sqlstate"].is_null());
-    std::string blocker_pid = std::to_string(blocker.backendpid());
+    std::string blocker_pid = std::to_string(reader.connection.backendpid());
     CHECK(r.err.find("pid " + blocker_pid + " (role postgres, idle in transaction") != std::string::npos);
     CHECK(r.err.find("SELECT count(*) FROM measurements WHERE id = 1") != std::string::npos);
     CHECK(value(db->dsn(), "SELECT count(*) FROM information_schema.columns WHERE column_name = 'note'") ==
           "0");
     CHECK(state_of(*db, "1") == "failed");
     CHECK(std::stoi(value(db->dsn(), "SELECT count(*) FROM pgsafe.events WHERE kind = 'retry'")) >= 2);
-    hold.commit();
+    reader.release();
     CHECK(p.migrate(*db).exit_code == 0);
     CHECK(value(db->dsn(), "SELECT count(*) FROM information_schema.columns WHERE column_name = 'note'") ==
           "1");
@@ -370,21 +392,17 @@ TEST_CASE("a lock queue: the runner waits in short tries, never blocks others fo
     seed(db->dsn());
     Project p;
     p.add("V1__note.sql", "ALTER TABLE measurements ADD COLUMN note text;\n");
-    pqxx::connection blocker(db->dsn());
-    pqxx::work hold(blocker);
-    hold.exec("SELECT count(*) FROM measurements WHERE id = 1");
-    RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db, {"--format", "json"}));
-    REQUIRE(eventually(
-        [&] { return runner.err_so_far().find("waiting for ACCESS EXCLUSIVE") != std::string::npos; }));
+    OpenReader reader(db->dsn());
+    auto runner = migrate_until_waiting(p, *db);
     // Meanwhile, a writer is never stuck behind the queued ALTER for longer than one short try.
     auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < 20; ++i)
         exec(db->dsn(), "INSERT INTO measurements (patient_id, value) VALUES (1, 1)");
     double writes = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     CHECK(writes < 5);
-    hold.commit();
+    reader.release();
     auto released = std::chrono::steady_clock::now();
-    ProcessResult r = runner.wait();
+    ProcessResult r = runner->wait();
     double after = std::chrono::duration<double>(std::chrono::steady_clock::now() - released).count();
     CHECK(r.exit_code == 0);
     CHECK(after < 2);  // woken when the blocker ended, not at the end of a long backoff
@@ -393,27 +411,25 @@ TEST_CASE("a lock queue: the runner waits in short tries, never blocks others fo
     CHECK(out["applied"][0]["lock_wait_ms"].get<int>() > 0);
 }
 
-TEST_CASE("SIGINT while a step waits: exit 130, state recorded, runner lock released, rerun completes",
-          "[db][migrate][fault]") {
+TEST_CASE(
+    "SIGINT or SIGTERM while a step waits: exit 130, state recorded, runner lock released, rerun completes",
+    "[db][migrate][fault]") {
+    int sig = GENERATE(SIGINT, SIGTERM);
     auto db = pgsafe::test::scratch_database();
     if (!db) return;
     seed(db->dsn());
     Project p;
     p.add("V1__note.sql", "ALTER TABLE measurements ADD COLUMN note text;\n");
-    pqxx::connection blocker(db->dsn());
-    pqxx::work hold(blocker);
-    hold.exec("SELECT count(*) FROM measurements WHERE id = 1");
-    RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db, {"--format", "json"}));
-    REQUIRE(eventually(
-        [&] { return runner.err_so_far().find("waiting for ACCESS EXCLUSIVE") != std::string::npos; }));
-    runner.signal(SIGINT);
-    ProcessResult r = runner.wait();
+    OpenReader reader(db->dsn());
+    auto runner = migrate_until_waiting(p, *db);
+    runner->signal(sig);
+    ProcessResult r = runner->wait();
     CHECK(r.exit_code == 130);
     CHECK(migrate_json(r)["status"] == "interrupted");
     CHECK(state_of(*db, "1") == "failed");
     CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.events WHERE kind = 'interrupted'") == "1");
     CHECK(value(db->dsn(), "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == "0");
-    hold.commit();
+    reader.release();
     CHECK(p.migrate(*db).exit_code == 0);
 }
 
