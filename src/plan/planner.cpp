@@ -49,6 +49,17 @@ Unit as_written(const sql::ParsedFile& file, const StatementPlan& sp) {
     Unit u;
     u.sql = file.text.substr(sp.statement->span.begin, sp.statement->span.end - sp.statement->span.begin);
     u.boundary = sp.effects.outside_transaction ? Boundary::None : Boundary::Shared;
+    // Already in its online form (CONCURRENTLY, VALIDATE): the same lock budget
+    // as a rewritten one, and an index it builds is cleaned up the same way.
+    bool works =
+        std::any_of(sp.effects.locks.begin(), sp.effects.locks.end(),
+                    [](const analysis::RelationLock& l) { return l.work != analysis::TableWork::None; });
+    u.online = sp.effects.strongest() != sql::LockMode::None &&
+               sp.effects.strongest() <= sql::LockMode::ShareUpdateExclusive &&
+               (sp.effects.outside_transaction || works);
+    const auto* index = std::get_if<sql::CreateIndex>(&sp.statement->detail);
+    if (index != nullptr && index->concurrent && !index->name.empty())
+        u.index = sql::RelationName{index->table.schema, index->name}.qualified();
     return u;
 }
 

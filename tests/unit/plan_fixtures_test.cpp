@@ -44,3 +44,17 @@ TEST_CASE("every planned step parses again, and non-transactional steps hold one
         CHECK(sql::parse_sql(report::plan_sql(test::plan_fixture(fixture))).ok());  // --emit-sql output
     }
 }
+
+TEST_CASE(
+    "a statement already in its online form gets the online lock budget and names the index it builds") {
+    for (const auto& fixture : test::plan_fixtures()) {
+        if (fixture.name() != "create-index/already-concurrent") continue;
+        plan::MigrationPlan p = test::plan_fixture(fixture);
+        REQUIRE(p.steps.size() == 1);
+        CHECK(p.steps[0].lock_timeout_ms == plan::Timeouts{}.online_lock_timeout_ms);
+        CHECK_FALSE(p.steps[0].statement_timeout_ms);
+        CHECK(p.steps[0].index == std::optional<std::string>("measurements_note_idx"));
+        return;
+    }
+    FAIL("fixture create-index/already-concurrent is missing");
+}
