@@ -59,13 +59,9 @@ std::string migrate_text(const runner::RunResult& result) {
                            a.resumed ? " (resumed)" : "", a.steps, a.steps == 1 ? "" : "s",
                            seconds(a.duration_ms), seconds(a.lock_wait_ms), a.retries,
                            a.retries == 1 ? "y" : "ies");
-    if (result.error) {
-        const auto& e = *result.error;
-        std::string where = !e.location.empty() ? e.location + ": " : "";
-        std::string step = e.step ? fmt::format(" at step {}", *e.step) : "";
-        std::string which = e.migration.empty() || !e.step ? "" : "migration " + e.migration + step + ": ";
-        out += fmt::format("{}: {}{}{}\n", runner::run_status_name(result.status), which, where, e.message);
-    }
+    // The message starts with the file and line it is about, when there is one.
+    if (result.error)
+        out += fmt::format("{}: {}\n", runner::run_status_name(result.status), result.error->message);
     if (result.applied.empty() && !result.error) out += "nothing to apply: the database is up to date\n";
     if (!result.pending.empty()) out += fmt::format("pending: {}\n", fmt::join(result.pending, ", "));
     return out;

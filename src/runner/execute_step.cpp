@@ -125,17 +125,13 @@ void with_lock_retries(StepRun& run, const std::string& version, const std::stri
     }
 }
 
-std::string doing(const std::string& label, const StoredStep& step) {
-    return step.line > 0 ? fmt::format("{} (line {})", label, step.line) : label;
-}
-
 void run_in_transaction(StepRun& run, const std::string& version, const std::string& label,
                         const StoredStep& step, StepOutcome& outcome) {
     with_lock_retries(run, version, label, step, outcome, [&] {
-        in_transaction(run.work, doing(label, step), [&] {
-            run.work.execute(timeouts_sql(step, Scope::Transaction), doing(label, step));
+        in_transaction(run.work, label, [&] {
+            run.work.execute(timeouts_sql(step, Scope::Transaction), label);
             auto watch = run.monitor.watch(run.work.backend_pid(), step, label);
-            execute_cancellable(run, step.sql, doing(label, step));
+            execute_cancellable(run, step.sql, label);
             run.work.execute(step_applied_sql(version, step.number, outcome.lock_wait_ms),
                              "recording the step");
         });
@@ -165,10 +161,10 @@ void run_outside_transaction(StepRun& run, const std::string& version, const std
                              const StoredStep& step, StepOutcome& outcome) {
     with_lock_retries(run, version, label, step, outcome, [&] {
         if (step.index) clean_up_index(run, version, step);
-        run.work.execute(timeouts_sql(step, Scope::Session), doing(label, step));
+        run.work.execute(timeouts_sql(step, Scope::Session), label);
         try {
             auto watch = run.monitor.watch(run.work.backend_pid(), step, label);
-            execute_cancellable(run, step.sql, doing(label, step));
+            execute_cancellable(run, step.sql, label);
         } catch (const db::DatabaseError& e) {
             if (!e.connection_lost())
                 execute_quietly(run.work, "RESET lock_timeout; RESET statement_timeout");
@@ -181,7 +177,7 @@ void run_outside_transaction(StepRun& run, const std::string& version, const std
 
 void run_in_batches(StepRun& run, const std::string& version, const std::string& label,
                     const StoredStep& step, StepOutcome& outcome) {
-    auto range = run.work.query(key_range_sql(*step.batch), doing(label, step)).at(0);
+    auto range = run.work.query(key_range_sql(*step.batch), label).at(0);
     if (range[0] && range[1]) {
         long long first = std::stoll(*range[0]);
         long long last = std::stoll(*range[1]);
@@ -189,14 +185,14 @@ void run_in_batches(StepRun& run, const std::string& version, const std::string&
         if (step.batch_next)
             run.progress.note(
                 fmt::format("  {}: resuming the batches at {} {}", label, step.batch->key, from));
-        run.work.execute(prepare_batch_sql(step), doing(label, step));
+        run.work.execute(prepare_batch_sql(step), label);
         try {
             while (from <= last) {
                 long long to = from + step.batch->width;
                 with_lock_retries(run, version, label, step, outcome, [&] {
-                    in_transaction(run.work, doing(label, step), [&] {
-                        run.work.execute(timeouts_sql(step, Scope::Transaction), doing(label, step));
-                        execute_cancellable(run, execute_batch_sql(from, to), doing(label, step));
+                    in_transaction(run.work, label, [&] {
+                        run.work.execute(timeouts_sql(step, Scope::Transaction), label);
+                        execute_cancellable(run, execute_batch_sql(from, to), label);
                         run.work.execute(batch_done_sql(version, step.number, to), "recording the batch");
                     });
                 });

@@ -34,8 +34,8 @@ struct StepOutcome {
     int retries = 0;
 };
 
-// Runs `step` of migration `version` (whose label, e.g. "V3 step 2/4", names
-// it in messages) to completion, updating `outcome` as it goes. Throws
+// Runs `step` of migration `version` (whose label, e.g.
+// "migrations/V3__fk.sql:4 (step 2/4)", starts every message about it) to completion, updating `outcome` as it goes. Throws
 // db::DatabaseError (the step failed, or the connection was lost),
 // pgsafe::Error LockTimeout (the retry deadline passed) or Interrupted.
 void execute_step(StepRun& run, const std::string& version, const std::string& label, const StoredStep& step,

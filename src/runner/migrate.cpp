@@ -100,8 +100,7 @@ private:
                 if (step.state == "applied") continue;
                 current = &step;
                 outcome = StepOutcome{};
-                std::string label =
-                    fmt::format("migration {} step {}/{}", version, step.number, m.steps.size());
+                std::string label = step_label(*m.file, step, m.steps.size());
                 m_progress.note(
                     fmt::format("  step {}/{}: {}", step.number, m.steps.size(), first_line(step.sql)));
                 StepRun run{m_work, m_interrupt, m_progress, m_monitor, m_options, m_random};
@@ -131,6 +130,14 @@ private:
             result.error = error;
             return false;
         }
+    }
+
+    // "migrations/V3__fk.sql:4 (step 2/3)": where messages about the step point.
+    static std::string step_label(const source::MigrationFile& file, const StoredStep& step,
+                                  std::size_t steps) {
+        std::string where = file.path.string();
+        if (step.line > 0) where += fmt::format(":{}", step.line);
+        return fmt::format("{} (step {}/{})", where, step.number, steps);
     }
 
     static std::string first_line(const std::string& sql) {

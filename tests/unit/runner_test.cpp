@@ -99,7 +99,12 @@ TEST_CASE("the JSON result has the shape pipelines read", "[unit][runner]") {
     r.status = RunStatus::LockTimeout;
     r.applied.push_back({"1", "fk", 2, 1200, 300, 3, false});
     r.pending = {"2"};
-    r.error = RunError{"gave up", "2", 1, "migrations/V2__x.sql:4", "", pgsafe::ErrorKind::LockTimeout};
+    r.error = RunError{"migrations/V2__x.sql:4 (step 1/1): gave up",
+                       "2",
+                       1,
+                       "migrations/V2__x.sql:4",
+                       "",
+                       pgsafe::ErrorKind::LockTimeout};
     auto j = nlohmann::json::parse(pgsafe::report::migrate_json(r));
     CHECK(j["version"] == 1);
     CHECK(j["status"] == "lock_timeout");
