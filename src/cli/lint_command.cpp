@@ -159,7 +159,6 @@ std::vector<rules::FileResult> lint_files(const std::vector<fs::path>& files, ru
 }
 
 std::string render(std::vector<rules::FileResult>& results, const std::string& format) {
-    if (format == "json") return report::lint_json(results);
     if (format == "sarif" || format == "github") {
         for (auto& r : results)
             r.path = display_path(r.path);  // code scanning wants workspace-relative paths
@@ -168,6 +167,17 @@ std::string render(std::vector<rules::FileResult>& results, const std::string& f
                                  : report::lint_github(results);
     }
     return report::lint_text(results, stdout_wants_color() ? report::Color::On : report::Color::Off);
+}
+
+// The report on stdout; JSON is written as it is made, so a large one is never held whole.
+void print_report(std::vector<rules::FileResult>& results, const std::string& format) {
+    if (format == "json") {
+        report::write_lint_json(
+            results, [](std::string_view piece) { std::fwrite(piece.data(), 1, piece.size(), stdout); });
+        return;
+    }
+    std::string out = render(results, format);
+    std::fwrite(out.data(), 1, out.size(), stdout);
 }
 
 int exit_code(const std::vector<rules::FileResult>& results, std::optional<rules::Severity> fail_on) {
@@ -221,8 +231,7 @@ void add_lint_command(CLI::App& app, const GlobalOptions& global, int& code) {
         std::vector<fs::path> files = files_to_lint(settings);                // in apply order
         rules::LintSession session(settings.options, std::move(facts));
         std::vector<rules::FileResult> results = lint_files(files, session);  // every finding, not the first
-        std::string out = render(results, global.format);
-        std::fwrite(out.data(), 1, out.size(), stdout);
+        print_report(results, global.format);
         code = exit_code(results, settings.fail_on);
     });
 }
