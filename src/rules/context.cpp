@@ -26,15 +26,34 @@ Context::Context(const sql::ParsedFile& file, const std::vector<StatementInfo>& 
                  const analysis::TableFacts& facts, const PendingSet& pending, const LintOptions& options)
     : m_file(file), m_statements(statements), m_facts(facts), m_pending(pending), m_options(options) {
     for (size_t i = 0; i < statements.size(); ++i) {
-        if (const auto* alter = std::get_if<sql::AlterTable>(&statements[i].statement->detail))
-            m_alters_by_name[alter->table.name].push_back(i);
+        const auto* alter = std::get_if<sql::AlterTable>(&statements[i].statement->detail);
+        if (alter == nullptr) continue;
+        m_alters_by_name[alter->table.name].push_back(i);
+        bool constraints = std::any_of(alter->actions.begin(), alter->actions.end(), [](const auto& a) {
+            return a.kind == sql::AlterKind::AddConstraint || a.kind == sql::AlterKind::ValidateConstraint ||
+                   a.kind == sql::AlterKind::DropConstraint;
+        });
+        if (constraints) m_constraint_alters_by_name[alter->table.name].push_back(i);
     }
 }
 
-const std::vector<size_t>& Context::alter_tables_named(const std::string& name) const {
+namespace {
+
+const std::vector<size_t>& indices_named(const std::unordered_map<std::string, std::vector<size_t>>& index,
+                                         const std::string& name) {
     static const std::vector<size_t> k_none;
-    auto it = m_alters_by_name.find(name);
-    return it == m_alters_by_name.end() ? k_none : it->second;
+    auto it = index.find(name);
+    return it == index.end() ? k_none : it->second;
+}
+
+}  // namespace
+
+const std::vector<size_t>& Context::alter_tables_named(const std::string& name) const {
+    return indices_named(m_alters_by_name, name);
+}
+
+const std::vector<size_t>& Context::constraint_alters_named(const std::string& name) const {
+    return indices_named(m_constraint_alters_by_name, name);
 }
 
 SizeClass Context::size_class(const sql::RelationName& table) const {
@@ -54,9 +73,12 @@ std::string Context::describe(const sql::RelationName& table) const {
     return name;
 }
 
-bool Context::created_in_pending_set(const sql::RelationName& table) const { return m_pending.created(table); }
+bool Context::created_in_pending_set(const sql::RelationName& table) const {
+    return m_pending.created(table);
+}
 
-bool Context::has_index_starting_with(const sql::RelationName& table, const std::vector<std::string>& columns) const {
+bool Context::has_index_starting_with(const sql::RelationName& table,
+                                      const std::vector<std::string>& columns) const {
     if (m_pending.has_index_starting_with(table, columns)) return true;
     const analysis::TableFact* fact = m_facts.find(table);
     if (fact == nullptr) return false;

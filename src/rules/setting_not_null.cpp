@@ -43,12 +43,14 @@ struct NotNullCheck {
 // one (the NOT VALID half usually sits in an earlier migration).
 // Whether an earlier ALTER TABLE of this file (before statement `before`) added
 // a constraint of that name: then a VALIDATE of it is not a CHECK from elsewhere.
-bool added_in_file(const Context& ctx, const sql::RelationName& table, const std::string& name, size_t before) {
+bool added_in_file(const Context& ctx, const sql::RelationName& table, const std::string& name,
+                   size_t before) {
     for (size_t i : ctx.alter_tables_named(table.name)) {
         if (i >= before) break;
         const auto& alter = std::get<sql::AlterTable>(ctx.statements()[i].statement->detail);
         for (const auto& action : alter.actions) {
-            if (action.kind == sql::AlterKind::AddConstraint && action.constraint && action.constraint->name == name)
+            if (action.kind == sql::AlterKind::AddConstraint && action.constraint &&
+                action.constraint->name == name)
                 return true;
         }
     }
@@ -63,7 +65,7 @@ NotNullCheck not_null_check(const Context& ctx, const sql::RelationName& table, 
     // Only CHECK (column IS NOT NULL) constraints are tracked, so walking a
     // table's many other ALTERs allocates nothing.
     std::map<std::string, Seen> checks;  // constraint name -> what we know
-    for (size_t i : ctx.alter_tables_named(table.name)) {
+    for (size_t i : ctx.constraint_alters_named(table.name)) {
         if (i >= ctx.index()) break;
         const auto& alter = std::get<sql::AlterTable>(ctx.statements()[i].statement->detail);
         if (!alter.table.may_be(table)) continue;
@@ -79,7 +81,8 @@ NotNullCheck not_null_check(const Context& ctx, const sql::RelationName& table, 
                 auto it = checks.find(action.name);
                 if (it != checks.end()) {
                     it->second.validated = true;
-                } else if (names_not_null_check(action.name, column) && !added_in_file(ctx, table, action.name, i)) {
+                } else if (names_not_null_check(action.name, column) &&
+                           !added_in_file(ctx, table, action.name, i)) {
                     checks[action.name] = Seen{true, true};
                 }
             }

@@ -33,7 +33,7 @@ struct RuleInfo {
     RuleGroup group = RuleGroup::Availability;
     Severity severity = Severity::Error;  // default severity
     bool on_by_default = true;
-    std::string lock;             // the lock and effect, for docs: "SHARE ROW EXCLUSIVE on both tables; scans"
+    std::string lock;  // the lock and effect, for docs: "SHARE ROW EXCLUSIVE on both tables; scans"
     std::string safe_alternative;  // what to do instead
 };
 
@@ -74,12 +74,16 @@ public:
     // Created by an earlier statement of the pending set (this file or an earlier one).
     bool created_in_pending_set(const sql::RelationName& table) const;
     // An index (live, or anywhere in the pending set) whose leading columns are `columns`.
-    bool has_index_starting_with(const sql::RelationName& table, const std::vector<std::string>& columns) const;
+    bool has_index_starting_with(const sql::RelationName& table,
+                                 const std::vector<std::string>& columns) const;
     // The text of a span, for messages.
     std::string_view text(sql::Span span) const;
     // Indices of this file's ALTER TABLE statements on a table of that name
     // (any schema), in file order: look-backs visit these, not every statement.
     const std::vector<size_t>& alter_tables_named(const std::string& name) const;
+    // The same, only those that add, validate or drop a constraint: a look-back
+    // at constraints per SET NOT NULL stays short in a file of many ALTERs.
+    const std::vector<size_t>& constraint_alters_named(const std::string& name) const;
 
 private:
     const sql::ParsedFile& m_file;
@@ -89,6 +93,7 @@ private:
     const LintOptions& m_options;
     size_t m_index = 0;
     std::unordered_map<std::string, std::vector<size_t>> m_alters_by_name;
+    std::unordered_map<std::string, std::vector<size_t>> m_constraint_alters_by_name;
 };
 
 // Collects a rule's findings on the current statement.
@@ -103,7 +108,7 @@ public:
         std::string help;
         std::optional<sql::RelationName> table;  // drives size-aware severity
         std::optional<std::string> fix;
-        std::optional<sql::LockMode> lock;       // default: the statement's strongest lock
+        std::optional<sql::LockMode> lock;  // default: the statement's strongest lock
     };
     void report(Report r);
 
