@@ -38,15 +38,14 @@ std::string step_script(db::Connection& connection, const std::string& version, 
         } else {
             out += "-- the table is empty: no batch\n";
         }
-        out += "DEALLOCATE pgsafe_batch;\n";
+        out += k_deallocate_batch_sql + "\n";
         return out + step_applied_sql(version, step.number, 0) + "\n";
     }
     if (step.transactional)
         return out + fmt::format("BEGIN;\n{}\n{}\n{}\nCOMMIT;\n", timeouts_sql(step, Scope::Transaction),
                                  step.sql, step_applied_sql(version, step.number, 0));
-    return out + fmt::format("{}\n{}\nRESET lock_timeout; RESET statement_timeout\n{}\n",
-                             timeouts_sql(step, Scope::Session), step.sql,
-                             step_applied_sql(version, step.number, 0));
+    return out + fmt::format("{}\n{}\n{}\n{}\n", timeouts_sql(step, Scope::Session), step.sql,
+                             k_reset_timeouts_sql, step_applied_sql(version, step.number, 0));
 }
 
 }  // namespace

@@ -53,20 +53,29 @@ void execute_quietly(db::Connection& work, const std::string& sql) {
     }
 }
 
+// f(); when it throws, `undo` runs (quietly, and not on a connection that is
+// gone) before the error goes on.
+template <typename F>
+void undo_on_failure(db::Connection& work, const std::string& undo, F&& f) {
+    try {
+        f();
+    } catch (const db::DatabaseError& e) {
+        if (!e.connection_lost()) execute_quietly(work, undo);
+        throw;
+    } catch (...) {
+        execute_quietly(work, undo);
+        throw;
+    }
+}
+
 // f() inside BEGIN … COMMIT; rolled back when it throws.
 template <typename F>
 void in_transaction(db::Connection& work, const std::string& doing, F&& f) {
     work.execute("BEGIN", doing);
-    try {
+    undo_on_failure(work, "ROLLBACK", [&] {
         f();
         work.execute("COMMIT", doing);
-    } catch (const db::DatabaseError& e) {
-        if (!e.connection_lost()) execute_quietly(work, "ROLLBACK");
-        throw;
-    } catch (...) {
-        execute_quietly(work, "ROLLBACK");
-        throw;
-    }
+    });
 }
 
 // Runs attempt() until it succeeds; a lock timeout or deadlock is retried after
@@ -162,15 +171,11 @@ void run_outside_transaction(StepRun& run, const std::string& version, const std
     with_lock_retries(run, version, label, step, outcome, [&] {
         if (step.index) clean_up_index(run, version, step);
         run.work.execute(timeouts_sql(step, Scope::Session), label);
-        try {
+        undo_on_failure(run.work, k_reset_timeouts_sql, [&] {
             auto watch = run.monitor.watch(run.work.backend_pid(), step, label);
             execute_cancellable(run, step.sql, label);
-        } catch (const db::DatabaseError& e) {
-            if (!e.connection_lost())
-                execute_quietly(run.work, "RESET lock_timeout; RESET statement_timeout");
-            throw;
-        }
-        run.work.execute("RESET lock_timeout; RESET statement_timeout", "resetting the timeouts");
+        });
+        run.work.execute(k_reset_timeouts_sql, "resetting the timeouts");
     });
     run.work.execute(step_applied_sql(version, step.number, outcome.lock_wait_ms), "recording the step");
 }
@@ -186,7 +191,7 @@ void run_in_batches(StepRun& run, const std::string& version, const std::string&
             run.progress.note(
                 fmt::format("  {}: resuming the batches at {} {}", label, step.batch->key, from));
         run.work.execute(prepare_batch_sql(step), label);
-        try {
+        undo_on_failure(run.work, k_deallocate_batch_sql, [&] {
             while (from <= last) {
                 long long to = from + step.batch->width;
                 with_lock_retries(run, version, label, step, outcome, [&] {
@@ -205,15 +210,9 @@ void run_in_batches(StepRun& run, const std::string& version, const std::string&
                 if (from <= last && !run.interrupt.sleep_for(run.options.batch_pause))
                     throw interrupted(run, label);
             }
-        } catch (const db::DatabaseError& e) {
-            if (!e.connection_lost()) execute_quietly(run.work, "DEALLOCATE pgsafe_batch");
-            throw;
-        } catch (...) {
-            execute_quietly(run.work, "DEALLOCATE pgsafe_batch");
-            throw;
-        }
+        });
         run.progress.clear();
-        run.work.execute("DEALLOCATE pgsafe_batch", "finishing the batches");
+        run.work.execute(k_deallocate_batch_sql, "finishing the batches");
     }
     run.work.execute(step_applied_sql(version, step.number, outcome.lock_wait_ms), "recording the step");
 }

@@ -35,9 +35,9 @@ struct StepOutcome {
 };
 
 // Runs `step` of migration `version` (whose label, e.g.
-// "migrations/V3__fk.sql:4 (step 2/4)", starts every message about it) to completion, updating `outcome` as it goes. Throws
-// db::DatabaseError (the step failed, or the connection was lost),
-// pgsafe::Error LockTimeout (the retry deadline passed) or Interrupted.
+// "migrations/V3__fk.sql:4 (step 2/4)", starts every message about it) to completion, updating `outcome` as
+// it goes. Throws db::DatabaseError (the step failed, or the connection was lost), pgsafe::Error LockTimeout
+// (the retry deadline passed) or Interrupted.
 void execute_step(StepRun& run, const std::string& version, const std::string& label, const StoredStep& step,
                   StepOutcome& outcome);
 
@@ -45,7 +45,9 @@ void execute_step(StepRun& run, const std::string& version, const std::string& l
 // transaction, plain SET (then RESET) around a step that runs outside one.
 enum class Scope { Transaction, Session };
 std::string timeouts_sql(const StoredStep& step, Scope scope);
+inline const std::string k_reset_timeouts_sql = "RESET lock_timeout; RESET statement_timeout;";
 std::string prepare_batch_sql(const StoredStep& step);
+inline const std::string k_deallocate_batch_sql = "DEALLOCATE pgsafe_batch;";
 std::string execute_batch_sql(long long from, long long to);
 std::string key_range_sql(const plan::Batch& batch);
 
