@@ -17,18 +17,6 @@ namespace {
 constexpr int k_exit_usage = 2;
 constexpr int k_exit_internal = 70;  // EX_SOFTWARE: a bug in pgsafe, never a user error
 
-int exit_code_for(pgsafe::ErrorKind kind) {
-    switch (kind) {
-        case pgsafe::ErrorKind::Usage: return 2;
-        case pgsafe::ErrorKind::Parse: return 3;
-        case pgsafe::ErrorKind::Database: return 4;
-        case pgsafe::ErrorKind::Refused: return 5;
-        case pgsafe::ErrorKind::LockTimeout: return 6;
-        case pgsafe::ErrorKind::Interrupted: return 130;
-    }
-    return k_exit_internal;
-}
-
 // Logs go to stderr: warnings by default, debug with -v, trace with -vv.
 void setup_logging(int verbosity) {
     auto logger = spdlog::stderr_color_mt("pgsafe");
@@ -58,6 +46,19 @@ void add_global_options(CLI::App& app, pgsafe::cli::GlobalOptions& global) {
 
 }  // namespace
 
+// One table for every command; migrate applies it to the kind of error its run stopped on.
+int pgsafe::cli::exit_code_for(pgsafe::ErrorKind kind) {
+    switch (kind) {
+        case pgsafe::ErrorKind::Usage: return 2;
+        case pgsafe::ErrorKind::Parse: return 3;
+        case pgsafe::ErrorKind::Database: return 4;
+        case pgsafe::ErrorKind::Refused: return 5;
+        case pgsafe::ErrorKind::LockTimeout: return 6;
+        case pgsafe::ErrorKind::Interrupted: return 130;
+    }
+    return k_exit_internal;
+}
+
 int main(int argc, char** argv) {
     CLI::App app{"pgsafe: safe online migrations for PostgreSQL", "pgsafe"};
     pgsafe::cli::GlobalOptions global;
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
         return code == 0 ? 0 : k_exit_usage;
     } catch (const pgsafe::Error& e) {
         std::fprintf(stderr, "pgsafe: error: %s\n", e.what());
-        return exit_code_for(e.kind());
+        return pgsafe::cli::exit_code_for(e.kind());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "pgsafe: internal error: %s\n", e.what());
         return k_exit_internal;

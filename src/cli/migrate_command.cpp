@@ -12,8 +12,6 @@
 #include "pgsafe/runner/runner.hpp"
 #include "pgsafe/source/migration.hpp"
 
-#include <fmt/format.h>
-
 #include <unistd.h>
 
 #include <cstdio>
@@ -29,23 +27,6 @@ struct MigrateFlags {
     double lock_wait_s = 300;
     bool allow_out_of_order = false;
 };
-
-constexpr int k_exit_parse = 3;
-constexpr int k_exit_database = 4;
-constexpr int k_exit_refused = 5;
-constexpr int k_exit_lock_timeout = 6;
-constexpr int k_exit_interrupted = 130;
-
-int exit_code_for(const runner::RunResult& result) {
-    switch (result.status) {
-        case runner::RunStatus::Ok: return 0;
-        case runner::RunStatus::Refused: return k_exit_refused;
-        case runner::RunStatus::LockTimeout: return k_exit_lock_timeout;
-        case runner::RunStatus::Interrupted: return k_exit_interrupted;
-        case runner::RunStatus::Failed: break;
-    }
-    return result.error && result.error->kind == ErrorKind::Parse ? k_exit_parse : k_exit_database;
-}
 
 runner::RunOptions run_options(const MigrateFlags& flags, const GlobalOptions& global,
                                const policy::Config& config) {
@@ -72,11 +53,8 @@ void print(const std::string& text) {
 // gives a pipeline asking for JSON a result to read.
 runner::RunResult failed_before_start(const Error& e) {
     runner::RunResult result;
-    result.status = e.kind() == ErrorKind::LockTimeout   ? runner::RunStatus::LockTimeout
-                    : e.kind() == ErrorKind::Interrupted ? runner::RunStatus::Interrupted
-                    : e.kind() == ErrorKind::Refused     ? runner::RunStatus::Refused
-                                                         : runner::RunStatus::Failed;
-    result.error = runner::RunError{e.what(), "", std::nullopt, "", "", e.kind()};
+    result.status = runner::run_status_for(e.kind());
+    result.error = runner::run_error(e, "");
     return result;
 }
 
@@ -117,7 +95,7 @@ void add_migrate_command(CLI::App& app, const GlobalOptions& global, int& code) 
             throw;
         }
         print(global.format == "json" ? report::migrate_json(result) : report::migrate_text(result));
-        code = exit_code_for(result);
+        code = result.error ? exit_code_for(result.error->kind) : 0;
     });
 }
 

@@ -27,21 +27,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-RunStatus status_for(ErrorKind kind) {
-    switch (kind) {
-        case ErrorKind::Refused: return RunStatus::Refused;
-        case ErrorKind::LockTimeout: return RunStatus::LockTimeout;
-        case ErrorKind::Interrupted: return RunStatus::Interrupted;
-        default: return RunStatus::Failed;
-    }
-}
-
-RunError run_error(const Error& e, const std::string& version) {
-    RunError out{e.what(), version, std::nullopt, "", "", e.kind()};
-    if (const auto* db = dynamic_cast<const db::DatabaseError*>(&e)) out.sqlstate = db->sqlstate();
-    return out;
-}
-
 // What a run that stops here leaves to do.
 void add_pending(RunResult& result, const std::vector<source::MigrationFile>& files,
                  const Tracking& tracking) {
@@ -126,7 +111,7 @@ private:
                 applied.retries += outcome.retries;
             }
             record_failure(version, current, outcome, error, e);
-            result.status = status_for(e.kind());
+            result.status = run_status_for(e.kind());
             result.error = error;
             return false;
         }
@@ -191,6 +176,21 @@ private:
 
 }  // namespace
 
+RunStatus run_status_for(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::Refused: return RunStatus::Refused;
+        case ErrorKind::LockTimeout: return RunStatus::LockTimeout;
+        case ErrorKind::Interrupted: return RunStatus::Interrupted;
+        default: return RunStatus::Failed;
+    }
+}
+
+RunError run_error(const Error& e, const std::string& migration) {
+    RunError out{e.what(), migration, std::nullopt, "", "", e.kind()};
+    if (const auto* db = dynamic_cast<const db::DatabaseError*>(&e)) out.sqlstate = db->sqlstate();
+    return out;
+}
+
 RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOptions& options) {
     require_version(files, options.to);  // a typo in --to is a usage error, before connecting
     InterruptWatch interrupt;            // first, so every thread after it leaves SIGINT/SIGTERM to it
@@ -213,7 +213,7 @@ RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOpti
     }
     Prepared prepared = prepare(todo, work, options.plan);  // plan every file before anything runs
     if (prepared.problem) {
-        result.status = status_for(prepared.problem->kind());
+        result.status = run_status_for(prepared.problem->kind());
         result.error = run_error(*prepared.problem, prepared.problem_version);
         add_pending(result, files, tracking);
         return result;

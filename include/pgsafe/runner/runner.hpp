@@ -30,6 +30,11 @@ struct RunOptions {
     ProgressStyle progress = ProgressStyle::Lines;
 };
 
+// What an error means for a run's status: refused, lock_timeout, interrupted, else failed.
+RunStatus run_status_for(ErrorKind kind);
+// The error as the result reports it, with its SQLSTATE when the server sent one.
+RunError run_error(const Error& error, const std::string& migration);
+
 // Applies the migrations that have not been applied, in order. Never throws
 // for what happens once the runner lock is held: the result says what was
 // applied and what failed. Throws pgsafe::Error before that (cannot connect:
