@@ -27,11 +27,11 @@ Error syntax_error(const plan::MigrationPlan& plan) {
     return Error(ErrorKind::Parse, fmt::format("{}: does not parse", plan.path));
 }
 
-std::vector<StoredStep> stored_steps(const plan::MigrationPlan& plan, int first_number) {
+std::vector<StoredStep> stored_steps(const plan::MigrationPlan& plan) {
+    sql::LineIndex lines(plan.text);
     std::vector<StoredStep> out;
     for (std::size_t i = 0; i < plan.steps.size(); ++i)
-        out.push_back(stored_step(plan.steps[i], static_cast<int>(i) + 1, plan.text));
-    out.erase(out.begin(), out.begin() + std::min<std::size_t>(out.size(), first_number - 1));
+        out.push_back(stored_step(plan.steps[i], static_cast<int>(i) + 1, lines));
     return out;
 }
 
@@ -69,8 +69,7 @@ Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan:
             continue;
         }
         if (!planner) planner = std::make_unique<plan::Planner>(options, db::load_table_facts(connection));
-        std::string text = source::read_file(work.file->path);
-        sql::ParsedFile parsed = sql::parse_sql(text, {sql::KeepTree::Yes});
+        sql::ParsedFile parsed = sql::parse_sql(source::read_file(work.file->path), {sql::KeepTree::Yes});
         plan::MigrationPlan plan = planner->plan(
             {work.file->version, work.file->name, work.file->path.string(), work.file->checksum}, parsed);
         if (plan.syntax_error) {
@@ -80,11 +79,11 @@ Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan:
         }
         std::string plan_json = nlohmann::json::parse(report::plan_json({plan})).dump();
         if (work.action == Action::Start) {
-            m.steps = stored_steps(plan, 1);
+            m.steps = stored_steps(plan);
             m.setup_sql =
                 begin_migration_sql(plan, plan_json) + "\n" + insert_steps_sql(plan.version, m.steps);
         } else {
-            std::vector<StoredStep> all = stored_steps(plan, 1);
+            std::vector<StoredStep> all = stored_steps(plan);
             if (auto step = applied_prefix_mismatch(*work.tracked, all)) {
                 out.problem = Error(
                     ErrorKind::Refused,
@@ -98,10 +97,10 @@ Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan:
             }
             int done = applied_count(*work.tracked);
             std::vector<StoredStep> rest(all.begin() + std::min<std::size_t>(all.size(), done), all.end());
-            m.setup_sql = replace_unfinished_steps_sql(plan, plan_json, rest);
+            m.setup_sql = resume_migration_sql(plan.version) + "\n" +
+                          replace_unfinished_steps_sql(plan, plan_json, rest);
             m.steps.assign(work.tracked->steps.begin(), work.tracked->steps.begin() + done);
             m.steps.insert(m.steps.end(), rest.begin(), rest.end());
-            m.setup_sql = resume_migration_sql(plan.version) + "\n" + m.setup_sql;
         }
         out.migrations.push_back(std::move(m));
     }

@@ -212,7 +212,7 @@ void ensure_tracking_schema(db::Connection& connection) {
     }
 }
 
-StoredStep stored_step(const plan::Step& step, int number, const std::string& file_text) {
+StoredStep stored_step(const plan::Step& step, int number, const sql::LineIndex& lines) {
     StoredStep s;
     s.number = number;
     s.sql = step.sql;
@@ -224,7 +224,7 @@ StoredStep stored_step(const plan::Step& step, int number, const std::string& fi
     s.estimated_seconds = step.estimated_seconds;
     s.index = step.index;
     s.batch = step.batch;
-    s.line = static_cast<int>(sql::LineIndex(file_text).position(step.source.begin).line);
+    s.line = static_cast<int>(lines.position(step.source.begin).line);
     return s;
 }
 

@@ -7,6 +7,7 @@
 
 #include "pgsafe/db/connection.hpp"
 #include "pgsafe/plan/plan.hpp"
+#include "pgsafe/sql/position.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -70,7 +71,8 @@ Tracking load_tracking(db::Connection& connection);
 // Creates or upgrades the tracking schema. Call while holding the runner lock.
 void ensure_tracking_schema(db::Connection& connection);
 
-StoredStep stored_step(const plan::Step& step, int number, const std::string& file_text);
+// Step `number` (1-based) of a plan; `lines` indexes the migration file, for the step's line.
+StoredStep stored_step(const plan::Step& step, int number, const sql::LineIndex& lines);
 
 // --- SQL builders -------------------------------------------------------------
 
