@@ -8,6 +8,7 @@
 #include "test_db.hpp"
 
 #include "pgsafe/db/connection.hpp"
+#include "pgsafe/db/conninfo.hpp"
 #include "pgsafe/db/table_facts.hpp"
 #include "pgsafe/error.hpp"
 
@@ -220,7 +221,7 @@ TEST_CASE("stats export gives up quickly on a table another session holds exclus
 TEST_CASE("a database that refuses the connection is exit 4 with the server's reason", "[db]") {
     auto db = pgsafe::test::scratch_database();
     if (!db) return;
-    std::string dsn = pgsafe::test::dsn_with_database(db->dsn(), "no_such_database_here");
+    std::string dsn = pgsafe::db::conninfo_with_database(db->dsn(), "no_such_database_here");
     auto r = run_pgsafe({"lint", "--db", dsn, k_fk_fixture});
     CHECK(r.exit_code == 4);
     CHECK_THAT(r.err, Catch::Contains("no_such_database_here"));

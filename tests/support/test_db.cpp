@@ -4,6 +4,8 @@
 
 #include "test_db.hpp"
 
+#include "pgsafe/db/conninfo.hpp"
+
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
@@ -21,43 +23,6 @@ namespace {
 bool env_set(const char* name) {
     const char* value = std::getenv(name);
     return value != nullptr && *value != '\0';
-}
-
-bool is_url(const std::string& dsn) {
-    return dsn.rfind("postgresql://", 0) == 0 || dsn.rfind("postgres://", 0) == 0;
-}
-
-// Drops dbname=… from a URL's query string ("a=1&dbname=x&b=2" -> "a=1&b=2").
-std::string without_dbname_parameter(const std::string& query) {
-    std::string kept;
-    std::size_t start = 0;
-    while (start <= query.size()) {
-        auto end = query.find('&', start);
-        if (end == std::string::npos) {
-            end = query.size();
-        }
-        auto parameter = query.substr(start, end - start);
-        if (!parameter.empty() && parameter.rfind("dbname=", 0) != 0) {
-            kept += kept.empty() ? parameter : "&" + parameter;
-        }
-        start = end + 1;
-    }
-    return kept;
-}
-
-std::string url_with_database(const std::string& url, const std::string& database) {
-    auto authority_start = url.find("://") + 3;
-    auto path_start = url.find_first_of("/?#", authority_start);
-    if (path_start == std::string::npos) {
-        return url + "/" + database;
-    }
-    std::string base = url.substr(0, path_start);
-    auto query_start = url.find('?', path_start);
-    if (query_start == std::string::npos) {
-        return base + "/" + database;
-    }
-    auto query = without_dbname_parameter(url.substr(query_start + 1));
-    return base + "/" + database + (query.empty() ? "" : "?" + query);
 }
 
 std::string unique_database_name() {
@@ -91,18 +56,10 @@ std::optional<std::string> admin_dsn() {
     return std::nullopt;
 }
 
-std::string dsn_with_database(const std::string& dsn, const std::string& database) {
-    if (is_url(dsn)) {
-        return url_with_database(dsn, database);
-    }
-    // key=value form: libpq takes the last value given for a keyword.
-    return dsn + (dsn.empty() ? "" : " ") + "dbname=" + database;
-}
-
 ScratchDatabase::ScratchDatabase(std::string admin_dsn)
     : m_admin_dsn(std::move(admin_dsn)),
       m_name(unique_database_name()),
-      m_dsn(dsn_with_database(m_admin_dsn, m_name)) {
+      m_dsn(db::conninfo_with_database(m_admin_dsn, m_name)) {
     // Dropped first: a crashed earlier process with the same pid may have left it.
     run_outside_transaction(m_admin_dsn, {drop_statement(m_name), "CREATE DATABASE \"" + m_name + "\""});
 }

@@ -1,7 +1,8 @@
 #pragma once
 // A real PostgreSQL for the db and cli tiers. scripts/test starts a scratch
-// server and exports its URL as PGSAFE_TEST_DSN; each test then works in a
-// fresh database of its own, dropped when the test ends:
+// server (pgsafe's db::ScratchServer, through scripts/pg-scratch) and exports
+// its URL as PGSAFE_TEST_DSN; each test then works in a fresh database of its
+// own (its URL from db::conninfo_with_database), dropped when the test ends:
 //
 //     auto db = pgsafe::test::scratch_database();
 //     if (!db) return;  // skipped (with a warning) outside CI
@@ -16,11 +17,6 @@ namespace pgsafe::test {
 // db tests never skip silently there; elsewhere a Catch2 WARN says why and
 // the result is nullopt, so the caller returns early.
 std::optional<std::string> admin_dsn();
-
-// The connection string with its database replaced by `database`. Handles
-// URLs (postgresql://user@host:port/db?params, also a dbname= parameter) and
-// key=value strings ("host=… dbname=…").
-std::string dsn_with_database(const std::string& dsn, const std::string& database);
 
 // A uniquely named database (pgsafe_test_<pid>_<n>) created on the admin
 // server, dropped WITH (FORCE) by the destructor.
