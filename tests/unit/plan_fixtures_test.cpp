@@ -1,17 +1,21 @@
 // Rewrite fixtures: each migration under tests/plan/ plans to the steps in its
 // .expected file (UPDATE_SNAPSHOTS=1 rewrites them), every step parses again,
-// and the findings a rewrite answers are the ones its folder is about.
+// and every rewrite in the registry has fixtures and a docs/plan.md section.
 
 #include "plan_fixture.hpp"
 
+#include "pgsafe/plan/rewrites.hpp"
 #include "pgsafe/report/plan_report.hpp"
+#include "pgsafe/rules/rule.hpp"
 #include "pgsafe/source/migration.hpp"
 #include "pgsafe/sql/parse.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 
 using namespace pgsafe;
 
@@ -57,4 +61,69 @@ TEST_CASE(
         return;
     }
     FAIL("fixture create-index/already-concurrent is missing");
+}
+
+namespace {
+
+const std::filesystem::path k_plan_fixtures = std::filesystem::path(PGSAFE_SOURCE_DIR) / "tests" / "plan";
+
+// Fixture folders for planner behaviour that is no rewrite of its own.
+const std::set<std::string> k_planner_folders = {"no-rewrite", "partitioned"};
+
+bool has_case(const std::filesystem::path& dir) {
+    if (!std::filesystem::is_directory(dir)) return false;
+    for (const auto& file : std::filesystem::directory_iterator(dir)) {
+        const auto& p = file.path();
+        if (p.extension() == ".sql" && p.filename() != "schema.sql" &&
+            std::filesystem::exists(std::filesystem::path(p).replace_extension(".expected")))
+            return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("every rewrite has fixtures, a docs section and rules that exist") {
+    const std::string docs = source::read_file(std::filesystem::path(PGSAFE_SOURCE_DIR) / "docs" / "plan.md");
+    auto rewrites = plan::rewrite_catalog();
+    REQUIRE(rewrites.size() >= 10);
+    for (const auto& rewrite : rewrites) {
+        std::string name(rewrite.name);
+        INFO("rewrite " << name);
+        CHECK(docs.find("\n### " + name + "\n") != std::string::npos);
+        CHECK(std::filesystem::is_regular_file(std::filesystem::path(PGSAFE_SOURCE_DIR) / "src" / "plan" /
+                                               std::string(rewrite.file)));
+        CHECK_FALSE(rewrite.fixtures.empty());
+        for (auto folder : rewrite.fixtures) {
+            INFO("fixtures tests/plan/" << folder);
+            CHECK(has_case(k_plan_fixtures / std::string(folder)));
+        }
+        CHECK_FALSE(rewrite.answers.empty());
+        for (auto rule : rewrite.answers) {
+            INFO("answers " << rule);
+            CHECK(rules::find_rule(rule) != nullptr);
+        }
+    }
+}
+
+TEST_CASE(
+    "every rewrite fixture folder belongs to a rewrite, and its steps answer only registered rewrites' "
+    "rules") {
+    std::set<std::string> folders = k_planner_folders;
+    std::set<std::string> answered;
+    for (const auto& rewrite : plan::rewrite_catalog()) {
+        for (auto folder : rewrite.fixtures) folders.insert(std::string(folder));
+        for (auto rule : rewrite.answers) answered.insert(std::string(rule));
+    }
+    for (const auto& entry : std::filesystem::directory_iterator(k_plan_fixtures)) {
+        if (!entry.is_directory()) continue;
+        INFO("folder tests/plan/" << entry.path().filename().string());
+        CHECK(folders.count(entry.path().filename().string()) > 0);
+    }
+    for (const auto& fixture : test::plan_fixtures()) {
+        INFO("fixture " << fixture.name());
+        for (const auto& step : test::plan_fixture(fixture).steps) {
+            if (step.rule) CHECK(answered.count(*step.rule) > 0);
+        }
+    }
 }
