@@ -4,6 +4,10 @@
 
 #include "catalog.hpp"
 
+#include "pgsafe/rules/rule_ids.hpp"
+#include "pgsafe/rules/safe_forms.hpp"
+#include "pgsafe/sql/edit.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -102,7 +106,6 @@ NotNullCheck not_null_check(const Context& ctx, const sql::RelationName& table, 
 void report(const Context& ctx, Emitter& emit, const sql::RelationName& table,
             const sql::AlterTableAction& action, const NotNullCheck& existing) {
     bool skips_scan_with_check = ctx.options().pg_version >= 12;
-    std::string t = table.qualified();
     std::string help;
     std::optional<std::string> fix;
     if (!skips_scan_with_check) {
@@ -115,24 +118,20 @@ void report(const Context& ctx, Emitter& emit, const sql::RelationName& table,
             "The CHECK \"{}\" is still NOT VALID, so PostgreSQL cannot use it: VALIDATE it in its own "
             "transaction first, then SET NOT NULL skips the scan; drop the CHECK after.",
             existing.not_yet_valid);
-        fix = fmt::format(
-            "ALTER TABLE {0} VALIDATE CONSTRAINT {1};  -- in its own transaction\n"
-            "ALTER TABLE {0} ALTER COLUMN {2} SET NOT NULL;\n"
-            "ALTER TABLE {0} DROP CONSTRAINT {1};",
-            t, existing.not_yet_valid, action.column);
+        fix = fmt::format("{};  -- in its own transaction\n{};\n{};",
+                          sql::validate_constraint_sql(table, existing.not_yet_valid),
+                          sql::set_not_null_sql(table, action.column),
+                          sql::drop_constraint_sql(table, existing.not_yet_valid));
     } else {
-        std::string check = fmt::format("{}_{}_not_null", table.name, action.column);
         help = fmt::format(
             "Add CHECK ({} IS NOT NULL) NOT VALID, VALIDATE it in its own transaction, then SET NOT "
             "NULL (it skips the scan since PostgreSQL 12) and drop the CHECK (pgsafe migrate does "
             "this for you).",
             action.column);
-        fix = fmt::format(
-            "ALTER TABLE {0} ADD CONSTRAINT {1} CHECK ({2} IS NOT NULL) NOT VALID;\n"
-            "ALTER TABLE {0} VALIDATE CONSTRAINT {1};  -- in its own transaction\n"
-            "ALTER TABLE {0} ALTER COLUMN {2} SET NOT NULL;\n"
-            "ALTER TABLE {0} DROP CONSTRAINT {1};",
-            t, check, action.column);
+        // The steps pgsafe migrate runs (src/plan/set_not_null.cpp builds them the same way).
+        NotNullSteps steps = not_null_steps(table, action.column);
+        fix = fmt::format("{};\n{};  -- in its own transaction\n{};\n{};", steps.add_check, steps.validate,
+                          steps.set_not_null, steps.drop_check);
     }
     emit.report(
         {action.span,
@@ -157,7 +156,7 @@ void check(const Context& ctx, Emitter& emit) {
 
 Rule setting_not_null() {
     return Rule{
-        RuleInfo{"setting-not-null", "Setting NOT NULL on a column of an existing table",
+        RuleInfo{rule_id::k_setting_not_null, "Setting NOT NULL on a column of an existing table",
                  RuleGroup::Availability, Severity::Error, true,
                  "ACCESS EXCLUSIVE on the table while every row is scanned for NULLs",
                  "CHECK (col IS NOT NULL) NOT VALID → VALIDATE → SET NOT NULL (no scan since PG 12) → "

@@ -1,6 +1,7 @@
 // Rewrite fixtures: each migration under tests/plan/ plans to the steps in its
 // .expected file (UPDATE_SNAPSHOTS=1 rewrites them), every step parses again,
-// and every rewrite in the registry has fixtures and a docs/plan.md section.
+// every rewrite in the registry has fixtures and a docs/plan.md section, and
+// a rule's fix shows the steps the plan runs.
 
 #include "plan_fixture.hpp"
 
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <set>
 
 using namespace pgsafe;
@@ -126,4 +128,34 @@ TEST_CASE(
             if (step.rule) CHECK(answered.count(*step.rule) > 0);
         }
     }
+}
+
+TEST_CASE("a rule's fix shows the steps the plan runs") {
+    // SET NOT NULL: the four steps, with the same helper CHECK.
+    // ADD PRIMARY KEY: each key column's NOT NULL steps, then the index under the name PostgreSQL gives it.
+    const std::map<std::string, std::pair<std::string, std::size_t>> cases = {
+        {"set-not-null/one-column", {"setting-not-null", 4}},
+        {"primary-key/unnamed", {"adding-primary-key-constraint", 4}},
+    };
+    std::size_t seen = 0;
+    for (const auto& fixture : test::plan_fixtures()) {
+        auto it = cases.find(fixture.name());
+        if (it == cases.end()) continue;
+        ++seen;
+        INFO("fixture " << fixture.name());
+        plan::MigrationPlan p = test::plan_fixture(fixture);
+        const auto& [rule, steps] = it->second;
+        auto finding = std::find_if(p.findings.begin(), p.findings.end(),
+                                    [&](const rules::Finding& f) { return f.rule == rule; });
+        REQUIRE(finding != p.findings.end());
+        REQUIRE(finding->fix);
+        REQUIRE(p.steps.size() >= steps);
+        for (std::size_t i = 0; i < steps; ++i) {
+            INFO("step " << p.steps[i].sql);
+            CHECK(finding->fix->find(p.steps[i].sql + ";") != std::string::npos);
+        }
+        if (rule == "adding-primary-key-constraint")
+            CHECK(finding->fix->find("events_pkey") != std::string::npos);
+    }
+    CHECK(seen == cases.size());
 }
