@@ -6,6 +6,7 @@
 #include "rewrite.hpp"
 
 #include "pgsafe/rules/safe_forms.hpp"
+#include "pgsafe/sql/edit.hpp"
 
 #include <fmt/format.h>
 
@@ -18,17 +19,18 @@ const char* k_rule = rules::rule_id::k_setting_not_null;
 
 std::vector<Unit> not_null_units(const sql::RelationName& table, const std::string& column,
                                  const std::string& rule) {
-    rules::NotNullSteps steps = rules::not_null_steps(table, column);  // the same SQL as the rule's fix
+    // The helper is named as the rules' fix texts name it.
+    const std::string helper = rules::not_null_helper_name(table, column);
     std::vector<Unit> units(4);
-    units[0].sql = std::move(steps.add_check);
+    units[0].sql = sql::not_null_check_sql(table, column, helper);
     units[0].why = fmt::format("a CHECK that \"{}\" has no NULLs, NOT VALID: a brief lock, no scan", column);
-    units[1].sql = std::move(steps.validate);
+    units[1].sql = sql::validate_constraint_sql(table, helper);
     units[1].online = true;
     units[1].why = "checks the rows under SHARE UPDATE EXCLUSIVE: reads and writes go on";
-    units[2].sql = std::move(steps.set_not_null);
+    units[2].sql = sql::set_not_null_sql(table, column);
     units[2].why = "the valid CHECK lets PostgreSQL skip the scan: a brief lock";
     units[2].skips_scan = true;
-    units[3].sql = std::move(steps.drop_check);
+    units[3].sql = sql::drop_constraint_sql(table, helper);
     units[3].why = "drops the helper CHECK; the column is NOT NULL now";
     for (auto& u : units) {
         u.boundary = Boundary::Own;

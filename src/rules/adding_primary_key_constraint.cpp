@@ -26,9 +26,12 @@ std::string safe_form(const sql::RelationName& table, const std::string& name,
     std::string t = table.qualified();
     std::string out;
     for (const auto& c : columns) {
-        NotNullSteps steps = not_null_steps(table, c);
-        out += fmt::format("{};\n{};  -- in its own transaction\n{};  -- no scan since PostgreSQL 12\n{};\n",
-                           steps.add_check, steps.validate, steps.set_not_null, steps.drop_check);
+        out += fmt::format(
+            "ALTER TABLE {0} ADD CONSTRAINT {1} CHECK ({2} IS NOT NULL) NOT VALID;\n"
+            "ALTER TABLE {0} VALIDATE CONSTRAINT {1};  -- in its own transaction\n"
+            "ALTER TABLE {0} ALTER COLUMN {2} SET NOT NULL;  -- no scan since PostgreSQL 12\n"
+            "ALTER TABLE {0} DROP CONSTRAINT {1};\n",
+            t, not_null_helper_name(table, c), c);
     }
     out += fmt::format(
         "CREATE UNIQUE INDEX CONCURRENTLY {0} ON {1} ({2});\n"

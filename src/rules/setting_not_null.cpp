@@ -6,7 +6,6 @@
 
 #include "pgsafe/rules/rule_ids.hpp"
 #include "pgsafe/rules/safe_forms.hpp"
-#include "pgsafe/sql/edit.hpp"
 
 #include <fmt/format.h>
 
@@ -106,6 +105,7 @@ NotNullCheck not_null_check(const Context& ctx, const sql::RelationName& table, 
 void report(const Context& ctx, Emitter& emit, const sql::RelationName& table,
             const sql::AlterTableAction& action, const NotNullCheck& existing) {
     bool skips_scan_with_check = ctx.options().pg_version >= 12;
+    std::string t = table.qualified();
     std::string help;
     std::optional<std::string> fix;
     if (!skips_scan_with_check) {
@@ -118,20 +118,24 @@ void report(const Context& ctx, Emitter& emit, const sql::RelationName& table,
             "The CHECK \"{}\" is still NOT VALID, so PostgreSQL cannot use it: VALIDATE it in its own "
             "transaction first, then SET NOT NULL skips the scan; drop the CHECK after.",
             existing.not_yet_valid);
-        fix = fmt::format("{};  -- in its own transaction\n{};\n{};",
-                          sql::validate_constraint_sql(table, existing.not_yet_valid),
-                          sql::set_not_null_sql(table, action.column),
-                          sql::drop_constraint_sql(table, existing.not_yet_valid));
+        fix = fmt::format(
+            "ALTER TABLE {0} VALIDATE CONSTRAINT {1};  -- in its own transaction\n"
+            "ALTER TABLE {0} ALTER COLUMN {2} SET NOT NULL;\n"
+            "ALTER TABLE {0} DROP CONSTRAINT {1};",
+            t, existing.not_yet_valid, action.column);
     } else {
         help = fmt::format(
             "Add CHECK ({} IS NOT NULL) NOT VALID, VALIDATE it in its own transaction, then SET NOT "
             "NULL (it skips the scan since PostgreSQL 12) and drop the CHECK (pgsafe migrate does "
             "this for you).",
             action.column);
-        // The steps pgsafe migrate runs (src/plan/set_not_null.cpp builds them the same way).
-        NotNullSteps steps = not_null_steps(table, action.column);
-        fix = fmt::format("{};\n{};  -- in its own transaction\n{};\n{};", steps.add_check, steps.validate,
-                          steps.set_not_null, steps.drop_check);
+        // The steps pgsafe migrate runs, with its helper's name (src/plan/set_not_null.cpp).
+        fix = fmt::format(
+            "ALTER TABLE {0} ADD CONSTRAINT {1} CHECK ({2} IS NOT NULL) NOT VALID;\n"
+            "ALTER TABLE {0} VALIDATE CONSTRAINT {1};  -- in its own transaction\n"
+            "ALTER TABLE {0} ALTER COLUMN {2} SET NOT NULL;\n"
+            "ALTER TABLE {0} DROP CONSTRAINT {1};",
+            t, not_null_helper_name(table, action.column), action.column);
     }
     emit.report(
         {action.span,
