@@ -6,6 +6,7 @@
 
 #include "pgsafe/analysis/effects.hpp"
 #include "pgsafe/error.hpp"
+#include "pgsafe/rules/rule_ids.hpp"
 #include "pgsafe/source/migration.hpp"
 #include "pgsafe/sql/parse.hpp"
 #include "pgsafe/sql/position.hpp"
@@ -129,7 +130,7 @@ std::string render_json(const std::vector<ExplainedFile>& files) {
         for (const auto& e : file.errors) {
             errors.push_back({{"line", e.position.line},
                               {"column", e.position.column},
-                              {"rule", "syntax-error"},
+                              {"rule", rules::rule_id::k_syntax_error},
                               {"message", e.message}});
         }
         out["files"].push_back({{"path", file.path}, {"statements", statements}, {"errors", errors}});

@@ -75,7 +75,7 @@ void apply_rule_flags(const LintFlags& flags, rules::LintOptions& options) {
         if (include.count(name) > 0)
             throw Error(ErrorKind::Usage,
                         fmt::format("rule \"{}\" is given to both --exclude and --include", name));
-        if (name == "syntax-error")
+        if (name == rules::rule_id::k_syntax_error)
             throw Error(ErrorKind::Usage,
                         "--exclude: \"syntax-error\" cannot be excluded: pgsafe checks nothing "
                         "in a statement PostgreSQL cannot parse");

@@ -2,35 +2,31 @@
 // column NOT NULL and add a unique constraint at once. Each contributor
 // edits the same copy of the statement and adds steps before or after it.
 // A contributor that declines is dropped and the others start again from a
-// fresh copy, so no half-made edit survives.
+// fresh copy, so no half-made edit survives. The contributors and their order
+// come from the rewrite registry (rewrites.cpp).
 
 #include "rewrite.hpp"
 
-#include <array>
+#include <vector>
 
 namespace pgsafe::plan::detail {
-namespace {
-
-using Contributor = bool (*)(const RewriteContext&, AlterRewrite&);
-constexpr std::array<Contributor, 3> k_contributors = {set_not_null, unique_constraints,
-                                                       not_valid_constraints};
-
-}  // namespace
 
 std::optional<Rewrite> rewrite_alter_table(const RewriteContext& ctx) {
     const auto* alter = std::get_if<sql::AlterTable>(&ctx.statement.detail);
     if (alter == nullptr || alter->object != sql::ObjectKind::Table) return std::nullopt;
-    if (auto detach = detach_partition_concurrently(ctx)) return detach;
 
-    std::array<bool, k_contributors.size()> enabled;
-    enabled.fill(true);
+    std::vector<AlterContributor> contributors;
+    for (const auto& entry : rewrite_registry()) {
+        if (entry.alter != nullptr) contributors.push_back(entry.alter);
+    }
+    std::vector<bool> enabled(contributors.size(), true);
     for (;;) {
         AlterRewrite rw{*alter, sql::StatementEdit(ctx.file, ctx.statement), {}, {}, std::nullopt, {}};
         bool restart = false;
         bool any = false;
-        for (std::size_t i = 0; i < k_contributors.size() && !restart; ++i) {
+        for (std::size_t i = 0; i < contributors.size() && !restart; ++i) {
             if (!enabled[i]) continue;
-            if (k_contributors[i](ctx, rw)) {
+            if (contributors[i](ctx, rw)) {
                 any = true;
             } else {
                 enabled[i] =

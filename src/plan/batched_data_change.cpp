@@ -13,7 +13,7 @@ namespace pgsafe::plan::detail {
 
 std::optional<Rewrite> batched_data_change(const RewriteContext& ctx) {
     const auto* change = std::get_if<sql::DataChange>(&ctx.statement.detail);
-    if (change == nullptr || !ctx.found("unbatched-data-change")) return std::nullopt;
+    if (change == nullptr || !ctx.found(rules::rule_id::k_unbatched_data_change)) return std::nullopt;
     auto key = ctx.batch_key(change->table);
     if (!key) return std::nullopt;
     sql::StatementEdit edit(ctx.file, ctx.statement);
@@ -23,7 +23,7 @@ std::optional<Rewrite> batched_data_change(const RewriteContext& ctx) {
     Unit u;
     u.sql = *sql;
     u.boundary = Boundary::Own;
-    u.rule = "unbatched-data-change";
+    u.rule = rules::rule_id::k_unbatched_data_change;
     u.batch_key = *key;
     u.why = fmt::format("runs by ranges of \"{}\", each range a short transaction (no longer all-or-nothing)",
                         *key);

@@ -10,7 +10,8 @@ namespace pgsafe::plan::detail {
 
 std::optional<Rewrite> create_index_concurrently(const RewriteContext& ctx) {
     const auto* index = std::get_if<sql::CreateIndex>(&ctx.statement.detail);
-    if (index == nullptr || index->concurrent || !ctx.found("require-concurrent-index-creation"))
+    if (index == nullptr || index->concurrent ||
+        !ctx.found(rules::rule_id::k_require_concurrent_index_creation))
         return std::nullopt;
     if (ctx.partitioned(index->table)) {
         ctx.declined =
@@ -21,8 +22,9 @@ std::optional<Rewrite> create_index_concurrently(const RewriteContext& ctx) {
     sql::StatementEdit edit(ctx.file, ctx.statement);
     auto name = edit.index_name();
     if (name && index->name.empty()) edit.set_index_name(*name);
-    auto u = concurrent_unit(std::move(edit), Boundary::None, "require-concurrent-index-creation",
-                             "builds the index while reads and writes go on");
+    auto u =
+        concurrent_unit(std::move(edit), Boundary::None, rules::rule_id::k_require_concurrent_index_creation,
+                        "builds the index while reads and writes go on");
     if (!u) return std::nullopt;
     if (name) u->index = ctx.sibling(index->table, *name);  // an index lives in its table's schema
     return Rewrite{{*u}};

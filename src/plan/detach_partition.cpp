@@ -11,15 +11,16 @@
 namespace pgsafe::plan::detail {
 
 std::optional<Rewrite> detach_partition_concurrently(const RewriteContext& ctx) {
-    if (!ctx.found("require-concurrent-partition-detach")) return std::nullopt;
-    const auto& alter = std::get<sql::AlterTable>(ctx.statement.detail);
-    if (alter.actions.size() != 1 || alter.actions[0].kind != sql::AlterKind::DetachPartition ||
-        alter.actions[0].concurrent)
+    if (!ctx.found(rules::rule_id::k_require_concurrent_partition_detach)) return std::nullopt;
+    const auto* alter = std::get_if<sql::AlterTable>(&ctx.statement.detail);
+    if (alter == nullptr || alter->object != sql::ObjectKind::Table || alter->actions.size() != 1 ||
+        alter->actions[0].kind != sql::AlterKind::DetachPartition || alter->actions[0].concurrent)
         return std::nullopt;
-    auto u = concurrent_unit(
-        sql::StatementEdit(ctx.file, ctx.statement), Boundary::None, "require-concurrent-partition-detach",
-        "detaches under SHARE UPDATE EXCLUSIVE: queries on the parent go on; the detached "
-        "table keeps a CHECK constraint equal to its old bound");
+    auto u =
+        concurrent_unit(sql::StatementEdit(ctx.file, ctx.statement), Boundary::None,
+                        rules::rule_id::k_require_concurrent_partition_detach,
+                        "detaches under SHARE UPDATE EXCLUSIVE: queries on the parent go on; the detached "
+                        "table keeps a CHECK constraint equal to its old bound");
     if (!u) return std::nullopt;
     return Rewrite{{*u}};
 }

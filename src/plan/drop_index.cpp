@@ -12,7 +12,7 @@ namespace pgsafe::plan::detail {
 std::optional<Rewrite> drop_index_concurrently(const RewriteContext& ctx) {
     const auto* drop = std::get_if<sql::Drop>(&ctx.statement.detail);
     if (drop == nullptr || drop->object != sql::ObjectKind::Index || drop->concurrent || drop->cascade ||
-        !ctx.found("require-concurrent-index-deletion"))
+        !ctx.found(rules::rule_id::k_require_concurrent_index_deletion))
         return std::nullopt;
     for (const auto& name : drop->names) {
         if (ctx.partitioned_index(name)) {
@@ -23,7 +23,8 @@ std::optional<Rewrite> drop_index_concurrently(const RewriteContext& ctx) {
     }
     Rewrite out;
     for (auto& one : sql::StatementEdit(ctx.file, ctx.statement).split_drop()) {
-        auto u = concurrent_unit(std::move(one), Boundary::None, "require-concurrent-index-deletion",
+        auto u = concurrent_unit(std::move(one), Boundary::None,
+                                 rules::rule_id::k_require_concurrent_index_deletion,
                                  "drops the index without blocking queries on its table");
         if (!u) return std::nullopt;
         out.units.push_back(std::move(*u));

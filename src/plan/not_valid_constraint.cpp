@@ -12,8 +12,8 @@
 namespace pgsafe::plan::detail {
 namespace {
 
-const char* k_fk_rule = "adding-foreign-key-constraint";
-const char* k_check_rule = "constraint-missing-not-valid";
+const char* k_fk_rule = rules::rule_id::k_adding_foreign_key_constraint;
+const char* k_check_rule = rules::rule_id::k_constraint_missing_not_valid;
 
 bool validating(const sql::Constraint& c) {
     return (c.kind == sql::ConstraintKind::ForeignKey || c.kind == sql::ConstraintKind::Check) &&

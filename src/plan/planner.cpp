@@ -1,7 +1,9 @@
-// The planner: lint the file (once as reported, once without ignore comments
-// to know what to rewrite), rewrite each statement that has a safe form and
-// no `pgsafe:no-rewrite`, group the units into transactions, give each step
-// its facts, and rate the migration's risk from what is left as written.
+// The planner: lint the file once (the findings as reported, and per
+// statement the rules found before ignore comments, which say what to
+// rewrite), rewrite each statement that has a safe form and no
+// `pgsafe:no-rewrite`, group the units into transactions, give each step its
+// facts from the effects lint already computed, and rate the migration's
+// risk from what is left as written.
 
 #include "pgsafe/plan/plan.hpp"
 
@@ -17,17 +19,11 @@ namespace pgsafe::plan {
 using namespace detail;
 
 struct Planner::State {
-    rules::LintSession reported;
-    rules::LintSession triggers;
+    rules::LintSession lint;
     rules::PendingSet pending;
 };
 
 namespace {
-
-rules::LintOptions without_ignores(rules::LintOptions options) {
-    options.apply_ignore_comments = false;
-    return options;
-}
 
 // Which statement a finding is on (nullopt for comments between statements).
 std::optional<std::size_t> statement_of(const sql::ParsedFile& file, const rules::Finding& finding) {
@@ -39,11 +35,6 @@ std::optional<std::size_t> statement_of(const sql::ParsedFile& file, const rules
     if (finding.span.begin > it->span.end) return std::nullopt;
     return static_cast<std::size_t>(it - file.statements.begin());
 }
-
-using RewriteFn = std::optional<Rewrite> (*)(const RewriteContext&);
-constexpr RewriteFn k_rewrites[] = {
-    rewrite_alter_table,  create_index_concurrently, drop_index_concurrently, reindex_concurrently,
-    refresh_concurrently, volatile_default_backfill, batched_data_change};
 
 Unit as_written(const sql::ParsedFile& file, const StatementPlan& sp) {
     Unit u;
@@ -60,6 +51,7 @@ Unit as_written(const sql::ParsedFile& file, const StatementPlan& sp) {
     const auto* index = std::get_if<sql::CreateIndex>(&sp.statement->detail);
     if (index != nullptr && index->concurrent && !index->name.empty())
         u.index = sql::RelationName{index->table.schema, index->name}.qualified();
+    u.effects.push_back(sp.effects);
     return u;
 }
 
@@ -68,9 +60,8 @@ Unit as_written(const sql::ParsedFile& file, const StatementPlan& sp) {
 Planner::Planner(PlanOptions options, analysis::TableFacts facts)
     : m_options(std::move(options)),
       m_facts(std::move(facts)),
-      m_state(new State{rules::LintSession(m_options.lint, m_facts),
-                        rules::LintSession(without_ignores(m_options.lint), m_facts),
-                        rules::PendingSet(m_facts.search_path())}) {}
+      m_state(
+          new State{rules::LintSession(m_options.lint, m_facts), rules::PendingSet(m_facts.search_path())}) {}
 
 Planner::~Planner() = default;
 
@@ -81,18 +72,15 @@ MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFi
     out.path = migration.path;
     out.checksum = migration.checksum;
     out.text = file.text;
-    rules::FileResult reported = m_state->reported.lint(migration.path, file);
-    rules::FileResult triggers = m_state->triggers.lint(migration.path, file);
-    out.findings = std::move(reported.findings);
-    out.syntax_error = reported.syntax_error;
+    rules::FileAnalysis lint = m_state->lint.analyse(migration.path, file);
+    out.findings = std::move(lint.result.findings);
+    out.syntax_error = lint.result.syntax_error;
 
     std::vector<StatementPlan> statements(file.statements.size());
     for (std::size_t i = 0; i < file.statements.size(); ++i) {
         statements[i].statement = &file.statements[i];
-        statements[i].effects = analysis::statement_effects(file.statements[i]);
-    }
-    for (const auto& finding : triggers.findings) {
-        if (auto i = statement_of(file, finding)) statements[*i].found.insert(finding.rule);
+        statements[i].effects = std::move(lint.statements[i].effects);
+        statements[i].found = std::move(lint.found[i]);
     }
 
     const std::set<std::size_t> keep = no_rewrite_statements(file);
@@ -104,9 +92,7 @@ MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFi
             if (!out.syntax_error && !sp.found.empty() && keep.count(i) == 0) {
                 RewriteContext ctx{file, *sp.statement, sp.found, m_facts, m_state->pending, {}};
                 try {
-                    for (RewriteFn fn : k_rewrites) {
-                        if ((rewrite = fn(ctx))) break;
-                    }
+                    rewrite = rewrite_statement(ctx);
                     declined = ctx.declined;
                 } catch (const std::logic_error&) {
                     // A new statement that would not deparse faithfully: run the original instead.
@@ -118,8 +104,9 @@ MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFi
             }
             if (rewrite) {
                 sp.units = std::move(rewrite->units);
-                for (const auto& u : sp.units) {
+                for (auto& u : sp.units) {
                     if (u.rule) sp.answered.insert(*u.rule);
+                    u.effects = built_effects(u.sql);
                 }
             } else {
                 sp.units.push_back(as_written(file, sp));

@@ -43,7 +43,11 @@ bool block_boundary(const sql::Statement& statement);
 // a strong lock across statements is split where they touch disjoint tables.
 std::vector<Draft> group_units(std::vector<StatementPlan>& statements, const rules::PendingSet& pending);
 
-// The step a draft becomes: joined SQL, lock from the lock model (re-parsed),
+// The lock model over a statement a rewrite built: its SQL parsed again
+// (throws std::logic_error when it does not parse: a plan never carries such SQL).
+std::vector<analysis::Effects> built_effects(const std::string& sql);
+
+// The step a draft becomes: joined SQL, lock from its units' effects,
 // timeouts per class, estimate from table sizes.
 Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements,
                const analysis::TableFacts& facts, const rules::PendingSet& pending, const Timeouts& timeouts);

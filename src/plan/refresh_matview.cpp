@@ -11,7 +11,7 @@ namespace pgsafe::plan::detail {
 std::optional<Rewrite> refresh_concurrently(const RewriteContext& ctx) {
     const auto* refresh = std::get_if<sql::RefreshMaterializedView>(&ctx.statement.detail);
     if (refresh == nullptr || refresh->concurrent || refresh->with_no_data ||
-        !ctx.found("refresh-materialized-view-without-concurrently"))
+        !ctx.found(rules::rule_id::k_refresh_materialized_view_without_concurrently))
         return std::nullopt;
     if (!ctx.has_unique_index(refresh->view)) {
         ctx.declined =
@@ -20,7 +20,7 @@ std::optional<Rewrite> refresh_concurrently(const RewriteContext& ctx) {
         return std::nullopt;
     }
     auto u = concurrent_unit(sql::StatementEdit(ctx.file, ctx.statement), Boundary::Shared,
-                             "refresh-materialized-view-without-concurrently",
+                             rules::rule_id::k_refresh_materialized_view_without_concurrently,
                              "refreshes beside the old contents: reads of the view go on");
     if (!u) return std::nullopt;
     return Rewrite{{*u}};

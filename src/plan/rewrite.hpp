@@ -5,8 +5,11 @@
 // (nullopt / false) and changes nothing: the statement then runs as written
 // and keeps its finding. Private to src/plan/.
 
+#include "pgsafe/analysis/effects.hpp"
 #include "pgsafe/analysis/table_facts.hpp"
+#include "pgsafe/plan/rewrites.hpp"
 #include "pgsafe/rules/pending_set.hpp"
+#include "pgsafe/rules/rule_ids.hpp"
 #include "pgsafe/sql/edit.hpp"
 #include "pgsafe/sql/parse.hpp"
 
@@ -33,6 +36,9 @@ struct Unit {
     std::string why;
     std::optional<std::string> index;      // CREATE INDEX CONCURRENTLY: the index it builds
     std::optional<std::string> batch_key;  // run by ranges of this key of the statement's table
+    // The lock model's view of each statement in `sql`, filled in by the
+    // planner: the original statement's effects for SQL kept as written.
+    std::vector<analysis::Effects> effects;
 };
 
 struct RewriteContext {
@@ -87,8 +93,10 @@ bool unique_constraints(const RewriteContext& ctx, AlterRewrite& rw);
 std::vector<Unit> not_null_units(const sql::RelationName& table, const std::string& column,
                                  const std::string& rule);
 
-// --- Whole statements ---------------------------------------------------------
+// Every contributor in the registry, in its order, over one copy of the statement.
 std::optional<Rewrite> rewrite_alter_table(const RewriteContext& ctx);
+
+// --- Whole statements ---------------------------------------------------------
 std::optional<Rewrite> detach_partition_concurrently(const RewriteContext& ctx);
 std::optional<Rewrite> create_index_concurrently(const RewriteContext& ctx);
 std::optional<Rewrite> drop_index_concurrently(const RewriteContext& ctx);
@@ -98,5 +106,22 @@ std::optional<Rewrite> refresh_concurrently(const RewriteContext& ctx);
 std::optional<Rewrite> volatile_default_backfill(const RewriteContext& ctx);
 // UPDATE / DELETE of a whole large table → the same statement per primary-key range.
 std::optional<Rewrite> batched_data_change(const RewriteContext& ctx);
+
+// --- The registry (src/plan/rewrites.cpp) -------------------------------------
+using StatementRewrite = std::optional<Rewrite> (*)(const RewriteContext&);
+using AlterContributor = bool (*)(const RewriteContext&, AlterRewrite&);
+
+struct RewriteEntry {
+    RewriteInfo info;
+    StatementRewrite statement = nullptr;  // turns a whole statement into units
+    AlterContributor alter = nullptr;      // edits an ALTER TABLE with the other contributors
+    // Neither: the planner applies it while it groups units (transactions.cpp).
+};
+
+// The one list of rewrites, in the order the planner tries them.
+const std::vector<RewriteEntry>& rewrite_registry();
+
+// The first rewrite in the registry that handles the statement.
+std::optional<Rewrite> rewrite_statement(const RewriteContext& ctx);
 
 }  // namespace pgsafe::plan::detail

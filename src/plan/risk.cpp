@@ -22,9 +22,9 @@ const char* risk_name(Risk risk) {
 namespace detail {
 
 Risk finding_risk(const rules::Finding& finding) {
-    if (finding.rule == "ban-drop-database") return Risk::Critical;
-    if (finding.rule == "syntax-error") return Risk::High;
-    if (finding.rule == "foreign-key-without-index") return Risk::Medium;
+    if (finding.rule == rules::rule_id::k_ban_drop_database) return Risk::Critical;
+    if (finding.rule == rules::rule_id::k_syntax_error) return Risk::High;
+    if (finding.rule == rules::rule_id::k_foreign_key_without_index) return Risk::Medium;
     const rules::Rule* rule = rules::find_rule(finding.rule);
     if (rule == nullptr) return Risk::Low;
     switch (rule->info.group) {

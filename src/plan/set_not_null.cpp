@@ -5,20 +5,22 @@
 
 #include "rewrite.hpp"
 
-#include "pgsafe/sql/pg_names.hpp"
+#include "pgsafe/rules/safe_forms.hpp"
+#include "pgsafe/sql/edit.hpp"
 
 #include <fmt/format.h>
 
 namespace pgsafe::plan::detail {
 namespace {
 
-const char* k_rule = "setting-not-null";
+const char* k_rule = rules::rule_id::k_setting_not_null;
 
 }  // namespace
 
 std::vector<Unit> not_null_units(const sql::RelationName& table, const std::string& column,
                                  const std::string& rule) {
-    const std::string helper = sql::make_object_name(table.name, column, "pgsafe_not_null");
+    // The helper is named as the rules' fix texts name it.
+    const std::string helper = rules::not_null_helper_name(table, column);
     std::vector<Unit> units(4);
     units[0].sql = sql::not_null_check_sql(table, column, helper);
     units[0].why = fmt::format("a CHECK that \"{}\" has no NULLs, NOT VALID: a brief lock, no scan", column);

@@ -1,6 +1,7 @@
-// What a reviewer and the runner need to know about a step, read back from
-// its own SQL: the step is parsed again (a plan never carries SQL that does
-// not parse) and run through the lock model. Timeouts by class: online steps
+// What a reviewer and the runner need to know about a step, from the lock
+// model's effects of its units: a statement kept as written brings the
+// effects lint computed for it; a statement a rewrite built is parsed once
+// more (a plan never carries SQL that does not parse). Timeouts by class: online steps
 // (VALIDATE, CONCURRENTLY) may wait longer for their lock and run unbounded,
 // because neither blocks reads or writes; steps holding a lock that blocks
 // writes get the short statement timeout. Estimates are rough: a scan at
@@ -50,6 +51,15 @@ std::string why(const Draft& draft, const std::vector<StatementPlan>& statements
 
 }  // namespace
 
+std::vector<analysis::Effects> built_effects(const std::string& sql) {
+    sql::ParsedFile reparsed = sql::parse_sql(sql, {sql::KeepTree::No});
+    if (!reparsed.ok()) throw std::logic_error("pgsafe planned SQL that does not parse: " + sql);
+    std::vector<analysis::Effects> out;
+    out.reserve(reparsed.statements.size());
+    for (const auto& statement : reparsed.statements) out.push_back(analysis::statement_effects(statement));
+    return out;
+}
+
 Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements,
                const analysis::TableFacts& facts, const rules::PendingSet& pending,
                const Timeouts& timeouts) {
@@ -74,34 +84,33 @@ Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements,
     const auto& last = statements[draft.units.back().statement].statement->span;
     step.source = sql::Span{first.begin, std::max(first.end, last.end)};
 
-    sql::ParsedFile reparsed = sql::parse_sql(step.sql, {sql::KeepTree::No});
-    if (!reparsed.ok()) throw std::logic_error("pgsafe planned SQL that does not parse: " + step.sql);
-
     bool strong = false;
     bool skips_scan = std::all_of(draft.units.begin(), draft.units.end(),
                                   [](const PlacedUnit& p) { return p.unit.skips_scan; });
     double seconds = 0;
     bool size_known = true;
-    for (const auto& statement : reparsed.statements) {
-        analysis::Effects effects = analysis::statement_effects(statement);
-        for (const auto& lock : effects.locks) {
-            if (lock.relation.empty()) continue;
-            step.lock.mode = std::max(step.lock.mode, lock.mode);
-            std::string name = qualified(lock.relation, facts, pending);
-            if (std::find(step.lock.relations.begin(), step.lock.relations.end(), name) ==
-                step.lock.relations.end())
-                step.lock.relations.push_back(name);
-            bool existing = !lock.new_relation && !pending.created(lock.relation);
-            if (!existing) continue;
-            if (lock.mode >= sql::LockMode::Share) strong = true;
-            if (lock.work == analysis::TableWork::None || skips_scan) continue;
-            const auto* fact = facts.find(lock.relation);
-            if (fact == nullptr) {
-                size_known = false;
-                continue;
+    for (const auto& placed : draft.units) {
+        for (const auto& effects : placed.unit.effects) {
+            for (const auto& lock : effects.locks) {
+                if (lock.relation.empty()) continue;
+                step.lock.mode = std::max(step.lock.mode, lock.mode);
+                std::string name = qualified(lock.relation, facts, pending);
+                if (std::find(step.lock.relations.begin(), step.lock.relations.end(), name) ==
+                    step.lock.relations.end())
+                    step.lock.relations.push_back(name);
+                bool existing = !lock.new_relation && !pending.created(lock.relation);
+                if (!existing) continue;
+                if (lock.mode >= sql::LockMode::Share) strong = true;
+                if (lock.work == analysis::TableWork::None || skips_scan) continue;
+                const auto* fact = facts.find(lock.relation);
+                if (fact == nullptr) {
+                    size_known = false;
+                    continue;
+                }
+                double rate =
+                    lock.work == analysis::TableWork::Scan ? k_scan_bytes_per_s : k_write_bytes_per_s;
+                seconds += static_cast<double>(fact->bytes) / rate;
             }
-            double rate = lock.work == analysis::TableWork::Scan ? k_scan_bytes_per_s : k_write_bytes_per_s;
-            seconds += static_cast<double>(fact->bytes) / rate;
         }
     }
     if (size_known) step.estimated_seconds = std::round(seconds * 10) / 10;

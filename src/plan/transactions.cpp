@@ -17,7 +17,7 @@
 namespace pgsafe::plan::detail {
 namespace {
 
-const char* k_held_rule = "access-exclusive-held-across-statements";
+const char* k_held_rule = rules::rule_id::k_access_exclusive_held_across_statements;
 
 bool ends_block(sql::TransactionKind kind) {
     return kind == sql::TransactionKind::Commit || kind == sql::TransactionKind::Rollback ||

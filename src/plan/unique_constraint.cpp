@@ -13,8 +13,8 @@ namespace pgsafe::plan::detail {
 namespace {
 
 const char* rule_for(const sql::Constraint& c) {
-    return c.kind == sql::ConstraintKind::PrimaryKey ? "adding-primary-key-constraint"
-                                                     : "disallowed-unique-constraint";
+    return c.kind == sql::ConstraintKind::PrimaryKey ? rules::rule_id::k_adding_primary_key_constraint
+                                                     : rules::rule_id::k_disallowed_unique_constraint;
 }
 
 bool needs_index(const sql::AlterTableAction& action) {
@@ -27,7 +27,8 @@ bool needs_index(const sql::AlterTableAction& action) {
 }  // namespace
 
 bool unique_constraints(const RewriteContext& ctx, AlterRewrite& rw) {
-    if (!ctx.found("disallowed-unique-constraint") && !ctx.found("adding-primary-key-constraint"))
+    if (!ctx.found(rules::rule_id::k_disallowed_unique_constraint) &&
+        !ctx.found(rules::rule_id::k_adding_primary_key_constraint))
         return false;
     if (ctx.partitioned(rw.alter.table)) {
         ctx.declined =

@@ -12,7 +12,7 @@
 namespace pgsafe::plan::detail {
 namespace {
 
-const char* k_rule = "adding-field-with-volatile-default";
+const char* k_rule = rules::rule_id::k_adding_field_with_volatile_default;
 
 }  // namespace
 

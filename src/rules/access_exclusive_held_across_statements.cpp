@@ -6,6 +6,8 @@
 
 #include "catalog.hpp"
 
+#include "pgsafe/rules/rule_ids.hpp"
+
 #include "pgsafe/sql/position.hpp"
 
 #include <fmt/format.h>
@@ -92,7 +94,7 @@ void check(const Context& ctx, Emitter& emit) {
 
 Rule access_exclusive_held_across_statements() {
     return Rule{
-        RuleInfo{"access-exclusive-held-across-statements",
+        RuleInfo{rule_id::k_access_exclusive_held_across_statements,
                  "An ACCESS EXCLUSIVE lock held across later statements of the same transaction",
                  RuleGroup::Availability, Severity::Warning, true,
                  "ACCESS EXCLUSIVE held from the statement that takes it until COMMIT",

@@ -5,6 +5,8 @@
 
 #include "catalog.hpp"
 
+#include "pgsafe/rules/rule_ids.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -143,7 +145,7 @@ void check(const Context& ctx, Emitter& emit) {
 }  // namespace
 
 Rule adding_field_with_volatile_default() {
-    return Rule{RuleInfo{"adding-field-with-volatile-default",
+    return Rule{RuleInfo{rule_id::k_adding_field_with_volatile_default,
                          "Adding a column with a volatile default (any default before PostgreSQL 11)",
                          RuleGroup::Availability, Severity::Error, true,
                          "ACCESS EXCLUSIVE on the table while it is rewritten",

@@ -5,6 +5,9 @@
 
 #include "catalog.hpp"
 
+#include "pgsafe/rules/rule_ids.hpp"
+#include "pgsafe/rules/safe_forms.hpp"
+
 #include <fmt/format.h>
 
 namespace pgsafe::rules {
@@ -16,19 +19,19 @@ std::string joined(const std::vector<std::string>& columns) {
     return out;
 }
 
-// The multi-step safe form, one NOT NULL check per key column.
+// The multi-step safe form, one NOT NULL check per key column: the steps
+// pgsafe migrate runs (src/plan/unique_constraint.cpp).
 std::string safe_form(const sql::RelationName& table, const std::string& name,
                       const std::vector<std::string>& columns) {
     std::string t = table.qualified();
     std::string out;
     for (const auto& c : columns) {
-        std::string check = fmt::format("{}_{}_not_null", table.name, c);
         out += fmt::format(
             "ALTER TABLE {0} ADD CONSTRAINT {1} CHECK ({2} IS NOT NULL) NOT VALID;\n"
             "ALTER TABLE {0} VALIDATE CONSTRAINT {1};  -- in its own transaction\n"
             "ALTER TABLE {0} ALTER COLUMN {2} SET NOT NULL;  -- no scan since PostgreSQL 12\n"
             "ALTER TABLE {0} DROP CONSTRAINT {1};\n",
-            t, check, c);
+            t, not_null_helper_name(table, c), c);
     }
     out += fmt::format(
         "CREATE UNIQUE INDEX CONCURRENTLY {0} ON {1} ({2});\n"
@@ -43,7 +46,7 @@ constexpr const char* k_help =
 
 void report_constraint(const Context& ctx, Emitter& emit, const sql::RelationName& table,
                        const sql::Constraint& pk, sql::Span span) {
-    std::string name = pk.name.empty() ? table.name + "_pkey" : pk.name;
+    std::string name = pk.name.empty() ? primary_key_name(table) : pk.name;
     emit.report({span,
                  fmt::format("ADD PRIMARY KEY takes ACCESS EXCLUSIVE on {} and, while holding it, builds the "
                              "index and checks every row of the key columns for NULLs: reads and writes wait "
@@ -66,7 +69,7 @@ void report_column(const Context& ctx, Emitter& emit, const sql::RelationName& t
          table,
          fmt::format("ALTER TABLE {} ADD COLUMN {} {};\n-- backfill in batches, then:\n{}", table.qualified(),
                      column.name, column.type.display(),
-                     safe_form(table, table.name + "_pkey", {column.name})),
+                     safe_form(table, primary_key_name(table), {column.name})),
          sql::LockMode::AccessExclusive});
 }
 
@@ -87,7 +90,7 @@ void check(const Context& ctx, Emitter& emit) {
 
 Rule adding_primary_key_constraint() {
     return Rule{
-        RuleInfo{"adding-primary-key-constraint",
+        RuleInfo{rule_id::k_adding_primary_key_constraint,
                  "Adding a primary key to an existing table without USING INDEX", RuleGroup::Availability,
                  Severity::Error, true,
                  "ACCESS EXCLUSIVE on the table while the index is built and the key columns are checked "

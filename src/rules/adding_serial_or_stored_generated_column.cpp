@@ -4,6 +4,8 @@
 
 #include "catalog.hpp"
 
+#include "pgsafe/rules/safe_forms.hpp"
+
 #include <fmt/format.h>
 
 namespace pgsafe::rules {
@@ -41,7 +43,7 @@ std::string fix_for(const sql::RelationName& table, const sql::ColumnDef& column
             t, column.name, column.type.display());
     }
     std::string type = column.is_serial() ? serial_base_type(column.type) : column.type.display();
-    std::string seq = fmt::format("{}_{}_seq", table.name, column.name);
+    std::string seq = sequence_name(table, column.name);
     return fmt::format(
         "CREATE SEQUENCE {0}; ALTER TABLE {1} ADD COLUMN {2} {3}; ALTER TABLE {1} ALTER COLUMN {2} "
         "SET DEFAULT nextval('{0}'); -- then backfill the existing rows in batches",

@@ -3,6 +3,8 @@
 
 #include "catalog.hpp"
 
+#include "pgsafe/rules/rule_ids.hpp"
+
 #include <fmt/format.h>
 
 namespace pgsafe::rules {
@@ -24,10 +26,11 @@ void check(const Context& ctx, Emitter& emit) {
 }  // namespace
 
 Rule ban_drop_database() {
-    return Rule{RuleInfo{"ban-drop-database", "Dropping a database in a migration", RuleGroup::Correctness,
-                         Severity::Error, true, "exclusive use of the database; deletes all its data",
-                         "none in a migration: drop databases by hand, after a backup"},
-                check};
+    return Rule{
+        RuleInfo{rule_id::k_ban_drop_database, "Dropping a database in a migration", RuleGroup::Correctness,
+                 Severity::Error, true, "exclusive use of the database; deletes all its data",
+                 "none in a migration: drop databases by hand, after a backup"},
+        check};
 }
 
 }  // namespace pgsafe::rules

@@ -4,6 +4,9 @@
 
 #include "catalog.hpp"
 
+#include "pgsafe/rules/rule_ids.hpp"
+#include "pgsafe/rules/safe_forms.hpp"
+
 #include <fmt/format.h>
 
 namespace pgsafe::rules {
@@ -34,7 +37,7 @@ void report_table_constraint(const Context& ctx, Emitter& emit, const sql::Relat
 // has to be added first and the constraint after it.
 void report_column_constraint(const Context& ctx, Emitter& emit, const sql::RelationName& table,
                               const sql::ColumnDef& column, const sql::Constraint& check, sql::Span span) {
-    std::string name = check.name.empty() ? fmt::format("{}_{}_check", table.name, column.name) : check.name;
+    std::string name = check.name.empty() ? check_name(table, column.name) : check.name;
     emit.report(
         {span,
          fmt::format("ADD COLUMN \"{}\" with a CHECK takes ACCESS EXCLUSIVE on {} and scans every row to "
@@ -71,7 +74,7 @@ void check(const Context& ctx, Emitter& emit) {
 
 Rule constraint_missing_not_valid() {
     return Rule{
-        RuleInfo{"constraint-missing-not-valid",
+        RuleInfo{rule_id::k_constraint_missing_not_valid,
                  "Adding a CHECK constraint to an existing table without NOT VALID", RuleGroup::Availability,
                  Severity::Error, true, "ACCESS EXCLUSIVE on the table; scans it to validate the constraint",
                  "ADD CONSTRAINT … CHECK (…) NOT VALID, then VALIDATE CONSTRAINT in a separate transaction"},

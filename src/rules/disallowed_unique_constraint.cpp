@@ -4,6 +4,9 @@
 
 #include "catalog.hpp"
 
+#include "pgsafe/rules/rule_ids.hpp"
+#include "pgsafe/rules/safe_forms.hpp"
+
 #include <fmt/format.h>
 
 namespace pgsafe::rules {
@@ -13,13 +16,6 @@ std::string joined(const std::vector<std::string>& columns) {
     std::string out;
     for (const auto& c : columns) out += (out.empty() ? "" : ", ") + c;
     return out;
-}
-
-// PostgreSQL's own name for an unnamed UNIQUE constraint: <table>_<columns>_key.
-std::string default_name(const sql::RelationName& table, const std::vector<std::string>& columns) {
-    std::string out = table.name;
-    for (const auto& c : columns) out += "_" + c;
-    return out + "_key";
 }
 
 std::string safe_form(const sql::RelationName& table, const std::string& name,
@@ -32,7 +28,7 @@ std::string safe_form(const sql::RelationName& table, const std::string& name,
 
 void report_constraint(const Context& ctx, Emitter& emit, const sql::RelationName& table,
                        const sql::Constraint& unique, sql::Span span) {
-    std::string name = unique.name.empty() ? default_name(table, unique.columns) : unique.name;
+    std::string name = unique.name.empty() ? unique_key_name(table, unique.columns) : unique.name;
     emit.report({span,
                  fmt::format("ADD UNIQUE takes ACCESS EXCLUSIVE on {} and builds its index while holding it: "
                              "reads and writes wait until the build ends",
@@ -44,7 +40,7 @@ void report_constraint(const Context& ctx, Emitter& emit, const sql::RelationNam
 
 void report_column(const Context& ctx, Emitter& emit, const sql::RelationName& table,
                    const sql::ColumnDef& column, const sql::Constraint& unique, sql::Span span) {
-    std::string name = unique.name.empty() ? default_name(table, {column.name}) : unique.name;
+    std::string name = unique.name.empty() ? unique_key_name(table, {column.name}) : unique.name;
     emit.report(
         {span,
          fmt::format("ADD COLUMN \"{}\" … UNIQUE takes ACCESS EXCLUSIVE on {} and builds a unique index "
@@ -77,7 +73,7 @@ void check(const Context& ctx, Emitter& emit) {
 }  // namespace
 
 Rule disallowed_unique_constraint() {
-    return Rule{RuleInfo{"disallowed-unique-constraint",
+    return Rule{RuleInfo{rule_id::k_disallowed_unique_constraint,
                          "Adding a UNIQUE constraint to an existing table without USING INDEX",
                          RuleGroup::Availability, Severity::Error, true,
                          "ACCESS EXCLUSIVE on the table while the unique index is built",

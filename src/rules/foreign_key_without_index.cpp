@@ -4,6 +4,9 @@
 
 #include "catalog.hpp"
 
+#include "pgsafe/rules/rule_ids.hpp"
+#include "pgsafe/rules/safe_forms.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -91,8 +94,8 @@ void check(const Context& ctx, Emitter& emit) {
              fmt::format("Create an index on {} ({}){}.", table->qualified(), columns,
                          existing ? " with CREATE INDEX CONCURRENTLY" : " in the same migration"),
              *table,
-             fmt::format("CREATE INDEX {}{}_{}_idx ON {} ({});", existing ? "CONCURRENTLY " : "", table->name,
-                         fmt::join(fk.columns, "_"), table->qualified(), columns),
+             fmt::format("CREATE INDEX {}{} ON {} ({});", existing ? "CONCURRENTLY " : "",
+                         index_name(*table, fk.columns), table->qualified(), columns),
              std::nullopt});
     }
 }
@@ -101,8 +104,9 @@ void check(const Context& ctx, Emitter& emit) {
 
 Rule foreign_key_without_index() {
     return Rule{
-        RuleInfo{"foreign-key-without-index", "A foreign key whose referencing columns no index starts with",
-                 RuleGroup::Correctness, Severity::Warning, true,
+        RuleInfo{rule_id::k_foreign_key_without_index,
+                 "A foreign key whose referencing columns no index starts with", RuleGroup::Correctness,
+                 Severity::Warning, true,
                  "none when added; later, each DELETE / key UPDATE on the referenced table scans this table",
                  "an index starting with the foreign key's columns (CREATE INDEX CONCURRENTLY on an "
                  "existing table)"},

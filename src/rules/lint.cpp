@@ -6,6 +6,7 @@
 
 #include "pgsafe/rules/ignore.hpp"
 #include "pgsafe/rules/rule.hpp"
+#include "pgsafe/rules/rule_ids.hpp"
 #include "pgsafe/sql/position.hpp"
 
 #include <fmt/format.h>
@@ -17,7 +18,7 @@ namespace {
 
 Finding syntax_error(const sql::SyntaxError& error) {
     Finding f;
-    f.rule = "syntax-error";
+    f.rule = rule_id::k_syntax_error;
     f.severity = Severity::Error;
     f.span = sql::Span{error.offset, error.offset};
     f.message = error.message;
@@ -87,7 +88,7 @@ void report_unused(const std::vector<IgnoreDirective>& ignores, std::vector<Find
         for (size_t i = 0; i < d.rules.size(); ++i) {
             if (d.used[i]) continue;
             Finding f;
-            f.rule = "unused-ignore";
+            f.rule = rule_id::k_unused_ignore;
             f.severity = Severity::Warning;
             f.span = d.span;
             f.message = fmt::format("ignore comment for \"{}\" matched no finding", d.rules[i]);
@@ -115,6 +116,19 @@ LintSession::LintSession(LintOptions options, analysis::TableFacts facts)
     : m_options(std::move(options)), m_facts(std::move(facts)), m_pending(m_facts.search_path()) {}
 
 FileResult LintSession::lint(const std::string& path, const sql::ParsedFile& file) {
+    std::vector<StatementInfo> infos;
+    return run(path, file, infos, nullptr);
+}
+
+FileAnalysis LintSession::analyse(const std::string& path, const sql::ParsedFile& file) {
+    FileAnalysis out;
+    out.found.resize(file.statements.size());
+    out.result = run(path, file, out.statements, &out.found);
+    return out;
+}
+
+FileResult LintSession::run(const std::string& path, const sql::ParsedFile& file,
+                            std::vector<StatementInfo>& infos, std::vector<std::set<std::string>>* found) {
     FileResult result;
     result.path = path;
     result.text = file.text;
@@ -123,9 +137,8 @@ FileResult LintSession::lint(const std::string& path, const sql::ParsedFile& fil
     for (const auto& error : file.errors) result.findings.push_back(syntax_error(error));
 
     std::vector<Finding> ignore_errors;
-    std::vector<IgnoreDirective> ignores;
-    if (m_options.apply_ignore_comments) ignores = parse_ignores(file, ignore_errors);
-    std::vector<StatementInfo> infos = statement_infos(file);
+    std::vector<IgnoreDirective> ignores = parse_ignores(file, ignore_errors);
+    infos = statement_infos(file);
     for (const auto& stmt : file.statements) m_pending.record_indexes(stmt);
 
     std::vector<const Rule*> rules;
@@ -140,6 +153,9 @@ FileResult LintSession::lint(const std::string& path, const sql::ParsedFile& fil
         for (const Rule* rule : rules) {
             Emitter emit(rule->info, ctx, sf.findings);
             rule->check(ctx, emit);
+        }
+        if (found != nullptr) {
+            for (const auto& f : sf.findings) (*found)[i].insert(f.rule);
         }
         if (!ignores.empty()) apply_ignores(ignores, sf);
         for (auto& f : sf.findings) result.findings.push_back(std::move(f));

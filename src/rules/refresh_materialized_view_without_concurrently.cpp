@@ -4,6 +4,8 @@
 
 #include "catalog.hpp"
 
+#include "pgsafe/rules/rule_ids.hpp"
+
 #include <fmt/format.h>
 
 namespace pgsafe::rules {
@@ -28,7 +30,7 @@ void check(const Context& ctx, Emitter& emit) {
 
 Rule refresh_materialized_view_without_concurrently() {
     return Rule{
-        RuleInfo{"refresh-materialized-view-without-concurrently",
+        RuleInfo{rule_id::k_refresh_materialized_view_without_concurrently,
                  "REFRESH MATERIALIZED VIEW without CONCURRENTLY", RuleGroup::Availability, Severity::Error,
                  true, "ACCESS EXCLUSIVE on the view while its query runs; reads of the view wait",
                  "REFRESH MATERIALIZED VIEW CONCURRENTLY (needs a unique index on the view)"},

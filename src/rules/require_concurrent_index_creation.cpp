@@ -4,6 +4,8 @@
 
 #include "catalog.hpp"
 
+#include "pgsafe/rules/rule_ids.hpp"
+
 #include <fmt/format.h>
 
 namespace pgsafe::rules {
@@ -54,7 +56,7 @@ void check(const Context& ctx, Emitter& emit) {
 
 Rule require_concurrent_index_creation() {
     return Rule{
-        RuleInfo{"require-concurrent-index-creation",
+        RuleInfo{rule_id::k_require_concurrent_index_creation,
                  "Creating an index on an existing table without CONCURRENTLY", RuleGroup::Availability,
                  Severity::Error, true, "SHARE on the table for the whole index build: writes wait",
                  "CREATE INDEX CONCURRENTLY, outside a transaction block"},

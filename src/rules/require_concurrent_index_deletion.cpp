@@ -4,6 +4,8 @@
 
 #include "catalog.hpp"
 
+#include "pgsafe/rules/rule_ids.hpp"
+
 #include <fmt/format.h>
 
 #include <optional>
@@ -66,7 +68,7 @@ void check(const Context& ctx, Emitter& emit) {
 
 Rule require_concurrent_index_deletion() {
     return Rule{
-        RuleInfo{"require-concurrent-index-deletion", "Dropping an index without CONCURRENTLY",
+        RuleInfo{rule_id::k_require_concurrent_index_deletion, "Dropping an index without CONCURRENTLY",
                  RuleGroup::Availability, Severity::Error, true,
                  "ACCESS EXCLUSIVE on the index's table (brief, but reads and writes queue behind it)",
                  "DROP INDEX CONCURRENTLY, one index per statement, outside a transaction block"},

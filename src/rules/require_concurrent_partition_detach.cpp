@@ -5,6 +5,8 @@
 
 #include "catalog.hpp"
 
+#include "pgsafe/rules/rule_ids.hpp"
+
 #include <fmt/format.h>
 
 namespace pgsafe::rules {
@@ -41,9 +43,9 @@ void check(const Context& ctx, Emitter& emit) {
 }  // namespace
 
 Rule require_concurrent_partition_detach() {
-    return Rule{RuleInfo{"require-concurrent-partition-detach", "DETACH PARTITION without CONCURRENTLY",
-                         RuleGroup::Availability, Severity::Error, true,
-                         "ACCESS EXCLUSIVE on the partitioned table and on the partition",
+    return Rule{RuleInfo{rule_id::k_require_concurrent_partition_detach,
+                         "DETACH PARTITION without CONCURRENTLY", RuleGroup::Availability, Severity::Error,
+                         true, "ACCESS EXCLUSIVE on the partitioned table and on the partition",
                          "DETACH PARTITION … CONCURRENTLY in its own transaction (PostgreSQL 14+)"},
                 check};
 }

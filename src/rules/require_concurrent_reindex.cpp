@@ -4,6 +4,8 @@
 
 #include "catalog.hpp"
 
+#include "pgsafe/rules/rule_ids.hpp"
+
 #include <fmt/format.h>
 
 namespace pgsafe::rules {
@@ -68,8 +70,8 @@ void check(const Context& ctx, Emitter& emit) {
 
 Rule require_concurrent_reindex() {
     return Rule{
-        RuleInfo{"require-concurrent-reindex", "REINDEX without CONCURRENTLY", RuleGroup::Availability,
-                 Severity::Error, true,
+        RuleInfo{rule_id::k_require_concurrent_reindex, "REINDEX without CONCURRENTLY",
+                 RuleGroup::Availability, Severity::Error, true,
                  "SHARE on the table and ACCESS EXCLUSIVE on each index rebuilt: writes and (through the "
                  "planner) reads wait",
                  "REINDEX … CONCURRENTLY (PostgreSQL 12+), outside a transaction block"},

@@ -4,6 +4,9 @@
 
 #include "catalog.hpp"
 
+#include "pgsafe/rules/rule_ids.hpp"
+#include "pgsafe/rules/safe_forms.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -121,18 +124,18 @@ void report(const Context& ctx, Emitter& emit, const sql::RelationName& table,
             "ALTER TABLE {0} DROP CONSTRAINT {1};",
             t, existing.not_yet_valid, action.column);
     } else {
-        std::string check = fmt::format("{}_{}_not_null", table.name, action.column);
         help = fmt::format(
             "Add CHECK ({} IS NOT NULL) NOT VALID, VALIDATE it in its own transaction, then SET NOT "
             "NULL (it skips the scan since PostgreSQL 12) and drop the CHECK (pgsafe migrate does "
             "this for you).",
             action.column);
+        // The steps pgsafe migrate runs, with its helper's name (src/plan/set_not_null.cpp).
         fix = fmt::format(
             "ALTER TABLE {0} ADD CONSTRAINT {1} CHECK ({2} IS NOT NULL) NOT VALID;\n"
             "ALTER TABLE {0} VALIDATE CONSTRAINT {1};  -- in its own transaction\n"
             "ALTER TABLE {0} ALTER COLUMN {2} SET NOT NULL;\n"
             "ALTER TABLE {0} DROP CONSTRAINT {1};",
-            t, check, action.column);
+            t, not_null_helper_name(table, action.column), action.column);
     }
     emit.report(
         {action.span,
@@ -157,7 +160,7 @@ void check(const Context& ctx, Emitter& emit) {
 
 Rule setting_not_null() {
     return Rule{
-        RuleInfo{"setting-not-null", "Setting NOT NULL on a column of an existing table",
+        RuleInfo{rule_id::k_setting_not_null, "Setting NOT NULL on a column of an existing table",
                  RuleGroup::Availability, Severity::Error, true,
                  "ACCESS EXCLUSIVE on the table while every row is scanned for NULLs",
                  "CHECK (col IS NOT NULL) NOT VALID → VALIDATE → SET NOT NULL (no scan since PG 12) → "

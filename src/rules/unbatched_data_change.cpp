@@ -4,6 +4,8 @@
 
 #include "catalog.hpp"
 
+#include "pgsafe/rules/rule_ids.hpp"
+
 #include <fmt/format.h>
 
 namespace pgsafe::rules {
@@ -38,8 +40,9 @@ void check(const Context& ctx, Emitter& emit) {
 }  // namespace
 
 Rule unbatched_data_change() {
-    return Rule{RuleInfo{"unbatched-data-change", "UPDATE or DELETE of every row of a table in one statement",
-                         RuleGroup::Availability, Severity::Error, true,
+    return Rule{RuleInfo{rule_id::k_unbatched_data_change,
+                         "UPDATE or DELETE of every row of a table in one statement", RuleGroup::Availability,
+                         Severity::Error, true,
                          "ROW EXCLUSIVE on the table and a row lock on every row until commit; WAL and bloat",
                          "batches by primary-key range, each its own transaction"},
                 check};

@@ -20,7 +20,7 @@ namespace {
 
 Error syntax_error(const plan::MigrationPlan& plan) {
     for (const auto& f : plan.findings) {
-        if (f.rule != "syntax-error") continue;
+        if (f.rule != rules::rule_id::k_syntax_error) continue;
         auto at = sql::LineIndex(plan.text).position(f.span.begin);
         return Error(ErrorKind::Parse, fmt::format("{}:{}:{}: {}", plan.path, at.line, at.column, f.message));
     }

@@ -1,6 +1,7 @@
 #pragma once
 // What a rule reports: a finding at a span of a file, and a file's results.
 
+#include "pgsafe/rules/rule_ids.hpp"
 #include "pgsafe/sql/ir.hpp"
 
 #include <optional>
@@ -15,7 +16,7 @@ const char* severity_name(Severity severity);  // "error", "warning", "info"
 std::optional<Severity> severity_from_name(const std::string& name);
 
 struct Finding {
-    std::string rule;  // kebab-case rule name, e.g. "adding-foreign-key-constraint"
+    std::string rule;  // kebab-case rule name, e.g. "adding-foreign-key-constraint" (see rule_ids.hpp)
     Severity severity = Severity::Error;
     sql::Span span;
     std::string message;

@@ -24,8 +24,6 @@ struct LintOptions {
     Runner runner = Runner::Pgsafe;
     int pg_version = 15;
     bool unknown_size_is_large = true;
-    // false: ignore comments are not applied (the planner rewrites what they silence too).
-    bool apply_ignore_comments = true;
 };
 
 }  // namespace pgsafe::rules
