@@ -1,9 +1,13 @@
 #pragma once
 // The errors users cause. Each carries what went wrong and where; the CLI
-// maps its kind to the exit codes in DESIGN.md, in one place.
+// maps its kind to the exit codes in exit_codes.hpp, in one place. A
+// refusal (drift, out of order, and the policy verdict to come) is one type
+// wherever it comes from: a code, a message, and what would unlock it.
 
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace pgsafe {
 
@@ -23,6 +27,36 @@ public:
 
 private:
     ErrorKind m_kind;
+};
+
+// Why pgsafe will not run something. Recorded as a "refused" event in
+// pgsafe.events and reported with exit 5, the same way whatever refused.
+struct Refusal {
+    std::string code;     // stable, kebab-case: "drift", "out-of-order", "applied-steps-changed"
+    std::string message;  // what is wrong, starting with the file it is about
+    std::string unlock;   // what would let it run, as an imperative; "" when nothing can
+    std::optional<std::string> version;  // the migration concerned
+
+    // "message; unlock"
+    std::string text() const { return unlock.empty() ? message : message + "; " + unlock; }
+};
+
+// Every refusal's text, one per line.
+inline std::string refusals_text(const std::vector<Refusal>& refusals) {
+    std::string out;
+    for (const auto& r : refusals) out += (out.empty() ? "" : "\n") + r.text();
+    return out;
+}
+
+// An Error of kind Refused that keeps its refusals.
+class RefusedError : public Error {
+public:
+    explicit RefusedError(std::vector<Refusal> refusals)
+        : Error(ErrorKind::Refused, refusals_text(refusals)), m_refusals(std::move(refusals)) {}
+    const std::vector<Refusal>& refusals() const { return m_refusals; }
+
+private:
+    std::vector<Refusal> m_refusals;
 };
 
 }  // namespace pgsafe

@@ -3,6 +3,7 @@
 // does the work and stores the exit code; main() only wires them together.
 
 #include "pgsafe/error.hpp"
+#include "pgsafe/exit_codes.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -27,9 +28,6 @@ void add_migrate_command(CLI::App& app, const GlobalOptions& global, int& exit_c
 void add_status_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_stats_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_scratch_server_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
-
-// The exit code DESIGN.md gives an error of this kind (2 usage … 6 lock, 130 interrupted).
-int exit_code_for(ErrorKind kind);
 
 // Colour on stdout only for a terminal, and never when NO_COLOR is set.
 bool stdout_wants_color();

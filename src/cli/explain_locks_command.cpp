@@ -22,8 +22,6 @@
 namespace pgsafe::cli {
 namespace {
 
-constexpr int k_exit_parse = 3;
-
 struct ExplainedStatement {
     sql::Position position;
     std::string first_line;  // the statement's first line, "…" when it goes on
@@ -153,9 +151,9 @@ void add_explain_locks_command(CLI::App& app, const GlobalOptions& global, int& 
             files.push_back(explain_file(path.string(), source::read_file(path)));
         std::string out = global.format == "json" ? render_json(files) : render_text(files);
         std::fwrite(out.data(), 1, out.size(), stdout);
-        code = 0;
+        code = exit_code(ExitCode::Ok);
         for (const auto& file : files) {
-            if (!file.errors.empty()) code = k_exit_parse;
+            if (!file.errors.empty()) code = exit_code(ExitCode::Parse);
         }
     });
 }

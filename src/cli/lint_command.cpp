@@ -54,9 +54,6 @@ struct LintSettings {
     fs::path base_dir;  // exclude_paths are relative to it
 };
 
-constexpr int k_exit_findings = 1;
-constexpr int k_exit_parse = 3;
-
 std::set<std::string> known_rules(const std::vector<std::string>& names, const char* flag) {
     std::set<std::string> out;
     for (const auto& name : names) {
@@ -182,15 +179,15 @@ void print_report(std::vector<rules::FileResult>& results, const std::string& fo
 
 int exit_code(const std::vector<rules::FileResult>& results, std::optional<rules::Severity> fail_on) {
     for (const auto& r : results) {
-        if (r.syntax_error) return k_exit_parse;
+        if (r.syntax_error) return pgsafe::exit_code(ExitCode::Parse);
     }
-    if (!fail_on) return 0;
+    if (!fail_on) return pgsafe::exit_code(ExitCode::Ok);
     for (const auto& r : results) {
         for (const auto& f : r.findings) {
-            if (f.severity >= *fail_on) return k_exit_findings;
+            if (f.severity >= *fail_on) return pgsafe::exit_code(ExitCode::Findings);
         }
     }
-    return 0;
+    return pgsafe::exit_code(ExitCode::Ok);
 }
 
 void add_flags(CLI::App& cmd, LintFlags& flags) {

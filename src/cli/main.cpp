@@ -4,6 +4,7 @@
 #include "commands.hpp"
 
 #include "pgsafe/error.hpp"
+#include "pgsafe/exit_codes.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -14,8 +15,8 @@
 
 namespace {
 
-constexpr int k_exit_usage = 2;
-constexpr int k_exit_internal = 70;  // EX_SOFTWARE: a bug in pgsafe, never a user error
+using pgsafe::exit_code;
+using pgsafe::ExitCode;
 
 // Logs go to stderr: warnings by default, debug with -v, trace with -vv.
 void setup_logging(int verbosity) {
@@ -46,45 +47,32 @@ void add_global_options(CLI::App& app, pgsafe::cli::GlobalOptions& global) {
 
 }  // namespace
 
-// One table for every command; migrate applies it to the kind of error its run stopped on.
-int pgsafe::cli::exit_code_for(pgsafe::ErrorKind kind) {
-    switch (kind) {
-        case pgsafe::ErrorKind::Usage: return 2;
-        case pgsafe::ErrorKind::Parse: return 3;
-        case pgsafe::ErrorKind::Database: return 4;
-        case pgsafe::ErrorKind::Refused: return 5;
-        case pgsafe::ErrorKind::LockTimeout: return 6;
-        case pgsafe::ErrorKind::Interrupted: return 130;
-    }
-    return k_exit_internal;
-}
-
 int main(int argc, char** argv) {
     CLI::App app{"pgsafe: safe online migrations for PostgreSQL", "pgsafe"};
     pgsafe::cli::GlobalOptions global;
-    int exit_code = 0;
+    int code = exit_code(ExitCode::Ok);
 
     add_global_options(app, global);
-    pgsafe::cli::add_lint_command(app, global, exit_code);     // find lock-heavy statements, no database
-    pgsafe::cli::add_plan_command(app, global, exit_code);     // the safe steps migrate will run, for review
-    pgsafe::cli::add_migrate_command(app, global, exit_code);  // run the plans: bounded lock waits, resumable
-    pgsafe::cli::add_status_command(app, global, exit_code);   // what ran, what is pending, what failed
-    pgsafe::cli::add_explain_locks_command(app, global, exit_code);  // show the lock each statement takes
-    pgsafe::cli::add_rules_command(app, global, exit_code);          // the rule catalog and each rule's docs
-    pgsafe::cli::add_stats_command(app, global, exit_code);  // snapshot live table sizes for offline lint
-    pgsafe::cli::add_scratch_server_command(app, global, exit_code);  // hidden: scratch PostgreSQL
+    pgsafe::cli::add_lint_command(app, global, code);     // find lock-heavy statements, no database
+    pgsafe::cli::add_plan_command(app, global, code);     // the safe steps migrate will run, for review
+    pgsafe::cli::add_migrate_command(app, global, code);  // run the plans: bounded lock waits, resumable
+    pgsafe::cli::add_status_command(app, global, code);   // what ran, what is pending, what failed
+    pgsafe::cli::add_explain_locks_command(app, global, code);  // show the lock each statement takes
+    pgsafe::cli::add_rules_command(app, global, code);          // the rule catalog and each rule's docs
+    pgsafe::cli::add_stats_command(app, global, code);          // snapshot live table sizes for offline lint
+    pgsafe::cli::add_scratch_server_command(app, global, code);  // hidden: scratch PostgreSQL
 
     try {
         app.parse(argc, argv);
-        return exit_code;
+        return code;
     } catch (const CLI::ParseError& e) {
-        int code = app.exit(e);  // prints help, version, or the usage error
-        return code == 0 ? 0 : k_exit_usage;
+        int shown = app.exit(e);  // prints help, version, or the usage error
+        return shown == 0 ? exit_code(ExitCode::Ok) : exit_code(ExitCode::Usage);
     } catch (const pgsafe::Error& e) {
         std::fprintf(stderr, "pgsafe: error: %s\n", e.what());
-        return pgsafe::cli::exit_code_for(e.kind());
+        return exit_code(pgsafe::exit_code_for(e.kind()));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "pgsafe: internal error: %s\n", e.what());
-        return k_exit_internal;
+        return exit_code(ExitCode::Internal);
     }
 }

@@ -41,7 +41,6 @@ runner::RunOptions run_options(const MigrateFlags& flags, const GlobalOptions& g
     o.retry_cap = std::chrono::milliseconds(config.retry.max_ms);
     o.batch_pause = std::chrono::milliseconds(config.run.batch_pause_ms);
     o.show_blocker_queries = config.run.show_blocker_queries;
-    o.progress = isatty(STDERR_FILENO) != 0 ? runner::ProgressStyle::Bar : runner::ProgressStyle::Lines;
     return o;
 }
 
@@ -84,9 +83,14 @@ void add_migrate_command(CLI::App& app, const GlobalOptions& global, int& code) 
         runner::RunOptions options = run_options(*flags, global, loaded.config);
         if (flags->dry_run) {
             print(runner::dry_run(files, options));  // reads, writes nothing
-            code = 0;
+            code = exit_code(ExitCode::Ok);
             return;
         }
+        // Progress and the step monitor on stderr: a bar on a terminal, plain lines in a log.
+        auto console = runner::console_observer(
+            isatty(STDERR_FILENO) != 0 ? runner::ProgressStyle::Bar : runner::ProgressStyle::Lines,
+            options.conninfo);
+        options.observers.push_back(console.get());
         runner::RunResult result;
         try {
             result = runner::migrate(files, options);  // lock, plan, run, record
@@ -95,7 +99,7 @@ void add_migrate_command(CLI::App& app, const GlobalOptions& global, int& code) 
             throw;
         }
         print(global.format == "json" ? report::migrate_json(result) : report::migrate_text(result));
-        code = result.error ? exit_code_for(result.error->kind) : 0;
+        code = exit_code(result.error ? exit_code_for(result.error->kind) : ExitCode::Ok);
     });
 }
 
@@ -109,7 +113,7 @@ void add_status_command(CLI::App& app, const GlobalOptions& global, int& code) {
         std::vector<source::MigrationFile> files = migration_files(*dir, loaded);
         runner::StatusReport report = runner::status(files, db::resolve_conninfo(global.db));
         print(global.format == "json" ? report::status_json(report) : report::status_text(report));
-        code = 0;
+        code = exit_code(ExitCode::Ok);
     });
 }
 

@@ -32,8 +32,6 @@ struct PlanFlags {
     std::string emit_sql;
 };
 
-constexpr int k_exit_parse = 3;
-
 // The migrations to plan, in apply order: a directory's named migrations, or files as given.
 std::vector<source::MigrationFile> pending_migrations(const PlanFlags& flags, const LoadedConfig& loaded) {
     std::vector<std::string> paths = flags.paths;
@@ -44,12 +42,9 @@ std::vector<source::MigrationFile> pending_migrations(const PlanFlags& flags, co
         if (fs::is_directory(path, error)) {
             for (auto& m : source::discover_migrations(path)) out.push_back(std::move(m));
         } else if (fs::exists(path, error)) {
-            source::MigrationFile m;
             auto name = source::parse_migration_name(fs::path(path).filename().string());
-            m.version = name ? name->version : "";
-            m.name = name ? name->name : fs::path(path).stem().string();
-            m.path = path;
-            out.push_back(std::move(m));
+            out.push_back(source::read_migration(
+                path, name.value_or(source::MigrationName{"", fs::path(path).stem().string()})));
         } else {
             throw Error(ErrorKind::Usage, fmt::format("{}: no such file or directory", display_path(path)));
         }
@@ -61,10 +56,9 @@ std::vector<plan::MigrationPlan> plan_all(const std::vector<source::MigrationFil
                                           plan::Planner& planner) {
     std::vector<plan::MigrationPlan> plans;
     for (const auto& m : migrations) {
-        std::string text = source::read_file(m.path);
-        std::string checksum = source::sha256_checksum(text);
-        sql::ParsedFile parsed = sql::parse_sql(std::move(text), {sql::KeepTree::Yes});
-        plans.push_back(planner.plan({m.version, m.name, display_path(m.path), checksum}, parsed));
+        // The text read with the checksum, so the plan is of the bytes migrate would hash.
+        sql::ParsedFile parsed = sql::parse_sql(m.text, {sql::KeepTree::Yes});
+        plans.push_back(planner.plan({m.version, m.name, display_path(m.path), m.checksum}, parsed));
     }
     return plans;
 }
@@ -106,9 +100,9 @@ void add_plan_command(CLI::App& app, const GlobalOptions& global, int& code) {
                 ? report::plan_json(plans)
                 : report::plan_text(plans, stdout_wants_color() ? report::Color::On : report::Color::Off);
         std::fwrite(out.data(), 1, out.size(), stdout);
-        code = 0;
+        code = exit_code(ExitCode::Ok);
         for (const auto& p : plans) {
-            if (p.syntax_error) code = k_exit_parse;
+            if (p.syntax_error) code = exit_code(ExitCode::Parse);
         }
     });
 }

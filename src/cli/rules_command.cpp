@@ -115,7 +115,7 @@ void add_rules_command(CLI::App& app, const GlobalOptions& global, int& code) {
             out = json ? show_json(rule.info) : show_text(rule.info);
         }
         std::fwrite(out.data(), 1, out.size(), stdout);
-        code = 0;
+        code = exit_code(ExitCode::Ok);
     });
 }
 

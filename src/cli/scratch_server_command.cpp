@@ -11,6 +11,7 @@
 
 #include "pgsafe/db/scratch_server.hpp"
 #include "pgsafe/error.hpp"
+#include "pgsafe/exit_codes.hpp"
 
 #include <fmt/format.h>
 
@@ -157,7 +158,7 @@ void add_scratch_server_command(CLI::App& app, const GlobalOptions& /*global*/, 
     start_command->add_option("DIR", *directory, "An empty or missing directory to run it in");
     start_command->callback([directory, &code] {
         start(*directory);
-        code = 0;
+        code = exit_code(ExitCode::Ok);
     });
 
     auto stop_directory = std::make_shared<std::string>();
@@ -165,7 +166,7 @@ void add_scratch_server_command(CLI::App& app, const GlobalOptions& /*global*/, 
     stop_command->add_option("DIR", *stop_directory, "The server's directory (default: the recorded one)");
     stop_command->callback([stop_directory, &code] {
         stop(*stop_directory);
-        code = 0;
+        code = exit_code(ExitCode::Ok);
     });
 
     command->add_subcommand("url", "Print the running server's URL")->callback([&code] {
@@ -176,14 +177,14 @@ void add_scratch_server_command(CLI::App& app, const GlobalOptions& /*global*/, 
             throw Error(ErrorKind::Database,
                         fmt::format("the scratch server in {} does not answer", server->directory.string()));
         std::printf("%s\n", server->url.c_str());
-        code = 0;
+        code = exit_code(ExitCode::Ok);
     });
 
     command->add_subcommand("status", "Say whether it runs (exit 1 when not)")->callback([&code] {
         auto server = recorded();
         if (server && server->answers) {
             std::printf("running: %s in %s\n", server->url.c_str(), server->directory.c_str());
-            code = 0;
+            code = exit_code(ExitCode::Ok);
         } else {
             std::printf("not running\n");
             code = 1;

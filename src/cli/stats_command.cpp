@@ -73,7 +73,7 @@ void add_stats_command(CLI::App& app, const GlobalOptions& global, int& code) {
                 fmt::format("{}: {} tables from {}\n", *output, facts.tables().size(), connection.describe());
             std::fwrite(summary.data(), 1, summary.size(), stdout);
         }
-        code = 0;
+        code = exit_code(ExitCode::Ok);
     });
 }
 

@@ -14,7 +14,7 @@ std::string dump(const json& j) {
     return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
-json error_json(const std::optional<runner::RunError>& e) {
+json error_json(const std::optional<RunError>& e) {
     if (!e) return nullptr;
     return {{"message", e->message},
             {"migration", e->migration.empty() ? json() : json(e->migration)},
@@ -28,14 +28,15 @@ std::string seconds(long long ms) {
 }
 
 // "running" with nobody holding the runner lock is a run that died.
-std::string shown_state(const runner::MigrationStatus& m, const runner::StatusReport& report) {
-    if (m.state == "running" && report.runner.empty()) return "running (runner gone: migrate resumes it)";
-    return m.state;
+std::string shown_state(const MigrationStatus& m, const StatusReport& report) {
+    if (m.state == MigrationState::Running && report.runner.empty())
+        return "running (runner gone: migrate resumes it)";
+    return migration_state_name(m.state);
 }
 
 }  // namespace
 
-std::string migrate_json(const runner::RunResult& result) {
+std::string migrate_json(const RunResult& result) {
     json applied = json::array();
     for (const auto& a : result.applied)
         applied.push_back({{"version", a.version},
@@ -46,13 +47,13 @@ std::string migrate_json(const runner::RunResult& result) {
                            {"retries", a.retries},
                            {"resumed", a.resumed}});
     return dump({{"version", 1},
-                 {"status", runner::run_status_name(result.status)},
+                 {"status", run_status_name(result.status)},
                  {"applied", applied},
                  {"pending", result.pending},
                  {"error", error_json(result.error)}});
 }
 
-std::string migrate_text(const runner::RunResult& result) {
+std::string migrate_text(const RunResult& result) {
     std::string out;
     for (const auto& a : result.applied)
         out += fmt::format("applied {} {}{}: {} step{} in {} (lock wait {}, {} retr{})\n", a.version, a.name,
@@ -60,19 +61,18 @@ std::string migrate_text(const runner::RunResult& result) {
                            seconds(a.duration_ms), seconds(a.lock_wait_ms), a.retries,
                            a.retries == 1 ? "y" : "ies");
     // The message starts with the file and line it is about, when there is one.
-    if (result.error)
-        out += fmt::format("{}: {}\n", runner::run_status_name(result.status), result.error->message);
+    if (result.error) out += fmt::format("{}: {}\n", run_status_name(result.status), result.error->message);
     if (result.applied.empty() && !result.error) out += "nothing to apply: the database is up to date\n";
     if (!result.pending.empty()) out += fmt::format("pending: {}\n", fmt::join(result.pending, ", "));
     return out;
 }
 
-std::string status_json(const runner::StatusReport& report) {
+std::string status_json(const StatusReport& report) {
     json migrations = json::array();
     for (const auto& m : report.migrations) {
         json j = {{"version", m.version},
                   {"name", m.name},
-                  {"state", m.state},
+                  {"state", migration_state_name(m.state)},
                   {"path", m.path.empty() ? json() : json(m.path)},
                   {"checksum", m.checksum.empty() ? json() : json(m.checksum)},
                   {"applied_checksum", m.applied_checksum.empty() ? json() : json(m.applied_checksum)},
@@ -91,19 +91,19 @@ std::string status_json(const runner::StatusReport& report) {
                  {"migrations", migrations}});
 }
 
-std::string status_text(const runner::StatusReport& report) {
+std::string status_text(const StatusReport& report) {
     std::string out =
         fmt::format("{}: {}\n", report.database,
                     report.runner.empty() ? "no runner at work" : "a runner is at work: " + report.runner);
     if (!report.tracking_exists) out += "no migration has run here yet (schema \"pgsafe\" does not exist)\n";
     for (const auto& m : report.migrations) {
         out += fmt::format("  {:<10} {:<9} {}", m.version, shown_state(m, report), m.name);
-        if (m.state == "applied" && m.duration_ms)
+        if (m.state == MigrationState::Applied && m.duration_ms)
             out += fmt::format("  (by {}, {}, {})", m.applied_by, m.finished_at, seconds(*m.duration_ms));
-        if (m.state == "failed" || m.state == "running")
+        if (m.state == MigrationState::Failed || m.state == MigrationState::Running)
             out += fmt::format("  ({} of {} steps applied)", m.steps_done, m.steps_total);
         out += "\n";
-        if (m.state == "drift")
+        if (m.state == MigrationState::Drift)
             out += fmt::format("             applied {}\n             file now {}\n", m.applied_checksum,
                                m.checksum);
         if (!m.error.empty()) out += fmt::format("             error: {}\n", m.error);

@@ -38,18 +38,17 @@ std::string one_line(const std::string& query) {
 
 }  // namespace
 
-std::vector<std::string> conflicting_pg_lock_modes(const std::string& mode) {
-    auto wanted = sql::lock_mode_from_name(mode);
+std::vector<std::string> conflicting_pg_lock_modes(sql::LockMode wanted) {
     std::vector<std::string> out;
-    if (!wanted || *wanted == sql::LockMode::None) return out;
+    if (wanted == sql::LockMode::None) return out;
     for (int m = 1; m <= static_cast<int>(sql::LockMode::AccessExclusive); ++m) {
         auto held = static_cast<sql::LockMode>(m);
-        if (analysis::lock_conflicts(held, *wanted)) out.push_back(pg_locks_spelling(held));
+        if (analysis::lock_conflicts(held, wanted)) out.push_back(pg_locks_spelling(held));
     }
     return out;
 }
 
-std::vector<Blocker> find_blockers(db::Connection& connection, const StoredStep& step, bool show_query) {
+std::vector<Blocker> find_blockers(Executor& connection, const StoredStep& step, bool show_query) {
     std::vector<std::string> modes = conflicting_pg_lock_modes(step.lock_mode);
     if (modes.empty() || step.relations.empty()) return {};
     std::vector<std::string> relations;

@@ -4,6 +4,7 @@
 // and pg_stat_activity. Asked right after an attempt gave up, so it names
 // the long transaction a DBA has to look at, not the queue behind it.
 
+#include "executor.hpp"
 #include "tracking.hpp"
 
 #include "pgsafe/db/connection.hpp"
@@ -23,7 +24,7 @@ struct Blocker {
     std::string query;   // "" when hidden by configuration
 };
 
-std::vector<Blocker> find_blockers(db::Connection& connection, const StoredStep& step, bool show_query);
+std::vector<Blocker> find_blockers(Executor& connection, const StoredStep& step, bool show_query);
 
 // "pid 4242 (role app, idle in transaction for 9.1 s): SELECT …", joined by "; ".
 std::string describe_blockers(const std::vector<Blocker>& blockers);
@@ -31,6 +32,6 @@ std::string describe_blockers(const std::vector<Blocker>& blockers);
 nlohmann::json blockers_json(const std::vector<Blocker>& blockers);
 
 // pg_locks' spelling of the modes that conflict with `mode` ("ACCESS EXCLUSIVE" -> all eight).
-std::vector<std::string> conflicting_pg_lock_modes(const std::string& mode);
+std::vector<std::string> conflicting_pg_lock_modes(sql::LockMode mode);
 
 }  // namespace pgsafe::runner

@@ -26,6 +26,11 @@ long long ms_since(Clock::time_point start) {
     return std::chrono::duration_cast<milliseconds>(Clock::now() - start).count();
 }
 
+// "ACCESS EXCLUSIVE", or `none` for a step that takes no lock.
+std::string lock_named(const StoredStep& step, const char* none) {
+    return step.lock_mode == sql::LockMode::None ? none : sql::lock_mode_name(step.lock_mode);
+}
+
 bool retryable(const std::string& sqlstate) {
     return sqlstate == "55P03" || sqlstate == "40P01";
 }
@@ -39,13 +44,21 @@ void check_interrupt(const StepRun& run, const std::string& label) {
     if (run.interrupt.interrupted()) throw interrupted(run, label);
 }
 
-// A statement of the migration itself: cancelled on the server on SIGINT/SIGTERM.
-void execute_cancellable(StepRun& run, const std::string& sql, const std::string& doing) {
+// A statement of the migration itself: cancelled on the server on
+// SIGINT/SIGTERM, and watched by the observers while it runs.
+void execute_cancellable(StepRun& run, const StepView& view, const std::string& sql) {
     CancelScope scope(run.interrupt, [&work = run.work] { work.cancel(); });
-    run.work.execute(sql, doing);
+    run.observer.statement_started(view, run.work.backend_pid());
+    try {
+        run.work.execute(sql, view.label);
+    } catch (...) {
+        run.observer.statement_finished(view);
+        throw;
+    }
+    run.observer.statement_finished(view);
 }
 
-void execute_quietly(db::Connection& work, const std::string& sql) {
+void execute_quietly(Executor& work, const std::string& sql) {
     try {
         work.execute(sql, "cleaning up");
     } catch (const std::exception& e) {
@@ -56,7 +69,7 @@ void execute_quietly(db::Connection& work, const std::string& sql) {
 // f(); when it throws, `undo` runs (quietly, and not on a connection that is
 // gone) before the error goes on.
 template <typename F>
-void undo_on_failure(db::Connection& work, const std::string& undo, F&& f) {
+void undo_on_failure(Executor& work, const std::string& undo, F&& f) {
     try {
         f();
     } catch (const db::DatabaseError& e) {
@@ -70,7 +83,7 @@ void undo_on_failure(db::Connection& work, const std::string& undo, F&& f) {
 
 // f() inside BEGIN … COMMIT; rolled back when it throws.
 template <typename F>
-void in_transaction(db::Connection& work, const std::string& doing, F&& f) {
+void in_transaction(Executor& work, const std::string& doing, F&& f) {
     work.execute("BEGIN", doing);
     undo_on_failure(work, "ROLLBACK", [&] {
         f();
@@ -82,8 +95,9 @@ void in_transaction(db::Connection& work, const std::string& doing, F&& f) {
 // a backoff (cut short as soon as the sessions that blocked it are gone) until
 // the retry deadline.
 template <typename Attempt>
-void with_lock_retries(StepRun& run, const std::string& version, const std::string& label,
-                       const StoredStep& step, StepOutcome& outcome, Attempt&& attempt) {
+void with_lock_retries(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
+                       Attempt&& attempt) {
+    const std::string& label = view.label;
     auto deadline = Clock::now() + run.options.retry_deadline;
     Backoff backoff(run.options.retry_initial, run.options.retry_cap);
     std::string last_seen;
@@ -105,17 +119,16 @@ void with_lock_retries(StepRun& run, const std::string& version, const std::stri
                     fmt::format("{}: gave up after {} tries in {:.1f} s waiting for {} on {} (retry deadline "
                                 "{} s): {}",
                                 label, outcome.retries + 1, outcome.lock_wait_ms / 1000.0,
-                                step.lock_mode.empty() ? "its lock" : step.lock_mode,
-                                fmt::join(step.relations, ", "), run.options.retry_deadline.count() / 1000,
-                                named));
+                                lock_named(step, "its lock"), fmt::join(step.relations, ", "),
+                                run.options.retry_deadline.count() / 1000, named));
             ++outcome.retries;
             if (named != last_seen) {
-                run.progress.note(fmt::format("  {}: waiting for {} on {}: {}", label,
-                                              step.lock_mode.empty() ? "a lock" : step.lock_mode,
-                                              fmt::join(step.relations, ", "), named));
+                run.observer.note(fmt::format("  {}: waiting for {} on {}: {}", label,
+                                              lock_named(step, "a lock"), fmt::join(step.relations, ", "),
+                                              named));
                 last_seen = named;
             }
-            run.work.execute(event_sql("retry", version, step.number,
+            run.work.execute(event_sql("retry", view.version, step.number,
                                        {{"attempt", outcome.retries},
                                         {"sqlstate", e.sqlstate()},
                                         {"blockers", blockers_json(blockers)}}),
@@ -134,14 +147,12 @@ void with_lock_retries(StepRun& run, const std::string& version, const std::stri
     }
 }
 
-void run_in_transaction(StepRun& run, const std::string& version, const std::string& label,
-                        const StoredStep& step, StepOutcome& outcome) {
-    with_lock_retries(run, version, label, step, outcome, [&] {
-        in_transaction(run.work, label, [&] {
-            run.work.execute(timeouts_sql(step, Scope::Transaction), label);
-            auto watch = run.monitor.watch(run.work.backend_pid(), step, label);
-            execute_cancellable(run, step.sql, label);
-            run.work.execute(step_applied_sql(version, step.number, outcome.lock_wait_ms),
+void run_in_transaction(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome) {
+    with_lock_retries(run, view, step, outcome, [&] {
+        in_transaction(run.work, view.label, [&] {
+            run.work.execute(timeouts_sql(step, Scope::Transaction), view.label);
+            execute_cancellable(run, view, step.sql);
+            run.work.execute(step_applied_sql(view.version, step.number, outcome.lock_wait_ms),
                              "recording the step");
         });
     });
@@ -150,60 +161,59 @@ void run_in_transaction(StepRun& run, const std::string& version, const std::str
 // An index a failed CREATE INDEX CONCURRENTLY left behind: INVALID, still
 // updated by every write, and in the way of the retry. Returns whether a
 // valid index of that name exists.
-bool clean_up_index(StepRun& run, const std::string& version, const StoredStep& step) {
+bool clean_up_index(StepRun& run, const StepView& view, const StoredStep& step) {
     auto rows =
         run.work.query(fmt::format("SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass({})",
                                    literal(qualified(*step.index))),
                        "checking for a half-built index");
     if (rows.empty()) return false;
     if (rows[0][0] == std::optional<std::string>("t")) return true;
-    run.progress.note(fmt::format(
+    run.observer.note(fmt::format(
         "  dropping the INVALID index {} a failed build left, before building it again", *step.index));
-    run.work.execute(event_sql("index-cleanup", version, step.number, {{"index", *step.index}}),
+    run.work.execute(event_sql("index-cleanup", view.version, step.number, {{"index", *step.index}}),
                      "recording the cleanup");
     run.work.execute(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", qualified(*step.index)),
                      fmt::format("dropping the INVALID index {}", *step.index));
     return false;
 }
 
-void run_outside_transaction(StepRun& run, const std::string& version, const std::string& label,
-                             const StoredStep& step, StepOutcome& outcome) {
-    with_lock_retries(run, version, label, step, outcome, [&] {
-        if (step.index) clean_up_index(run, version, step);
-        run.work.execute(timeouts_sql(step, Scope::Session), label);
-        undo_on_failure(run.work, k_reset_timeouts_sql, [&] {
-            auto watch = run.monitor.watch(run.work.backend_pid(), step, label);
-            execute_cancellable(run, step.sql, label);
-        });
+void run_outside_transaction(StepRun& run, const StepView& view, const StoredStep& step,
+                             StepOutcome& outcome) {
+    with_lock_retries(run, view, step, outcome, [&] {
+        if (step.index) clean_up_index(run, view, step);
+        run.work.execute(timeouts_sql(step, Scope::Session), view.label);
+        undo_on_failure(run.work, k_reset_timeouts_sql, [&] { execute_cancellable(run, view, step.sql); });
         run.work.execute(k_reset_timeouts_sql, "resetting the timeouts");
     });
-    run.work.execute(step_applied_sql(version, step.number, outcome.lock_wait_ms), "recording the step");
+    run.work.execute(step_applied_sql(view.version, step.number, outcome.lock_wait_ms), "recording the step");
 }
 
-void run_in_batches(StepRun& run, const std::string& version, const std::string& label,
-                    const StoredStep& step, StepOutcome& outcome) {
+void run_in_batches(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome) {
+    const std::string& label = view.label;
     auto range = run.work.query(key_range_sql(*step.batch), label).at(0);
     if (range[0] && range[1]) {
         long long first = std::stoll(*range[0]);
         long long last = std::stoll(*range[1]);
         long long from = step.batch_next.value_or(first);
         if (step.batch_next)
-            run.progress.note(
+            run.observer.note(
                 fmt::format("  {}: resuming the batches at {} {}", label, step.batch->key, from));
         run.work.execute(prepare_batch_sql(step), label);
         undo_on_failure(run.work, k_deallocate_batch_sql, [&] {
             while (from <= last) {
                 long long to = from + step.batch->width;
-                with_lock_retries(run, version, label, step, outcome, [&] {
+                with_lock_retries(run, view, step, outcome, [&] {
                     in_transaction(run.work, label, [&] {
                         run.work.execute(timeouts_sql(step, Scope::Transaction), label);
-                        execute_cancellable(run, execute_batch_sql(from, to), label);
-                        run.work.execute(batch_done_sql(version, step.number, to), "recording the batch");
+                        execute_cancellable(run, view, execute_batch_sql(from, to));
+                        run.work.execute(batch_done_sql(view.version, step.number, to),
+                                         "recording the batch");
                     });
                 });
                 double done = static_cast<double>(std::min(to, last + 1) - first) /
                               static_cast<double>(last + 1 - first);
-                run.progress.update(
+                run.observer.batch_progress(
+                    view,
                     fmt::format("{}: batches done up to {} {} of {}", label, step.batch->key, to - 1, last),
                     done);
                 from = to;
@@ -211,10 +221,9 @@ void run_in_batches(StepRun& run, const std::string& version, const std::string&
                     throw interrupted(run, label);
             }
         });
-        run.progress.clear();
         run.work.execute(k_deallocate_batch_sql, "finishing the batches");
     }
-    run.work.execute(step_applied_sql(version, step.number, outcome.lock_wait_ms), "recording the step");
+    run.work.execute(step_applied_sql(view.version, step.number, outcome.lock_wait_ms), "recording the step");
 }
 
 }  // namespace
@@ -238,22 +247,22 @@ std::string key_range_sql(const plan::Batch& batch) {
                        qualified(batch.table));
 }
 
-void execute_step(StepRun& run, const std::string& version, const std::string& label, const StoredStep& step,
-                  StepOutcome& outcome) {
-    check_interrupt(run, label);
-    bool died_before = step.state == "running";
-    run.work.execute(step_started_sql(version, step.number), "recording the step");
-    if (!step.transactional && step.index && died_before && clean_up_index(run, version, step)) {
+void execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome) {
+    check_interrupt(run, view.label);
+    bool died_before = step.state == StepState::Running;
+    run.work.execute(step_started_sql(view.version, step.number), "recording the step");
+    if (!step.transactional && step.index && died_before && clean_up_index(run, view, step)) {
         // The build finished before the runner died, but was not recorded.
-        run.work.execute(step_applied_sql(version, step.number, step.lock_wait_ms), "recording the step");
+        run.work.execute(step_applied_sql(view.version, step.number, step.lock_wait_ms),
+                         "recording the step");
         return;
     }
     if (step.batch)
-        run_in_batches(run, version, label, step, outcome);
+        run_in_batches(run, view, step, outcome);
     else if (step.transactional)
-        run_in_transaction(run, version, label, step, outcome);
+        run_in_transaction(run, view, step, outcome);
     else
-        run_outside_transaction(run, version, label, step, outcome);
+        run_outside_transaction(run, view, step, outcome);
 }
 
 }  // namespace pgsafe::runner

@@ -7,12 +7,11 @@
 // in one), half-built indexes dropped before a retry, batches run range by
 // range with their progress recorded.
 
+#include "executor.hpp"
 #include "interrupt.hpp"
-#include "monitor.hpp"
-#include "progress.hpp"
 #include "tracking.hpp"
 
-#include "pgsafe/db/connection.hpp"
+#include "pgsafe/runner/observer.hpp"
 #include "pgsafe/runner/runner.hpp"
 
 #include <random>
@@ -20,11 +19,12 @@
 
 namespace pgsafe::runner {
 
+// What a step runs with: where its statements go (the database, or
+// --dry-run's recording), who is told about it, and the run's settings.
 struct StepRun {
-    db::Connection& work;
+    Executor& work;
     InterruptWatch& interrupt;
-    Progress& progress;
-    StepMonitor& monitor;
+    RunObserver& observer;
     const RunOptions& options;
     std::mt19937_64& random;
 };
@@ -34,12 +34,12 @@ struct StepOutcome {
     int retries = 0;
 };
 
-// Runs `step` of migration `version` (whose label, e.g.
-// "migrations/V3__fk.sql:4 (step 2/4)", starts every message about it) to completion, updating `outcome` as
-// it goes. Throws db::DatabaseError (the step failed, or the connection was lost), pgsafe::Error LockTimeout
-// (the retry deadline passed) or Interrupted.
-void execute_step(StepRun& run, const std::string& version, const std::string& label, const StoredStep& step,
-                  StepOutcome& outcome);
+// Runs `step` (seen by observers as `view`, whose label, e.g.
+// "migrations/V3__fk.sql:4 (step 2/4)", starts every message about it) to
+// completion, updating `outcome` as it goes. Throws db::DatabaseError (the
+// step failed, or the connection was lost), pgsafe::Error LockTimeout (the
+// retry deadline passed) or Interrupted.
+void execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome);
 
 // The SET statements that bound a step's waits: SET LOCAL inside its
 // transaction, plain SET (then RESET) around a step that runs outside one.

@@ -1,13 +1,15 @@
 // `pgsafe migrate`: the run, in the order DESIGN.md gives it. Once the
 // runner lock is held, every outcome is recorded in the tracking tables
 // and returned as a result; nothing is left half-done without a record.
+// Statements go through an Executor (executor.hpp) and observers hear of
+// each step (observer.hpp), so --dry-run runs this same code.
 
 #include "execute_step.hpp"
+#include "executor.hpp"
 #include "interrupt.hpp"
-#include "monitor.hpp"
 #include "prepare.hpp"
-#include "progress.hpp"
 #include "reconcile.hpp"
+#include "run.hpp"
 #include "runner_lock.hpp"
 #include "session.hpp"
 #include "tracking.hpp"
@@ -27,12 +29,50 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Tells every observer of the run, in the order RunOptions lists them.
+class Observers : public RunObserver {
+public:
+    explicit Observers(const std::vector<RunObserver*>& all) : m_all(all) {}
+    void migration_started(const MigrationView& m) override {
+        each([&](RunObserver& o) { o.migration_started(m); });
+    }
+    void step_started(const StepView& s) override {
+        each([&](RunObserver& o) { o.step_started(s); });
+    }
+    void statement_started(const StepView& s, int pid) override {
+        each([&](RunObserver& o) { o.statement_started(s, pid); });
+    }
+    void statement_finished(const StepView& s) override {
+        each([&](RunObserver& o) { o.statement_finished(s); });
+    }
+    void note(const std::string& text) override {
+        each([&](RunObserver& o) { o.note(text); });
+    }
+    void batch_progress(const StepView& s, const std::string& text, double fraction) override {
+        each([&](RunObserver& o) { o.batch_progress(s, text, fraction); });
+    }
+    void step_finished(const StepView& s) override {
+        each([&](RunObserver& o) { o.step_finished(s); });
+    }
+    void migration_finished(const MigrationView& m) override {
+        each([&](RunObserver& o) { o.migration_finished(m); });
+    }
+
+private:
+    template <typename F>
+    void each(F&& f) {
+        for (RunObserver* o : m_all)
+            if (o != nullptr) f(*o);
+    }
+    const std::vector<RunObserver*>& m_all;
+};
+
 // What a run that stops here leaves to do.
 void add_pending(RunResult& result, const std::vector<source::MigrationFile>& files,
                  const Tracking& tracking) {
     for (const auto& f : files) {
         const TrackedMigration* t = tracking.find(f.version);
-        bool applied_before = t != nullptr && t->state == "applied";
+        bool applied_before = t != nullptr && t->state == TrackedState::Applied;
         bool applied_now = false;
         for (const auto& a : result.applied) applied_now = applied_now || a.version == f.version;
         if (!applied_before && !applied_now) result.pending.push_back(f.version);
@@ -41,12 +81,11 @@ void add_pending(RunResult& result, const std::vector<source::MigrationFile>& fi
 
 class Run {
 public:
-    Run(const RunOptions& options, InterruptWatch& interrupt, db::Connection& work)
+    Run(const RunOptions& options, InterruptWatch& interrupt, Executor& work)
         : m_options(options),
           m_interrupt(interrupt),
           m_work(work),
-          m_progress(options.progress),
-          m_monitor(options.conninfo, m_progress),
+          m_observers(options.observers),
           m_random(std::random_device{}()) {}
 
     // Runs the prepared migrations in order; stops at the first failure.
@@ -60,7 +99,8 @@ public:
                                         std::nullopt,
                                         "",
                                         "",
-                                        ErrorKind::Interrupted};
+                                        ErrorKind::Interrupted,
+                                        {}};
                 return;
             }
             if (!run_one(m, result)) return;
@@ -72,24 +112,28 @@ private:
         const std::string& version = m.file->version;
         auto started = Clock::now();
         AppliedMigration applied{version, m.file->name, 0, 0, 0, 0, m.action != Action::Start};
+        MigrationView seen{version, m.file->name, m.file->path.string(), applied.resumed, m.steps.size()};
         const StoredStep* current = nullptr;
         StepOutcome outcome;
         try {
+            m_observers.migration_started(seen);
             in_tracking_transaction(m.setup_sql + "\n" +
                                     event_sql(applied.resumed ? "migration-resumed" : "migration-started",
                                               version, std::nullopt, {{"checksum", m.file->checksum}}));
-            m_progress.note(fmt::format("migration {} {}{}: {} step{}", version, m.file->name,
-                                        applied.resumed ? " (resuming)" : "", m.steps.size(),
-                                        m.steps.size() == 1 ? "" : "s"));
             for (const auto& step : m.steps) {
-                if (step.state == "applied") continue;
+                if (step.state == StepState::Applied) continue;
                 current = &step;
                 outcome = StepOutcome{};
-                std::string label = step_label(*m.file, step, m.steps.size());
-                m_progress.note(
-                    fmt::format("  step {}/{}: {}", step.number, m.steps.size(), first_line(step.sql)));
-                StepRun run{m_work, m_interrupt, m_progress, m_monitor, m_options, m_random};
-                execute_step(run, version, label, step, outcome);
+                StepView view = view_of(*m.file, step, m.steps.size());
+                m_observers.step_started(view);
+                StepRun run{m_work, m_interrupt, m_observers, m_options, m_random};
+                try {
+                    execute_step(run, view, step, outcome);
+                } catch (...) {
+                    m_observers.step_finished(view);
+                    throw;
+                }
+                m_observers.step_finished(view);
                 ++applied.steps;
                 applied.lock_wait_ms += outcome.lock_wait_ms;
                 applied.retries += outcome.retries;
@@ -100,6 +144,7 @@ private:
             applied.duration_ms =
                 std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
             result.applied.push_back(applied);
+            m_observers.migration_finished(seen);
             return true;
         } catch (const Error& e) {
             RunError error = run_error(e, version);
@@ -113,21 +158,26 @@ private:
             record_failure(version, current, outcome, error, e);
             result.status = run_status_for(e.kind());
             result.error = error;
+            m_observers.migration_finished(seen);
             return false;
         }
     }
 
-    // "migrations/V3__fk.sql:4 (step 2/3)": where messages about the step point.
-    static std::string step_label(const source::MigrationFile& file, const StoredStep& step,
-                                  std::size_t steps) {
+    // What observers see of a step; its label, "migrations/V3__fk.sql:4 (step 2/3)", is
+    // where messages about it point.
+    static StepView view_of(const source::MigrationFile& file, const StoredStep& step, std::size_t steps) {
         std::string where = file.path.string();
         if (step.line > 0) where += fmt::format(":{}", step.line);
-        return fmt::format("{} (step {}/{})", where, step.number, steps);
-    }
-
-    static std::string first_line(const std::string& sql) {
-        std::string line = sql.substr(0, sql.find('\n'));
-        return line.size() > 100 ? line.substr(0, 97) + "..." : line;
+        return StepView{file.version,
+                        step.number,
+                        steps,
+                        fmt::format("{} (step {}/{})", where, step.number, steps),
+                        step.sql,
+                        step.transactional,
+                        step.lock_mode,
+                        step.relations,
+                        step.estimated_seconds,
+                        step.batch.has_value()};
     }
 
     void in_tracking_transaction(const std::string& sql) {
@@ -154,7 +204,8 @@ private:
             if (db_error != nullptr && db_error->connection_lost()) {
                 db::Connection fresh =
                     open_session(m_options.conninfo, "pgsafe migrate (recording a failure)");
-                fresh.execute("BEGIN;\n" + sql + "\nCOMMIT;", "recording the failure");
+                fresh.execute("BEGIN;\n" + sql + "\nCOMMIT;",
+                              "recording the failure");  // the work session is gone
             } else {
                 in_tracking_transaction(sql);
             }
@@ -168,9 +219,8 @@ private:
 
     const RunOptions& m_options;
     InterruptWatch& m_interrupt;
-    db::Connection& m_work;
-    Progress m_progress;
-    StepMonitor m_monitor;
+    Executor& m_work;
+    Observers m_observers;
     std::mt19937_64 m_random;
 };
 
@@ -186,41 +236,54 @@ RunStatus run_status_for(ErrorKind kind) {
 }
 
 RunError run_error(const Error& e, const std::string& migration) {
-    RunError out{e.what(), migration, std::nullopt, "", "", e.kind()};
+    RunError out{e.what(), migration, std::nullopt, "", "", e.kind(), {}};
     if (const auto* db = dynamic_cast<const db::DatabaseError*>(&e)) out.sqlstate = db->sqlstate();
+    if (const auto* refused = dynamic_cast<const RefusedError*>(&e)) out.refusals = refused->refusals();
     return out;
+}
+
+// Every refusal, however it arose, is recorded the same way ("refused"
+// events, in one transaction) and ends the run with status refused.
+void refuse(Executor& work, const std::vector<Refusal>& refusals, RunResult& result) {
+    std::string sql;
+    for (const auto& r : refusals) sql += refusal_event_sql(r) + "\n";
+    work.execute(sql, "recording the refusal");
+    RefusedError error(refusals);
+    result.status = RunStatus::Refused;
+    result.error = run_error(error, refusals.front().version.value_or(""));
+}
+
+RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunOptions& options,
+                     Executor& work, db::Connection& reads, InterruptWatch& interrupt) {
+    ensure_tracking_schema(work, installed_tracking_version(reads));  // created or upgraded under the lock
+    Tracking tracking = load_tracking(reads);                         // what ran before
+    RunResult result;
+    Reconciled todo = reconcile(files, tracking, {options.to, options.allow_out_of_order});  // drift, order
+    if (!todo.refusals.empty()) {
+        refuse(work, todo.refusals, result);
+        add_pending(result, files, tracking);
+        return result;
+    }
+    Prepared prepared = prepare(todo, reads, options.plan);  // plan every file before anything runs
+    if (prepared.parse_error) {
+        result.status = run_status_for(prepared.parse_error->kind());
+        result.error = run_error(*prepared.parse_error, prepared.parse_error_version);
+    } else if (!prepared.refusals.empty()) {
+        refuse(work, prepared.refusals, result);
+    } else {
+        Run(options, interrupt, work).run_all(prepared, result);  // step by step, recorded as it goes
+    }
+    add_pending(result, files, tracking);
+    return result;
 }
 
 RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOptions& options) {
     require_version(files, options.to);  // a typo in --to is a usage error, before connecting
     InterruptWatch interrupt;            // first, so every thread after it leaves SIGINT/SIGTERM to it
-    db::Connection work = open_session(options.conninfo, "pgsafe migrate");  // steps and tracking writes
-    RunnerLock lock(options.conninfo, options.lock_wait, interrupt);         // one runner per database
-    ensure_tracking_schema(work);             // created or upgraded under the lock
-    Tracking tracking = load_tracking(work);  // what ran before
-    RunResult result;
-    Reconciled todo = reconcile(files, tracking, {options.to, options.allow_out_of_order});  // drift, order
-    if (todo.refusal) {
-        work.execute(
-            event_sql("refused", todo.refusal->version, std::nullopt, {{"reason", todo.refusal->message}}),
-            "recording the refusal");
-        result.status = RunStatus::Refused;
-        result.error =
-            RunError{todo.refusal->message, todo.refusal->version.value_or(""), std::nullopt, "", "",
-                     ErrorKind::Refused};
-        add_pending(result, files, tracking);
-        return result;
-    }
-    Prepared prepared = prepare(todo, work, options.plan);  // plan every file before anything runs
-    if (prepared.problem) {
-        result.status = run_status_for(prepared.problem->kind());
-        result.error = run_error(*prepared.problem, prepared.problem_version);
-        add_pending(result, files, tracking);
-        return result;
-    }
-    Run(options, interrupt, work).run_all(prepared, result);  // step by step, recorded as it goes
-    add_pending(result, files, tracking);
-    return result;
+    db::Connection session = open_session(options.conninfo, "pgsafe migrate");  // steps and tracking writes
+    RunnerLock lock(options.conninfo, options.lock_wait, interrupt);            // one runner per database
+    ConnectionExecutor work(session);
+    return run_locked(files, options, work, session, interrupt);
 }
 
 }  // namespace pgsafe::runner

@@ -35,15 +35,13 @@ StepMonitor::Watch::~Watch() {
     m_thread->join();
 }
 
-StepMonitor::Watch StepMonitor::watch(int pid, const StoredStep& step, std::string label) {
+StepMonitor::Watch StepMonitor::watch(int pid, const StepView& step) {
     auto stop = std::make_shared<std::atomic<bool>>(false);
-    auto thread = std::make_unique<std::thread>(
-        [this, pid, &step, label = std::move(label), stop] { poll(pid, step, label, *stop); });
+    auto thread = std::make_unique<std::thread>([this, pid, step, stop] { poll(pid, step, *stop); });
     return Watch(std::move(thread), stop);
 }
 
-void StepMonitor::poll(int pid, const StoredStep& step, const std::string& label,
-                       const std::atomic<bool>& stop) {
+void StepMonitor::poll(int pid, const StepView& step, const std::atomic<bool>& stop) {
     auto start = std::chrono::steady_clock::now();
     const std::string query = progress_query(pid);
     while (!stop) {
@@ -53,7 +51,7 @@ void StepMonitor::poll(int pid, const StoredStep& step, const std::string& label
         if (stop) break;
         double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         std::optional<double> fraction;
-        std::string text = fmt::format("{}: {:.0f} s", label, elapsed);
+        std::string text = fmt::format("{}: {:.0f} s", step.label, elapsed);
         if (step.estimated_seconds && *step.estimated_seconds > 0) {
             text += fmt::format(" of about {:.0f} s", *step.estimated_seconds);
             fraction = std::min(0.99, elapsed / *step.estimated_seconds);

@@ -5,7 +5,8 @@
 // older transaction), and elapsed time against the plan's estimate.
 
 #include "progress.hpp"
-#include "tracking.hpp"
+
+#include "pgsafe/runner/observer.hpp"
 
 #include "pgsafe/db/connection.hpp"
 
@@ -34,10 +35,10 @@ public:
         std::unique_ptr<std::thread> m_thread;
         std::shared_ptr<std::atomic<bool>> m_stop;
     };
-    Watch watch(int pid, const StoredStep& step, std::string label);
+    Watch watch(int pid, const StepView& step);
 
 private:
-    void poll(int pid, const StoredStep& step, const std::string& label, const std::atomic<bool>& stop);
+    void poll(int pid, const StepView& step, const std::atomic<bool>& stop);
     std::string m_conninfo;
     Progress& m_progress;
     std::unique_ptr<db::Connection> m_connection;  // opened on first use, used by one watch at a time

@@ -5,13 +5,11 @@
 #include "prepare.hpp"
 
 #include "pgsafe/db/table_facts.hpp"
-#include "pgsafe/report/plan_report.hpp"
 #include "pgsafe/source/migration.hpp"
 #include "pgsafe/sql/parse.hpp"
 #include "pgsafe/sql/position.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <memory>
 
@@ -39,7 +37,7 @@ std::vector<StoredStep> stored_steps(const plan::MigrationPlan& plan) {
 std::optional<std::string> applied_prefix_mismatch(const TrackedMigration& tracked,
                                                    const std::vector<StoredStep>& replanned) {
     for (const auto& s : tracked.steps) {
-        if (s.state != "applied") continue;
+        if (s.state != StepState::Applied) continue;
         std::size_t i = static_cast<std::size_t>(s.number) - 1;
         if (i >= replanned.size() || replanned[i].sql != s.sql) return std::to_string(s.number);
     }
@@ -49,7 +47,7 @@ std::optional<std::string> applied_prefix_mismatch(const TrackedMigration& track
 int applied_count(const TrackedMigration& tracked) {
     int n = 0;
     for (const auto& s : tracked.steps) {
-        if (s.state != "applied") break;
+        if (s.state != StepState::Applied) break;
         ++n;
     }
     return n;
@@ -69,36 +67,33 @@ Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan:
             continue;
         }
         if (!planner) planner = std::make_unique<plan::Planner>(options, db::load_table_facts(connection));
-        sql::ParsedFile parsed = sql::parse_sql(source::read_file(work.file->path), {sql::KeepTree::Yes});
+        sql::ParsedFile parsed = sql::parse_sql(work.file->text, {sql::KeepTree::Yes});
         plan::MigrationPlan plan = planner->plan(
             {work.file->version, work.file->name, work.file->path.string(), work.file->checksum}, parsed);
         if (plan.syntax_error) {
-            out.problem = syntax_error(plan);
-            out.problem_version = work.file->version;
+            out.parse_error = syntax_error(plan);
+            out.parse_error_version = work.file->version;
             return out;
         }
-        std::string plan_json = nlohmann::json::parse(report::plan_json({plan})).dump();
+        std::vector<StoredStep> all = stored_steps(plan);
+        std::string record = plan_record(plan, all);
         if (work.action == Action::Start) {
-            m.steps = stored_steps(plan);
-            m.setup_sql =
-                begin_migration_sql(plan, plan_json) + "\n" + insert_steps_sql(plan.version, m.steps);
+            m.steps = std::move(all);
+            m.setup_sql = begin_migration_sql(plan, record) + "\n" + insert_steps_sql(plan.version, m.steps);
         } else {
-            std::vector<StoredStep> all = stored_steps(plan);
             if (auto step = applied_prefix_mismatch(*work.tracked, all)) {
-                out.problem = Error(
-                    ErrorKind::Refused,
-                    fmt::format(
-                        "{}: migration {} failed after step {} was applied, and the file now plans "
-                        "different SQL for that step; undo the applied steps by hand or restore them in "
-                        "the file",
-                        work.file->path.string(), work.file->version, *step));
-                out.problem_version = work.file->version;
+                out.refusals.push_back(
+                    {"applied-steps-changed",
+                     fmt::format("{}: migration {} failed after step {} was applied, and the file now plans "
+                                 "different SQL for that step",
+                                 work.file->path.string(), work.file->version, *step),
+                     "undo the applied steps by hand or restore them in the file", work.file->version});
                 return out;
             }
             int done = applied_count(*work.tracked);
             std::vector<StoredStep> rest(all.begin() + std::min<std::size_t>(all.size(), done), all.end());
-            m.setup_sql = resume_migration_sql(plan.version) + "\n" +
-                          replace_unfinished_steps_sql(plan, plan_json, rest);
+            m.setup_sql =
+                resume_migration_sql(plan.version) + "\n" + replace_unfinished_steps_sql(plan, record, rest);
             m.steps.assign(work.tracked->steps.begin(), work.tracked->steps.begin() + done);
             m.steps.insert(m.steps.end(), rest.begin(), rest.end());
         }

@@ -26,12 +26,14 @@ struct PreparedMigration {
 
 struct Prepared {
     std::vector<PreparedMigration> migrations;
-    // A file that does not parse (Parse), or a changed file whose applied
-    // steps no longer match (Refused): nothing may run.
-    std::optional<Error> problem;
-    std::string problem_version;
+    // A file that does not parse: nothing may run.
+    std::optional<Error> parse_error;
+    std::string parse_error_version;
+    // A changed file whose applied steps no longer match: nothing may run.
+    std::vector<Refusal> refusals;
 };
 
+// Plans from each file's text, read once with its checksum (source::MigrationFile).
 Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan::PlanOptions& options);
 
 }  // namespace pgsafe::runner

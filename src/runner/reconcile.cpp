@@ -18,12 +18,6 @@ const TrackedMigration* highest(const Tracking& tracking) {
     return top;
 }
 
-void refuse(Reconciled& out, const std::string& version, const std::string& reason) {
-    if (!out.refusal) out.refusal = Refusal{"", version};
-    if (!out.refusal->message.empty()) out.refusal->message += "\n";
-    out.refusal->message += reason;
-}
-
 }  // namespace
 
 void require_version(const std::vector<source::MigrationFile>& files, const std::optional<std::string>& to) {
@@ -41,31 +35,34 @@ Reconciled reconcile(const std::vector<source::MigrationFile>& files, const Trac
     for (const auto& file : files) {
         const TrackedMigration* tracked = tracking.find(file.version);
         bool in_range = !options.to || !source::version_less(*options.to, file.version);
-        if (tracked != nullptr && tracked->state == "applied") {
-            if (tracked->checksum != file.checksum)
-                refuse(
-                    out, file.version,
-                    fmt::format("{}: applied migration {} has changed since it ran (drift): applied checksum "
-                                "{}, file now {}; restore the file, or write a new migration for the change",
-                                file.path.string(), file.version, tracked->checksum, file.checksum));
+        if (tracked != nullptr && tracked->state == TrackedState::Applied) {
+            if (!file.has_checksum(tracked->checksum))
+                out.refusals.push_back(
+                    {"drift",
+                     fmt::format(
+                         "{}: applied migration {} has changed since it ran (drift): applied checksum "
+                         "{}, file now {}",
+                         file.path.string(), file.version, tracked->checksum, file.checksum),
+                     "restore the file, or write a new migration for the change", file.version});
             continue;
         }
         if (tracked == nullptr && top != nullptr && source::version_less(file.version, top->version) &&
             !options.allow_out_of_order) {
-            refuse(out, file.version,
-                   fmt::format("{}: migration {} sorts before {}, which has already run (out of order); "
-                               "renumber it, or pass --allow-out-of-order",
-                               file.path.string(), file.version, top->version));
+            out.refusals.push_back(
+                {"out-of-order",
+                 fmt::format("{}: migration {} sorts before {}, which has already run (out of order)",
+                             file.path.string(), file.version, top->version),
+                 "renumber it, or pass --allow-out-of-order", file.version});
             continue;
         }
         if (!in_range) continue;
-        Action action = tracked == nullptr                                          ? Action::Start
-                        : tracked->checksum == file.checksum                        ? Action::Resume
-                        : tracked->state == "failed" || tracked->state == "running" ? Action::RetryChanged
-                                                                                    : Action::Resume;
+        // A failed or dead run of a changed file is replanned; of the same file, resumed.
+        Action action = tracked == nullptr                     ? Action::Start
+                        : file.has_checksum(tracked->checksum) ? Action::Resume
+                                                               : Action::RetryChanged;
         out.work.push_back({&file, action, tracked});
     }
-    if (out.refusal) out.work.clear();
+    if (!out.refusals.empty()) out.work.clear();
     return out;
 }
 

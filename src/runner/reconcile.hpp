@@ -7,6 +7,7 @@
 
 #include "tracking.hpp"
 
+#include "pgsafe/error.hpp"
 #include "pgsafe/source/migration.hpp"
 
 #include <optional>
@@ -27,14 +28,9 @@ struct Work {
     const TrackedMigration* tracked = nullptr;  // Resume, RetryChanged
 };
 
-struct Refusal {
-    std::string message;                 // all the reasons, one per line
-    std::optional<std::string> version;  // the first migration concerned
-};
-
 struct Reconciled {
-    std::vector<Work> work;  // in apply order, up to --to
-    std::optional<Refusal> refusal;
+    std::vector<Work> work;         // in apply order, up to --to; empty when refused
+    std::vector<Refusal> refusals;  // every reason, in file order (codes "drift", "out-of-order")
 };
 
 struct ReconcileOptions {

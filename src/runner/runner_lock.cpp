@@ -34,9 +34,17 @@ std::string runner_lock_holder(db::Connection& connection) {
                        r[4].value_or("?"), r[5].value_or("?"));
 }
 
+std::string runner_lock_sql() {
+    return fmt::format("SELECT pg_try_advisory_lock({})", k_runner_lock_key);
+}
+
+std::string runner_unlock_sql() {
+    return fmt::format("SELECT pg_advisory_unlock({})", k_runner_lock_key);
+}
+
 RunnerLock::RunnerLock(const std::string& conninfo, std::chrono::milliseconds wait, InterruptWatch& interrupt)
     : m_connection(open_session(conninfo, "pgsafe migrate (runner lock)")) {
-    const std::string try_lock = fmt::format("SELECT pg_try_advisory_lock({})", k_runner_lock_key);
+    const std::string try_lock = runner_lock_sql();
     auto deadline = std::chrono::steady_clock::now() + wait;
     Backoff backoff(std::chrono::milliseconds(100), std::chrono::milliseconds(2000));
     std::mt19937_64 random(std::random_device{}());
@@ -68,8 +76,7 @@ RunnerLock::RunnerLock(const std::string& conninfo, std::chrono::milliseconds wa
 
 RunnerLock::~RunnerLock() {
     try {
-        m_connection.execute(fmt::format("SELECT pg_advisory_unlock({})", k_runner_lock_key),
-                             "releasing the runner lock");
+        m_connection.execute(runner_unlock_sql(), "releasing the runner lock");
     } catch (const std::exception& e) {
         spdlog::debug("{} (the lock ends with the session)", e.what());
     }

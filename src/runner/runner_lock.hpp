@@ -23,6 +23,10 @@ constexpr long long k_runner_lock_key = 0x7067736166650001LL;
 // client 10.0.0.7, connected 2026-11-21 10:02:03+00, 41 s ago)", or "" when nobody.
 std::string runner_lock_holder(db::Connection& connection);
 
+// The statements RunnerLock sends on its own session (the first one polled), as --dry-run shows them.
+std::string runner_lock_sql();
+std::string runner_unlock_sql();
+
 class RunnerLock {
 public:
     // Polls with backoff until the lock is ours or `wait` has passed; throws

@@ -14,14 +14,16 @@ MigrationStatus from_tracked(const TrackedMigration& t) {
     MigrationStatus s;
     s.version = t.version;
     s.name = t.name;
-    s.state = t.state;
+    s.state = t.state == TrackedState::Applied  ? MigrationState::Applied
+              : t.state == TrackedState::Failed ? MigrationState::Failed
+                                                : MigrationState::Running;
     s.applied_checksum = t.checksum;
     s.applied_by = t.applied_by;
     s.started_at = t.started_at;
     s.finished_at = t.finished_at.value_or("");
     s.duration_ms = t.duration_ms;
     s.steps_total = static_cast<int>(t.steps.size());
-    for (const auto& step : t.steps) s.steps_done += step.state == "applied" ? 1 : 0;
+    for (const auto& step : t.steps) s.steps_done += step.state == StepState::Applied ? 1 : 0;
     if (t.error && t.error->contains("message")) s.error = t.error->at("message").get<std::string>();
     return s;
 }
@@ -43,9 +45,9 @@ StatusReport status(const std::vector<source::MigrationFile>& files, const std::
         s.path = file.path.string();
         s.checksum = file.checksum;
         if (t == nullptr)
-            s.state = "pending";
-        else if (t->checksum != file.checksum && t->state == "applied")
-            s.state = "drift";
+            s.state = MigrationState::Pending;
+        else if (!file.has_checksum(t->checksum) && t->state == TrackedState::Applied)
+            s.state = MigrationState::Drift;
         report.migrations.push_back(std::move(s));
     }
     for (const auto& t : tracking.migrations) {
@@ -53,7 +55,8 @@ StatusReport status(const std::vector<source::MigrationFile>& files, const std::
         for (const auto& f : files) has_file = has_file || f.version == t.version;
         if (has_file) continue;
         MigrationStatus s = from_tracked(t);
-        if (s.state == "applied") s.state = "missing";  // applied, but its file is gone
+        if (s.state == MigrationState::Applied)
+            s.state = MigrationState::Missing;  // applied, but its file is gone
         report.migrations.push_back(std::move(s));
     }
     return report;

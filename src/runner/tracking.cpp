@@ -8,9 +8,12 @@
 #include "sql_text.hpp"
 
 #include "pgsafe/error.hpp"
+#include "pgsafe/rules/finding.hpp"
 #include "pgsafe/sql/position.hpp"
 
 #include <fmt/format.h>
+
+#include <initializer_list>
 
 namespace pgsafe::runner {
 namespace {
@@ -87,14 +90,17 @@ std::string dump(const json& j) {
 }
 
 json definition(const StoredStep& s) {
-    json j = {{"transactional", s.transactional},
-              {"lock_mode", s.lock_mode},
+    json j = {{"format", k_record_format},
+              {"transactional", s.transactional},
+              {"lock_mode", s.lock_mode == sql::LockMode::None ? "" : sql::lock_mode_name(s.lock_mode)},
               {"relations", s.relations},
               {"lock_timeout_ms", s.lock_timeout_ms},
               {"statement_timeout_ms", s.statement_timeout_ms ? json(*s.statement_timeout_ms) : json()},
               {"estimated_seconds", s.estimated_seconds ? json(*s.estimated_seconds) : json()},
               {"index", s.index ? json(*s.index) : json()},
-              {"line", s.line}};
+              {"line", s.line},
+              {"rule", s.rule ? json(*s.rule) : json()},
+              {"why", s.why}};
     j["batch"] =
         s.batch ? json{{"table", s.batch->table}, {"key", s.batch->key}, {"width", s.batch->width}} : json();
     return j;
@@ -107,23 +113,54 @@ std::optional<T> optional_of(const json& j, const char* key) {
     return it->get<T>();
 }
 
-StoredStep step_from_json(const json& j) {
+// A record written by a newer pgsafe may mean something this one cannot run.
+void require_known_format(const json& record, const std::string& what) {
+    int format = record.value("format", 1);
+    if (format > k_record_format)
+        throw Error(ErrorKind::Usage,
+                    fmt::format("{} was written in record format {}, newer than this pgsafe knows ({}): "
+                                "upgrade pgsafe",
+                                what, format, k_record_format));
+}
+
+sql::LockMode lock_mode_of(const std::string& name, const std::string& what) {
+    if (name.empty()) return sql::LockMode::None;
+    auto mode = sql::lock_mode_from_name(name);
+    if (!mode) throw Error(ErrorKind::Usage, fmt::format("{}: unknown lock mode \"{}\"", what, name));
+    return *mode;
+}
+
+template <typename State>
+State state_of(const std::string& name, const char* (*state_name)(State), std::initializer_list<State> states,
+               const std::string& what) {
+    for (State s : states)
+        if (name == state_name(s)) return s;
+    throw Error(ErrorKind::Usage, fmt::format("{}: unknown state \"{}\"", what, name));
+}
+
+StoredStep step_from_json(const std::string& version, const json& j) {
     StoredStep s;
     s.number = j.at("step").get<int>();
+    std::string what = fmt::format("pgsafe.steps (migration {}, step {})", version, s.number);
     s.sql = j.at("sql").get<std::string>();
     const json& d = j.at("definition");
+    require_known_format(d, what);
     s.transactional = d.at("transactional").get<bool>();
-    s.lock_mode = d.at("lock_mode").get<std::string>();
+    s.lock_mode = lock_mode_of(d.at("lock_mode").get<std::string>(), what);
     s.relations = d.at("relations").get<std::vector<std::string>>();
     s.lock_timeout_ms = d.at("lock_timeout_ms").get<int>();
     s.statement_timeout_ms = optional_of<int>(d, "statement_timeout_ms");
     s.estimated_seconds = optional_of<double>(d, "estimated_seconds");
     s.index = optional_of<std::string>(d, "index");
     s.line = d.value("line", 0);
+    s.rule = optional_of<std::string>(d, "rule");
+    s.why = d.value("why", "");
     if (auto b = d.find("batch"); b != d.end() && !b->is_null())
         s.batch = plan::Batch{b->at("table").get<std::string>(), b->at("key").get<std::string>(),
                               b->at("width").get<long>()};
-    s.state = j.at("state").get<std::string>();
+    s.state = state_of<StepState>(
+        j.at("state").get<std::string>(), step_state_name,
+        {StepState::Pending, StepState::Running, StepState::Applied, StepState::Failed}, what);
     s.attempts = j.at("attempts").get<int>();
     s.lock_wait_ms = j.at("lock_wait_ms").get<long long>();
     s.batch_next = optional_of<long long>(j, "batch_next");
@@ -135,23 +172,16 @@ TrackedMigration migration_from_json(const json& j) {
     m.version = j.at("version").get<std::string>();
     m.name = j.at("name").get<std::string>();
     m.checksum = j.at("checksum").get<std::string>();
-    m.state = j.at("state").get<std::string>();
+    m.state = state_of<TrackedState>(j.at("state").get<std::string>(), tracked_state_name,
+                                     {TrackedState::Running, TrackedState::Applied, TrackedState::Failed},
+                                     fmt::format("pgsafe.migrations (migration {})", m.version));
     m.applied_by = j.at("applied_by").get<std::string>();
     m.started_at = j.at("started_at").get<std::string>();
     m.finished_at = optional_of<std::string>(j, "finished_at");
     m.duration_ms = optional_of<long long>(j, "duration_ms");
     if (auto e = j.find("error"); e != j.end() && !e->is_null()) m.error = *e;
-    for (const auto& s : j.at("steps")) m.steps.push_back(step_from_json(s));
+    for (const auto& s : j.at("steps")) m.steps.push_back(step_from_json(m.version, s));
     return m;
-}
-
-int installed_version(db::Connection& connection) {
-    auto exists = connection.query("SELECT to_regclass('pgsafe.schema_version') IS NOT NULL",
-                                   "looking for the tracking schema");
-    if (exists.at(0).at(0) != std::optional<std::string>("t")) return 0;
-    auto rows = connection.query("SELECT coalesce(max(version), 0) FROM pgsafe.schema_version",
-                                 "reading the tracking schema version");
-    return std::stoi(rows.at(0).at(0).value_or("0"));
 }
 
 void require_known(int version) {
@@ -163,6 +193,34 @@ void require_known(int version) {
 }
 
 }  // namespace
+
+int installed_tracking_version(db::Connection& connection) {
+    auto exists = connection.query("SELECT to_regclass('pgsafe.schema_version') IS NOT NULL",
+                                   "looking for the tracking schema");
+    if (exists.at(0).at(0) != std::optional<std::string>("t")) return 0;
+    auto rows = connection.query("SELECT coalesce(max(version), 0) FROM pgsafe.schema_version",
+                                 "reading the tracking schema version");
+    return std::stoi(rows.at(0).at(0).value_or("0"));
+}
+
+const char* step_state_name(StepState state) {
+    switch (state) {
+        case StepState::Pending: return "pending";
+        case StepState::Running: return "running";
+        case StepState::Applied: return "applied";
+        case StepState::Failed: return "failed";
+    }
+    return "pending";
+}
+
+const char* tracked_state_name(TrackedState state) {
+    switch (state) {
+        case TrackedState::Running: return "running";
+        case TrackedState::Applied: return "applied";
+        case TrackedState::Failed: return "failed";
+    }
+    return "running";
+}
 
 const TrackedMigration* Tracking::find(const std::string& version) const {
     for (const auto& m : migrations)
@@ -184,7 +242,7 @@ std::vector<std::string> tracking_upgrades(int from) {
 
 Tracking load_tracking(db::Connection& connection) {
     Tracking t;
-    t.schema_version = installed_version(connection);
+    t.schema_version = installed_tracking_version(connection);
     require_known(t.schema_version);
     t.exists = t.schema_version > 0;
     if (!t.exists) return t;
@@ -194,17 +252,16 @@ Tracking load_tracking(db::Connection& connection) {
     return t;
 }
 
-void ensure_tracking_schema(db::Connection& connection) {
-    int from = installed_version(connection);
-    require_known(from);
-    for (const auto& script : tracking_upgrades(from)) {
-        connection.execute("BEGIN", "creating the tracking schema");
+void ensure_tracking_schema(Executor& work, int installed) {
+    require_known(installed);
+    for (const auto& script : tracking_upgrades(installed)) {
+        work.execute("BEGIN", "creating the tracking schema");
         try {
-            connection.execute(script, "creating the tracking schema \"pgsafe\"");
-            connection.execute("COMMIT", "creating the tracking schema");
+            work.execute(script, "creating the tracking schema \"pgsafe\"");
+            work.execute("COMMIT", "creating the tracking schema");
         } catch (...) {
             try {
-                connection.execute("ROLLBACK", "creating the tracking schema");
+                work.execute("ROLLBACK", "creating the tracking schema");
             } catch (...) {
             }
             throw;
@@ -217,7 +274,7 @@ StoredStep stored_step(const plan::Step& step, int number, const sql::LineIndex&
     s.number = number;
     s.sql = step.sql;
     s.transactional = step.transactional;
-    s.lock_mode = step.lock.mode == sql::LockMode::None ? "" : sql::lock_mode_name(step.lock.mode);
+    s.lock_mode = step.lock.mode;
     s.relations = step.lock.relations;
     s.lock_timeout_ms = step.lock_timeout_ms;
     s.statement_timeout_ms = step.statement_timeout_ms;
@@ -225,15 +282,46 @@ StoredStep stored_step(const plan::Step& step, int number, const sql::LineIndex&
     s.index = step.index;
     s.batch = step.batch;
     s.line = static_cast<int>(lines.position(step.source.begin).line);
+    s.rule = step.rule;
+    s.why = step.why;
     return s;
 }
 
-std::string begin_migration_sql(const plan::MigrationPlan& plan, const std::string& plan_json) {
+std::string plan_record(const plan::MigrationPlan& plan, const std::vector<StoredStep>& steps) {
+    sql::LineIndex lines(plan.text);
+    json findings = json::array();
+    for (const auto& f : plan.findings) {
+        auto at = lines.position(f.span.begin);
+        findings.push_back({{"rule", f.rule},
+                            {"severity", rules::severity_name(f.severity)},
+                            {"line", at.line},
+                            {"column", at.column},
+                            {"message", f.message}});
+    }
+    json stored = json::array();
+    for (const auto& s : steps) {
+        json step = definition(s);
+        step.erase("format");
+        step["step"] = s.number;
+        step["sql"] = s.sql;
+        stored.push_back(std::move(step));
+    }
+    return dump({{"format", k_record_format},
+                 {"version", plan.version},
+                 {"name", plan.name},
+                 {"path", plan.path},
+                 {"checksum", plan.checksum},
+                 {"risk", plan::risk_name(plan.risk)},
+                 {"findings", findings},
+                 {"steps", stored}});
+}
+
+std::string begin_migration_sql(const plan::MigrationPlan& plan, const std::string& plan_record) {
     return fmt::format(
         "INSERT INTO pgsafe.migrations (version, name, checksum, state, tool_version, plan) "
         "VALUES ({}, {}, {}, 'running', {}, {}::jsonb);",
         literal(plan.version), literal(plan.name), literal(plan.checksum), literal(PGSAFE_VERSION),
-        literal(plan_json));
+        literal(plan_record));
 }
 
 std::string insert_steps_sql(const std::string& version, const std::vector<StoredStep>& steps) {
@@ -254,13 +342,13 @@ std::string resume_migration_sql(const std::string& version) {
         literal(version));
 }
 
-std::string replace_unfinished_steps_sql(const plan::MigrationPlan& plan, const std::string& plan_json,
+std::string replace_unfinished_steps_sql(const plan::MigrationPlan& plan, const std::string& plan_record,
                                          const std::vector<StoredStep>& new_steps) {
     int first = new_steps.empty() ? 1 : new_steps.front().number;
     return fmt::format(
                "UPDATE pgsafe.migrations SET checksum = {}, name = {}, plan = {}::jsonb, tool_version = {} "
                "WHERE version = {};\nDELETE FROM pgsafe.steps WHERE version = {} AND step >= {};\n",
-               literal(plan.checksum), literal(plan.name), literal(plan_json), literal(PGSAFE_VERSION),
+               literal(plan.checksum), literal(plan.name), literal(plan_record), literal(PGSAFE_VERSION),
                literal(plan.version), literal(plan.version), first) +
            insert_steps_sql(plan.version, new_steps);
 }
@@ -316,6 +404,11 @@ std::string event_sql(const std::string& kind, const std::optional<std::string>&
         "INSERT INTO pgsafe.events (kind, version, step, detail) VALUES ({}, {}, {}, {}::jsonb);",
         literal(kind), literal_or_null(version), step ? std::to_string(*step) : "NULL",
         literal(dump(detail)));
+}
+
+std::string refusal_event_sql(const Refusal& refusal) {
+    return event_sql("refused", refusal.version, std::nullopt,
+                     {{"code", refusal.code}, {"reason", refusal.text()}, {"unlock", refusal.unlock}});
 }
 
 }  // namespace pgsafe::runner

@@ -5,8 +5,12 @@
 // pure and shared by the runner and --dry-run, so what --dry-run prints is
 // what runs; load_tracking() and ensure_tracking_schema() do the I/O.
 
+#include "executor.hpp"
+
 #include "pgsafe/db/connection.hpp"
+#include "pgsafe/error.hpp"
 #include "pgsafe/plan/plan.hpp"
+#include "pgsafe/sql/ir.hpp"
 #include "pgsafe/sql/position.hpp"
 
 #include <nlohmann/json.hpp>
@@ -17,21 +21,30 @@
 
 namespace pgsafe::runner {
 
+enum class StepState { Pending, Running, Applied, Failed };
+enum class TrackedState { Running, Applied, Failed };
+
+// "pending", "running", "applied", "failed": the names the tracking tables store.
+const char* step_state_name(StepState state);
+const char* tracked_state_name(TrackedState state);
+
 // A plan step as the runner keeps it: what to run and how, plus its progress.
 struct StoredStep {
     int number = 0;  // 1-based, as plan prints it
     std::string sql;
     bool transactional = true;
-    std::string lock_mode;               // "ACCESS EXCLUSIVE", "" for none
+    sql::LockMode lock_mode = sql::LockMode::None;
     std::vector<std::string> relations;  // "schema.table"
     int lock_timeout_ms = 0;
     std::optional<int> statement_timeout_ms;
     std::optional<double> estimated_seconds;
     std::optional<std::string> index;  // CREATE INDEX CONCURRENTLY: "schema.index"
     std::optional<plan::Batch> batch;
-    int line = 0;  // of the statement in the migration file
+    int line = 0;                     // of the statement in the migration file
+    std::optional<std::string> rule;  // the finding the step answers, when rewritten
+    std::string why;                  // one line for the reviewer
     // progress
-    std::string state = "pending";  // pending, running, applied, failed
+    StepState state = StepState::Pending;
     int attempts = 0;
     long long lock_wait_ms = 0;
     std::optional<long long> batch_next;  // first key of the next batch to run
@@ -41,7 +54,7 @@ struct TrackedMigration {
     std::string version;
     std::string name;
     std::string checksum;
-    std::string state;  // running, applied, failed
+    TrackedState state = TrackedState::Running;
     std::string applied_by;
     std::string started_at;
     std::optional<std::string> finished_at;
@@ -64,22 +77,37 @@ int tracking_schema_version();
 // current version, in order (all of them for a database without it).
 std::vector<std::string> tracking_upgrades(int from);
 
+// The tracking-schema version installed in the database; 0 when there is none.
+int installed_tracking_version(db::Connection& connection);
+
 // Reads the tracking tables (read-only; missing schema = nothing tracked).
-// Throws pgsafe::Error (Usage) when the schema is newer than this pgsafe.
+// Throws pgsafe::Error (Usage) when the schema, or a record in it, is newer
+// than this pgsafe.
 Tracking load_tracking(db::Connection& connection);
 
-// Creates or upgrades the tracking schema. Call while holding the runner lock.
-void ensure_tracking_schema(db::Connection& connection);
+// Creates or upgrades the tracking schema from version `installed` (as
+// load_tracking read it). Call while holding the runner lock.
+void ensure_tracking_schema(Executor& work, int installed);
+
+// The format of the plan and step records this pgsafe writes. Records carry
+// it as "format"; a record without it is format 1 (pgsafe before the key),
+// whose fields are the same.
+constexpr int k_record_format = 1;
+
+// The plan stored in pgsafe.migrations.plan: the runner's own record of what
+// it planned (the migration, its risk and findings, and every step's
+// definition), independent of `pgsafe plan --format json`.
+std::string plan_record(const plan::MigrationPlan& plan, const std::vector<StoredStep>& steps);
 
 // Step `number` (1-based) of a plan; `lines` indexes the migration file, for the step's line.
 StoredStep stored_step(const plan::Step& step, int number, const sql::LineIndex& lines);
 
 // --- SQL builders -------------------------------------------------------------
 
-std::string begin_migration_sql(const plan::MigrationPlan& plan, const std::string& plan_json);
+std::string begin_migration_sql(const plan::MigrationPlan& plan, const std::string& plan_record);
 std::string insert_steps_sql(const std::string& version, const std::vector<StoredStep>& steps);
 std::string resume_migration_sql(const std::string& version);
-std::string replace_unfinished_steps_sql(const plan::MigrationPlan& plan, const std::string& plan_json,
+std::string replace_unfinished_steps_sql(const plan::MigrationPlan& plan, const std::string& plan_record,
                                          const std::vector<StoredStep>& new_steps);
 std::string step_started_sql(const std::string& version, int step);
 std::string step_applied_sql(const std::string& version, int step, long long lock_wait_ms);
@@ -90,5 +118,7 @@ std::string migration_applied_sql(const std::string& version);
 std::string migration_failed_sql(const std::string& version, const nlohmann::json& error);
 std::string event_sql(const std::string& kind, const std::optional<std::string>& version,
                       std::optional<int> step, const nlohmann::json& detail);
+// The "refused" event, the same for every refusal: {"code", "reason", "unlock"}.
+std::string refusal_event_sql(const Refusal& refusal);
 
 }  // namespace pgsafe::runner

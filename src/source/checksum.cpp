@@ -1,5 +1,6 @@
-// SHA-256 of a migration's bytes. The checksum binds approvals and detects
-// drift of applied migrations, so it is over the exact bytes, no normalising.
+// SHA-256 of a migration's canonical text (source::canonical_text: no BOM,
+// LF line ends). The checksum binds approvals and detects drift of applied
+// migrations; the text it is over is the text that runs.
 
 #include "pgsafe/source/migration.hpp"
 

@@ -1,6 +1,7 @@
-// Finds the migrations of a directory for `migrate` and `plan`: every .sql
-// file directly inside must be a named migration with a version of its own,
-// else nothing runs (a typo in a name must not silently skip a migration).
+// Finds the migrations of a directory for `migrate`, `plan` and `status`:
+// every .sql file directly inside must be a named migration with a version
+// of its own, else nothing runs (a typo in a name must not silently skip a
+// migration). Each file is read here, once, with its checksum.
 
 #include "paths.hpp"
 #include "pgsafe/source/migration.hpp"
@@ -96,11 +97,7 @@ std::vector<MigrationFile> discover_migrations(const fs::path& dir) {
 
     std::vector<MigrationFile> files;
     files.reserve(migrations.size());
-    for (auto& migration : migrations) {
-        std::string checksum = sha256_checksum(read_file(migration.path));
-        files.push_back({std::move(migration.name.version), std::move(migration.name.name),
-                         std::move(migration.path), std::move(checksum)});
-    }
+    for (const auto& migration : migrations) files.push_back(read_migration(migration.path, migration.name));
     return files;
 }
 

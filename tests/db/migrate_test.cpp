@@ -200,6 +200,10 @@ TEST_CASE("--dry-run prints the steps and the tracking writes, and changes nothi
     CHECK(r.out.find("CREATE TABLE pgsafe.migrations") != std::string::npos);
     CHECK(r.out.find("INSERT INTO pgsafe.migrations") != std::string::npos);
     CHECK(r.out.find("SET lock_timeout = '60000ms'") != std::string::npos);
+    // The runner's own code produced it: the read that looks for a half-built index comes first.
+    auto check = r.out.find("SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass");
+    REQUIRE(check != std::string::npos);
+    CHECK(check < r.out.find("\nCREATE INDEX CONCURRENTLY measurements_value_idx"));
     CHECK(value(db->dsn(), "SELECT to_regclass('pgsafe.migrations')") == "");
     CHECK(value(db->dsn(), "SELECT to_regclass('measurements_value_idx')") == "");
 }
@@ -454,6 +458,44 @@ TEST_CASE("drift and out-of-order files are refused with exit 5 before anything 
     CHECK(drift.out.find("sha256:") != std::string::npos);
     auto status = run_pgsafe({"status", p.migrations, "--db", db->dsn(), "--format", "json"});
     CHECK(json::parse(status.out)["migrations"][1]["state"] == "drift");
+    // Each refusal is in the audit log the same way, with its code and what unlocks it.
+    CHECK(value(db->dsn(),
+                "SELECT string_agg(detail->>'code', ',' ORDER BY id) FROM pgsafe.events WHERE kind = "
+                "'refused'") == "out-of-order,drift");
+    CHECK(value(db->dsn(), "SELECT detail->>'unlock' FROM pgsafe.events WHERE detail->>'code' = 'drift'") ==
+          "restore the file, or write a new migration for the change");
+}
+
+TEST_CASE("a CRLF or BOM copy of an applied file is not drift: the checksum is over the canonical text",
+          "[db][migrate]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    p.add("V1__a.sql", "CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\n");
+    REQUIRE(p.migrate(*db).exit_code == 0);
+    std::string applied = value(db->dsn(), "SELECT checksum FROM pgsafe.migrations WHERE version = '1'");
+
+    p.add("V1__a.sql",
+          "\xEF\xBB\xBF"
+          "CREATE TABLE a (id int);\r\nINSERT INTO a VALUES (1);\r\n");
+    auto again = p.migrate(*db);
+    INFO(again.out << again.err);
+    CHECK(again.exit_code == 0);
+    CHECK(again.out.find("nothing to apply") != std::string::npos);
+    auto status = run_pgsafe({"status", p.migrations, "--db", db->dsn(), "--format", "json"});
+    json s = json::parse(status.out);
+    CHECK(s["migrations"][0]["state"] == "applied");
+    CHECK(s["migrations"][0]["checksum"] == applied);
+
+    // A CRLF file runs as LF text: the hashed bytes are the bytes that run.
+    p.add("V2__b.sql", "CREATE TABLE b (t text DEFAULT 'x\r\ny');\r\n");
+    REQUIRE(p.migrate(*db).exit_code == 0);
+    CHECK(value(db->dsn(),
+                "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'b'::regclass") ==
+          "'x\ny'::text");
+    // The runner stores its own versioned record of the plan and of each step.
+    CHECK(value(db->dsn(), "SELECT plan->>'format' FROM pgsafe.migrations WHERE version = '2'") == "1");
+    CHECK(value(db->dsn(), "SELECT definition->>'format' FROM pgsafe.steps WHERE version = '2'") == "1");
 }
 
 TEST_CASE("a backfill runs in batches and a killed run resumes from the last finished batch",

@@ -7,7 +7,9 @@
 #include "runner/sql_text.hpp"
 
 #include "pgsafe/error.hpp"
+#include "pgsafe/exit_codes.hpp"
 #include "pgsafe/report/migrate_report.hpp"
+#include "pgsafe/runner/runner.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -20,10 +22,10 @@ using pgsafe::source::MigrationFile;
 namespace {
 
 MigrationFile file(const std::string& version, const std::string& checksum) {
-    return {version, "m" + version, "migrations/V" + version + "__m.sql", checksum};
+    return {version, "m" + version, "migrations/V" + version + "__m.sql", checksum, "", ""};
 }
 
-TrackedMigration tracked(const std::string& version, const std::string& checksum, const std::string& state) {
+TrackedMigration tracked(const std::string& version, const std::string& checksum, TrackedState state) {
     TrackedMigration t;
     t.version = version;
     t.checksum = checksum;
@@ -42,10 +44,10 @@ std::vector<std::string> versions(const Reconciled& r) {
 TEST_CASE("reconcile skips applied migrations and starts or resumes the rest, in order", "[unit][runner]") {
     std::vector<MigrationFile> files = {file("1", "a"), file("2", "b"), file("3", "c"), file("4", "d")};
     Tracking t;
-    t.migrations = {tracked("1", "a", "applied"), tracked("2", "b", "failed"),
-                    tracked("3", "changed", "running")};
+    t.migrations = {tracked("1", "a", TrackedState::Applied), tracked("2", "b", TrackedState::Failed),
+                    tracked("3", "changed", TrackedState::Running)};
     Reconciled r = reconcile(files, t, {});
-    REQUIRE_FALSE(r.refusal);
+    REQUIRE(r.refusals.empty());
     CHECK(versions(r) == std::vector<std::string>{"2", "3", "4"});
     CHECK(r.work[0].action == Action::Resume);
     CHECK(r.work[1].action == Action::RetryChanged);
@@ -57,19 +59,49 @@ TEST_CASE("reconcile skips applied migrations and starts or resumes the rest, in
 
 TEST_CASE("reconcile refuses drift and out-of-order files, and runs nothing then", "[unit][runner]") {
     Tracking t;
-    t.migrations = {tracked("1", "a", "applied"), tracked("3", "c", "applied")};
+    t.migrations = {tracked("1", "a", TrackedState::Applied), tracked("3", "c", TrackedState::Applied)};
     Reconciled drift = reconcile({file("1", "EDITED"), file("3", "c"), file("4", "d")}, t, {});
-    REQUIRE(drift.refusal);
-    CHECK(drift.refusal->version == std::optional<std::string>("1"));
-    CHECK(drift.refusal->message.find("applied checksum a, file now EDITED") != std::string::npos);
+    REQUIRE(drift.refusals.size() == 1);
+    CHECK(drift.refusals[0].code == "drift");
+    CHECK(drift.refusals[0].version == std::optional<std::string>("1"));
+    CHECK(drift.refusals[0].message.find("applied checksum a, file now EDITED") != std::string::npos);
+    CHECK(drift.refusals[0].unlock == "restore the file, or write a new migration for the change");
     CHECK(drift.work.empty());
 
     Reconciled late = reconcile({file("1", "a"), file("2", "b"), file("3", "c")}, t, {});
-    REQUIRE(late.refusal);
-    CHECK(late.refusal->message.find("sorts before 3") != std::string::npos);
+    REQUIRE(late.refusals.size() == 1);
+    CHECK(late.refusals[0].code == "out-of-order");
+    CHECK(late.refusals[0].text().find("sorts before 3") != std::string::npos);
+    CHECK(late.refusals[0].text().find("; renumber it, or pass --allow-out-of-order") != std::string::npos);
     Reconciled allowed = reconcile({file("1", "a"), file("2", "b"), file("3", "c")}, t, {std::nullopt, true});
-    CHECK_FALSE(allowed.refusal);
+    CHECK(allowed.refusals.empty());
     CHECK(versions(allowed) == std::vector<std::string>{"2"});
+}
+
+TEST_CASE("an applied file recorded with its on-disk checksum (before canonical checksums) is not drift",
+          "[unit][runner]") {
+    Tracking t;
+    t.migrations = {tracked("1", "sha256:crlf-bytes", TrackedState::Applied)};
+    MigrationFile crlf = file("1", "sha256:canonical");
+    crlf.bytes_checksum = "sha256:crlf-bytes";
+    Reconciled r = reconcile({crlf}, t, {});
+    CHECK(r.refusals.empty());
+    CHECK(r.work.empty());
+}
+
+TEST_CASE("every refusal reads as its message and what unlocks it, and is an error of kind Refused",
+          "[unit][runner]") {
+    pgsafe::Refusal a{"drift", "V1__a.sql: changed", "restore the file", std::string("1")};
+    pgsafe::Refusal b{"out-of-order", "V0__b.sql: sorts before 1", "", std::string("0")};
+    pgsafe::RefusedError error({a, b});
+    CHECK(error.kind() == pgsafe::ErrorKind::Refused);
+    CHECK(std::string(error.what()) == "V1__a.sql: changed; restore the file\nV0__b.sql: sorts before 1");
+    CHECK(error.refusals().size() == 2);
+    CHECK(pgsafe::exit_code(pgsafe::exit_code_for(error.kind())) == 5);
+    RunError reported = run_error(error, "1");
+    CHECK(reported.kind == pgsafe::ErrorKind::Refused);
+    CHECK(reported.refusals.size() == 2);
+    CHECK(run_status_for(reported.kind) == RunStatus::Refused);
 }
 
 TEST_CASE("backoff waits at most initial·2^n, capped, and spreads its waits", "[unit][runner]") {
@@ -104,7 +136,8 @@ TEST_CASE("the JSON result has the shape pipelines read", "[unit][runner]") {
                        1,
                        "migrations/V2__x.sql:4",
                        "",
-                       pgsafe::ErrorKind::LockTimeout};
+                       pgsafe::ErrorKind::LockTimeout,
+                       {}};
     auto j = nlohmann::json::parse(pgsafe::report::migrate_json(r));
     CHECK(j["version"] == 1);
     CHECK(j["status"] == "lock_timeout");

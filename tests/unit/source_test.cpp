@@ -172,12 +172,47 @@ TEST_CASE("discover_migrations orders timestamps and .up.sql files", "[source]")
                                                         "20240215090000_add_index.sql"});
 }
 
-TEST_CASE("discover_migrations checksums each file's bytes", "[source]") {
+TEST_CASE("discover_migrations reads each file once: its text and the checksum of that text", "[source]") {
     TempDir dir;
     dir.write("V1__abc.sql", "abc");
     auto files = discover_migrations(dir.path());
     REQUIRE(files.size() == 1);
+    CHECK(files[0].text == "abc");
     CHECK(files[0].checksum == "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CHECK(files[0].bytes_checksum.empty());
+}
+
+TEST_CASE("the checksum is canonical: a UTF-8 BOM and CRLF line ends do not change it", "[source]") {
+    TempDir dir;
+    const std::string lf = "CREATE TABLE t (id int);\n-- it's\nSELECT 'a\rb';\n";
+    dir.write("V1__lf.sql", lf);
+    dir.write("V2__crlf.sql", "CREATE TABLE t (id int);\r\n-- it's\r\nSELECT 'a\rb';\r\n");
+    dir.write("V3__bom.sql", "\xEF\xBB\xBF" + lf);
+    dir.write("V4__both.sql",
+              "\xEF\xBB\xBF"
+              "CREATE TABLE t (id int);\r\n-- it's\r\nSELECT 'a\rb';\r\n");
+    auto files = discover_migrations(dir.path());
+    REQUIRE(files.size() == 4);
+    for (const auto& f : files) {
+        INFO(f.path);
+        CHECK(f.text == lf);  // what is planned and run: a lone CR stays
+        CHECK(f.checksum == sha256_checksum(lf));
+        CHECK(f.has_checksum(f.checksum));
+    }
+    CHECK(files[0].bytes_checksum.empty());
+    // The on-disk bytes' checksum, which pgsafe recorded before, is kept for the ones that changed.
+    CHECK(files[1].bytes_checksum == sha256_checksum(read_file(files[1].path)));
+    CHECK(files[1].has_checksum(files[1].bytes_checksum));
+    CHECK_FALSE(files[0].has_checksum(files[1].bytes_checksum));
+}
+
+TEST_CASE("canonical_text strips only a leading BOM and only CR before LF", "[source]") {
+    CHECK(canonical_text("\xEF\xBB\xBF"
+                         "SELECT 1;") == "SELECT 1;");
+    CHECK(canonical_text("SELECT '\xEF\xBB\xBF';") == "SELECT '\xEF\xBB\xBF';");
+    CHECK(canonical_text("a\r\nb\rc\r\r\n") == "a\nb\rc\r\n");
+    CHECK(canonical_text("") == "");
+    CHECK(canonical_text("\r") == "\r");
 }
 
 TEST_CASE("duplicate versions are an error naming both files", "[source]") {

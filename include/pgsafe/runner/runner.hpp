@@ -4,7 +4,8 @@
 // run would execute (--dry-run), or report what the tracking tables say.
 
 #include "pgsafe/plan/plan.hpp"
-#include "pgsafe/runner/result.hpp"
+#include "pgsafe/report/migrate_result.hpp"
+#include "pgsafe/runner/observer.hpp"
 #include "pgsafe/source/migration.hpp"
 
 #include <chrono>
@@ -14,7 +15,14 @@
 
 namespace pgsafe::runner {
 
-enum class ProgressStyle { Bar, Lines, Off };  // on a terminal, in a log, none
+// The results are declared in the pure core (report/migrate_result.hpp).
+using report::AppliedMigration;
+using report::MigrationState;
+using report::MigrationStatus;
+using report::RunError;
+using report::RunResult;
+using report::RunStatus;
+using report::StatusReport;
 
 struct RunOptions {
     std::string conninfo;  // "" = libpq's PG* variables
@@ -27,7 +35,8 @@ struct RunOptions {
     std::chrono::milliseconds retry_cap{10000};
     std::chrono::milliseconds batch_pause{100};
     bool show_blocker_queries = true;
-    ProgressStyle progress = ProgressStyle::Lines;
+    // Told what the run does, in this order; not owned. None: a silent run.
+    std::vector<RunObserver*> observers;
 };
 
 // What an error means for a run's status: refused, lock_timeout, interrupted, else failed.
@@ -41,7 +50,10 @@ RunError run_error(const Error& error, const std::string& migration);
 // Database; runner lock busy: LockTimeout; signal: Interrupted).
 RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOptions& options);
 
-// The SQL a run would execute now, tracking-table writes included; changes nothing.
+// The SQL a run would execute now, tracking-table writes included, as the
+// runner's own code sends it (through a recording executor); changes
+// nothing and takes no lock. Throws pgsafe::Error where migrate's result
+// would hold an error (refused, parse error).
 std::string dry_run(const std::vector<source::MigrationFile>& files, const RunOptions& options);
 
 // Applied, pending, failed, running and drifted migrations. Read-only.

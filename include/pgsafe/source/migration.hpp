@@ -14,11 +14,24 @@ struct MigrationName {
     std::string name;     // description part: "add_fk"
 };
 
+// A migration read once: the text that is hashed is the text that is
+// linted, planned and run, so an approval of a checksum is an approval of
+// exactly what runs.
 struct MigrationFile {
     std::string version;
     std::string name;
     std::filesystem::path path;
-    std::string checksum;  // "sha256:<64 hex>" of the file's bytes
+    std::string checksum;  // "sha256:<64 hex>" of `text`
+    std::string text;      // canonical_text() of the file's bytes
+    // The checksum of the bytes on disk, as earlier pgsafe versions computed it, when
+    // it differs from `checksum` (a BOM or CRLF line ends); "" otherwise. An
+    // applied migration recorded with it is not drift.
+    std::string bytes_checksum;
+
+    // True when `recorded` (a tracked checksum) is this file's.
+    bool has_checksum(const std::string& recorded) const {
+        return recorded == checksum || (!bytes_checksum.empty() && recorded == bytes_checksum);
+    }
 };
 
 // V<version>__<name>.sql, <digits>_<name>.sql, <digits>_<name>.up.sql.
@@ -41,6 +54,19 @@ std::vector<std::filesystem::path> collect_sql_files(const std::vector<std::stri
 
 // Whole file as bytes; throws pgsafe::Error (Usage) "path: reason" on failure.
 std::string read_file(const std::filesystem::path& path);
+
+// A migration's text as pgsafe hashes, lints, plans and runs it: a leading
+// UTF-8 byte order mark removed and every CRLF turned into LF, so a checkout
+// with other line endings has the same checksum. Lines and columns are
+// unchanged (a CR before LF is not a column).
+std::string canonical_text(std::string bytes);
+
+// The file read once: canonical text and its checksum. `name` may be empty
+// (a file given to `plan` by path whatever its name). Throws as read_file.
+MigrationFile read_migration(const std::filesystem::path& path, const MigrationName& name);
+
+// canonical_text(read_file(path)), for files read without a checksum (lint).
+std::string read_sql_file(const std::filesystem::path& path);
 
 // "sha256:<64 lower-case hex>"
 std::string sha256_checksum(std::string_view bytes);

@@ -1,6 +1,7 @@
 #pragma once
-// What `pgsafe migrate` and `pgsafe status` found and did, as plain values
-// for the reporters (text for people, JSON for pipelines).
+// What `pgsafe migrate` and `pgsafe status` found and did, as plain values:
+// the runner (I/O) fills them, the reporters (pure) print them, so the
+// reporters need no runner header.
 
 #include "pgsafe/error.hpp"
 
@@ -8,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace pgsafe::runner {
+namespace pgsafe::report {
 
 enum class RunStatus { Ok, Failed, Refused, LockTimeout, Interrupted };
 
@@ -29,6 +30,7 @@ struct RunError {
     std::string location;                  // "migrations/V3__fk.sql:4", "" when unknown
     std::string sqlstate;                  // "" when none
     ErrorKind kind = ErrorKind::Database;  // decides the exit code
+    std::vector<Refusal> refusals;         // kind Refused: each reason, with what would unlock it
 };
 
 struct RunResult {
@@ -50,11 +52,26 @@ inline const char* run_status_name(RunStatus status) {
     return "failed";
 }
 
+enum class MigrationState { Applied, Pending, Failed, Running, Drift, Missing };
+
+// "applied", "pending", "failed", "running", "drift", "missing"
+inline const char* migration_state_name(MigrationState state) {
+    switch (state) {
+        case MigrationState::Applied: return "applied";
+        case MigrationState::Pending: return "pending";
+        case MigrationState::Failed: return "failed";
+        case MigrationState::Running: return "running";
+        case MigrationState::Drift: return "drift";
+        case MigrationState::Missing: return "missing";
+    }
+    return "pending";
+}
+
 struct MigrationStatus {
     std::string version;
     std::string name;
-    std::string path;              // "" when the file is gone
-    std::string state;             // applied, pending, failed, running, drift, missing
+    std::string path;  // "" when the file is gone
+    MigrationState state = MigrationState::Pending;
     std::string checksum;          // the file's
     std::string applied_checksum;  // the tracked one, "" when never run
     std::string applied_by;
@@ -73,4 +90,4 @@ struct StatusReport {
     std::vector<MigrationStatus> migrations;  // in apply order
 };
 
-}  // namespace pgsafe::runner
+}  // namespace pgsafe::report
