@@ -84,8 +84,8 @@ void in_transaction(db::Connection& work, const std::string& doing, F&& f) {
 template <typename Attempt>
 void with_lock_retries(StepRun& run, const std::string& version, const std::string& label,
                        const StoredStep& step, StepOutcome& outcome, Attempt&& attempt) {
-    auto deadline = Clock::now() + run.options.retry_deadline;
-    Backoff backoff(run.options.retry_initial, run.options.retry_cap);
+    auto deadline = Clock::now() + run.options.retry.deadline;
+    Backoff backoff(run.options.retry.initial, run.options.retry.max);
     std::string last_seen;
     while (true) {
         check_interrupt(run, label);
@@ -97,7 +97,8 @@ void with_lock_retries(StepRun& run, const std::string& version, const std::stri
             if (run.interrupt.interrupted()) throw interrupted(run, label);
             if (e.connection_lost() || !retryable(e.sqlstate())) throw;
             outcome.lock_wait_ms += ms_since(started);
-            std::vector<Blocker> blockers = find_blockers(run.work, step, run.options.show_blocker_queries);
+            std::vector<Blocker> blockers =
+                find_blockers(run.work, step, run.options.run.show_blocker_queries);
             std::string named = describe_blockers(blockers);
             if (Clock::now() >= deadline)
                 throw Error(
@@ -106,8 +107,7 @@ void with_lock_retries(StepRun& run, const std::string& version, const std::stri
                                 "{} s): {}",
                                 label, outcome.retries + 1, outcome.lock_wait_ms / 1000.0,
                                 step.lock_mode.empty() ? "its lock" : step.lock_mode,
-                                fmt::join(step.relations, ", "), run.options.retry_deadline.count() / 1000,
-                                named));
+                                fmt::join(step.relations, ", "), run.options.retry.deadline.count(), named));
             ++outcome.retries;
             if (named != last_seen) {
                 run.progress.note(fmt::format("  {}: waiting for {} on {}: {}", label,
@@ -126,7 +126,7 @@ void with_lock_retries(StepRun& run, const std::string& version, const std::stri
             auto slept = Clock::now();
             auto gone = [&] {
                 return !blockers.empty() &&
-                       find_blockers(run.work, step, run.options.show_blocker_queries).empty();
+                       find_blockers(run.work, step, run.options.run.show_blocker_queries).empty();
             };
             if (!run.interrupt.sleep_for(pause, gone)) throw interrupted(run, label);
             outcome.lock_wait_ms += ms_since(slept);
@@ -207,7 +207,7 @@ void run_in_batches(StepRun& run, const std::string& version, const std::string&
                     fmt::format("{}: batches done up to {} {} of {}", label, step.batch->key, to - 1, last),
                     done);
                 from = to;
-                if (from <= last && !run.interrupt.sleep_for(run.options.batch_pause))
+                if (from <= last && !run.interrupt.sleep_for(run.options.run.batch_pause))
                     throw interrupted(run, label);
             }
         });
