@@ -34,8 +34,9 @@ void parse_range(const std::vector<std::filesystem::path>& files, size_t begin, 
 
 }  // namespace
 
-void for_each_parsed(const std::vector<std::filesystem::path>& files, sql::ParseOptions options,
-                     const std::function<void(const std::filesystem::path&, const sql::ParsedFile&)>& consume) {
+void for_each_parsed(
+    const std::vector<std::filesystem::path>& files, sql::ParseOptions options,
+    const std::function<void(const std::filesystem::path&, const sql::ParsedFile&)>& consume) {
     const size_t threads = std::max(1u, std::thread::hardware_concurrency());
     for (size_t base = 0; base < files.size(); base += k_batch_files) {
         size_t end = std::min(files.size(), base + k_batch_files);
@@ -44,7 +45,8 @@ void for_each_parsed(const std::vector<std::filesystem::path>& files, sql::Parse
         std::vector<std::thread> pool;
         // Interleaved slices: neighbouring files are often of similar size.
         for (size_t t = 1; t < workers; ++t)
-            pool.emplace_back(parse_range, std::cref(files), base + t, end, workers, options, std::ref(slots), base);
+            pool.emplace_back(parse_range, std::cref(files), base + t, end, workers, options, std::ref(slots),
+                              base);
         parse_range(files, base, end, workers, options, slots, base);
         for (auto& thread : pool) thread.join();
         for (size_t i = base; i < end; ++i) {

@@ -11,17 +11,16 @@ namespace {
 
 void report(const Context& ctx, Emitter& emit, const sql::RelationName& table, const sql::Constraint& fk,
             sql::Span span) {
-    std::string referenced = fk.referenced_table.empty() ? std::string("the referenced table")
-                                                         : fmt::format("\"{}\"", fk.referenced_table.qualified());
+    std::string referenced = fk.referenced_table.empty()
+                                 ? std::string("the referenced table")
+                                 : fmt::format("\"{}\"", fk.referenced_table.qualified());
     emit.report({span,
                  fmt::format("ADD FOREIGN KEY takes SHARE ROW EXCLUSIVE on {} and {} and scans {}: writes to "
                              "both tables wait until the scan ends",
                              ctx.describe(table), referenced, fmt::format("\"{}\"", table.qualified())),
                  "Add the constraint with NOT VALID, then VALIDATE CONSTRAINT in its own transaction "
                  "(pgsafe migrate does this for you).",
-                 table,
-                 std::nullopt,
-                 sql::LockMode::ShareRowExclusive});
+                 table, std::nullopt, sql::LockMode::ShareRowExclusive});
 }
 
 void check(const Context& ctx, Emitter& emit) {
@@ -34,7 +33,8 @@ void check(const Context& ctx, Emitter& emit) {
         }
         if (action.kind == sql::AlterKind::AddColumn && action.column_def) {
             for (const auto& c : action.column_def->constraints) {
-                if (c.kind == sql::ConstraintKind::ForeignKey) report(ctx, emit, alter->table, c, action.span);
+                if (c.kind == sql::ConstraintKind::ForeignKey)
+                    report(ctx, emit, alter->table, c, action.span);
             }
         }
     }

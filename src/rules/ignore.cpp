@@ -25,7 +25,10 @@ Finding invalid(sql::Span span, std::string message) {
     return f;
 }
 
-bool is_name_char(char c) { return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-'; }
+bool is_name_char(char c) {
+    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+           c == '-';
+}
 
 // "rule-a, rule-b because …" -> {"rule-a","rule-b"}: names run while separated by commas.
 std::vector<std::string> read_names(std::string_view rest) {
@@ -62,7 +65,8 @@ std::vector<IgnoreDirective> parse_ignores(const sql::ParsedFile& file, std::vec
         d.line = lines.position(comment.span.begin).line;
         d.whole_file = body.substr(0, k_ignore_file.size()) == k_ignore_file;
         std::string_view rest = body.substr(d.whole_file ? k_ignore_file.size() : k_ignore.size());
-        if (!rest.empty() && !std::isspace(static_cast<unsigned char>(rest.front()))) continue;  // pgsafe:ignored…
+        if (!rest.empty() && !std::isspace(static_cast<unsigned char>(rest.front())))
+            continue;  // pgsafe:ignored…
         d.rules = read_names(rest);
         if (d.rules.empty()) {
             errors.push_back(invalid(comment.span, "ignore comment names no rule"));
@@ -71,7 +75,8 @@ std::vector<IgnoreDirective> parse_ignores(const sql::ParsedFile& file, std::vec
         bool ok = true;
         for (const auto& name : d.rules) {
             if (find_rule(name) == nullptr) {
-                errors.push_back(invalid(comment.span, fmt::format("ignore comment names unknown rule \"{}\"", name)));
+                errors.push_back(
+                    invalid(comment.span, fmt::format("ignore comment names unknown rule \"{}\"", name)));
                 ok = false;
             }
         }
