@@ -16,7 +16,9 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string key(const std::string& schema, const std::string& name) { return schema + "." + name; }
+std::string key(const std::string& schema, const std::string& name) {
+    return schema + "." + name;
+}
 
 // One decimal below 10 ("6.2"), none above ("41", "512").
 std::string short_number(double value) {
@@ -43,7 +45,8 @@ std::string compact_bytes(std::int64_t bytes) {
 
 template <typename T>
 T field(const Json& j, const char* name, const std::string& origin, const std::string& where) {
-    if (!j.contains(name)) throw Error(ErrorKind::Usage, fmt::format("{}: {}: missing \"{}\"", origin, where, name));
+    if (!j.contains(name))
+        throw Error(ErrorKind::Usage, fmt::format("{}: {}: missing \"{}\"", origin, where, name));
     try {
         return j.at(name).get<T>();
     } catch (const nlohmann::json::exception&) {
@@ -83,11 +86,15 @@ std::string TableFacts::to_json() const {
     out["search_path"] = m_search_path;
     out["tables"] = Json::array();
     for (const auto& t : m_tables) {
-        Json jt{{"schema", t.schema}, {"name", t.name}, {"kind", t.kind}, {"rows", t.rows}, {"bytes", t.bytes}};
+        Json jt{
+            {"schema", t.schema}, {"name", t.name}, {"kind", t.kind}, {"rows", t.rows}, {"bytes", t.bytes}};
         jt["indexes"] = Json::array();
         for (const auto& i : t.indexes) {
-            jt["indexes"].push_back(Json{{"name", i.name},       {"columns", i.columns}, {"unique", i.unique},
-                                         {"primary", i.primary}, {"valid", i.valid}});
+            jt["indexes"].push_back(Json{{"name", i.name},
+                                         {"columns", i.columns},
+                                         {"unique", i.unique},
+                                         {"primary", i.primary},
+                                         {"valid", i.valid}});
         }
         out["tables"].push_back(std::move(jt));
     }
@@ -103,9 +110,9 @@ TableFacts TableFacts::from_json(const std::string& text, const std::string& ori
     }
     if (!j.is_object() || field<int>(j, "version", origin, "snapshot") != 1)
         throw Error(ErrorKind::Usage, fmt::format("{}: unsupported stats snapshot version", origin));
-    std::vector<std::string> search_path = j.contains("search_path")
-                                               ? field<std::vector<std::string>>(j, "search_path", origin, "snapshot")
-                                               : std::vector<std::string>{"public"};
+    std::vector<std::string> search_path =
+        j.contains("search_path") ? field<std::vector<std::string>>(j, "search_path", origin, "snapshot")
+                                  : std::vector<std::string>{"public"};
     std::vector<TableFact> tables;
     const Json& jtables = j.contains("tables") ? j.at("tables") : Json::array();
     for (size_t n = 0; n < jtables.size(); ++n) {

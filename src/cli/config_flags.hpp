@@ -1,12 +1,13 @@
 #pragma once
-// Where each setting comes from: command line, then environment variables
-// (PGSAFE_*), then pgsafe.toml, then defaults. The pieces every command that
-// reads configuration shares.
+// The I/O half of the resolved-settings step (config/resolve.hpp): find and
+// read pgsafe.toml, look up environment variables, and hand both with the
+// command's flags to config::resolve. Every command that reads settings
+// calls load_settings(), and nothing else assembles configuration.
 
 #include "commands.hpp"
 
-#include "pgsafe/plan/plan.hpp"
-#include "pgsafe/policy/config.hpp"
+#include "pgsafe/config/resolve.hpp"
+#include "pgsafe/config/settings.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -15,25 +16,23 @@
 
 namespace pgsafe::cli {
 
-struct LoadedConfig {
-    policy::Config config;
+struct LoadedSettings {
+    config::Settings settings;
     std::filesystem::path base_dir;  // relative paths in the file are relative to this
     bool from_file = false;
 };
 
-// --config (or PGSAFE_CONFIG, through the global flag), else pgsafe.toml in
-// the working directory or the nearest one above it, else the defaults.
-// Throws pgsafe::Error (Usage) for a missing or invalid file.
-LoadedConfig load_config(const GlobalOptions& global);
+// defaults < pgsafe.toml (--config or PGSAFE_CONFIG through the global flag,
+// else the nearest one upwards) < PGSAFE_* < flags (--env from `global`, the
+// rest from `flags`). Throws pgsafe::Error (Usage) for a missing or invalid
+// file and for bad values of a variable or flag.
+LoadedSettings load_settings(const GlobalOptions& global, config::Overrides flags = {});
 
-// What the planner needs from the configuration: lint options and timeouts.
-plan::PlanOptions plan_options(const policy::Config& config);
+// The migrations directory the settings name, relative to the file's directory.
+std::filesystem::path migrations_dir(const LoadedSettings& loaded);
 
 // The value of an environment variable, nullopt when unset or empty.
-std::optional<std::string> env_var(const char* name);
-
-// "a,b" "c" -> a, b, c (flags that take lists accept both forms).
-std::vector<std::string> split_list(const std::vector<std::string>& values);
+std::optional<std::string> env_var(const std::string& name);
 
 // A path for messages and reports: relative to the working directory when it
 // is inside it, as given otherwise.

@@ -3,6 +3,7 @@
 // run outside a transaction. Needs no database; exit 3 when a statement does not parse.
 
 #include "commands.hpp"
+#include "config_flags.hpp"
 
 #include "pgsafe/analysis/effects.hpp"
 #include "pgsafe/error.hpp"
@@ -146,6 +147,7 @@ void add_explain_locks_command(CLI::App& app, const GlobalOptions& global, int& 
     cmd->callback([paths, &global, &code] {
         if (global.format != "text" && global.format != "json")
             throw Error(ErrorKind::Usage, "explain-locks writes --format text or json, not " + global.format);
+        load_settings(global);  // a broken pgsafe.toml stops every command alike
         std::vector<ExplainedFile> files;
         for (const auto& path : source::collect_sql_files(*paths))
             files.push_back(explain_file(path.string(), source::read_file(path)));

@@ -1,5 +1,5 @@
 // `pgsafe lint [PATH...]`: settings (flags > PGSAFE_* > pgsafe.toml >
-// defaults), table facts (--stats snapshot, --db live, or none: a lint never
+// defaults, config::resolve), table facts (--stats snapshot, --db live, or none: a lint never
 // needs a database), then read, parse, lint and report every file. Exit 3
 // when a statement does not parse, 1 for findings at or above --fail-on, else 0.
 
@@ -14,6 +14,7 @@
 #include "pgsafe/report/sarif.hpp"
 #include "pgsafe/rules/lint.hpp"
 #include "pgsafe/rules/rule.hpp"
+#include "pgsafe/source/glob.hpp"
 #include "pgsafe/source/migration.hpp"
 #include "pgsafe/sql/parse.hpp"
 
@@ -27,7 +28,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
-#include <set>
 
 namespace pgsafe::cli {
 namespace {
@@ -54,43 +54,23 @@ struct LintSettings {
     fs::path base_dir;  // exclude_paths are relative to it
 };
 
-std::set<std::string> known_rules(const std::vector<std::string>& names, const char* flag) {
-    std::set<std::string> out;
-    for (const auto& name : names) {
-        policy::require_known_rule(name, fmt::format("{}: ", flag));
-        out.insert(name);
-    }
-    return out;
-}
-
-// --exclude and --include add to the file's lists; where the command line
-// and the file disagree about a rule, the command line wins.
-void apply_rule_flags(const LintFlags& flags, rules::LintOptions& options) {
-    std::set<std::string> exclude = known_rules(split_list(flags.exclude), "--exclude");
-    std::set<std::string> include = known_rules(split_list(flags.include), "--include");
-    for (const auto& name : exclude) {
-        if (include.count(name) > 0)
-            throw Error(ErrorKind::Usage,
-                        fmt::format("rule \"{}\" is given to both --exclude and --include", name));
-        if (name == rules::rule_id::k_syntax_error)
-            throw Error(ErrorKind::Usage,
-                        "--exclude: \"syntax-error\" cannot be excluded: pgsafe checks nothing "
-                        "in a statement PostgreSQL cannot parse");
-        options.included.erase(name);
-        options.excluded.insert(name);
-    }
-    for (const auto& name : include) {
-        options.excluded.erase(name);
-        options.included.insert(name);
-    }
+// The flags that override configuration keys.
+config::Overrides overrides(const LintFlags& flags) {
+    config::Overrides o;
+    if (!flags.fail_on.empty()) o.fail_on = flags.fail_on;
+    if (!flags.runner.empty()) o.runner = flags.runner;
+    if (flags.pg_version != 0) o.postgres_version = flags.pg_version;
+    o.exclude = flags.exclude;
+    o.include = flags.include;
+    return o;
 }
 
 // The migrations directory from the configuration, when no path is given.
-std::vector<std::string> default_paths(const LoadedConfig& loaded) {
-    fs::path dir = loaded.base_dir / loaded.config.migrations;
+std::vector<std::string> default_paths(const LoadedSettings& loaded) {
+    fs::path dir = migrations_dir(loaded);
     std::error_code error;
     if (!fs::is_directory(dir, error)) {
-        std::string from = loaded.from_file ? fmt::format("\"migrations\" in {}", loaded.config.origin)
+        std::string from = loaded.from_file ? fmt::format("\"migrations\" in {}", loaded.settings.origin)
                                             : std::string("the default; set \"migrations\" in pgsafe.toml");
         throw Error(ErrorKind::Usage,
                     fmt::format("no paths given, and the migrations directory {} ({}) does not "
@@ -100,31 +80,22 @@ std::vector<std::string> default_paths(const LoadedConfig& loaded) {
     return {display_path(dir)};
 }
 
-// Command line > environment variables > pgsafe.toml > defaults.
+// Command line > environment variables > pgsafe.toml > defaults (config::resolve).
 LintSettings resolve_settings(const LintFlags& flags, const GlobalOptions& global) {
-    LoadedConfig loaded = load_config(global);
+    LoadedSettings loaded = load_settings(global, overrides(flags));
     LintSettings s;
-    s.options = policy::lint_options(loaded.config);
-    apply_rule_flags(flags, s.options);
-    if (!flags.runner.empty()) s.options.runner = policy::parse_runner(flags.runner, "--runner");
-    if (flags.pg_version != 0) s.options.pg_version = flags.pg_version;
-
-    s.fail_on = loaded.config.fail_on;
-    if (auto env = env_var("PGSAFE_FAIL_ON")) s.fail_on = policy::parse_fail_on(*env, "PGSAFE_FAIL_ON");
-    if (!flags.fail_on.empty()) s.fail_on = policy::parse_fail_on(flags.fail_on, "--fail-on");
-
+    s.options = config::lint_options(loaded.settings);
+    s.fail_on = loaded.settings.lint.fail_on;
     s.paths = flags.paths.empty() ? default_paths(loaded) : flags.paths;
-    s.exclude_paths = loaded.config.exclude_paths;
+    s.exclude_paths = loaded.settings.project.exclude_paths;
     s.base_dir = loaded.base_dir;
-    spdlog::debug("environment {}",
-                  global.environment.empty() ? loaded.config.environment : global.environment);
     return s;
 }
 
 bool excluded(const fs::path& file, const LintSettings& s) {
     if (s.exclude_paths.empty()) return false;
     fs::path relative = fs::absolute(file).lexically_normal().lexically_relative(s.base_dir);
-    return policy::path_excluded(s.exclude_paths, relative.generic_string());
+    return source::path_excluded(s.exclude_paths, relative.generic_string());
 }
 
 // The files to lint in apply order, without those exclude_paths leaves out.

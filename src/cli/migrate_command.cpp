@@ -29,18 +29,15 @@ struct MigrateFlags {
 };
 
 runner::RunOptions run_options(const MigrateFlags& flags, const GlobalOptions& global,
-                               const policy::Config& config) {
+                               const config::Settings& settings) {
     runner::RunOptions o;
     o.conninfo = db::resolve_conninfo(global.db);
-    o.plan = plan_options(config);
+    o.plan = plan::plan_options(settings);
+    o.retry = settings.retry;
+    o.run = settings.run;
     if (!flags.to.empty()) o.to = flags.to;
     o.allow_out_of_order = flags.allow_out_of_order;
     o.lock_wait = std::chrono::milliseconds(static_cast<long long>(flags.lock_wait_s * 1000));
-    o.retry_deadline = std::chrono::seconds(config.retry.deadline_s);
-    o.retry_initial = std::chrono::milliseconds(config.retry.initial_ms);
-    o.retry_cap = std::chrono::milliseconds(config.retry.max_ms);
-    o.batch_pause = std::chrono::milliseconds(config.run.batch_pause_ms);
-    o.show_blocker_queries = config.run.show_blocker_queries;
     return o;
 }
 
@@ -58,9 +55,9 @@ runner::RunResult failed_before_start(const Error& e) {
 }
 
 // The migration files of DIR, else of pgsafe.toml's "migrations", in apply order.
-std::vector<source::MigrationFile> migration_files(const std::string& dir, const LoadedConfig& loaded) {
+std::vector<source::MigrationFile> migration_files(const std::string& dir, const LoadedSettings& loaded) {
     return source::discover_migrations(
-        display_path(dir.empty() ? loaded.base_dir / loaded.config.migrations : std::filesystem::path(dir)));
+        display_path(dir.empty() ? migrations_dir(loaded) : std::filesystem::path(dir)));
 }
 
 }  // namespace
@@ -78,9 +75,9 @@ void add_migrate_command(CLI::App& app, const GlobalOptions& global, int& code) 
     cmd->add_flag("--allow-out-of-order", flags->allow_out_of_order,
                   "Apply a new migration that sorts before one already applied");
     cmd->callback([flags, &global, &code] {
-        LoadedConfig loaded = load_config(global);  // timeouts, retry budget, thresholds
+        LoadedSettings loaded = load_settings(global);  // timeouts, retry budget, thresholds
         std::vector<source::MigrationFile> files = migration_files(flags->dir, loaded);  // in apply order
-        runner::RunOptions options = run_options(*flags, global, loaded.config);
+        runner::RunOptions options = run_options(*flags, global, loaded.settings);
         if (flags->dry_run) {
             print(runner::dry_run(files, options));  // reads, writes nothing
             code = exit_code(ExitCode::Ok);
@@ -109,7 +106,7 @@ void add_status_command(CLI::App& app, const GlobalOptions& global, int& code) {
         app.add_subcommand("status", "Show applied, pending, failed, running and drifted migrations");
     cmd->add_option("dir", *dir, "Migration directory (default: \"migrations\" from pgsafe.toml)");
     cmd->callback([dir, &global, &code] {
-        LoadedConfig loaded = load_config(global);
+        LoadedSettings loaded = load_settings(global);  // the migrations directory
         std::vector<source::MigrationFile> files = migration_files(*dir, loaded);
         runner::StatusReport report = runner::status(files, db::resolve_conninfo(global.db));
         print(global.format == "json" ? report::status_json(report) : report::status_text(report));

@@ -13,7 +13,8 @@ namespace pgsafe::cli {
 // Reads and parses files in batches across the machine's cores, then hands
 // each file to `consume` in the order given. An error reading a file is
 // thrown when its turn comes, so earlier files are still consumed first.
-void for_each_parsed(const std::vector<std::filesystem::path>& files, sql::ParseOptions options,
-                     const std::function<void(const std::filesystem::path&, const sql::ParsedFile&)>& consume);
+void for_each_parsed(
+    const std::vector<std::filesystem::path>& files, sql::ParseOptions options,
+    const std::function<void(const std::filesystem::path&, const sql::ParsedFile&)>& consume);
 
 }  // namespace pgsafe::cli

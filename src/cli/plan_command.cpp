@@ -33,9 +33,9 @@ struct PlanFlags {
 };
 
 // The migrations to plan, in apply order: a directory's named migrations, or files as given.
-std::vector<source::MigrationFile> pending_migrations(const PlanFlags& flags, const LoadedConfig& loaded) {
+std::vector<source::MigrationFile> pending_migrations(const PlanFlags& flags, const LoadedSettings& loaded) {
     std::vector<std::string> paths = flags.paths;
-    if (paths.empty()) paths.push_back((loaded.base_dir / loaded.config.migrations).string());
+    if (paths.empty()) paths.push_back(migrations_dir(loaded).string());
     std::vector<source::MigrationFile> out;
     for (const auto& path : paths) {
         std::error_code error;
@@ -89,10 +89,10 @@ void add_plan_command(CLI::App& app, const GlobalOptions& global, int& code) {
     cmd->add_option("--stats", flags->stats, "Table sizes from a snapshot written by `pgsafe stats export`");
     cmd->add_option("--emit-sql", flags->emit_sql, "Write each migration's steps as plain SQL into DIR");
     cmd->callback([flags, &global, &code] {
-        LoadedConfig loaded = load_config(global);                            // timeouts, thresholds, rules
+        LoadedSettings loaded = load_settings(global);                        // timeouts, thresholds, rules
         analysis::TableFacts facts = load_table_facts(flags->stats, global);  // sizes drive the rewrites
         std::vector<source::MigrationFile> files = pending_migrations(*flags, loaded);  // in apply order
-        plan::Planner planner(plan_options(loaded.config), std::move(facts));
+        plan::Planner planner(plan::plan_options(loaded.settings), std::move(facts));
         std::vector<plan::MigrationPlan> plans = plan_all(files, planner);  // rewrite, group, rate
         if (!flags->emit_sql.empty()) emit_sql(plans, files, flags->emit_sql);
         std::string out =

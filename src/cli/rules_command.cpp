@@ -6,8 +6,8 @@
 #include "rule_docs.hpp"
 
 #include "pgsafe/error.hpp"
-#include "pgsafe/policy/config.hpp"
 #include "pgsafe/rules/rule.hpp"
+#include "pgsafe/rules/suggest.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -66,7 +66,7 @@ std::string list_json() {
 
 const rules::Rule& find_or_fail(const std::string& name) {
     if (const rules::Rule* rule = rules::find_rule(name)) return *rule;
-    auto suggestion = policy::suggest_rule(name);
+    auto suggestion = rules::suggest_rule(name);
     throw Error(ErrorKind::Usage, fmt::format("unknown rule \"{}\"{}; `pgsafe rules` lists them all", name,
                                               suggestion ? fmt::format(" (did you mean \"{}\"?)", *suggestion)
                                                          : std::string()));

@@ -62,6 +62,7 @@ void add_stats_command(CLI::App& app, const GlobalOptions& global, int& code) {
     cmd->add_option("-o,--output", *output, "Write the snapshot to FILE instead of stdout");
     cmd->footer("Connects with --db URL, else DATABASE_URL, else libpq's PG* variables.");
     cmd->callback([output, &global, &code] {
+        load_settings(global);  // a broken pgsafe.toml stops every command alike
         db::Connection connection(db::resolve_conninfo(global.db));  // --db > DATABASE_URL > PG*
         analysis::TableFacts facts = db::load_table_facts(connection);
         std::string json = facts.to_json();

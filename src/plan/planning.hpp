@@ -50,7 +50,8 @@ std::vector<analysis::Effects> built_effects(const std::string& sql);
 // The step a draft becomes: joined SQL, lock from its units' effects,
 // timeouts per class, estimate from table sizes.
 Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements,
-               const analysis::TableFacts& facts, const rules::PendingSet& pending, const Timeouts& timeouts);
+               const analysis::TableFacts& facts, const rules::PendingSet& pending,
+               const config::Timeouts& timeouts);
 
 // The risk a finding leaves when its statement runs as written.
 Risk finding_risk(const rules::Finding& finding);

@@ -62,7 +62,7 @@ std::vector<analysis::Effects> built_effects(const std::string& sql) {
 
 Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements,
                const analysis::TableFacts& facts, const rules::PendingSet& pending,
-               const Timeouts& timeouts) {
+               const config::Timeouts& timeouts) {
     Step step;
     step.sql = joined_sql(draft);
     step.transactional = !std::any_of(draft.units.begin(), draft.units.end(),

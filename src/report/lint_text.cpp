@@ -59,8 +59,7 @@ void render_finding(std::string& out, const rules::FileResult& file, const rules
     std::string line(lines.line_text(begin.line));
     std::replace(line.begin(), line.end(), '\t', ' ');
     // Underline the span on its first line; a point (syntax error) gets one caret.
-    size_t width = end.line == begin.line ? end.column - begin.column
-                                          : char_count(line) + 1 - begin.column;
+    size_t width = end.line == begin.line ? end.column - begin.column : char_count(line) + 1 - begin.column;
     width = std::max<size_t>(width, 1);
     std::string gutter(fmt::formatted_size("{}", begin.line), ' ');
 
@@ -76,7 +75,9 @@ void render_finding(std::string& out, const rules::FileResult& file, const rules
     out += "\n";
 }
 
-std::string plural(size_t n, const char* word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); }
+std::string plural(size_t n, const char* word) {
+    return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
 
 }  // namespace
 

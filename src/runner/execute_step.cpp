@@ -98,8 +98,8 @@ template <typename Attempt>
 void with_lock_retries(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
                        Attempt&& attempt) {
     const std::string& label = view.label;
-    auto deadline = Clock::now() + run.options.retry_deadline;
-    Backoff backoff(run.options.retry_initial, run.options.retry_cap);
+    auto deadline = Clock::now() + run.options.retry.deadline;
+    Backoff backoff(run.options.retry.initial, run.options.retry.max);
     std::string last_seen;
     while (true) {
         check_interrupt(run, label);
@@ -111,7 +111,8 @@ void with_lock_retries(StepRun& run, const StepView& view, const StoredStep& ste
             if (run.interrupt.interrupted()) throw interrupted(run, label);
             if (e.connection_lost() || !retryable(e.sqlstate())) throw;
             outcome.lock_wait_ms += ms_since(started);
-            std::vector<Blocker> blockers = find_blockers(run.work, step, run.options.show_blocker_queries);
+            std::vector<Blocker> blockers =
+                find_blockers(run.work, step, run.options.run.show_blocker_queries);
             std::string named = describe_blockers(blockers);
             if (Clock::now() >= deadline)
                 throw Error(
@@ -120,7 +121,7 @@ void with_lock_retries(StepRun& run, const StepView& view, const StoredStep& ste
                                 "{} s): {}",
                                 label, outcome.retries + 1, outcome.lock_wait_ms / 1000.0,
                                 lock_named(step, "its lock"), fmt::join(step.relations, ", "),
-                                run.options.retry_deadline.count() / 1000, named));
+                                run.options.retry.deadline.count(), named));
             ++outcome.retries;
             if (named != last_seen) {
                 run.observer.note(fmt::format("  {}: waiting for {} on {}: {}", label,
@@ -139,7 +140,7 @@ void with_lock_retries(StepRun& run, const StepView& view, const StoredStep& ste
             auto slept = Clock::now();
             auto gone = [&] {
                 return !blockers.empty() &&
-                       find_blockers(run.work, step, run.options.show_blocker_queries).empty();
+                       find_blockers(run.work, step, run.options.run.show_blocker_queries).empty();
             };
             if (!run.interrupt.sleep_for(pause, gone)) throw interrupted(run, label);
             outcome.lock_wait_ms += ms_since(slept);
@@ -217,7 +218,7 @@ void run_in_batches(StepRun& run, const StepView& view, const StoredStep& step, 
                     fmt::format("{}: batches done up to {} {} of {}", label, step.batch->key, to - 1, last),
                     done);
                 from = to;
-                if (from <= last && !run.interrupt.sleep_for(run.options.batch_pause))
+                if (from <= last && !run.interrupt.sleep_for(run.options.run.batch_pause))
                     throw interrupted(run, label);
             }
         });

@@ -1,5 +1,5 @@
 // Locating pgsafe.toml by walking up from a directory. Reading it is
-// read_file(); parsing and validation are policy::parse_config().
+// read_file(); parsing and validation are config::parse_config().
 
 #include "pgsafe/source/config_file.hpp"
 

@@ -108,13 +108,23 @@ Transaction convert_transaction(const PgQuery__TransactionStmt* s) {
         case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
         case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_START: out.kind = TransactionKind::Begin; break;
         case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT: out.kind = TransactionKind::Commit; break;
-        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK: out.kind = TransactionKind::Rollback; break;
-        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_SAVEPOINT: out.kind = TransactionKind::Savepoint; break;
+        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK:
+            out.kind = TransactionKind::Rollback;
+            break;
+        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_SAVEPOINT:
+            out.kind = TransactionKind::Savepoint;
+            break;
         case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_RELEASE: out.kind = TransactionKind::Release; break;
-        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO: out.kind = TransactionKind::RollbackTo; break;
+        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO:
+            out.kind = TransactionKind::RollbackTo;
+            break;
         case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_PREPARE: out.kind = TransactionKind::Prepare; break;
-        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT_PREPARED: out.kind = TransactionKind::CommitPrepared; break;
-        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_PREPARED: out.kind = TransactionKind::RollbackPrepared; break;
+        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT_PREPARED:
+            out.kind = TransactionKind::CommitPrepared;
+            break;
+        case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_PREPARED:
+            out.kind = TransactionKind::RollbackPrepared;
+            break;
         default: break;
     }
     return out;
@@ -197,7 +207,8 @@ Vacuum convert_vacuum(const PgQuery__VacuumStmt* s) {
 std::vector<RelationName> range_vars(Node* const* nodes, size_t count) {
     std::vector<RelationName> out;
     for (size_t i = 0; i < count; ++i) {
-        if (nodes[i]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR) out.push_back(relation_name(nodes[i]->range_var));
+        if (nodes[i]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
+            out.push_back(relation_name(nodes[i]->range_var));
     }
     return out;
 }
@@ -245,7 +256,8 @@ Detail convert_statement(const Node* stmt, const Ctx& ctx) {
             bool from_select = s->select_stmt != nullptr &&
                                s->select_stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT &&
                                s->select_stmt->select_stmt->n_values_lists == 0;
-            return data_change(DataChangeKind::Insert, s->relation, false, s->n_returning_list > 0, from_select);
+            return data_change(DataChangeKind::Insert, s->relation, false, s->n_returning_list > 0,
+                               from_select);
         }
         case PG_QUERY__NODE__NODE_MERGE_STMT:
             return data_change(DataChangeKind::Merge, stmt->merge_stmt->relation, true, false, true);

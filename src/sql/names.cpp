@@ -12,18 +12,24 @@ namespace pgsafe::sql {
 namespace {
 
 constexpr std::array<const char*, 9> k_lock_names = {
-    "NONE",  "ACCESS SHARE",        "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE",
+    "NONE",  "ACCESS SHARE",        "ROW SHARE", "ROW EXCLUSIVE",   "SHARE UPDATE EXCLUSIVE",
     "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"};
 constexpr std::array<const char*, 9> k_pg_locks_names = {
-    "",          "AccessShareLock",          "RowShareLock",  "RowExclusiveLock", "ShareUpdateExclusiveLock",
+    "",          "AccessShareLock",       "RowShareLock",  "RowExclusiveLock",   "ShareUpdateExclusiveLock",
     "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"};
 
 // Internal type names to the spelling people write.
 std::string friendly_type(const std::string& base) {
     static const std::pair<const char*, const char*> k_names[] = {
-        {"int2", "smallint"},   {"int4", "integer"},       {"int8", "bigint"},
-        {"float4", "real"},     {"float8", "double precision"}, {"bpchar", "char"},
-        {"bool", "boolean"},    {"timestamptz", "timestamptz"}, {"varchar", "varchar"},
+        {"int2", "smallint"},
+        {"int4", "integer"},
+        {"int8", "bigint"},
+        {"float4", "real"},
+        {"float8", "double precision"},
+        {"bpchar", "char"},
+        {"bool", "boolean"},
+        {"timestamptz", "timestamptz"},
+        {"varchar", "varchar"},
     };
     for (const auto& [internal, shown] : k_names) {
         if (base == internal) return shown;
@@ -33,7 +39,9 @@ std::string friendly_type(const std::string& base) {
 
 }  // namespace
 
-const char* lock_mode_name(LockMode mode) { return k_lock_names[static_cast<size_t>(mode)]; }
+const char* lock_mode_name(LockMode mode) {
+    return k_lock_names[static_cast<size_t>(mode)];
+}
 
 std::optional<LockMode> lock_mode_from_name(const std::string& name) {
     for (size_t i = 1; i < k_lock_names.size(); ++i) {
@@ -56,8 +64,7 @@ std::string TypeName::display() const {
 
 bool ColumnDef::is_serial() const {
     if (type.names.size() != 1) return false;
-    static const char* k_serials[] = {"serial", "serial2", "serial4", "serial8",
-                                      "smallserial", "bigserial"};
+    static const char* k_serials[] = {"serial", "serial2", "serial4", "serial8", "smallserial", "bigserial"};
     return std::any_of(std::begin(k_serials), std::end(k_serials),
                        [&](const char* s) { return type.base() == s; });
 }

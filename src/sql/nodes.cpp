@@ -26,11 +26,8 @@ void walk_list(Node* const* nodes, size_t count, ExprInfo& info) {
 void walk_expr(const Node* node, ExprInfo& info) {
     if (node == nullptr) return;
     switch (node->node_case) {
-        case PG_QUERY__NODE__NODE_A_CONST:
-            return;
-        case PG_QUERY__NODE__NODE_TYPE_CAST:
-            walk_expr(node->type_cast->arg, info);
-            return;
+        case PG_QUERY__NODE__NODE_A_CONST: return;
+        case PG_QUERY__NODE__NODE_TYPE_CAST: walk_expr(node->type_cast->arg, info); return;
         case PG_QUERY__NODE__NODE_A_ARRAY_EXPR:
             walk_list(node->a_array_expr->elements, node->a_array_expr->n_elements, info);
             return;
@@ -41,12 +38,8 @@ void walk_expr(const Node* node, ExprInfo& info) {
         case PG_QUERY__NODE__NODE_BOOL_EXPR:
             walk_list(node->bool_expr->args, node->bool_expr->n_args, info);
             return;
-        case PG_QUERY__NODE__NODE_LIST:
-            walk_list(node->list->items, node->list->n_items, info);
-            return;
-        case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:
-            walk_expr(node->collate_clause->arg, info);
-            return;
+        case PG_QUERY__NODE__NODE_LIST: walk_list(node->list->items, node->list->n_items, info); return;
+        case PG_QUERY__NODE__NODE_COLLATE_CLAUSE: walk_expr(node->collate_clause->arg, info); return;
         case PG_QUERY__NODE__NODE_NULL_TEST:
             info.constant = false;
             walk_expr(node->null_test->arg, info);
@@ -82,9 +75,7 @@ void walk_expr(const Node* node, ExprInfo& info) {
             info.constant = false;
             walk_list(node->coalesce_expr->args, node->coalesce_expr->n_args, info);
             return;
-        default:
-            info.constant = false;
-            return;
+        default: info.constant = false; return;
     }
 }
 
@@ -145,8 +136,8 @@ TypeName type_name(const PgQuery__TypeName* type) {
     out.pct_type = type->pct_type;
     for (size_t i = 0; i < type->n_typmods; ++i) {
         const Node* mod = type->typmods[i];
-        if (mod->node_case == PG_QUERY__NODE__NODE_A_CONST && mod->a_const->val_case ==
-                                                                  PG_QUERY__A__CONST__VAL_IVAL)
+        if (mod->node_case == PG_QUERY__NODE__NODE_A_CONST &&
+            mod->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL)
             out.modifiers.push_back(mod->a_const->ival->ival);
     }
     return out;
@@ -161,7 +152,8 @@ ExprInfo expr_info(const Node* expr, const Ctx& ctx) {
     info.span = ctx.span_at(expr_location(expr));
     if (expr->node_case == PG_QUERY__NODE__NODE_NULL_TEST &&
         expr->null_test->nulltesttype == PG_QUERY__NULL_TEST_TYPE__IS_NOT_NULL &&
-        expr->null_test->arg != nullptr && expr->null_test->arg->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
+        expr->null_test->arg != nullptr &&
+        expr->null_test->arg->node_case == PG_QUERY__NODE__NODE_COLUMN_REF) {
         const auto* ref = expr->null_test->arg->column_ref;
         if (ref->n_fields == 1) info.not_null_column = string_value(ref->fields[0]);
     }
@@ -222,7 +214,7 @@ Constraint constraint(const PgQuery__Constraint* c, const Ctx& ctx) {
     out.not_valid = c->skip_validation;
     out.deferrable = c->deferrable;
     out.columns = out.kind == ConstraintKind::ForeignKey ? string_list(c->fk_attrs, c->n_fk_attrs)
-                                                          : string_list(c->keys, c->n_keys);
+                                                         : string_list(c->keys, c->n_keys);
     out.include_columns = string_list(c->including, c->n_including);
     out.using_index = c->indexname;
     out.referenced_table = relation_name(c->pktable);

@@ -23,13 +23,23 @@ std::optional<size_t> invalid_utf8(std::string_view text) {
     while (i < n) {
         unsigned char c = s[i];
         if (c == 0) return i;
-        if (c < 0x80) { ++i; continue; }
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
         size_t len = 0;
         unsigned min = 0;
-        if ((c & 0xE0) == 0xC0) { len = 2; min = 0x80; }
-        else if ((c & 0xF0) == 0xE0) { len = 3; min = 0x800; }
-        else if ((c & 0xF8) == 0xF0) { len = 4; min = 0x10000; }
-        else return i;
+        if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            min = 0x80;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            min = 0x800;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            min = 0x10000;
+        } else
+            return i;
         if (i + len > n) return i;
         unsigned cp = c & (0xFF >> (len + 1));
         for (size_t k = 1; k < len; ++k) {
@@ -106,8 +116,8 @@ std::vector<Token> scan_tokens(const std::string& text, Piece region, std::vecto
 Span trim_span(const std::vector<Token>& tokens, std::string_view text, size_t begin, size_t end) {
     auto first = std::lower_bound(tokens.begin(), tokens.end(), begin,
                                   [](const Token& t, size_t b) { return t.begin < b; });
-    auto last = std::lower_bound(first, tokens.end(), end,
-                                 [](const Token& t, size_t e) { return t.begin < e; });
+    auto last =
+        std::lower_bound(first, tokens.end(), end, [](const Token& t, size_t e) { return t.begin < e; });
     while (first != last && first->comment) ++first;
     while (last != first && std::prev(last)->comment) --last;
     if (first != last && std::prev(last)->end <= end) return Span{first->begin, std::prev(last)->end};
@@ -120,7 +130,8 @@ Span trim_span(const std::vector<Token>& tokens, std::string_view text, size_t b
 
 // Statement boundaries in text[region] from the scanner, which survives syntax
 // errors. nullopt (and `error` set) when the scanner itself fails.
-std::optional<std::vector<Piece>> split_statements(const std::string& text, Piece region, SyntaxError& error) {
+std::optional<std::vector<Piece>> split_statements(const std::string& text, Piece region,
+                                                   SyntaxError& error) {
     std::string owned = text.substr(region.begin, region.end - region.begin);
     PgQuerySplitResult split = pg_query_split_with_scanner(owned.c_str());
     std::optional<std::vector<Piece>> pieces;
@@ -204,8 +215,8 @@ private:
     }
 
     void add_statements(const PgQueryProtobuf& pbuf, Piece piece) {
-        PgQuery__ParseResult* result = pg_query__parse_result__unpack(
-            nullptr, pbuf.len, reinterpret_cast<const uint8_t*>(pbuf.data));
+        PgQuery__ParseResult* result =
+            pg_query__parse_result__unpack(nullptr, pbuf.len, reinterpret_cast<const uint8_t*>(pbuf.data));
         if (result == nullptr) return;
         size_t result_index = m_tree->add_result(result);
         for (size_t i = 0; i < result->n_stmts; ++i) {

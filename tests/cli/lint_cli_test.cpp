@@ -48,7 +48,8 @@ TEST_CASE("a broken statement prints path:line:col and exits 3") {
     std::string file = dir.write("V1__bad.sql", "CREATE TABLE a (id int);\nALTER TABL a ADD COLUMN b int;\n");
     auto r = run_pgsafe({"lint", file});
     CHECK(r.exit_code == 3);
-    CHECK(r.out.find(file + ":2:7: error[syntax-error]: syntax error at or near \"TABL\"") != std::string::npos);
+    CHECK(r.out.find(file + ":2:7: error[syntax-error]: syntax error at or near \"TABL\"") !=
+          std::string::npos);
 }
 
 TEST_CASE("JSON output has the documented shape with 1-based positions") {
@@ -71,10 +72,11 @@ TEST_CASE("JSON output has the documented shape with 1-based positions") {
     CHECK(finding["end_line"] == 2);
     CHECK(finding["table"].is_null());
     CHECK(finding["lock"].is_null());
-    for (const char* key : {"rule", "severity", "line", "column", "end_line", "end_column", "message", "help",
-                            "table", "lock"})
+    for (const char* key :
+         {"rule", "severity", "line", "column", "end_line", "end_column", "message", "help", "table", "lock"})
         CHECK(finding.contains(key));
-    CHECK(j["summary"] == nlohmann::json{{"files", 1}, {"statements", 1}, {"errors", 1}, {"warnings", 0}, {"infos", 0}});
+    CHECK(j["summary"] ==
+          nlohmann::json{{"files", 1}, {"statements", 1}, {"errors", 1}, {"warnings", 0}, {"infos", 0}});
 }
 
 TEST_CASE("garbage input gets a located error, not a crash") {
@@ -96,7 +98,8 @@ TEST_CASE("a 50 MB file lints to a result") {
     TempDir dir;
     std::string big;
     big.reserve(52 * 1024 * 1024);
-    const std::string stmt = "INSERT INTO measurements (patient_id, value, note) VALUES (1, 2.5, 'a fairly long note');\n";
+    const std::string stmt =
+        "INSERT INTO measurements (patient_id, value, note) VALUES (1, 2.5, 'a fairly long note');\n";
     while (big.size() < 50u * 1024 * 1024) big += stmt;
     std::string file = dir.write("V1__big.sql", big);
     auto r = run_pgsafe({"lint", "--format", "json", file});

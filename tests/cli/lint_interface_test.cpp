@@ -276,8 +276,8 @@ TEST_CASE("precedence: command line > PGSAFE_* variables > pgsafe.toml > default
     // rules: the command line wins over the file in both directions.
     t.write("pgsafe.toml", "[rules]\nexclude = [\"adding-foreign-key-constraint\"]\n");
     CHECK(run_pgsafe_in(t.path(), {"lint", "V1__fk.sql"}).exit_code == 0);
-    CHECK(run_pgsafe_in(t.path(), {"lint", "--include", "adding-foreign-key-constraint", "V1__fk.sql"}).exit_code ==
-          1);
+    CHECK(run_pgsafe_in(t.path(), {"lint", "--include", "adding-foreign-key-constraint", "V1__fk.sql"})
+              .exit_code == 1);
 }
 
 TEST_CASE("pgsafe.toml is found by walking up from the working directory", "[config]") {
@@ -364,8 +364,8 @@ TEST_CASE("pgsafe rules NAME prints the embedded page from any directory", "[rul
     CHECK_THAT(r.out, Catch::Contains(slurp(std::string(PGSAFE_SOURCE_DIR) +
                                             "/docs/rules/adding-foreign-key-constraint.md")));
 
-    Json j =
-        parse_json(run_pgsafe_in(elsewhere.path(), {"rules", "--format", "json", "adding-foreign-key-constraint"}));
+    Json j = parse_json(
+        run_pgsafe_in(elsewhere.path(), {"rules", "--format", "json", "adding-foreign-key-constraint"}));
     CHECK(j["name"] == "adding-foreign-key-constraint");
     CHECK_THAT(j["docs"].get<std::string>(), Catch::StartsWith("# adding-foreign-key-constraint"));
 

@@ -435,8 +435,10 @@ TEST_CASE("VALIDATE and CONCURRENTLY steps never block writes", "[db][plan]") {
             WriterReport r = write_during(db.dsn(), c.write, [&] { run_step(conn, step); });
             WARN(c.fixture << ": " << step.sql << "\n  " << describe_report(r));
             INFO(describe_report(r));
+            // A blocked write waits for the whole step and hits its 500 ms
+            // lock_timeout: the server measures lock waits, so a slow machine
+            // cannot trip this (the worst write time is only reported).
             REQUIRE(r.timeouts == 0);
-            REQUIRE(r.worst_ms < k_blocked_ms);
             REQUIRE(r.inside >= 3);
         }
         REQUIRE(online >= 1);
@@ -449,6 +451,7 @@ TEST_CASE("VALIDATE and CONCURRENTLY steps never block writes", "[db][plan]") {
         WriterReport r = write_during(naive.dsn(), c.write, [&] { run_as_written(naive_conn, text); });
         WARN(c.fixture << " as written: " << describe_report(r));
         INFO("as written: " << describe_report(r));
+        // The writer can see a block (a lower bound: a slow machine only makes it easier).
         CHECK((r.timeouts > 0 || r.worst_ms >= k_blocked_ms));
     }
 }

@@ -214,7 +214,7 @@ TEST_CASE("stats export gives up quickly on a table another session holds exclus
     auto waited = std::chrono::steady_clock::now() - started;
     CHECK(r.exit_code == 6);
     CHECK_THAT(r.err, Catch::Contains("lock_not_available"));
-    CHECK(waited < std::chrono::seconds(60));
+    CHECK(waited < std::chrono::seconds(300));  // its budget is 5 s: only a hang comes near this
     lock.abort();
 }
 

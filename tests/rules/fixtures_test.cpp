@@ -21,7 +21,9 @@ namespace {
 
 const fs::path k_fixtures = fs::path(PGSAFE_SOURCE_DIR) / "tests" / "rules";
 
-bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+bool starts_with(const std::string& s, const char* prefix) {
+    return s.rfind(prefix, 0) == 0;
+}
 
 std::vector<fs::path> sql_files(const fs::path& dir) {
     std::vector<fs::path> files;
@@ -42,8 +44,9 @@ rules::FileResult lint_fixture(const fs::path& file, const rules::Rule& rule) {
     std::string relative = fs::relative(file, PGSAFE_SOURCE_DIR).generic_string();
     rules::FileResult result = session.lint(relative, sql::parse_sql(source::read_file(file)));
     auto& f = result.findings;
-    f.erase(std::remove_if(f.begin(), f.end(), [&](const rules::Finding& x) { return x.rule != rule.info.name; }),
-            f.end());
+    f.erase(
+        std::remove_if(f.begin(), f.end(), [&](const rules::Finding& x) { return x.rule != rule.info.name; }),
+        f.end());
     return result;
 }
 
@@ -77,7 +80,8 @@ TEST_CASE("fixtures raise their rule exactly where the golden reports say") {
     // UPDATE_SNAPSHOTS=1 rewrites every golden; UPDATE_SNAPSHOTS=rule-name only that rule's.
     const char* update_env = std::getenv("UPDATE_SNAPSHOTS");
     for (const auto& rule : rules::registry()) {
-        const bool update = update_env != nullptr && (std::string(update_env) == "1" || rule.info.name == update_env);
+        const bool update =
+            update_env != nullptr && (std::string(update_env) == "1" || rule.info.name == update_env);
         fs::path dir = k_fixtures / rule.info.name;
         if (!fs::is_directory(dir)) continue;
         for (const auto& file : sql_files(dir)) {

@@ -3,13 +3,15 @@
 // rule) reported with file:line:col. Also the small pure helpers around
 // configuration: path globs, finding the file, redacting passwords, SQLSTATEs.
 
-#include "pgsafe/policy/config.hpp"
+#include "pgsafe/config/keys.hpp"
+#include "pgsafe/config/resolve.hpp"
 #include "pgsafe/db/connection.hpp"
 #include "pgsafe/db/error.hpp"
 #include "pgsafe/error.hpp"
 #include "pgsafe/report/github.hpp"
 #include "pgsafe/report/sarif.hpp"
 #include "pgsafe/source/config_file.hpp"
+#include "pgsafe/source/glob.hpp"
 
 #include "process.hpp"
 
@@ -20,8 +22,8 @@
 
 using pgsafe::Error;
 using pgsafe::ErrorKind;
-using pgsafe::policy::Config;
-using pgsafe::policy::parse_config;
+using pgsafe::config::parse_config;
+using Config = pgsafe::config::Settings;
 using pgsafe::rules::Runner;
 using pgsafe::rules::Severity;
 
@@ -44,23 +46,26 @@ std::string config_error(const std::string& text) {
 TEST_CASE("an empty pgsafe.toml gives the documented defaults", "[config]") {
     Config c = parse_config("", "pgsafe.toml");
     CHECK(c.origin == "pgsafe.toml");
-    CHECK(c.migrations == "migrations");
-    CHECK(c.environment == "dev");
-    CHECK(c.fail_on == Severity::Error);
+    CHECK(c.project.migrations == "migrations");
+    CHECK(c.project.environment == "dev");
+    CHECK(c.lint.fail_on == Severity::Error);
     CHECK(c.thresholds.large_table_rows == 100000);
     CHECK(c.thresholds.large_table_bytes == 128LL * 1024 * 1024);
-    CHECK(c.exclude.empty());
-    CHECK(c.include.empty());
-    CHECK(c.severity.empty());
-    CHECK(c.exclude_paths.empty());
-    CHECK(c.postgres_version == 15);
-    CHECK(c.runner == Runner::Pgsafe);
+    CHECK(c.rules.exclude.empty());
+    CHECK(c.rules.include.empty());
+    CHECK(c.rules.severity.empty());
+    CHECK(c.project.exclude_paths.empty());
+    CHECK(c.lint.postgres_version == 15);
+    CHECK(c.lint.runner == Runner::Pgsafe);
     CHECK(c.timeouts.lock_timeout_ms == 100);
     CHECK(c.timeouts.statement_timeout_ms == 5000);
     CHECK(c.timeouts.long_statement_timeout_ms == 0);
-    CHECK(c.retry.deadline_s == 600);
-    CHECK(c.retry.initial_ms == 100);
-    CHECK(c.retry.max_ms == 10000);
+    CHECK(c.timeouts.online_lock_timeout_ms == 60000);
+    CHECK(c.retry.deadline.count() == 600);
+    CHECK(c.retry.initial.count() == 100);
+    CHECK(c.retry.max.count() == 10000);
+    CHECK(c.run.batch_pause.count() == 100);
+    CHECK(c.run.show_blocker_queries);
 }
 
 TEST_CASE("every key of pgsafe.toml is read", "[config]") {
@@ -90,28 +95,34 @@ long_statement_timeout_ms = 3600000
 deadline_s = 120
 initial_ms = 50
 max_ms = 5000
+
+[run]
+batch_pause_ms = 20
+show_blocker_queries = false
 )",
                             "pgsafe.toml");
-    CHECK(c.migrations == "db/migrate");
-    CHECK(c.environment == "staging");
-    CHECK(c.fail_on == Severity::Warning);
-    CHECK(c.exclude_paths == std::vector<std::string>{"legacy/**", "*.down.sql"});
-    CHECK(c.postgres_version == 14);
-    CHECK(c.runner == Runner::External);
+    CHECK(c.project.migrations == "db/migrate");
+    CHECK(c.project.environment == "staging");
+    CHECK(c.lint.fail_on == Severity::Warning);
+    CHECK(c.project.exclude_paths == std::vector<std::string>{"legacy/**", "*.down.sql"});
+    CHECK(c.lint.postgres_version == 14);
+    CHECK(c.lint.runner == Runner::External);
     CHECK(c.thresholds.large_table_rows == 5000);
     CHECK(c.thresholds.large_table_bytes == 64LL * 1024 * 1024);
-    CHECK(c.exclude == std::set<std::string>{"ban-drop-column"});
-    CHECK(c.include == std::set<std::string>{"lock-table"});
-    CHECK(c.severity.at("adding-foreign-key-constraint") == Severity::Warning);
-    CHECK(c.severity.at("unused-ignore") == Severity::Error);
+    CHECK(c.rules.exclude == std::set<std::string>{"ban-drop-column"});
+    CHECK(c.rules.include == std::set<std::string>{"lock-table"});
+    CHECK(c.rules.severity.at("adding-foreign-key-constraint") == Severity::Warning);
+    CHECK(c.rules.severity.at("unused-ignore") == Severity::Error);
     CHECK(c.timeouts.lock_timeout_ms == 250);
     CHECK(c.timeouts.statement_timeout_ms == 2000);
     CHECK(c.timeouts.long_statement_timeout_ms == 3600000);
-    CHECK(c.retry.deadline_s == 120);
-    CHECK(c.retry.initial_ms == 50);
-    CHECK(c.retry.max_ms == 5000);
+    CHECK(c.retry.deadline.count() == 120);
+    CHECK(c.retry.initial.count() == 50);
+    CHECK(c.retry.max.count() == 5000);
+    CHECK(c.run.batch_pause.count() == 20);
+    CHECK_FALSE(c.run.show_blocker_queries);
 
-    auto options = pgsafe::policy::lint_options(c);
+    auto options = pgsafe::config::lint_options(c);
     CHECK(options.thresholds.large_table_rows == 5000);
     CHECK(options.excluded.count("ban-drop-column") == 1);
     CHECK(options.included.count("lock-table") == 1);
@@ -122,8 +133,8 @@ max_ms = 5000
 
 TEST_CASE("severities may also be a [rules.severity] table, and fail_on may be never", "[config]") {
     Config c = parse_config("fail_on = \"never\"\n[rules.severity]\nlock-table = \"info\"\n", "pgsafe.toml");
-    CHECK_FALSE(c.fail_on.has_value());
-    CHECK(c.severity.at("lock-table") == Severity::Info);
+    CHECK_FALSE(c.lint.fail_on.has_value());
+    CHECK(c.rules.severity.at("lock-table") == Severity::Info);
 }
 
 TEST_CASE("large_table_bytes takes bytes or a size with PostgreSQL's units", "[config]") {
@@ -226,7 +237,7 @@ TEST_CASE("broken TOML is a located error", "[config]") {
 }
 
 TEST_CASE("globs: * and ? stay in a segment, ** spans them", "[config]") {
-    using pgsafe::policy::glob_match;
+    using pgsafe::source::glob_match;
     CHECK(glob_match("*.sql", "V1__a.sql"));
     CHECK_FALSE(glob_match("*.sql", "old/V1__a.sql"));
     CHECK(glob_match("old/*.sql", "old/V1__a.sql"));
@@ -240,7 +251,7 @@ TEST_CASE("globs: * and ? stay in a segment, ** spans them", "[config]") {
 }
 
 TEST_CASE("exclude_paths works like .gitignore", "[config]") {
-    using pgsafe::policy::path_excluded;
+    using pgsafe::source::path_excluded;
     std::vector<std::string> globs{"*.down.sql", "legacy/", "db/seeds/*.sql"};
     CHECK(path_excluded(globs, "migrations/V2__x.down.sql"));  // no '/': any file name
     CHECK(path_excluded(globs, "legacy/V1__old.sql"));         // a directory excludes what is in it

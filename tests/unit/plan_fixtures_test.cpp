@@ -57,7 +57,7 @@ TEST_CASE(
         if (fixture.name() != "create-index/already-concurrent") continue;
         plan::MigrationPlan p = test::plan_fixture(fixture);
         REQUIRE(p.steps.size() == 1);
-        CHECK(p.steps[0].lock_timeout_ms == plan::Timeouts{}.online_lock_timeout_ms);
+        CHECK(p.steps[0].lock_timeout_ms == pgsafe::config::Timeouts{}.online_lock_timeout_ms);
         CHECK_FALSE(p.steps[0].statement_timeout_ms);
         CHECK(p.steps[0].index == std::optional<std::string>("measurements_note_idx"));
         return;

@@ -31,7 +31,8 @@ Position position_of_error(const ParsedFile& f, size_t i = 0) {
 }  // namespace
 
 TEST_CASE("statement spans cover the statement without comments or the semicolon") {
-    ParsedFile f = parse_sql("-- leading\nCREATE TABLE a (id int);\n/* block */ SELECT 1 ; -- tail\nSELECT 2");
+    ParsedFile f =
+        parse_sql("-- leading\nCREATE TABLE a (id int);\n/* block */ SELECT 1 ; -- tail\nSELECT 2");
     REQUIRE(f.ok());
     REQUIRE(f.statements.size() == 3);
     CHECK(text_of(f, f.statements[0]) == "CREATE TABLE a (id int)");
@@ -97,9 +98,10 @@ TEST_CASE("ALTER TABLE subcommands carry table, constraint and column facts") {
 }
 
 TEST_CASE("column defaults record the functions they call") {
-    ParsedFile f = parse_sql("ALTER TABLE t ADD COLUMN a uuid DEFAULT gen_random_uuid(), "
-                             "ADD COLUMN b timestamptz DEFAULT now(), ADD COLUMN c int DEFAULT 1 + 2, "
-                             "ADD COLUMN d timestamptz DEFAULT CURRENT_TIMESTAMP, ADD COLUMN e bigserial");
+    ParsedFile f = parse_sql(
+        "ALTER TABLE t ADD COLUMN a uuid DEFAULT gen_random_uuid(), "
+        "ADD COLUMN b timestamptz DEFAULT now(), ADD COLUMN c int DEFAULT 1 + 2, "
+        "ADD COLUMN d timestamptz DEFAULT CURRENT_TIMESTAMP, ADD COLUMN e bigserial");
     const auto& at = detail<AlterTable>(f);
     auto def = [&](size_t i) { return at.actions[i].column_def->default_value->expr; };
     CHECK(def(0).functions == std::vector<std::string>{"gen_random_uuid"});
@@ -112,7 +114,8 @@ TEST_CASE("column defaults record the functions they call") {
 
 TEST_CASE("index, drop, rename and maintenance statements") {
     ParsedFile f = parse_sql(
-        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS m_idx ON measurements (patient_id, lower(name)) WHERE x;"
+        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS m_idx ON measurements (patient_id, lower(name)) "
+        "WHERE x;"
         "DROP INDEX CONCURRENTLY IF EXISTS app.m_idx;"
         "ALTER TABLE measurements RENAME COLUMN value TO reading;"
         "ALTER TABLE measurements RENAME TO readings;"

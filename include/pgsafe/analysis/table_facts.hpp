@@ -24,8 +24,8 @@ struct IndexFact {
 struct TableFact {
     std::string schema;
     std::string name;
-    double rows = 0;         // pg_class.reltuples (-1 never analysed: treated as unknown rows)
-    std::int64_t bytes = 0;  // pg_total_relation_size
+    double rows = 0;             // pg_class.reltuples (-1 never analysed: treated as unknown rows)
+    std::int64_t bytes = 0;      // pg_total_relation_size
     std::string kind = "table";  // table, partitioned table, materialized view, …
     std::vector<IndexFact> indexes;
 };

@@ -6,6 +6,7 @@
 // level for the whole migration. Pure: files and table facts in, plans out.
 
 #include "pgsafe/analysis/table_facts.hpp"
+#include "pgsafe/config/settings.hpp"
 #include "pgsafe/rules/finding.hpp"
 #include "pgsafe/rules/options.hpp"
 #include "pgsafe/sql/parse.hpp"
@@ -24,15 +25,6 @@ enum class Risk {
     Critical,  // DROP DATABASE and the like
 };
 const char* risk_name(Risk risk);  // "low", "medium", "high", "critical"
-
-// How long one step may wait for its lock and run (DESIGN.md, "Running a step").
-struct Timeouts {
-    int lock_timeout_ms = 100;        // steps that take a lock blocking writes or reads
-    int statement_timeout_ms = 5000;  // steps that hold such a lock
-    int long_statement_timeout_ms =
-        0;  // VALIDATE, CONCURRENTLY and other steps that hold no such lock; 0 = none
-    int online_lock_timeout_ms = 60000;  // VALIDATE and CONCURRENTLY: their wait blocks no reads or writes
-};
 
 struct StepLock {
     sql::LockMode mode = sql::LockMode::None;
@@ -77,8 +69,11 @@ struct MigrationPlan {
 
 struct PlanOptions {
     rules::LintOptions lint;
-    Timeouts timeouts;
+    config::Timeouts timeouts;  // how long each step may wait for its lock and run
 };
+
+// What the planner needs from the resolved settings: lint options and timeouts.
+PlanOptions plan_options(const config::Settings& settings);
 
 struct MigrationInput {
     std::string version;

@@ -3,6 +3,7 @@
 // against the target database (DESIGN.md, "Running a step"), print what a
 // run would execute (--dry-run), or report what the tracking tables say.
 
+#include "pgsafe/config/settings.hpp"
 #include "pgsafe/plan/plan.hpp"
 #include "pgsafe/report/migrate_result.hpp"
 #include "pgsafe/runner/observer.hpp"
@@ -30,11 +31,8 @@ struct RunOptions {
     std::optional<std::string> to;  // apply up to and including this version
     bool allow_out_of_order = false;
     std::chrono::milliseconds lock_wait{std::chrono::minutes(5)};  // for the runner lock
-    std::chrono::milliseconds retry_deadline{std::chrono::minutes(10)};
-    std::chrono::milliseconds retry_initial{100};
-    std::chrono::milliseconds retry_cap{10000};
-    std::chrono::milliseconds batch_pause{100};
-    bool show_blocker_queries = true;
+    config::Retry retry;  // lock-timeout retries: backoff and deadline
+    config::Run run;      // batch pause, blocker queries shown or not
     // Told what the run does, in this order; not owned. None: a silent run.
     std::vector<RunObserver*> observers;
 };

@@ -57,8 +57,8 @@ std::optional<LockMode> lock_mode_from_name(const std::string& name);
 // to judge volatility without a catalog.
 struct ExprInfo {
     bool present = false;
-    bool constant = false;              // literals, casts of literals, arrays of them
-    std::vector<std::string> functions;  // lower-case names of every function called
+    bool constant = false;                // literals, casts of literals, arrays of them
+    std::vector<std::string> functions;   // lower-case names of every function called
     bool has_sql_value_function = false;  // CURRENT_TIMESTAMP, CURRENT_USER, …
     bool has_subquery = false;
     std::string not_null_column;  // "col" when the expression is exactly `col IS NOT NULL`
@@ -69,7 +69,7 @@ struct TypeName {
     std::vector<std::string> names;       // as parsed: {"pg_catalog","int4"} or {"varchar"}
     std::vector<std::int64_t> modifiers;  // integer typmods: varchar(20) -> {20}, numeric(10,2) -> {10,2}
     bool array = false;
-    bool pct_type = false;                // %TYPE reference
+    bool pct_type = false;  // %TYPE reference
 
     // Last name component, lower-case: "int4", "varchar", "timestamp", …
     const std::string& base() const;
@@ -202,9 +202,9 @@ private:
 
 struct AlterTableAction {
     AlterKind kind = AlterKind::Other;
-    std::string subtype;  // libpg_query's name, e.g. "AT_AddColumn"
-    std::string column;   // the column acted on, where there is one
-    std::string name;     // constraint, trigger, index or partition name, where there is one
+    std::string subtype;      // libpg_query's name, e.g. "AT_AddColumn"
+    std::string column;       // the column acted on, where there is one
+    std::string name;         // constraint, trigger, index or partition name, where there is one
     bool missing_ok = false;  // IF EXISTS / IF NOT EXISTS
     bool cascade = false;
     bool concurrent = false;  // DETACH PARTITION … CONCURRENTLY
@@ -212,7 +212,7 @@ struct AlterTableAction {
     // .default_value holds the USING expression, when there is one.
     Boxed<ColumnDef> column_def;
     Boxed<Constraint> constraint;  // AddConstraint
-    RelationName partition;                 // Attach/DetachPartition
+    RelationName partition;        // Attach/DetachPartition
     Span span;  // the subcommand's own span where PostgreSQL records one, else the statement's
 };
 
@@ -316,7 +316,7 @@ struct Transaction {
 };
 
 struct VariableSet {
-    std::string name;  // lower-case, e.g. "lock_timeout"
+    std::string name;   // lower-case, e.g. "lock_timeout"
     std::string value;  // as written, quotes removed; empty for RESET / DEFAULT
     bool local = false;
     bool reset = false;
@@ -363,9 +363,9 @@ struct CreateDatabase {};
 
 struct Other {};
 
-using Detail = std::variant<Other, AlterTable, CreateIndex, CreateTable, Drop, Rename, DataChange,
-                            Transaction, VariableSet, Reindex, RefreshMaterializedView, Vacuum,
-                            Cluster, LockTable, Truncate>;
+using Detail =
+    std::variant<Other, AlterTable, CreateIndex, CreateTable, Drop, Rename, DataChange, Transaction,
+                 VariableSet, Reindex, RefreshMaterializedView, Vacuum, Cluster, LockTable, Truncate>;
 
 struct Statement {
     Span span;         // from the first token to the last, without the ';' or surrounding comments

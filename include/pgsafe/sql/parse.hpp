@@ -17,7 +17,7 @@ struct ParsedFile {
     std::string text;
     std::vector<Statement> statements;
     std::vector<Comment> comments;
-    std::vector<SyntaxError> errors;  // one per statement that does not parse
+    std::vector<SyntaxError> errors;        // one per statement that does not parse
     std::shared_ptr<const ParseTree> tree;  // null with KeepTree::No
 
     bool ok() const { return errors.empty(); }

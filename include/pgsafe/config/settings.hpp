@@ -1,0 +1,76 @@
+#pragma once
+// The resolved settings, one struct per concern. Each default is written
+// here and nowhere else: the key table (keys.hpp) shows these values as the
+// documented defaults, and plan, runner and lint take these structs as they
+// are. Pure values.
+
+#include "pgsafe/analysis/table_facts.hpp"
+#include "pgsafe/rules/finding.hpp"
+#include "pgsafe/rules/options.hpp"
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace pgsafe::config {
+
+// Where the project keeps its migrations, and which environment it means.
+struct Project {
+    std::string migrations = "migrations";   // relative to the configuration file's directory
+    std::string environment = "dev";         // names policies/<environment>.toml
+    std::vector<std::string> exclude_paths;  // globs (source/glob.hpp), relative like `migrations`
+};
+
+// What lint reports and what fails the run.
+struct Lint {
+    std::optional<rules::Severity> fail_on = rules::Severity::Error;  // nullopt: never
+    int postgres_version = 15;
+    rules::Runner runner = rules::Runner::Pgsafe;
+};
+
+// Which rules run and how loud.
+struct Rules {
+    std::set<std::string> exclude;                    // rule names turned off
+    std::set<std::string> include;                    // rules off by default turned on
+    std::map<std::string, rules::Severity> severity;  // rule name -> severity
+};
+
+// Bounded waits for each step `migrate` runs (DESIGN.md, "Running a step").
+struct Timeouts {
+    int lock_timeout_ms = 100;           // how long one attempt may sit in the lock queue
+    int statement_timeout_ms = 5000;     // steps that hold a strong lock (ACCESS EXCLUSIVE …)
+    int long_statement_timeout_ms = 0;   // VALIDATE, CONCURRENTLY, backfill batches; 0 = no limit
+    int online_lock_timeout_ms = 60000;  // VALIDATE and CONCURRENTLY: their wait blocks no reads or writes
+};
+
+// Retries of a step that gave up waiting for its lock (SQLSTATE 55P03) or lost a deadlock.
+struct Retry {
+    std::chrono::seconds deadline{600};      // stop retrying after this long
+    std::chrono::milliseconds initial{100};  // first backoff; doubles, with full jitter
+    std::chrono::milliseconds max{10000};    // backoff ceiling
+};
+
+// How `migrate` runs steps.
+struct Run {
+    std::chrono::milliseconds batch_pause{100};  // between batches, so replicas and autovacuum keep up
+    bool show_blocker_queries = true;  // print the query text of blocking sessions (false: pid, role, state)
+};
+
+struct Settings {
+    std::string origin;  // the configuration file as shown in messages; "" when there is none
+    Project project;
+    Lint lint;
+    analysis::Thresholds thresholds;  // when a table counts as large
+    Rules rules;
+    Timeouts timeouts;
+    Retry retry;
+    Run run;
+};
+
+// The lint options the settings ask for (thresholds, rules, runner, version).
+rules::LintOptions lint_options(const Settings& settings);
+
+}  // namespace pgsafe::config
