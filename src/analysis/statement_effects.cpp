@@ -24,9 +24,12 @@ bool is_relation(ObjectKind kind) {
            kind == ObjectKind::ForeignTable;
 }
 
+// ON ONLY builds nothing: it adds an invalid index to a partitioned table,
+// which the partitions' indexes are attached to later.
 Effects create_index(const sql::CreateIndex& s) {
     Effects e;
-    add_lock(e, s.table, s.concurrent ? LockMode::ShareUpdateExclusive : LockMode::Share, TableWork::Scan);
+    add_lock(e, s.table, s.concurrent ? LockMode::ShareUpdateExclusive : LockMode::Share,
+             s.only ? TableWork::None : TableWork::Scan);
     e.outside_transaction = s.concurrent;
     return e;
 }
@@ -260,6 +263,13 @@ struct Visitor {
 
 Effects statement_effects(const sql::Statement& statement) {
     return std::visit(Visitor{statement}, statement.detail);
+}
+
+bool long_blocking_lock(const sql::Statement& statement, const RelationLock& lock) {
+    if (lock.relation.empty() || lock.new_relation || lock.work == TableWork::None) return false;
+    if (!lock_conflicts(lock.mode, LockMode::RowExclusive)) return false;  // reads and writes go on
+    const auto* refresh = std::get_if<sql::RefreshMaterializedView>(&statement.detail);
+    return refresh == nullptr || !refresh->concurrent;
 }
 
 }  // namespace pgsafe::analysis

@@ -26,6 +26,7 @@ Rule lock_table();
 Rule unbatched_data_change();
 Rule access_exclusive_held_across_statements();
 Rule exclusion_constraint();
+Rule long_blocking_lock();
 
 // Correctness
 Rule concurrently_in_transaction();
