@@ -146,14 +146,42 @@ void check_alter(const Context& ctx, Emitter& emit, const sql::AlterTable& alter
     }
 }
 
+// ALTER DOMAIN … ADD CONSTRAINT / VALIDATE / SET NOT NULL: the tables are the
+// ones with a column of the domain, which the statement does not name.
+void check_domain(const Context& ctx, Emitter& emit, const sql::AlterDomain& domain) {
+    const auto& locks = ctx.current().effects.locks;
+    if (locks.empty() || !analysis::long_blocking_lock(ctx.statement(), locks.front())) return;
+    bool validate = domain.kind == sql::AlterDomainKind::ValidateConstraint;
+    emit.report(
+        {ctx.statement().span,
+         fmt::format(
+             "{} takes SHARE on every table with a column of domain \"{}\" and scans each of them while "
+             "holding it: writes to those tables wait until it ends",
+             leading_words(ctx.text(ctx.statement().span), 2) + " … " +
+                 (validate                                          ? "VALIDATE CONSTRAINT"
+                  : domain.kind == sql::AlterDomainKind::SetNotNull ? "SET NOT NULL"
+                                                                    : "ADD CONSTRAINT"),
+             domain.domain.qualified()),
+         validate
+             ? "PostgreSQL 15 validates a domain constraint under SHARE on every table that uses the domain "
+               "(unlike a table's VALIDATE): run it when writes to those tables can wait, or in a "
+               "maintenance window."
+             : "Add the constraint with NOT VALID (no lock, no scan; new values are checked at once), and "
+               "VALIDATE it when writes to the tables using the domain can wait: in PostgreSQL 15 "
+               "VALIDATE still takes SHARE on them while it scans.",
+         std::nullopt, std::nullopt, sql::LockMode::Share});
+}
+
 void check(const Context& ctx, Emitter& emit) {
     const sql::Statement& statement = ctx.statement();
+    if (const auto* domain = std::get_if<sql::AlterDomain>(&statement.detail))
+        return check_domain(ctx, emit, *domain);
     if (const auto* alter = std::get_if<sql::AlterTable>(&statement.detail))
         return check_alter(ctx, emit, *alter);
     if (owned_statement(statement.detail)) return;
     // Any other statement the model gives such a lock: no rule knows it yet.
     for (const auto& lock : ctx.current().effects.locks) {
-        if (!analysis::long_blocking_lock(statement, lock)) continue;
+        if (lock.relation.empty() || !analysis::long_blocking_lock(statement, lock)) continue;
         report(ctx, emit, statement.span, leading_words(ctx.text(statement.span), 3), lock, lock.work, false,
                k_generic_help);
     }

@@ -63,7 +63,8 @@ TableWork alter_action_work(sql::ObjectKind object, const sql::AlterTableAction&
 
 // True when `lock` is the shape of a long outage: a mode that makes reads or
 // writes of the relation wait (SHARE or stronger), held while the relation is
-// scanned or rewritten, on a named relation the statement did not create.
+// scanned or rewritten, on a relation the statement did not create (unnamed
+// for ALTER DOMAIN: every table with a column of the domain).
 // REFRESH MATERIALIZED VIEW CONCURRENTLY is not: nobody writes a view and
 // its EXCLUSIVE lock lets reads go on.
 bool long_blocking_lock(const sql::Statement& statement, const RelationLock& lock);
