@@ -179,7 +179,7 @@ int compare(const TraceCase& c, const std::set<Oid>& existed, const Resolved& al
             if (!h.user_relation || !existed.count(h.oid)) continue;
             INFO(c.where << ": " << c.sql);
             INFO("model: no table lock; server: " << pgsafe::sql::lock_mode_name(h.mode) << " on relation "
-                                                   << h.oid);
+                                                  << h.oid);
             CHECK(h.mode == LockMode::None);
             ++disagreements;
         }
