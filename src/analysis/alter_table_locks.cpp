@@ -121,6 +121,11 @@ bool column_type_rewrites(const sql::AlterTableAction& action) {
     return type_change_rewrites(std::nullopt, def.type);
 }
 
+// Views and foreign tables have no storage: nothing of theirs is scanned or rewritten.
+bool has_storage(sql::ObjectKind object) {
+    return object != sql::ObjectKind::View && object != sql::ObjectKind::ForeignTable;
+}
+
 TableWork action_work(const sql::AlterTableAction& action) {
     switch (action.kind) {
         case AlterKind::AddColumn:
@@ -224,6 +229,10 @@ LockMode alter_action_lock(sql::ObjectKind object, const sql::AlterTableAction& 
     }
 }
 
+TableWork alter_action_work(sql::ObjectKind object, const sql::AlterTableAction& action) {
+    return has_storage(object) ? action_work(action) : TableWork::None;
+}
+
 namespace detail {
 
 bool default_is_volatile(const sql::ExprInfo& expr) {
@@ -240,7 +249,7 @@ Effects alter_table_effects(const sql::AlterTable& alter) {
     TableWork work = TableWork::None;
     for (const auto& action : alter.actions) {
         mode = std::max(mode, alter_action_lock(alter.object, action));
-        work = std::max(work, action_work(action));
+        work = std::max(work, alter_action_work(alter.object, action));
     }
     if (alter.actions.empty()) mode = LockMode::AccessExclusive;
     add_lock(effects, alter.table, mode, work);

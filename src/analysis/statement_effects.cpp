@@ -24,9 +24,12 @@ bool is_relation(ObjectKind kind) {
            kind == ObjectKind::ForeignTable;
 }
 
+// ON ONLY builds nothing: it adds an invalid index to a partitioned table,
+// which the partitions' indexes are attached to later.
 Effects create_index(const sql::CreateIndex& s) {
     Effects e;
-    add_lock(e, s.table, s.concurrent ? LockMode::ShareUpdateExclusive : LockMode::Share, TableWork::Scan);
+    add_lock(e, s.table, s.concurrent ? LockMode::ShareUpdateExclusive : LockMode::Share,
+             s.only ? TableWork::None : TableWork::Scan);
     e.outside_transaction = s.concurrent;
     return e;
 }
@@ -73,8 +76,9 @@ Effects drop(const sql::Drop& s) {
             add_note(
                 e,
                 "tables its foreign keys reference, or that reference it, are locked ACCESS EXCLUSIVE too");
-    } else if (s.object == ObjectKind::Trigger) {
-        // DROP TRIGGER name ON table: the names are {…, table, trigger}; the table is locked.
+    } else if (s.object == ObjectKind::Trigger || s.object == ObjectKind::Policy ||
+               s.object == ObjectKind::Rule) {
+        // DROP TRIGGER / POLICY / RULE name ON table: the names are {…, table, name}; the table is locked.
         for (const auto& name : s.names)
             add_lock(e, sql::RelationName{"", name.schema}, LockMode::AccessExclusive);
     } else {
@@ -95,7 +99,8 @@ Effects rename(const sql::Rename& s) {
         case ObjectKind::ForeignTable:
         case ObjectKind::Column:
         case ObjectKind::Constraint:
-        case ObjectKind::Trigger: add_lock(e, s.relation, LockMode::AccessExclusive); break;
+        case ObjectKind::Trigger:
+        case ObjectKind::Policy: add_lock(e, s.relation, LockMode::AccessExclusive); break;
         default: break;  // schemas, types, functions: no table lock
     }
     return e;
@@ -186,6 +191,23 @@ Effects truncate(const sql::Truncate& s) {
     return e;
 }
 
+// ALTER DOMAIN: checking existing values takes SHARE on every table with a
+// column of the domain and scans it, VALIDATE CONSTRAINT included (unlike a
+// table's VALIDATE, checked by the trace tests); NOT VALID and the other
+// subcommands touch only the catalog.
+Effects alter_domain(const sql::AlterDomain& s) {
+    Effects e;
+    bool checks_values = s.kind == sql::AlterDomainKind::ValidateConstraint ||
+                         s.kind == sql::AlterDomainKind::SetNotNull ||
+                         (s.kind == sql::AlterDomainKind::AddConstraint && !s.not_valid);
+    if (checks_values) {
+        add_lock(e, k_unnamed, LockMode::Share, TableWork::Scan);
+        add_note(e, "every table with a column of domain \"" + s.domain.qualified() +
+                        "\" is locked SHARE and scanned");
+    }
+    return e;
+}
+
 // Statements the IR keeps only by kind: the lock comes from the docs, the
 // relation is not in the IR (left unnamed; the note says which it is).
 struct KindLock {
@@ -205,6 +227,13 @@ constexpr KindLock k_kind_locks[] = {
     {"RuleStmt", LockMode::AccessExclusive, "the rule's table is locked ACCESS EXCLUSIVE"},
     {"ViewStmt", LockMode::AccessShare,
      "the tables the view reads are locked ACCESS SHARE; OR REPLACE locks the view ACCESS EXCLUSIVE"},
+    {"CreatePublicationStmt", LockMode::ShareUpdateExclusive,
+     "the tables it publishes (FOR TABLE) are locked SHARE UPDATE EXCLUSIVE; none without a table list"},
+    {"AlterPublicationStmt", LockMode::ShareUpdateExclusive,
+     "the tables it adds, drops or sets are locked SHARE UPDATE EXCLUSIVE"},
+    {"AlterSeqStmt", LockMode::AccessShare,
+     "OWNED BY locks the owning table ACCESS SHARE; the sequence is locked SHARE ROW EXCLUSIVE, so "
+     "nextval() waits until the transaction ends"},
     {"TransactionStmt", LockMode::None, nullptr},
     {"VariableSetStmt", LockMode::None, nullptr},
     {"VariableShowStmt", LockMode::None, nullptr},
@@ -219,6 +248,21 @@ constexpr KindLock k_kind_locks[] = {
     {"CreateRoleStmt", LockMode::None, nullptr},
     {"NotifyStmt", LockMode::None, nullptr},
     {"DiscardStmt", LockMode::None, nullptr},
+    // Privileges, roles, owners and catalog-only objects: no table lock (trace tests).
+    {"GrantStmt", LockMode::None, nullptr},
+    {"GrantRoleStmt", LockMode::None, nullptr},
+    {"AlterDefaultPrivilegesStmt", LockMode::None, nullptr},
+    {"CreateRoleStmt", LockMode::None, nullptr},
+    {"AlterRoleStmt", LockMode::None, nullptr},
+    {"AlterRoleSetStmt", LockMode::None, nullptr},
+    {"DropRoleStmt", LockMode::None, nullptr},
+    {"AlterOwnerStmt", LockMode::None, nullptr},
+    {"CreateEventTrigStmt", LockMode::None, nullptr},
+    {"CreateRangeStmt", LockMode::None, nullptr},
+    {"DefineStmt", LockMode::None, nullptr},
+    {"AlterFunctionStmt", LockMode::None, nullptr},
+    {"AlterExtensionStmt", LockMode::None, nullptr},
+    {"CreateCastStmt", LockMode::None, nullptr},
 };
 
 Effects by_kind(const std::string& kind) {
@@ -254,12 +298,20 @@ struct Visitor {
     Effects operator()(const sql::Cluster& s) const { return cluster(s); }
     Effects operator()(const sql::LockTable& s) const { return lock_table(s); }
     Effects operator()(const sql::Truncate& s) const { return truncate(s); }
+    Effects operator()(const sql::AlterDomain& s) const { return alter_domain(s); }
 };
 
 }  // namespace
 
 Effects statement_effects(const sql::Statement& statement) {
     return std::visit(Visitor{statement}, statement.detail);
+}
+
+bool long_blocking_lock(const sql::Statement& statement, const RelationLock& lock) {
+    if (lock.new_relation || lock.work == TableWork::None) return false;
+    if (!lock_conflicts(lock.mode, LockMode::RowExclusive)) return false;  // reads and writes go on
+    const auto* refresh = std::get_if<sql::RefreshMaterializedView>(&statement.detail);
+    return refresh == nullptr || !refresh->concurrent;
 }
 
 }  // namespace pgsafe::analysis

@@ -26,6 +26,8 @@ Rule lock_table();
 Rule unbatched_data_change();
 Rule access_exclusive_held_across_statements();
 Rule exclusion_constraint();
+Rule long_blocking_lock();
+Rule unknown_lock_effect();
 
 // Correctness
 Rule concurrently_in_transaction();

@@ -29,6 +29,8 @@ const std::vector<Rule>& registry() {
         unbatched_data_change(),
         access_exclusive_held_across_statements(),
         exclusion_constraint(),
+        long_blocking_lock(),
+        unknown_lock_effect(),
         // Correctness
         concurrently_in_transaction(),
         adding_required_field(),

@@ -90,6 +90,22 @@ Drop convert_drop(const PgQuery__DropStmt* s) {
     return out;
 }
 
+AlterDomain convert_alter_domain(const PgQuery__AlterDomainStmt* s) {
+    AlterDomain out;
+    out.domain = relation_from_names(string_list(s->type_name, s->n_type_name));
+    std::string subtype = s->subtype != nullptr ? s->subtype : "";
+    if (subtype == "C") {
+        out.kind = AlterDomainKind::AddConstraint;
+        if (s->def != nullptr && s->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
+            out.not_valid = s->def->constraint->skip_validation;
+    } else if (subtype == "V") {
+        out.kind = AlterDomainKind::ValidateConstraint;
+    } else if (subtype == "O") {
+        out.kind = AlterDomainKind::SetNotNull;
+    }
+    return out;
+}
+
 Rename convert_rename(const PgQuery__RenameStmt* s) {
     Rename out;
     out.object = object_kind(s->rename_type);
@@ -241,6 +257,7 @@ Detail convert_statement(const Node* stmt, const Ctx& ctx) {
             return out;
         }
         case PG_QUERY__NODE__NODE_RENAME_STMT: return convert_rename(stmt->rename_stmt);
+        case PG_QUERY__NODE__NODE_ALTER_DOMAIN_STMT: return convert_alter_domain(stmt->alter_domain_stmt);
         case PG_QUERY__NODE__NODE_UPDATE_STMT: {
             const auto* s = stmt->update_stmt;
             return data_change(DataChangeKind::Update, s->relation, s->where_clause != nullptr,

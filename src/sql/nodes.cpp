@@ -178,6 +178,8 @@ ObjectKind object_kind(PgQuery__ObjectType type) {
         case PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION: return ObjectKind::Function;
         case PG_QUERY__OBJECT_TYPE__OBJECT_PROCEDURE: return ObjectKind::Function;
         case PG_QUERY__OBJECT_TYPE__OBJECT_EXTENSION: return ObjectKind::Extension;
+        case PG_QUERY__OBJECT_TYPE__OBJECT_POLICY: return ObjectKind::Policy;
+        case PG_QUERY__OBJECT_TYPE__OBJECT_RULE: return ObjectKind::Rule;
         default: return ObjectKind::Other;
     }
 }

@@ -172,6 +172,18 @@ void resolve_missing(pqxx::transaction_base& tx, const Effects& model, Resolved&
 int compare(const TraceCase& c, const std::set<Oid>& existed, const Resolved& all,
             const std::vector<HeldLock>& held) {
     int disagreements = 0;
+    // "No table lock" is a claim too: the server must hold none on a user
+    // relation that existed before the statement.
+    if (c.model.locks.empty()) {
+        for (const auto& h : held) {
+            if (!h.user_relation || !existed.count(h.oid)) continue;
+            INFO(c.where << ": " << c.sql);
+            INFO("model: no table lock; server: " << pgsafe::sql::lock_mode_name(h.mode) << " on relation "
+                                                  << h.oid);
+            CHECK(h.mode == LockMode::None);
+            ++disagreements;
+        }
+    }
     for (const auto& lock : c.model.locks) {
         LockMode server = LockMode::None;
         if (lock.relation.empty()) {

@@ -321,3 +321,50 @@ TEST_CASE("type changes that relabel and those that rewrite", "[analysis][type]"
     CHECK_FALSE(type_change_rewrites(std::nullopt, type("text")));
     CHECK(type_change_rewrites(std::nullopt, type("varchar(10)")));
 }
+
+TEST_CASE("domains: checking existing values locks the tables using the domain SHARE and scans them",
+          "[analysis][lock][domain]") {
+    for (const char* text :
+         {"ALTER DOMAIN positive ADD CONSTRAINT c CHECK (VALUE > 0)",
+          "ALTER DOMAIN positive VALIDATE CONSTRAINT c", "ALTER DOMAIN positive SET NOT NULL"}) {
+        INFO(text);
+        Effects e = effects_of(text);
+        CHECK_FALSE(e.unknown);
+        REQUIRE(e.locks.size() == 1);
+        CHECK(e.locks[0].relation.empty());  // the tables are not in the statement
+        CHECK(e.locks[0].mode == LockMode::Share);
+        CHECK(e.locks[0].work == TableWork::Scan);
+    }
+    for (const char* text : {"ALTER DOMAIN positive ADD CONSTRAINT c CHECK (VALUE > 0) NOT VALID",
+                             "ALTER DOMAIN positive DROP CONSTRAINT c", "ALTER DOMAIN positive SET DEFAULT 1",
+                             "ALTER DOMAIN positive DROP NOT NULL"}) {
+        INFO(text);
+        Effects e = effects_of(text);
+        CHECK_FALSE(e.unknown);
+        CHECK(e.locks.empty());
+    }
+}
+
+TEST_CASE("policies, publications, sequences, privileges and roles have a model", "[analysis][lock]") {
+    CHECK(mode_on(effects_of("DROP POLICY p ON readings"), "readings") == LockMode::AccessExclusive);
+    CHECK(mode_on(effects_of("ALTER POLICY p ON readings RENAME TO q"), "readings") ==
+          LockMode::AccessExclusive);
+    CHECK(effects_of("CREATE PUBLICATION p FOR TABLE readings").strongest() ==
+          LockMode::ShareUpdateExclusive);
+    CHECK(effects_of("ALTER SEQUENCE s OWNED BY readings.id").strongest() == LockMode::AccessShare);
+    for (const char* text :
+         {"GRANT SELECT ON readings TO app", "REVOKE ALL ON readings FROM app", "GRANT app TO deploy",
+          "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO app",
+          "ALTER ROLE app SET search_path TO public", "ALTER FUNCTION f() OWNER TO app",
+          "CREATE TYPE r AS RANGE (subtype = int8)",
+          "CREATE EVENT TRIGGER e ON ddl_command_end EXECUTE FUNCTION f()"}) {
+        INFO(text);
+        Effects e = effects_of(text);
+        CHECK_FALSE(e.unknown);
+        CHECK(e.locks.empty());
+    }
+    // What pgsafe cannot bound stays unknown (and gets unknown-lock-effect).
+    CHECK(effects_of("DROP TYPE t CASCADE").unknown);
+    CHECK(effects_of("CALL p()").unknown);
+    CHECK(effects_of("ALTER TABLE t SET SCHEMA archive").unknown);
+}

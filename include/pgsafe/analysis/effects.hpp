@@ -57,6 +57,18 @@ sql::LockMode alter_action_lock(sql::ObjectKind object, const sql::AlterTableAct
 // without a length is taken as a relabel; everything else counts as a rewrite.
 bool type_change_rewrites(const std::optional<sql::TypeName>& old_type, const sql::TypeName& new_type);
 
+// The table work one ALTER TABLE subcommand does on the altered relation
+// (ATTACH PARTITION's scan is of the partition, not the altered table).
+TableWork alter_action_work(sql::ObjectKind object, const sql::AlterTableAction& action);
+
+// True when `lock` is the shape of a long outage: a mode that makes reads or
+// writes of the relation wait (SHARE or stronger), held while the relation is
+// scanned or rewritten, on a relation the statement did not create (unnamed
+// for ALTER DOMAIN: every table with a column of the domain).
+// REFRESH MATERIALIZED VIEW CONCURRENTLY is not: nobody writes a view and
+// its EXCLUSIVE lock lets reads go on.
+bool long_blocking_lock(const sql::Statement& statement, const RelationLock& lock);
+
 // What a lock mode stops other sessions from doing: "reads and writes",
 // "writes", "DDL, VACUUM and other schema changes", ….
 const char* lock_blocks(sql::LockMode mode);

@@ -231,6 +231,8 @@ enum class ObjectKind {
     Trigger,
     Function,
     Extension,
+    Policy,  // DROP POLICY / ALTER POLICY … RENAME: the names carry the table
+    Rule,    // DROP RULE: likewise
     Other,
 };
 
@@ -359,13 +361,24 @@ struct Truncate {
     bool cascade = false;
 };
 
+// ALTER DOMAIN: the subcommands that check existing values (ADD CONSTRAINT
+// without NOT VALID, VALIDATE CONSTRAINT, SET NOT NULL) scan every column of
+// the domain in every table; the others only change the catalog.
+enum class AlterDomainKind { AddConstraint, ValidateConstraint, SetNotNull, Other };
+
+struct AlterDomain {
+    RelationName domain;
+    AlterDomainKind kind = AlterDomainKind::Other;
+    bool not_valid = false;  // ADD CONSTRAINT … NOT VALID
+};
+
 struct CreateDatabase {};
 
 struct Other {};
 
-using Detail =
-    std::variant<Other, AlterTable, CreateIndex, CreateTable, Drop, Rename, DataChange, Transaction,
-                 VariableSet, Reindex, RefreshMaterializedView, Vacuum, Cluster, LockTable, Truncate>;
+using Detail = std::variant<Other, AlterTable, CreateIndex, CreateTable, Drop, Rename, DataChange,
+                            Transaction, VariableSet, Reindex, RefreshMaterializedView, Vacuum,
+                            Cluster, LockTable, Truncate, AlterDomain>;
 
 struct Statement {
     Span span;         // from the first token to the last, without the ';' or surrounding comments

@@ -1,0 +1,1 @@
+ALTER INDEX measurements_pkey SET TABLESPACE fast_disk;

@@ -1,0 +1,2 @@
+ALTER TABLE measurements SET LOGGED;
+ALTER TABLE patients SET UNLOGGED;

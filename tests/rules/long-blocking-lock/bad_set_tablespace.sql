@@ -1,0 +1,1 @@
+ALTER TABLE measurements SET TABLESPACE fast_disk;

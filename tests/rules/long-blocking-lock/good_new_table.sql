@@ -1,0 +1,3 @@
+CREATE TABLE scratch (id bigint PRIMARY KEY);
+ALTER TABLE scratch SET TABLESPACE fast_disk;
+ALTER TABLE scratch SET LOGGED;

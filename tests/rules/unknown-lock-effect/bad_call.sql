@@ -1,0 +1,1 @@
+CALL backfill_measurements();
