@@ -27,6 +27,7 @@ void add_migrate_command(CLI::App& app, const GlobalOptions& global, int& exit_c
 void add_status_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_stats_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_scratch_server_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void add_new_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 
 // The exit code DESIGN.md gives an error of this kind (2 usage … 6 lock, 130 interrupted).
 int exit_code_for(ErrorKind kind);

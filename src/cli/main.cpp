@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
     pgsafe::cli::add_explain_locks_command(app, global, exit_code);  // show the lock each statement takes
     pgsafe::cli::add_rules_command(app, global, exit_code);          // the rule catalog and each rule's docs
     pgsafe::cli::add_stats_command(app, global, exit_code);  // snapshot live table sizes for offline lint
+    pgsafe::cli::add_new_command(app, global, exit_code);    // create the next migration file
     pgsafe::cli::add_scratch_server_command(app, global, exit_code);  // hidden: scratch PostgreSQL
 
     try {
