@@ -10,6 +10,7 @@
 
 #include "pgsafe/error.hpp"
 #include "pgsafe/report/github.hpp"
+#include "pgsafe/report/gitlab.hpp"
 #include "pgsafe/report/lint_report.hpp"
 #include "pgsafe/report/sarif.hpp"
 #include "pgsafe/rules/lint.hpp"
@@ -127,9 +128,10 @@ std::vector<rules::FileResult> lint_files(const std::vector<fs::path>& files, ru
 }
 
 std::string render(std::vector<rules::FileResult>& results, const std::string& format) {
-    if (format == "sarif" || format == "github") {
+    if (format == "sarif" || format == "github" || format == "gitlab") {
         for (auto& r : results)
             r.path = display_path(r.path);  // code scanning wants workspace-relative paths
+        if (format == "gitlab") return report::lint_gitlab(results);
         std::error_code error;
         return format == "sarif" ? report::lint_sarif(results, fs::current_path(error).string())
                                  : report::lint_github(results);

@@ -31,7 +31,7 @@ void setup_logging(int verbosity) {
 void add_global_options(CLI::App& app, pgsafe::cli::GlobalOptions& global) {
     app.set_version_flag("--version", std::string("pgsafe ") + PGSAFE_VERSION);
     app.add_option("--format", global.format, "Output format")
-        ->check(CLI::IsMember({"text", "json", "sarif", "github"}))
+        ->check(CLI::IsMember({"text", "json", "sarif", "github", "gitlab"}))
         ->envname("PGSAFE_FORMAT")
         ->capture_default_str();
     app.add_option("--config", global.config, "Configuration file (default: pgsafe.toml found upwards)")
@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
     pgsafe::cli::add_explain_locks_command(app, global, code);  // show the lock each statement takes
     pgsafe::cli::add_rules_command(app, global, code);          // the rule catalog and each rule's docs
     pgsafe::cli::add_stats_command(app, global, code);          // snapshot live table sizes for offline lint
+    pgsafe::cli::add_new_command(app, global, code);            // create the next migration file
     pgsafe::cli::add_scratch_server_command(app, global, code);  // hidden: scratch PostgreSQL
 
     try {

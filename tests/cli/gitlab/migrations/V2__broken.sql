@@ -1,0 +1,2 @@
+CREATE TABLE devices (id bigint PRIMARY KEY);
+ALTER TABL devices ADD COLUMN serial text;
