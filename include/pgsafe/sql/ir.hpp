@@ -377,8 +377,8 @@ struct CreateDatabase {};
 struct Other {};
 
 using Detail = std::variant<Other, AlterTable, CreateIndex, CreateTable, Drop, Rename, DataChange,
-                            Transaction, VariableSet, Reindex, RefreshMaterializedView, Vacuum,
-                            Cluster, LockTable, Truncate, AlterDomain>;
+                            Transaction, VariableSet, Reindex, RefreshMaterializedView, Vacuum, Cluster,
+                            LockTable, Truncate, AlterDomain>;
 
 struct Statement {
     Span span;         // from the first token to the last, without the ';' or surrounding comments
