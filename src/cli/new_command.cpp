@@ -37,8 +37,8 @@ struct NewFlags {
 // DIR as given, else "migrations" from pgsafe.toml (relative to the file), else ./migrations.
 fs::path target_dir(const NewFlags& flags, const GlobalOptions& global) {
     if (!flags.dir.empty()) return flags.dir;
-    LoadedConfig loaded = load_config(global);
-    return loaded.base_dir / loaded.config.migrations;
+    LoadedSettings loaded = load_settings(global);
+    return loaded.base_dir / loaded.settings.project.migrations;
 }
 
 // The file names in dir, which is created when missing (like dbmate and golang-migrate do).
