@@ -16,6 +16,8 @@ namespace pgsafe::analysis {
 struct IndexFact {
     std::string name;
     std::vector<std::string> columns;  // key columns in order; "" for an expression
+    std::vector<std::string>
+        types;  // their types as format_type spells them ("bigint", "uuid"); empty: unknown
     bool unique = false;
     bool primary = false;
     bool valid = true;
@@ -24,8 +26,8 @@ struct IndexFact {
 struct TableFact {
     std::string schema;
     std::string name;
-    double rows = 0;         // pg_class.reltuples (-1 never analysed: treated as unknown rows)
-    std::int64_t bytes = 0;  // pg_total_relation_size
+    double rows = 0;             // pg_class.reltuples (-1 never analysed: treated as unknown rows)
+    std::int64_t bytes = 0;      // pg_total_relation_size
     std::string kind = "table";  // table, partitioned table, materialized view, …
     std::vector<IndexFact> indexes;
 };
