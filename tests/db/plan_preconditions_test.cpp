@@ -163,3 +163,35 @@ TEST_CASE("an UPDATE that reads its own table gives psql's rows", "[db][plan][pr
             {seed, "SELECT 1;\n", change, "SELECT format('%s %s', id, balance) FROM acct ORDER BY id"});
     }
 }
+
+TEST_CASE("statements PostgreSQL refuses in a transaction block run as psql runs them",
+          "[db][plan][preconditions]") {
+    same_as_psql(
+        {"CREATE TABLE acct (id bigint PRIMARY KEY, balance bigint NOT NULL);\n"
+         "INSERT INTO acct SELECT g, 1 FROM generate_series(1, 1000) g;\n",
+         "SELECT 1;\n", "DISCARD ALL;\nVACUUM acct;\nCREATE TABLE after_vacuum (id int);\n", ""});
+}
+
+TEST_CASE("what pgsafe cannot run as psql would is refused before anything runs",
+          "[db][plan][preconditions]") {
+    auto admin = pgsafe::test::admin_dsn();
+    if (!admin) return;
+    for (const char* second :
+         {"CREATE TABLE t2 (id int);\nCOPY t2 (id) FROM stdin;\n", "BEGIN;\nCREATE TABLE t2 (id int);\n",
+          "BEGIN;\nCREATE TABLE t2 (id int);\nVACUUM t2;\nCOMMIT;\n"}) {
+        INFO(second);
+        ScratchDatabase db(*admin);
+        TempDir dir;
+        dir.write("migrations/V1__first.sql", "CREATE TABLE t1 (id int);\n");
+        dir.write("migrations/V2__second.sql", second);
+        std::string config = dir.write("pgsafe.toml", "");
+        auto r = pgsafe::test::run_pgsafe(
+            {"migrate", dir.path() + "/migrations", "--db", db.dsn(), "--config", config});
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 3);
+        CHECK((r.out + r.err).find("V2__second.sql") != std::string::npos);
+        // Refused in the plan: not even the first file ran.
+        CHECK(lines(db.dsn(), "SELECT count(*) FROM pg_class WHERE relname IN ('t1', 't2')") ==
+              std::vector<std::string>{"0"});
+    }
+}
