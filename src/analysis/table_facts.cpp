@@ -90,11 +90,13 @@ std::string TableFacts::to_json() const {
             {"schema", t.schema}, {"name", t.name}, {"kind", t.kind}, {"rows", t.rows}, {"bytes", t.bytes}};
         jt["indexes"] = Json::array();
         for (const auto& i : t.indexes) {
-            jt["indexes"].push_back(Json{{"name", i.name},
-                                         {"columns", i.columns},
-                                         {"unique", i.unique},
-                                         {"primary", i.primary},
-                                         {"valid", i.valid}});
+            Json ji{{"name", i.name},
+                    {"columns", i.columns},
+                    {"unique", i.unique},
+                    {"primary", i.primary},
+                    {"valid", i.valid}};
+            if (!i.types.empty()) ji["types"] = i.types;
+            jt["indexes"].push_back(std::move(ji));
         }
         out["tables"].push_back(std::move(jt));
     }
@@ -129,6 +131,8 @@ TableFacts TableFacts::from_json(const std::string& text, const std::string& ori
                 IndexFact i;
                 i.name = field<std::string>(ji, "name", origin, where + ".indexes");
                 i.columns = field<std::vector<std::string>>(ji, "columns", origin, where + ".indexes");
+                if (ji.contains("types"))
+                    i.types = field<std::vector<std::string>>(ji, "types", origin, where + ".indexes");
                 i.unique = ji.value("unique", false);
                 i.primary = ji.value("primary", false);
                 i.valid = ji.value("valid", true);

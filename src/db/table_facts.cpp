@@ -58,6 +58,12 @@ SELECT coalesce(json_agg(json_build_object(
                               LEFT JOIN pg_catalog.pg_attribute a
                                      ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.n]
                               ORDER BY k.n),
+                          'types', array(
+                              SELECT coalesce(pg_catalog.format_type(a.atttypid, NULL), '')
+                              FROM generate_series(0, i.indnkeyatts - 1) AS k(n)
+                              LEFT JOIN pg_catalog.pg_attribute a
+                                     ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.n]
+                              ORDER BY k.n),
                           'unique', i.indisunique,
                           'primary', i.indisprimary,
                           'valid', i.indisvalid) ORDER BY ic.relname), '[]'::json)
@@ -81,6 +87,7 @@ analysis::TableFact table_fact(const nlohmann::json& j) {
         analysis::IndexFact i;
         i.name = ji.at("name").get<std::string>();
         i.columns = ji.at("columns").get<std::vector<std::string>>();
+        i.types = ji.at("types").get<std::vector<std::string>>();
         i.unique = ji.at("unique").get<bool>();
         i.primary = ji.at("primary").get<bool>();
         i.valid = ji.at("valid").get<bool>();

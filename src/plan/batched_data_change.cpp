@@ -2,10 +2,14 @@
 // bloats the table) for one long transaction. Instead the same statement runs
 // per primary-key range, each range a short transaction. Each row is changed
 // once, as before; what is lost is all-or-nothing, which the step says.
-// Needs the table's single-column primary key; statements with WITH,
-// RETURNING, FROM / USING, or an UPDATE of the key stay as written.
+// Preconditions, checked before anything is planned: the statement is
+// row-local (sql/row_local: no subquery, WITH, FROM / USING, RETURNING, or
+// function pgsafe cannot prove immutable), and the table's primary key is
+// one integer column; an UPDATE of the key stays as written too.
 
 #include "rewrite.hpp"
+
+#include "pgsafe/sql/row_local.hpp"
 
 #include <fmt/format.h>
 
@@ -14,6 +18,13 @@ namespace pgsafe::plan::detail {
 std::optional<Rewrite> batched_data_change(const RewriteContext& ctx) {
     const auto* change = std::get_if<sql::DataChange>(&ctx.statement.detail);
     if (change == nullptr || !ctx.found(rules::rule_id::k_unbatched_data_change)) return std::nullopt;
+    // Only a row-local statement gives the same rows when each batch sees the earlier batches' writes.
+    const std::string text =
+        ctx.file.text.substr(ctx.statement.span.begin, ctx.statement.span.end - ctx.statement.span.begin);
+    if (auto hazard = sql::batching_hazard(text)) {
+        ctx.declined = "kept as written, not run in batches: " + *hazard;
+        return std::nullopt;
+    }
     auto key = ctx.batch_key(change->table);
     if (!key) return std::nullopt;
     sql::StatementEdit edit(ctx.file, ctx.statement);
@@ -25,8 +36,10 @@ std::optional<Rewrite> batched_data_change(const RewriteContext& ctx) {
     u.boundary = Boundary::Own;
     u.rule = rules::rule_id::k_unbatched_data_change;
     u.batch_key = *key;
-    u.why = fmt::format("runs by ranges of \"{}\", each range a short transaction (no longer all-or-nothing)",
-                        *key);
+    u.why = fmt::format(
+        "runs by ranges of \"{}\", each range a short transaction (no longer all-or-nothing; "
+        "statement-level triggers fire once per range)",
+        *key);
     return Rewrite{{u}};
 }
 

@@ -21,7 +21,16 @@ std::optional<Rewrite> create_index_concurrently(const RewriteContext& ctx) {
     }
     sql::StatementEdit edit(ctx.file, ctx.statement);
     auto name = edit.index_name();
-    if (name && index->name.empty()) edit.set_index_name(*name);
+    if (name && index->name.empty()) {
+        // PostgreSQL numbers a default name that is taken (…_idx1); pgsafe names it explicitly, so it must be
+        // free.
+        if (auto clash = ctx.name_clash(index->table, *name)) {
+            ctx.declined =
+                "kept as written: PostgreSQL would number the index's name, which may be taken: " + *clash;
+            return std::nullopt;
+        }
+        edit.set_index_name(*name);
+    }
     auto u =
         concurrent_unit(std::move(edit), Boundary::None, rules::rule_id::k_require_concurrent_index_creation,
                         "builds the index while reads and writes go on");

@@ -21,6 +21,7 @@ using namespace detail;
 struct Planner::State {
     rules::LintSession lint;
     rules::PendingSet pending;
+    RelationNames names{pending};
 };
 
 namespace {
@@ -90,7 +91,8 @@ MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFi
             std::optional<Rewrite> rewrite;
             std::string declined;
             if (!out.syntax_error && !sp.found.empty() && keep.count(i) == 0) {
-                RewriteContext ctx{file, *sp.statement, sp.found, m_facts, m_state->pending, {}};
+                RewriteContext ctx{file, *sp.statement, sp.found, m_facts, m_state->pending, m_state->names,
+                                   {}};
                 try {
                     rewrite = rewrite_statement(ctx);
                     declined = ctx.declined;
@@ -115,8 +117,19 @@ MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFi
         }
         m_state->pending.record_tables(*sp.statement);
         m_state->pending.record_indexes(*sp.statement);
+        m_state->names.record(*sp.statement);
     }
 
+    if (!out.syntax_error) {
+        std::vector<rules::Finding> refusals = faithful_to_psql(file, statements);
+        if (!refusals.empty()) {
+            out.syntax_error = true;  // not runnable: no steps, refused before anything runs
+            for (auto& f : refusals) out.findings.push_back(std::move(f));
+            std::stable_sort(
+                out.findings.begin(), out.findings.end(),
+                [](const rules::Finding& a, const rules::Finding& b) { return a.span.begin < b.span.begin; });
+        }
+    }
     if (!out.syntax_error) {
         for (const auto& draft : group_units(statements, m_state->pending))
             out.steps.push_back(make_step(draft, statements, m_facts, m_state->pending, m_options.timeouts));

@@ -34,6 +34,13 @@ struct StatementPlan {
     std::set<std::string> answered;  // rules whose finding the units answer
 };
 
+// Runs statements PostgreSQL refuses in a transaction block outside one, as
+// psql does, and returns the refusals (as findings) for what pgsafe cannot run
+// as psql would: COPY … FROM STDIN, such a statement inside BEGIN … COMMIT, a
+// file ending inside an open BEGIN (faithful.cpp). Any refusal: no steps.
+std::vector<rules::Finding> faithful_to_psql(const sql::ParsedFile& file,
+                                             std::vector<StatementPlan>& statements);
+
 // BEGIN, COMMIT, ROLLBACK, PREPARE TRANSACTION: they shape steps and run as none.
 bool block_boundary(const sql::Statement& statement);
 

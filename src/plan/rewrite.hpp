@@ -41,12 +41,29 @@ struct Unit {
     std::vector<analysis::Effects> effects;
 };
 
+// Relation names (tables, indexes, constraint indexes) that earlier
+// statements of the pending set created, renamed to or may hold, as
+// "schema.name". Never shrinks: a name once seen counts as maybe taken.
+class RelationNames {
+public:
+    explicit RelationNames(const rules::PendingSet& pending) : m_pending(pending) {}
+    // Records the names a statement creates or renames something to.
+    void record(const sql::Statement& statement);
+    bool seen(const sql::RelationName& table, const std::string& name) const;
+
+private:
+    void add(const sql::RelationName& table, const std::string& name);
+    const rules::PendingSet& m_pending;
+    std::set<std::string> m_names;
+};
+
 struct RewriteContext {
     const sql::ParsedFile& file;
     const sql::Statement& statement;
     const std::set<std::string>& rules;  // rules with a finding on this statement
     const analysis::TableFacts& facts;
     const rules::PendingSet& pending;
+    const RelationNames& names;
     // Set by a rewrite that declines for a reason the reviewer should read.
     mutable std::string declined;
 
@@ -60,6 +77,11 @@ struct RewriteContext {
     // The key to run batches by: the table's primary key when it is one column
     // (live database or snapshot); without one, declines with the reason.
     std::optional<std::string> batch_key(const sql::RelationName& table) const;
+    // Why a new index `name` next to `table` could clash with an existing
+    // relation (the table facts, an earlier statement, or the statement itself
+    // dropping a constraint or index of that name), or nullopt when it is free
+    // as far as pgsafe can tell.
+    std::optional<std::string> name_clash(const sql::RelationName& table, const std::string& name) const;
     // "schema.name" for an object named in the same schema as `table`.
     std::string sibling(const sql::RelationName& table, const std::string& name) const;
 };

@@ -2,7 +2,10 @@
 
 #include "rewrite.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <set>
 
 namespace pgsafe::plan::detail {
 
@@ -36,14 +39,36 @@ bool RewriteContext::has_unique_index(const sql::RelationName& relation) const {
 }
 
 std::optional<std::string> RewriteContext::batch_key(const sql::RelationName& table) const {
+    // The runner walks integer ranges from the key's minimum to its maximum:
+    // the key must be the whole primary key, one column, of an integer type.
+    static const std::set<std::string> k_integer_types = {"smallint", "integer", "bigint"};
     if (const auto* fact = pending.created(table) ? nullptr : facts.find(table)) {
         for (const auto& index : fact->indexes) {
-            if (index.primary && index.columns.size() == 1 && !index.columns[0].empty())
-                return index.columns[0];
+            if (!index.primary) continue;
+            if (index.columns.size() != 1 || index.columns[0].empty()) {
+                declined =
+                    "kept as written: the table's primary key is not one column, and batches walk "
+                    "one integer key";
+                return std::nullopt;
+            }
+            if (index.types.size() != 1 || index.types[0].empty()) {
+                declined = fmt::format(
+                    "kept as written: the type of the primary key \"{}\" is not known, and batches walk "
+                    "integer ranges (give --db, or a snapshot from this version's `pgsafe stats export`)",
+                    index.columns[0]);
+                return std::nullopt;
+            }
+            if (k_integer_types.count(index.types[0]) == 0) {
+                declined = fmt::format(
+                    "kept as written: the primary key \"{}\" is {}, and batches walk integer ranges",
+                    index.columns[0], index.types[0]);
+                return std::nullopt;
+            }
+            return index.columns[0];
         }
     }
     declined =
-        "kept as written: running it in batches needs the table's single-column primary key "
+        "kept as written: running it in batches needs the table's single-column integer primary key "
         "(give --db or --stats)";
     return std::nullopt;
 }

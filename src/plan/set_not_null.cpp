@@ -45,6 +45,17 @@ bool set_not_null(const RewriteContext& ctx, AlterRewrite& rw) {
     std::vector<Unit> after;
     for (const auto& action : rw.alter.actions) {
         if (action.kind != sql::AlterKind::SetNotNull) continue;
+        // The helper CHECK runs before the statement: the column must exist by then.
+        for (const auto& other : rw.alter.actions) {
+            if (other.kind == sql::AlterKind::AddColumn && other.column_def &&
+                other.column_def->name == action.column) {
+                ctx.declined = fmt::format(
+                    "kept as written: the statement adds column \"{}\", so no CHECK on it can be added "
+                    "before the statement runs",
+                    action.column);
+                return false;
+            }
+        }
         std::vector<Unit> units = not_null_units(rw.alter.table, action.column, k_rule);
         // The statement itself does SET NOT NULL (with anything else it does); the helper goes after it.
         before.push_back(std::move(units[0]));

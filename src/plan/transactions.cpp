@@ -3,8 +3,8 @@
 // author asked for one transaction: shared units stay together; a unit that
 // needs its own transaction (VALIDATE) or none (CONCURRENTLY) splits it.
 // A block that takes a strong lock and then runs more statements is split
-// into groups of statements touching disjoint tables; statements that share
-// a table (create it, then fill it) stay together, and a block with anything
+// into consecutive pieces touching disjoint tables, never reordered;
+// statements that share a table (create it, then fill it) stay together, and a block with anything
 // the lock model cannot see through (functions, SET, DO) is left whole. A
 // block the file rolls back runs not at all.
 
@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <map>
-#include <numeric>
 
 namespace pgsafe::plan::detail {
 namespace {
@@ -42,31 +41,31 @@ std::optional<std::vector<std::vector<std::string>>> touched(const Draft& draft,
     return out;
 }
 
-// Splits a draft into groups of units that share no table, in order of first appearance.
+// Cuts a draft into consecutive pieces that share no table: a cut after
+// unit j only when no table of units 0..j is touched again later. Never
+// reorders: the statements run in the order the file has them (moving a
+// statement past another that touches something the lock model does not
+// name, such as a sequence a default uses, would change the schema).
 std::vector<Draft> split_independent(const Draft& draft, const std::vector<StatementPlan>& statements,
                                      const rules::PendingSet& pending) {
     auto tables = touched(draft, statements, pending);
     if (!tables || draft.units.size() < 2) return {draft};
-    std::vector<std::size_t> parent(draft.units.size());
-    std::iota(parent.begin(), parent.end(), 0);
-    auto find = [&](std::size_t x) {
-        while (parent[x] != x) x = parent[x] = parent[parent[x]];
-        return x;
-    };
-    std::map<std::string, std::size_t> owner;
+    std::map<std::string, std::size_t> last;
     for (std::size_t i = 0; i < tables->size(); ++i) {
-        for (const auto& table : (*tables)[i]) {
-            auto [it, inserted] = owner.emplace(table, i);
-            if (!inserted) parent[find(i)] = find(it->second);
-        }
+        for (const auto& table : (*tables)[i]) last[table] = i;
     }
     std::vector<Draft> out;
-    std::map<std::size_t, std::size_t> group_of_root;
+    Draft piece{{}, k_held_rule};
+    std::size_t reach = 0;  // the last unit a table of the current piece is touched by
     for (std::size_t i = 0; i < draft.units.size(); ++i) {
-        auto [it, inserted] = group_of_root.emplace(find(i), out.size());
-        if (inserted) out.push_back(Draft{{}, k_held_rule});
-        out[it->second].units.push_back(draft.units[i]);
+        for (const auto& table : (*tables)[i]) reach = std::max(reach, last[table]);
+        piece.units.push_back(draft.units[i]);
+        if (reach <= i) {
+            out.push_back(std::move(piece));
+            piece = Draft{{}, k_held_rule};
+        }
     }
+    if (!piece.units.empty()) out.push_back(std::move(piece));
     if (out.size() == 1) out[0].rule = draft.rule;
     return out;
 }

@@ -24,6 +24,23 @@ bool needs_index(const sql::AlterTableAction& action) {
            c.using_index.empty() && !c.columns.empty();
 }
 
+bool added_here(const sql::AlterTable& alter, const std::string& column) {
+    for (const auto& action : alter.actions) {
+        if (action.kind == sql::AlterKind::AddColumn && action.column_def &&
+            action.column_def->name == column)
+            return true;
+    }
+    return false;
+}
+
+// Columns the statement itself sets NOT NULL: set_not_null gives them their helper CHECK.
+bool set_not_null_here(const sql::AlterTable& alter, const std::string& column) {
+    for (const auto& action : alter.actions) {
+        if (action.kind == sql::AlterKind::SetNotNull && action.column == column) return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 bool unique_constraints(const RewriteContext& ctx, AlterRewrite& rw) {
@@ -46,6 +63,24 @@ bool unique_constraints(const RewriteContext& ctx, AlterRewrite& rw) {
         if (!needs_index(actions[i])) continue;
         auto name = rw.edit.constraint_name(i);
         if (!name) return false;
+        // The index is built before the statement runs: its name must be free then.
+        if (auto clash = ctx.name_clash(rw.alter.table, *name)) {
+            ctx.declined =
+                "kept as written: the unique index would be built under a name that may be "
+                "taken: " +
+                *clash;
+            return false;
+        }
+        // ... and its columns must exist then.
+        for (const auto& column : actions[i].constraint->columns) {
+            if (added_here(rw.alter, column)) {
+                ctx.declined = fmt::format(
+                    "kept as written: the statement adds column \"{}\", so no index on it can be built "
+                    "before the statement runs",
+                    column);
+                return false;
+            }
+        }
         auto index_sql = rw.edit.unique_index_for(i, *name);
         if (!index_sql) return false;
         planned.push_back({i, *name, *index_sql});
@@ -56,6 +91,10 @@ bool unique_constraints(const RewriteContext& ctx, AlterRewrite& rw) {
         const char* rule = rule_for(c);
         if (c.kind == sql::ConstraintKind::PrimaryKey) {
             for (const auto& column : c.columns) {
+                // One helper per column and plan: a column the statement also sets NOT NULL
+                // already has its helper CHECK from set-not-null, validated before the statement.
+                if (set_not_null_here(rw.alter, column) && ctx.found(rules::rule_id::k_setting_not_null))
+                    continue;
                 for (auto& u : not_null_units(rw.alter.table, column, rule))
                     rw.before.push_back(std::move(u));
             }

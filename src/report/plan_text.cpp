@@ -110,15 +110,19 @@ std::string batch_block(const plan::Step& s) {
     auto dot = s.batch->table.find('.');
     std::string schema = s.batch->table.substr(0, dot);
     std::string table = s.batch->table.substr(dot + 1);
-    return fmt::format(
-        "DO $pgsafe$\nDECLARE lo bigint; hi bigint;\nBEGIN\n"
+    std::string body = fmt::format(
+        "DECLARE lo bigint; hi bigint;\nBEGIN\n"
         "  EXECUTE format('SELECT min(%I), max(%I) FROM %I.%I', {0}, {0}, {1}, {2}) INTO lo, hi;\n"
         "  WHILE lo <= hi LOOP\n"
         "    EXECUTE {3} USING lo, lo + {4};\n"
         "    COMMIT;\n"
         "    lo := lo + {4};\n"
-        "  END LOOP;\nEND\n$pgsafe$",
+        "  END LOOP;\nEND\n",
         literal(s.batch->key), literal(schema), literal(table), literal(s.sql), s.batch->width);
+    // A dollar-quote tag that does not occur in the body, so nothing in the step's SQL can close the block.
+    std::string tag = "$pgsafe$";
+    for (int n = 1; body.find(tag) != std::string::npos; ++n) tag = fmt::format("$pgsafe{}$", n);
+    return fmt::format("DO {0}\n{1}{0}", tag, body);
 }
 
 }  // namespace

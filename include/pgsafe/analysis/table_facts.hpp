@@ -16,6 +16,8 @@ namespace pgsafe::analysis {
 struct IndexFact {
     std::string name;
     std::vector<std::string> columns;  // key columns in order; "" for an expression
+    std::vector<std::string>
+        types;  // their types as format_type spells them ("bigint", "uuid"); empty: unknown
     bool unique = false;
     bool primary = false;
     bool valid = true;

@@ -64,6 +64,8 @@ struct MigrationPlan {
     Risk risk = Risk::Low;
     std::vector<rules::Finding> findings;  // as lint reports them
     std::vector<Step> steps;
+    // Does not parse, or refused in the plan (COPY … FROM STDIN, a file ending
+    // inside BEGIN, …; a finding says why): no steps, nothing of it runs.
     bool syntax_error = false;
 };
 

@@ -1,0 +1,96 @@
+// Which relation names may be taken, so a rewrite that names an index
+// itself (the unique index behind ADD PRIMARY KEY, an unnamed CREATE INDEX)
+// never builds it under a name that already exists: PostgreSQL would have
+// numbered it or dropped the old one in the same statement, pgsafe's step
+// would fail. Names come from the table facts (live database or snapshot),
+// from earlier statements of the pending set, and from the statement itself.
+
+#include "rewrite.hpp"
+
+#include "pgsafe/sql/pg_names.hpp"
+
+#include <fmt/format.h>
+
+namespace pgsafe::plan::detail {
+namespace {
+
+// The name PostgreSQL gives a PRIMARY KEY or UNIQUE constraint's index; empty for other constraints.
+std::string key_index_name(const std::string& table, const sql::Constraint& c,
+                           const std::vector<std::string>& columns) {
+    if (c.kind != sql::ConstraintKind::PrimaryKey && c.kind != sql::ConstraintKind::Unique) return {};
+    if (!c.name.empty()) return c.name;
+    if (c.kind == sql::ConstraintKind::PrimaryKey) return sql::make_object_name(table, "", "pkey");
+    return sql::make_object_name(table, sql::name_addition(columns), "key");
+}
+
+}  // namespace
+
+void RelationNames::add(const sql::RelationName& table, const std::string& name) {
+    if (!name.empty()) m_names.insert(m_pending.key(sql::RelationName{table.schema, name}));
+}
+
+bool RelationNames::seen(const sql::RelationName& table, const std::string& name) const {
+    return m_names.count(m_pending.key(sql::RelationName{table.schema, name})) > 0;
+}
+
+void RelationNames::record(const sql::Statement& statement) {
+    auto column_keys = [&](const sql::RelationName& table, const sql::ColumnDef& column) {
+        for (const auto& c : column.constraints) add(table, key_index_name(table.name, c, {column.name}));
+    };
+    if (const auto* create = std::get_if<sql::CreateTable>(&statement.detail)) {
+        add(create->table, create->table.name);
+        for (const auto& c : create->constraints)
+            add(create->table, key_index_name(create->table.name, c, c.columns));
+        for (const auto& column : create->columns) column_keys(create->table, column);
+    } else if (const auto* index = std::get_if<sql::CreateIndex>(&statement.detail)) {
+        std::string name = index->name;
+        if (name.empty()) {
+            std::vector<std::string> columns;
+            for (const auto& c : index->columns) columns.push_back(c.expression ? "expr" : c.name);
+            name = sql::make_object_name(index->table.name, sql::name_addition(columns),
+                                         index->unique ? "key" : "idx");
+        }
+        add(index->table, name);
+    } else if (const auto* alter = std::get_if<sql::AlterTable>(&statement.detail)) {
+        for (const auto& action : alter->actions) {
+            if (action.constraint)
+                add(alter->table,
+                    key_index_name(alter->table.name, *action.constraint, action.constraint->columns));
+            if (action.kind == sql::AlterKind::AddColumn && action.column_def)
+                column_keys(alter->table, *action.column_def);
+        }
+    } else if (const auto* rename = std::get_if<sql::Rename>(&statement.detail)) {
+        // A renamed relation, or a renamed constraint (its index is renamed with it).
+        add(rename->relation, rename->new_name);
+        if (!rename->old_name.empty()) add(rename->relation, rename->old_name);
+        add(rename->relation, rename->relation.name);
+    }
+}
+
+std::optional<std::string> RewriteContext::name_clash(const sql::RelationName& table,
+                                                      const std::string& name) const {
+    // The statement drops a constraint or index of that name: it exists until the statement runs.
+    if (const auto* alter = std::get_if<sql::AlterTable>(&statement.detail)) {
+        for (const auto& action : alter->actions) {
+            if (action.kind == sql::AlterKind::DropConstraint && action.name == name)
+                return fmt::format(
+                    "the statement drops \"{}\" and builds a new one of that name, "
+                    "so the new index cannot be built before it runs",
+                    name);
+        }
+    }
+    if (names.seen(table, name))
+        return fmt::format("an earlier statement creates or renames a relation named \"{}\"", name);
+    const std::string schema = table.schema.empty() ? facts.search_path().front() : table.schema;
+    for (const auto& t : facts.tables()) {
+        if (t.schema != schema) continue;
+        if (t.name == name) return fmt::format("the database has a relation named \"{}\"", name);
+        for (const auto& i : t.indexes) {
+            if (i.name == name)
+                return fmt::format("the database has an index named \"{}\" (on \"{}\")", name, t.name);
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace pgsafe::plan::detail

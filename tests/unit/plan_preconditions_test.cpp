@@ -1,0 +1,273 @@
+// A rewrite establishes its preconditions (names free, columns present,
+// statement order kept, helper names unique, an integer key, a row-local
+// statement) or declines: the statement runs as written with its finding and
+// a `why` naming the reason. Also what the plan refuses because pgsafe could
+// not run it as psql -f does.
+
+#include "pgsafe/plan/plan.hpp"
+#include "pgsafe/report/plan_report.hpp"
+#include "pgsafe/sql/parse.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <set>
+
+using namespace pgsafe;
+
+namespace {
+
+analysis::TableFact table(const std::string& name, const std::string& key_type = "bigint",
+                          std::vector<analysis::IndexFact> more = {}) {
+    analysis::TableFact t;
+    t.schema = "public";
+    t.name = name;
+    t.rows = 5000000;
+    t.bytes = 800000000;
+    analysis::IndexFact pkey;
+    pkey.name = name + "_pkey";
+    pkey.columns = {"id"};
+    if (!key_type.empty()) pkey.types = {key_type};
+    pkey.unique = pkey.primary = true;
+    t.indexes.push_back(pkey);
+    for (auto& i : more) t.indexes.push_back(std::move(i));
+    return t;
+}
+
+std::vector<plan::MigrationPlan> plan_files(const std::vector<std::string>& files,
+                                            std::vector<analysis::TableFact> tables = {}) {
+    plan::Planner planner(plan::PlanOptions{}, analysis::TableFacts(std::move(tables), {"public"}));
+    std::vector<plan::MigrationPlan> out;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        sql::ParsedFile parsed = sql::parse_sql(files[i], {sql::KeepTree::Yes});
+        std::string v = std::to_string(i + 1);
+        out.push_back(planner.plan({v, "m" + v, "V" + v + "__m.sql", "sha256:x"}, parsed));
+    }
+    return out;
+}
+
+plan::MigrationPlan plan_one(const std::string& text, std::vector<analysis::TableFact> tables = {}) {
+    return plan_files({text}, std::move(tables)).back();
+}
+
+bool kept_as_written(const plan::MigrationPlan& p, const std::string& why_part) {
+    return p.steps.size() == 1 && !p.steps[0].rule && !p.steps[0].batch &&
+           p.steps[0].why.find(why_part) != std::string::npos;
+}
+
+bool has_refusal(const plan::MigrationPlan& p, const std::string& part) {
+    return p.syntax_error && p.steps.empty() &&
+           std::any_of(p.findings.begin(), p.findings.end(),
+                       [&](const rules::Finding& f) { return f.message.find(part) != std::string::npos; });
+}
+
+}  // namespace
+
+TEST_CASE("a primary key replaced under the same name is kept as written", "[plan][preconditions]") {
+    const std::string file =
+        "ALTER TABLE d DROP CONSTRAINT d_pkey, ADD CONSTRAINT d_pkey PRIMARY KEY (id, project_id);";
+    SECTION("without facts: the statement itself drops the name") {
+        auto p = plan_one(file);
+        INFO(report::plan_sql(p));
+        REQUIRE(kept_as_written(p, "d_pkey"));
+        CHECK(p.steps[0].sql == file.substr(0, file.size() - 1));
+    }
+    SECTION("with the live database's facts") {
+        auto p = plan_one(file, {table("d")});
+        REQUIRE(kept_as_written(p, "d_pkey"));
+    }
+}
+
+TEST_CASE("a unique index is not built under a name an earlier statement or the database holds",
+          "[plan][preconditions]") {
+    SECTION("an earlier file of the run renames an index to the name") {
+        analysis::TableFact d = table("d");
+        d.indexes.clear();
+        auto plans =
+            plan_files({"ALTER INDEX other_idx RENAME TO d_pkey;", "ALTER TABLE d ADD PRIMARY KEY (id);"},
+                       {d, table("other")});
+        REQUIRE(kept_as_written(plans[1], "earlier statement"));
+    }
+    SECTION("the database has the index under the old table's name") {
+        auto renamed = table("d_old");
+        renamed.indexes[0].name = "d_pkey";
+        analysis::TableFact d = table("d");
+        d.indexes.clear();
+        auto p = plan_one("ALTER TABLE d ADD PRIMARY KEY (id);", {renamed, d});
+        REQUIRE(kept_as_written(p, "d_pkey"));
+    }
+    SECTION("a free name is still rewritten") {
+        analysis::TableFact d = table("d");
+        d.indexes.clear();
+        auto p = plan_one("ALTER TABLE d ADD PRIMARY KEY (id);", {d});
+        REQUIRE(p.steps.size() > 1);
+        CHECK(std::any_of(p.steps.begin(), p.steps.end(), [](const plan::Step& s) {
+            return s.index == std::optional<std::string>("d_pkey");
+        }));
+    }
+    SECTION("an unnamed CREATE INDEX whose default name is taken") {
+        analysis::IndexFact taken;
+        taken.name = "d_project_id_idx";
+        taken.columns = {"other"};
+        auto p = plan_one("CREATE INDEX ON d (project_id);", {table("d", "bigint", {taken})});
+        REQUIRE(kept_as_written(p, "d_project_id_idx"));
+    }
+}
+
+TEST_CASE("no primary key or NOT NULL step is planned before the statement did anything",
+          "[plan][preconditions]") {
+    auto p =
+        plan_one("ALTER TABLE d DROP CONSTRAINT d_pkey, ADD CONSTRAINT d_pkey PRIMARY KEY (id, project_id);",
+                 {table("d")});
+    for (const auto& s : p.steps) CHECK(s.sql.find("pgsafe_not_null") == std::string::npos);
+}
+
+TEST_CASE("a constraint on a column the statement adds is not built before it", "[plan][preconditions]") {
+    SECTION("UNIQUE") {
+        auto p = plan_one(
+            "ALTER TABLE c ADD COLUMN user_id integer, ADD CONSTRAINT c_user_id_key_unique UNIQUE (user_id, "
+            "key);",
+            {table("c")});
+        REQUIRE(kept_as_written(p, "user_id"));
+    }
+    SECTION("PRIMARY KEY") {
+        analysis::TableFact c = table("c");
+        c.indexes.clear();
+        auto p = plan_one("ALTER TABLE c ADD COLUMN uid integer NOT NULL, ADD PRIMARY KEY (uid);", {c});
+        for (const auto& s : p.steps) {
+            INFO(s.sql);
+            CHECK(s.index != std::optional<std::string>("public.c_pkey"));
+            CHECK(s.sql.find("pgsafe_not_null") == std::string::npos);
+        }
+    }
+    SECTION("SET NOT NULL") {
+        auto p = plan_one("ALTER TABLE c ADD COLUMN v integer DEFAULT 0, ALTER COLUMN v SET NOT NULL;",
+                          {table("c")});
+        for (const auto& s : p.steps) CHECK(s.sql.find("pgsafe_not_null") == std::string::npos);
+    }
+}
+
+TEST_CASE("the NOT NULL helper constraint is created once per column", "[plan][preconditions]") {
+    analysis::TableFact g = table("g");
+    g.indexes.clear();
+    auto p =
+        plan_one("ALTER TABLE g ALTER COLUMN id SET NOT NULL, ADD CONSTRAINT g_pkey PRIMARY KEY (id);", {g});
+    INFO(report::plan_sql(p));
+    int adds = 0;
+    for (const auto& s : p.steps) {
+        if (s.sql.find("ADD CONSTRAINT g_id_pgsafe_not_null") != std::string::npos) ++adds;
+    }
+    CHECK(adds == 1);
+    CHECK(
+        std::any_of(p.steps.begin(), p.steps.end(), [](const plan::Step& s) { return s.index.has_value(); }));
+}
+
+TEST_CASE("splitting a transaction block never reorders its statements", "[plan][preconditions]") {
+    const std::vector<std::string> statements = {"ALTER TABLE t ALTER id DROP DEFAULT",
+                                                 "DROP SEQUENCE t_id_seq",
+                                                 "ALTER TABLE t ALTER id ADD GENERATED ALWAYS AS IDENTITY"};
+    std::string file = "BEGIN;\n";
+    for (const auto& s : statements) file += s + ";\n";
+    file += "COMMIT;\n";
+    auto p = plan_one(file, {table("t")});
+    std::string all;
+    for (const auto& s : p.steps) all += s.sql + ";\n";
+    INFO(all);
+    std::size_t at = 0;
+    for (const auto& s : statements) {
+        auto found = all.find(s, at);
+        REQUIRE(found != std::string::npos);
+        at = found + s.size();
+    }
+}
+
+TEST_CASE("a block is still cut into consecutive pieces that share no table", "[plan][preconditions]") {
+    auto p = plan_one(
+        "BEGIN;\nALTER TABLE a ADD COLUMN x int;\nALTER TABLE b ADD COLUMN y int;\n"
+        "ALTER TABLE a ADD COLUMN z int;\nALTER TABLE c ADD COLUMN w int;\nCOMMIT;\n",
+        {table("a"), table("b"), table("c")});
+    REQUIRE(p.steps.size() == 2);
+    CHECK(p.steps[0].sql.find("ADD COLUMN z") != std::string::npos);
+    CHECK(p.steps[0].sql.find("ADD COLUMN y") != std::string::npos);
+    CHECK(p.steps[1].sql.find("ADD COLUMN w") != std::string::npos);
+}
+
+TEST_CASE("only a row-local UPDATE or DELETE is run in batches", "[plan][preconditions]") {
+    const std::vector<std::pair<std::string, std::string>> declined = {
+        {"UPDATE acct SET balance = balance + (SELECT max(balance) FROM acct)", "subquery"},
+        {"UPDATE acct SET balance = balance - (SELECT min(balance) FROM acct a WHERE a.id = acct.id + 1)",
+         "subquery"},
+        {"WITH m AS (SELECT max(balance) AS b FROM acct) UPDATE acct SET balance = m.b FROM m", "WITH"},
+        {"UPDATE acct SET balance = 0 RETURNING id", "RETURNING"},
+        {"UPDATE acct SET balance = o.v FROM other o", "FROM"},
+        {"DELETE FROM acct USING other o", "FROM"},
+        {"UPDATE acct SET balance = total_of(id)", "total_of()"},
+        {"UPDATE acct SET touched = now()", "now()"},
+        {"UPDATE acct SET touched = CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP"},
+    };
+    for (const auto& [statement, reason] : declined) {
+        INFO(statement);
+        auto p = plan_one(statement + ";", {table("acct")});
+        CHECK(kept_as_written(p, reason));
+    }
+    auto ok = plan_one("UPDATE acct SET balance = abs(balance) * 2, note = lower(note);", {table("acct")});
+    REQUIRE(ok.steps.size() == 1);
+    CHECK(ok.steps[0].batch);
+}
+
+TEST_CASE("only an integer primary key is walked in ranges", "[plan][preconditions]") {
+    for (const char* type : {"uuid", "text", "numeric"}) {
+        INFO(type);
+        auto update = plan_one("UPDATE acct SET balance = 0;", {table("acct", type)});
+        CHECK(kept_as_written(update, type));
+        auto backfill = plan_one("ALTER TABLE acct ADD COLUMN token uuid DEFAULT gen_random_uuid();",
+                                 {table("acct", type)});
+        for (const auto& s : backfill.steps) CHECK_FALSE(s.batch);
+    }
+    auto unknown = plan_one("UPDATE acct SET balance = 0;", {table("acct", "")});
+    CHECK(kept_as_written(unknown, "not known"));
+    auto integer = plan_one("UPDATE acct SET balance = 0;", {table("acct", "integer")});
+    REQUIRE(integer.steps.size() == 1);
+    CHECK(integer.steps[0].batch);
+}
+
+TEST_CASE("--emit-sql's DO block cannot be closed from inside", "[plan][preconditions]") {
+    auto p = plan_one("UPDATE acct SET note = 'x$pgsafe$; CREATE TABLE evil (); --';", {table("acct")});
+    REQUIRE(p.steps.size() == 1);
+    REQUIRE(p.steps[0].batch);
+    std::string emitted = report::plan_sql(p);
+    INFO(emitted);
+    sql::ParsedFile parsed = sql::parse_sql(emitted);
+    REQUIRE(parsed.ok());
+    for (const auto& s : parsed.statements) CHECK(s.kind != "CreateStmt");
+}
+
+TEST_CASE("COPY FROM STDIN is refused in the plan", "[plan][preconditions]") {
+    auto p = plan_one("CREATE TABLE t (id int);\nCOPY t (id) FROM stdin;\n");
+    CHECK(has_refusal(p, "COPY"));
+    auto from_file = plan_one("CREATE TABLE t (id int);\nCOPY t FROM '/tmp/x.csv';\n");
+    CHECK_FALSE(from_file.syntax_error);
+}
+
+TEST_CASE("a file ending inside BEGIN is refused in the plan", "[plan][preconditions]") {
+    auto p = plan_one("BEGIN;\nCREATE TABLE t (id int);\n");
+    CHECK(has_refusal(p, "without COMMIT"));
+    auto closed = plan_one("BEGIN;\nCREATE TABLE t (id int);\nCOMMIT;\n");
+    CHECK_FALSE(closed.syntax_error);
+}
+
+TEST_CASE("statements PostgreSQL refuses in a transaction block run outside one, as psql runs them",
+          "[plan][preconditions]") {
+    for (const char* statement : {"ALTER SYSTEM SET work_mem = '8MB'", "DISCARD ALL", "CREATE DATABASE x",
+                                  "DROP DATABASE x", "VACUUM", "REINDEX DATABASE x"}) {
+        INFO(statement);
+        auto p = plan_one(std::string(statement) + ";");
+        REQUIRE(p.steps.size() == 1);
+        CHECK_FALSE(p.steps[0].transactional);
+        auto in_block = plan_one(std::string("BEGIN;\n") + statement + ";\nCOMMIT;\n");
+        CHECK(has_refusal(in_block, "transaction block"));
+    }
+    auto plans = plan_one("DISCARD PLANS;");
+    REQUIRE(plans.steps.size() == 1);
+    CHECK(plans.steps[0].transactional);
+}
