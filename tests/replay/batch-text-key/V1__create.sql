@@ -1,2 +1,2 @@
 CREATE TABLE y (id text PRIMARY KEY, v integer);
-INSERT INTO y SELECT g::text, g FROM generate_series(1, 10) g;
+INSERT INTO y VALUES ('platform', 1), ('enterprise', 2);
