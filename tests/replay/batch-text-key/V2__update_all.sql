@@ -1,0 +1,1 @@
+UPDATE y SET v = 0;

@@ -1,0 +1,1 @@
+UPDATE x SET v = 0;

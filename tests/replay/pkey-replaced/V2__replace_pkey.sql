@@ -1,0 +1,1 @@
+ALTER TABLE d DROP CONSTRAINT d_pkey, ADD CONSTRAINT d_pkey PRIMARY KEY (id, project_id);

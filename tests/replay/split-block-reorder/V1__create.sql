@@ -1,0 +1,2 @@
+CREATE TABLE t (id serial PRIMARY KEY, v text);
+CREATE TABLE other (id integer);
