@@ -49,11 +49,11 @@ std::string dry_run(const std::vector<source::MigrationFile>& files, const RunOp
     ScriptComments comments(script);
     RunOptions recorded = options;
     recorded.observers = {&comments};
-    recorded.batch_pause = std::chrono::milliseconds(0);  // nothing runs: no load to pause for
+    recorded.run.batch_pause = std::chrono::milliseconds(0);  // nothing runs: no load to pause for
 
     script.record(session_setup_sql("pgsafe migrate"));
     script.record(runner_lock_sql(), "polled until granted, on a session of its own");
-    RunResult result = run_locked(files, recorded, script, reads, interrupt);
+    RunResult result = run_locked(files, recorded, script, reads, interrupt, 0);
     script.record(runner_unlock_sql());
     if (result.error) {
         if (!result.error->refusals.empty()) throw RefusedError(result.error->refusals);

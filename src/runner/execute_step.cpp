@@ -6,6 +6,7 @@
 
 #include "backoff.hpp"
 #include "blockers.hpp"
+#include "runner_lock.hpp"
 #include "sql_text.hpp"
 
 #include "pgsafe/db/error.hpp"
@@ -153,8 +154,9 @@ void run_in_transaction(StepRun& run, const StepView& view, const StoredStep& st
         in_transaction(run.work, view.label, [&] {
             run.work.execute(timeouts_sql(step, Scope::Transaction), view.label);
             execute_cancellable(run, view, step.sql);
-            run.work.execute(step_applied_sql(view.version, step.number, outcome.lock_wait_ms),
-                             "recording the step");
+            run.work.execute(
+                run.lock_check + step_applied_sql(view.version, step.number, outcome.lock_wait_ms),
+                "recording the step");
         });
     });
 }
@@ -178,15 +180,33 @@ bool clean_up_index(StepRun& run, const StepView& view, const StoredStep& step) 
     return false;
 }
 
+// f() with the work key held (shared) by the work session, so that a runner
+// that takes the lock after this one lost it waits for the statement in
+// flight to end before it reads what was done (runner_lock.hpp).
+template <typename F>
+void holding_work_key(StepRun& run, F&& f) {
+    if (run.lock_check.empty()) return f();
+    run.work.execute(hold_work_key_sql(), "holding the work key");
+    undo_on_failure(run.work, release_work_key_sql(), [&] {
+        run.work.execute(run.lock_check, "checking the runner lock");
+        f();
+    });
+    run.work.execute(release_work_key_sql(), "releasing the work key");
+}
+
 void run_outside_transaction(StepRun& run, const StepView& view, const StoredStep& step,
                              StepOutcome& outcome) {
-    with_lock_retries(run, view, step, outcome, [&] {
-        if (step.index) clean_up_index(run, view, step);
-        run.work.execute(timeouts_sql(step, Scope::Session), view.label);
-        undo_on_failure(run.work, k_reset_timeouts_sql, [&] { execute_cancellable(run, view, step.sql); });
-        run.work.execute(k_reset_timeouts_sql, "resetting the timeouts");
+    holding_work_key(run, [&] {
+        with_lock_retries(run, view, step, outcome, [&] {
+            if (step.index) clean_up_index(run, view, step);
+            run.work.execute(timeouts_sql(step, Scope::Session), view.label);
+            undo_on_failure(run.work, k_reset_timeouts_sql,
+                            [&] { execute_cancellable(run, view, step.sql); });
+            run.work.execute(k_reset_timeouts_sql, "resetting the timeouts");
+        });
+        run.work.execute(run.lock_check + step_applied_sql(view.version, step.number, outcome.lock_wait_ms),
+                         "recording the step");
     });
-    run.work.execute(step_applied_sql(view.version, step.number, outcome.lock_wait_ms), "recording the step");
 }
 
 void run_in_batches(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome) {
@@ -207,7 +227,7 @@ void run_in_batches(StepRun& run, const StepView& view, const StoredStep& step, 
                     in_transaction(run.work, label, [&] {
                         run.work.execute(timeouts_sql(step, Scope::Transaction), label);
                         execute_cancellable(run, view, execute_batch_sql(from, to));
-                        run.work.execute(batch_done_sql(view.version, step.number, to),
+                        run.work.execute(run.lock_check + batch_done_sql(view.version, step.number, to),
                                          "recording the batch");
                     });
                 });
@@ -224,7 +244,8 @@ void run_in_batches(StepRun& run, const StepView& view, const StoredStep& step, 
         });
         run.work.execute(k_deallocate_batch_sql, "finishing the batches");
     }
-    run.work.execute(step_applied_sql(view.version, step.number, outcome.lock_wait_ms), "recording the step");
+    run.work.execute(run.lock_check + step_applied_sql(view.version, step.number, outcome.lock_wait_ms),
+                     "recording the step");
 }
 
 }  // namespace
@@ -251,10 +272,11 @@ std::string key_range_sql(const plan::Batch& batch) {
 void execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome) {
     check_interrupt(run, view.label);
     bool died_before = step.state == StepState::Running;
-    run.work.execute(step_started_sql(view.version, step.number), "recording the step");
+    // Checked before every step: a runner that lost its lock stops here.
+    run.work.execute(run.lock_check + step_started_sql(view.version, step.number), "recording the step");
     if (!step.transactional && step.index && died_before && clean_up_index(run, view, step)) {
         // The build finished before the runner died, but was not recorded.
-        run.work.execute(step_applied_sql(view.version, step.number, step.lock_wait_ms),
+        run.work.execute(run.lock_check + step_applied_sql(view.version, step.number, step.lock_wait_ms),
                          "recording the step");
         return;
     }

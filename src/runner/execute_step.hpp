@@ -27,6 +27,8 @@ struct StepRun {
     RunObserver& observer;
     const RunOptions& options;
     std::mt19937_64& random;
+    // lock_check_sql() for the run's runner lock; "" for --dry-run.
+    const std::string& lock_check;
 };
 
 struct StepOutcome {

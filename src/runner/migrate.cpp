@@ -81,12 +81,13 @@ void add_pending(RunResult& result, const std::vector<source::MigrationFile>& fi
 
 class Run {
 public:
-    Run(const RunOptions& options, InterruptWatch& interrupt, Executor& work)
+    Run(const RunOptions& options, InterruptWatch& interrupt, Executor& work, int lock_pid)
         : m_options(options),
           m_interrupt(interrupt),
           m_work(work),
           m_observers(options.observers),
-          m_random(std::random_device{}()) {}
+          m_random(std::random_device{}()),
+          m_lock_check(lock_check_sql(lock_pid)) {}
 
     // Runs the prepared migrations in order; stops at the first failure.
     void run_all(const Prepared& prepared, RunResult& result) {
@@ -126,7 +127,7 @@ private:
                 outcome = StepOutcome{};
                 StepView view = view_of(*m.file, step, m.steps.size());
                 m_observers.step_started(view);
-                StepRun run{m_work, m_interrupt, m_observers, m_options, m_random};
+                StepRun run{m_work, m_interrupt, m_observers, m_options, m_random, m_lock_check};
                 try {
                     execute_step(run, view, step, outcome);
                 } catch (...) {
@@ -181,7 +182,7 @@ private:
     }
 
     void in_tracking_transaction(const std::string& sql) {
-        m_work.execute("BEGIN;\n" + sql + "\nCOMMIT;", "writing the tracking tables");
+        m_work.execute("BEGIN;\n" + m_lock_check + sql + "\nCOMMIT;", "writing the tracking tables");
     }
 
     // The failure goes into the tracking tables, through a new session if the
@@ -200,6 +201,17 @@ private:
             event_sql(cause.kind() == ErrorKind::Interrupted ? "interrupted" : "migration-failed", version,
                       error.step, detail);
         const auto* db_error = dynamic_cast<const db::DatabaseError*>(&cause);
+        if (db_error != nullptr && db_error->sqlstate() == k_lost_lock_sqlstate) {
+            // Another runner may hold the lock now and own the migration's
+            // state: leave it alone, and leave only an event.
+            try {
+                m_work.execute("ROLLBACK;\n" + event_sql("runner-lock-lost", version, error.step, detail),
+                               "recording the lost runner lock");
+            } catch (const std::exception& e) {
+                spdlog::warn("could not record the lost runner lock ({})", e.what());
+            }
+            return;
+        }
         try {
             if (db_error != nullptr && db_error->connection_lost()) {
                 db::Connection fresh =
@@ -222,6 +234,7 @@ private:
     Executor& m_work;
     Observers m_observers;
     std::mt19937_64 m_random;
+    std::string m_lock_check;
 };
 
 }  // namespace
@@ -254,7 +267,7 @@ void refuse(Executor& work, const std::vector<Refusal>& refusals, RunResult& res
 }
 
 RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunOptions& options,
-                     Executor& work, db::Connection& reads, InterruptWatch& interrupt) {
+                     Executor& work, db::Connection& reads, InterruptWatch& interrupt, int lock_pid) {
     ensure_tracking_schema(work, installed_tracking_version(reads));  // created or upgraded under the lock
     Tracking tracking = load_tracking(reads);                         // what ran before
     RunResult result;
@@ -271,7 +284,8 @@ RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunO
     } else if (!prepared.refusals.empty()) {
         refuse(work, prepared.refusals, result);
     } else {
-        Run(options, interrupt, work).run_all(prepared, result);  // step by step, recorded as it goes
+        Run(options, interrupt, work, lock_pid)
+            .run_all(prepared, result);  // step by step, recorded as it goes
     }
     add_pending(result, files, tracking);
     return result;
@@ -283,7 +297,7 @@ RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOpti
     db::Connection session = open_session(options.conninfo, "pgsafe migrate");  // steps and tracking writes
     RunnerLock lock(options.conninfo, options.lock_wait, interrupt);            // one runner per database
     ConnectionExecutor work(session);
-    return run_locked(files, options, work, session, interrupt);
+    return run_locked(files, options, work, session, interrupt, lock.backend_pid());
 }
 
 }  // namespace pgsafe::runner

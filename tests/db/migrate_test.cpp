@@ -532,3 +532,32 @@ TEST_CASE("a backfill runs in batches and a killed run resumes from the last fin
                 "SELECT is_nullable FROM information_schema.columns WHERE column_name = 'received_at'") ==
           "NO");
 }
+
+TEST_CASE(
+    "the runner lock's session is terminated mid-step: a second runner applies it once, the first stops",
+    "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    exec(db->dsn(),
+         "CREATE TABLE counter (v int NOT NULL); INSERT INTO counter VALUES (0); ANALYZE counter;");
+    Project p;
+    // Not idempotent, and slow enough to lose the lock while it runs.
+    p.add("V1__bump.sql", "UPDATE counter SET v = v + 1 WHERE pg_sleep(3) IS NOT NULL;\n");
+    RunningPgsafe first(pgsafe::test::k_source_dir, p.args(*db, {"--format", "json"}));
+    REQUIRE(eventually([&] { return !runner_backend(db->dsn(), "pg_sleep").empty(); }));
+    std::string lock_session =
+        value(db->dsn(),
+              "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgsafe migrate (runner lock)'");
+    REQUIRE(!lock_session.empty());
+    exec(db->admin_dsn(), "SELECT pg_terminate_backend(" + lock_session + ")");
+
+    auto second = p.migrate(*db, {"--format", "json"});
+    ProcessResult r = first.wait();
+    INFO(r.err << second.err);
+    CHECK(second.exit_code == 0);
+    CHECK(value(db->dsn(), "SELECT v FROM counter") == "1");
+    CHECK(state_of(*db, "1") == "applied");
+    CHECK(r.exit_code == 4);
+    CHECK((r.out + r.err).find("lost the runner lock") != std::string::npos);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.events WHERE kind = 'runner-lock-lost'") == "1");
+}
