@@ -11,6 +11,7 @@
 
 #include "pgsafe/db/error.hpp"
 #include "pgsafe/error.hpp"
+#include "pgsafe/sql/parse.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -194,6 +195,46 @@ void holding_work_key(StepRun& run, F&& f) {
     run.work.execute(release_work_key_sql(), "releasing the work key");
 }
 
+// The indexes a DROP INDEX CONCURRENTLY step drops; none for any other step.
+std::vector<sql::RelationName> dropped_indexes(const StoredStep& step) {
+    sql::ParsedFile parsed = sql::parse_sql(step.sql, {sql::KeepTree::No});
+    if (!parsed.ok() || parsed.statements.size() != 1) return {};
+    const auto* drop = std::get_if<sql::Drop>(&parsed.statements.front().detail);
+    if (drop == nullptr || drop->object != sql::ObjectKind::Index || !drop->concurrent) return {};
+    return drop->names;
+}
+
+// Whether the work of a step outside a transaction, which an earlier run
+// started, is in fact done: the index it builds exists and is valid, or
+// the indexes it drops are all gone.
+bool already_done(StepRun& run, const StepView& view, const StoredStep& step) {
+    std::string found;
+    if (step.index) {
+        auto rows = run.work.query(
+            fmt::format("SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass({})",
+                        literal(qualified(*step.index))),
+            "checking whether an earlier run built the index");
+        if (rows.empty() || rows[0][0] != std::optional<std::string>("t")) return false;
+        found = fmt::format("the index {} exists and is valid", *step.index);
+    } else {
+        std::vector<sql::RelationName> names = dropped_indexes(step);
+        if (names.empty()) return false;
+        std::vector<std::string> literals;
+        for (const auto& n : names)
+            literals.push_back(
+                literal(n.schema.empty() ? ident(n.name) : ident(n.schema) + "." + ident(n.name)));
+        auto rows =
+            run.work.query(fmt::format("SELECT bool_and(to_regclass(n) IS NULL) FROM unnest(ARRAY[{}]) n",
+                                       fmt::join(literals, ", ")),
+                           "checking whether an earlier run dropped the index");
+        if (rows.empty() || rows[0][0] != std::optional<std::string>("t")) return false;
+        found = "the index it drops is gone";
+    }
+    run.observer.note(fmt::format("  {}: an earlier run finished this step ({}); recording it as applied",
+                                  view.label, found));
+    return true;
+}
+
 void run_outside_transaction(StepRun& run, const StepView& view, const StoredStep& step,
                              StepOutcome& outcome) {
     holding_work_key(run, [&] {
@@ -269,13 +310,13 @@ std::string key_range_sql(const plan::Batch& batch) {
                        qualified(batch.table));
 }
 
-void execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome) {
+void execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
+                  EarlierRun earlier) {
     check_interrupt(run, view.label);
-    bool died_before = step.state == StepState::Running;
     // Checked before every step: a runner that lost its lock stops here.
     run.work.execute(run.lock_check + step_started_sql(view.version, step.number), "recording the step");
-    if (!step.transactional && step.index && died_before && clean_up_index(run, view, step)) {
-        // The build finished before the runner died, but was not recorded.
+    if (!step.transactional && earlier == EarlierRun::Yes && already_done(run, view, step)) {
+        // The work finished before the runner died or failed, but was not recorded.
         run.work.execute(run.lock_check + step_applied_sql(view.version, step.number, step.lock_wait_ms),
                          "recording the step");
         return;

@@ -129,7 +129,8 @@ private:
                 m_observers.step_started(view);
                 StepRun run{m_work, m_interrupt, m_observers, m_options, m_random, m_lock_check};
                 try {
-                    execute_step(run, view, step, outcome);
+                    execute_step(run, view, step, outcome,
+                                 m.action == Action::Start ? EarlierRun::No : EarlierRun::Yes);
                 } catch (...) {
                     m_observers.step_finished(view);
                     throw;

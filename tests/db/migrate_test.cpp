@@ -561,3 +561,71 @@ TEST_CASE(
     CHECK((r.out + r.err).find("lost the runner lock") != std::string::npos);
     CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.events WHERE kind = 'runner-lock-lost'") == "1");
 }
+
+TEST_CASE(
+    "kill -9 during CREATE INDEX CONCURRENTLY, immediate rerun: it waits for the orphaned build, then "
+    "records it as done",
+    "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    auto clean = pgsafe::test::scratch_database();
+    if (!db || !clean) return;
+    seed(db->dsn());
+    seed(clean->dsn());
+    Project p("[thresholds]\nlarge_table_rows = 1000\n");
+    p.add("V1__index.sql", "CREATE UNIQUE INDEX measurements_id_value_idx ON measurements (id, value);\n");
+    p.add("V2__after.sql", "ALTER TABLE measurements ADD COLUMN note text;\n");
+    REQUIRE(p.migrate(*clean).exit_code == 0);
+
+    // A writer's open transaction keeps the build in flight after its runner is killed.
+    pqxx::connection writer(db->dsn());
+    pqxx::work hold(writer);
+    hold.exec("INSERT INTO measurements (patient_id, value) VALUES (1, 1)");
+    RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db));
+    REQUIRE(eventually([&] { return !runner_backend(db->dsn(), "CONCURRENTLY").empty(); }));
+    std::string orphan = runner_backend(db->dsn(), "CONCURRENTLY");
+    runner.signal(SIGKILL);
+    CHECK(runner.wait().exit_code == 128 + SIGKILL);
+
+    // The rerun starts at once, while the orphaned backend still builds.
+    RunningPgsafe rerun(pgsafe::test::k_source_dir, p.args(*db, {"--format", "json"}));
+    CHECK(eventually([&] {
+        return rerun.err_so_far().find("still has a statement in flight: pid " + orphan) != std::string::npos;
+    }));
+    hold.abort();  // the build can finish now
+    ProcessResult r = rerun.wait();
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.err.find("an earlier run finished this step") != std::string::npos);
+    CHECK(schema_of(db->dsn()) == schema_of(clean->dsn()));
+    CHECK(state_of(*db, "2") == "applied");
+}
+
+TEST_CASE("a DROP INDEX CONCURRENTLY that finished but was not recorded counts as done on the rerun",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    seed(db->dsn());
+    exec(db->dsn(), "CREATE INDEX measurements_value_idx ON measurements (value)");
+    Project p;
+    p.add("V1__drop.sql", "DROP INDEX CONCURRENTLY measurements_value_idx;\n");
+    pqxx::connection writer(db->dsn());
+    pqxx::work hold(writer);
+    hold.exec("SELECT count(*) FROM measurements WHERE value = 1");
+    {
+        RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db));
+        REQUIRE(eventually([&] { return !runner_backend(db->dsn(), "DROP INDEX CONCURRENTLY").empty(); }));
+        std::string backend = runner_backend(db->dsn(), "DROP INDEX CONCURRENTLY");
+        runner.signal(SIGKILL);
+        CHECK(runner.wait().exit_code == 128 + SIGKILL);
+        exec(db->admin_dsn(), "SELECT pg_terminate_backend(" + backend + ")");
+    }
+    hold.abort();
+    // The drop finished, but the runner died before recording it.
+    exec(db->dsn(), "DROP INDEX measurements_value_idx");
+    CHECK(state_of(*db, "1") == "running");
+    auto rerun = p.migrate(*db);
+    INFO(rerun.out << rerun.err);
+    CHECK(rerun.exit_code == 0);
+    CHECK(rerun.err.find("the index it drops is gone") != std::string::npos);
+    CHECK(state_of(*db, "1") == "applied");
+}
