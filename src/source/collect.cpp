@@ -16,7 +16,8 @@ namespace {
 
 struct Listing {
     std::vector<fs::path> files;
-    bool nested = false;  // some file is in a subdirectory
+    std::vector<std::string> not_files;  // .sql names that are not regular files
+    bool nested = false;                 // some file is in a subdirectory
 };
 
 bool is_sql_file(const fs::directory_entry& entry) {
@@ -34,6 +35,15 @@ Listing walk_sql_files(const fs::path& dir) {
                     it.disable_recursion_pending();
                 }
                 continue;
+            }
+            std::string file_name = it->path().filename().string();
+            if (detail::ends_with(file_name, ".sql") && parse_migration_name(file_name)) {
+                if (auto what = detail::not_a_regular_file(*it)) {
+                    // Linting around it would pass what cannot be applied.
+                    listing.not_files.push_back(detail::not_a_file_message(it->path(), *what));
+                    if (it->is_directory()) it.disable_recursion_pending();
+                    continue;
+                }
             }
             if (is_sql_file(*it)) {
                 listing.nested = listing.nested || it.depth() > 0;
@@ -77,6 +87,12 @@ std::vector<fs::path> collect_sql_files(const std::vector<std::string>& paths) {
             continue;
         }
         auto listing = walk_sql_files(path);
+        if (!listing.not_files.empty()) {
+            std::sort(listing.not_files.begin(), listing.not_files.end());
+            std::string text;
+            for (const auto& line : listing.not_files) text += (text.empty() ? "" : "\n") + line;
+            throw Error(ErrorKind::Usage, text);
+        }
         if (!listing.nested) {
             apply_migration_order(listing.files);
         }
