@@ -272,7 +272,9 @@ RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunO
     ensure_tracking_schema(work, installed_tracking_version(reads));  // created or upgraded under the lock
     Tracking tracking = load_tracking(reads);                         // what ran before
     RunResult result;
-    Reconciled todo = reconcile(files, tracking, {options.to, options.allow_out_of_order});  // drift, order
+    Reconciled todo =
+        reconcile(files, tracking,
+                  {options.to, options.allow_out_of_order, options.allow_same_content});  // drift, order
     if (!todo.refusals.empty()) {
         refuse(work, todo.refusals, result);
         add_pending(result, files, tracking);

@@ -9,6 +9,7 @@
 
 #include "pgsafe/error.hpp"
 #include "pgsafe/rules/finding.hpp"
+#include "pgsafe/source/migration.hpp"
 #include "pgsafe/sql/position.hpp"
 
 #include <fmt/format.h>
@@ -224,7 +225,7 @@ const char* tracked_state_name(TrackedState state) {
 
 const TrackedMigration* Tracking::find(const std::string& version) const {
     for (const auto& m : migrations)
-        if (m.version == version) return &m;
+        if (!source::version_less(m.version, version) && !source::version_less(version, m.version)) return &m;
     return nullptr;
 }
 

@@ -67,6 +67,8 @@ struct Tracking {
     bool exists = false;  // schema pgsafe has been created
     int schema_version = 0;
     std::vector<TrackedMigration> migrations;  // in the order they were started
+    // The migration whose version equals `version` the way the ordering
+    // compares them (3 == 03 == 3.0), so renaming a file cannot make it pending.
     const TrackedMigration* find(const std::string& version) const;
 };
 

@@ -629,3 +629,34 @@ TEST_CASE("a DROP INDEX CONCURRENTLY that finished but was not recorded counts a
     CHECK(rerun.err.find("the index it drops is gone") != std::string::npos);
     CHECK(state_of(*db, "1") == "applied");
 }
+
+TEST_CASE("a re-versioned applied file is not applied again: V3 == V03 == V3.0, and a copy is refused",
+          "[db][migrate]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    exec(db->dsn(), "CREATE TABLE audit (note text)");
+    Project p;
+    const std::string sql = "INSERT INTO audit VALUES ('revoked');\n";
+    p.add("V3__revoke.sql", sql);
+    REQUIRE(p.migrate(*db).exit_code == 0);
+    for (const char* renamed : {"V03__revoke.sql", "V3.0__revoke.sql"}) {
+        INFO(renamed);
+        std::filesystem::remove_all(p.migrations);
+        p.add(renamed, sql);
+        auto r = p.migrate(*db, {"--format", "json"});
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(migrate_json(r)["applied"].empty());
+        CHECK(value(db->dsn(), "SELECT count(*) FROM audit") == "1");
+    }
+    // The same bytes under a new version: refused, naming both.
+    p.add("V4__again.sql", sql);
+    auto copy = p.migrate(*db);
+    INFO(copy.out << copy.err);
+    CHECK(copy.exit_code == 5);
+    CHECK(copy.out.find("V4__again.sql: pending migration 4 has the same content") != std::string::npos);
+    CHECK(copy.out.find("as applied migration 3 (revoke)") != std::string::npos);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM audit") == "1");
+    CHECK(p.migrate(*db, {"--allow-same-content"}).exit_code == 0);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM audit") == "2");
+}
