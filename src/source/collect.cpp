@@ -37,11 +37,12 @@ Listing walk_sql_files(const fs::path& dir) {
                 continue;
             }
             std::string file_name = it->path().filename().string();
-            if (detail::ends_with(file_name, ".sql") && parse_migration_name(file_name)) {
+            // A directory is walked into (some tools keep a migration per
+            // directory); anything else that is not a file would be skipped.
+            if (detail::ends_with(file_name, ".sql") && parse_migration_name(file_name) &&
+                !it->is_directory()) {
                 if (auto what = detail::not_a_regular_file(*it)) {
-                    // Linting around it would pass what cannot be applied.
                     listing.not_files.push_back(detail::not_a_file_message(it->path(), *what));
-                    if (it->is_directory()) it.disable_recursion_pending();
                     continue;
                 }
             }
