@@ -267,8 +267,27 @@ void refuse(Executor& work, const std::vector<Refusal>& refusals, RunResult& res
     result.error = run_error(error, refusals.front().version.value_or(""));
 }
 
+// Refused, and not recorded: writing to the schema could fire what is in it.
+RunResult untrusted_tracking_schema(const std::vector<std::string>& problems,
+                                    const std::vector<source::MigrationFile>& files) {
+    Refusal refusal{"untrusted-tracking-schema",
+                    fmt::format("the tracking schema pgsafe cannot be trusted, so nothing ran: {}",
+                                fmt::join(problems, "; ")),
+                    "if pgsafe made it, remove what is listed (or DROP SCHEMA pgsafe CASCADE if it holds no "
+                    "history you need), then run again",
+                    std::nullopt};
+    RefusedError error({refusal});
+    RunResult result;
+    result.status = RunStatus::Refused;
+    result.error = run_error(error, "");
+    for (const auto& f : files) result.pending.push_back(f.version);
+    return result;
+}
+
 RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunOptions& options,
                      Executor& work, db::Connection& reads, InterruptWatch& interrupt, int lock_pid) {
+    std::vector<std::string> distrust = tracking_schema_problems(reads);  // before anything in it can fire
+    if (!distrust.empty()) return untrusted_tracking_schema(distrust, files);
     ensure_tracking_schema(work, installed_tracking_version(reads));  // created or upgraded under the lock
     Tracking tracking = load_tracking(reads);                         // what ran before
     RunResult result;

@@ -660,3 +660,42 @@ TEST_CASE("a re-versioned applied file is not applied again: V3 == V03 == V3.0, 
     CHECK(p.migrate(*db, {"--allow-same-content"}).exit_code == 0);
     CHECK(value(db->dsn(), "SELECT count(*) FROM audit") == "2");
 }
+
+TEST_CASE("a tracking schema pgsafe did not create, or one carrying a trigger, is refused and nothing fires",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    p.add("V1__a.sql", "CREATE TABLE a (id int);\n");
+
+    SECTION("pre-created by another role") {
+        exec(db->admin_dsn(),
+             "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pgsafe_test_squatter') THEN "
+             "CREATE ROLE pgsafe_test_squatter; END IF; END$$");
+        exec(db->dsn(), "GRANT CREATE ON DATABASE " + db->name() + " TO pgsafe_test_squatter");
+        exec(db->dsn(), "SET ROLE pgsafe_test_squatter; CREATE SCHEMA pgsafe; RESET ROLE;");
+        auto r = p.migrate(*db);
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 5);
+        CHECK(r.out.find("schema pgsafe is owned by pgsafe_test_squatter") != std::string::npos);
+        CHECK(r.out.find("not created by pgsafe") != std::string::npos);
+        CHECK(value(db->dsn(), "SELECT to_regclass('a')") == "");
+        exec(db->dsn(), "DROP SCHEMA pgsafe");
+    }
+    SECTION("a trigger added to pgsafe's own tables") {
+        REQUIRE(p.migrate(*db).exit_code == 0);
+        exec(db->dsn(), R"sql(
+CREATE TABLE fired (at timestamptz);
+CREATE FUNCTION public.sneak() RETURNS trigger LANGUAGE plpgsql AS
+  $$BEGIN INSERT INTO public.fired VALUES (now()); RETURN NEW; END$$;
+CREATE TRIGGER sneak BEFORE INSERT OR UPDATE ON pgsafe.migrations FOR EACH ROW EXECUTE FUNCTION public.sneak();
+)sql");
+        p.add("V2__b.sql", "CREATE TABLE b (id int);\n");
+        auto r = p.migrate(*db);
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 5);
+        CHECK(r.out.find("trigger sneak on pgsafe.migrations") != std::string::npos);
+        CHECK(value(db->dsn(), "SELECT count(*) FROM fired") == "0");
+        CHECK(value(db->dsn(), "SELECT to_regclass('b')") == "");
+    }
+}
