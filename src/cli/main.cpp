@@ -57,9 +57,9 @@ int main(int argc, char** argv) {
     pgsafe::cli::add_plan_command(app, global, code);     // the safe steps migrate will run, for review
     pgsafe::cli::add_migrate_command(app, global, code);  // run the plans: bounded lock waits, resumable
     pgsafe::cli::add_status_command(app, global, code);   // what ran, what is pending, what failed
-    pgsafe::cli::add_explain_locks_command(app, global, code);  // show the lock each statement takes
-    pgsafe::cli::add_rules_command(app, global, code);          // the rule catalog and each rule's docs
-    pgsafe::cli::add_stats_command(app, global, code);          // snapshot live table sizes for offline lint
+    pgsafe::cli::add_explain_locks_command(app, global, code);   // show the lock each statement takes
+    pgsafe::cli::add_rules_command(app, global, code);           // the rule catalog and each rule's docs
+    pgsafe::cli::add_stats_command(app, global, code);           // snapshot live table sizes for offline lint
     pgsafe::cli::add_scratch_server_command(app, global, code);  // hidden: scratch PostgreSQL
 
     try {
