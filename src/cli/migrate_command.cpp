@@ -26,6 +26,7 @@ struct MigrateFlags {
     std::string to;
     double lock_wait_s = 300;
     bool allow_out_of_order = false;
+    bool allow_same_content = false;
 };
 
 runner::RunOptions run_options(const MigrateFlags& flags, const GlobalOptions& global,
@@ -37,6 +38,7 @@ runner::RunOptions run_options(const MigrateFlags& flags, const GlobalOptions& g
     o.run = settings.run;
     if (!flags.to.empty()) o.to = flags.to;
     o.allow_out_of_order = flags.allow_out_of_order;
+    o.allow_same_content = flags.allow_same_content;
     o.lock_wait = std::chrono::milliseconds(static_cast<long long>(flags.lock_wait_s * 1000));
     return o;
 }
@@ -74,6 +76,8 @@ void add_migrate_command(CLI::App& app, const GlobalOptions& global, int& code) 
         ->capture_default_str();
     cmd->add_flag("--allow-out-of-order", flags->allow_out_of_order,
                   "Apply a new migration that sorts before one already applied");
+    cmd->add_flag("--allow-same-content", flags->allow_same_content,
+                  "Apply a new migration whose content is the same as an applied one's");
     cmd->callback([flags, &global, &code] {
         LoadedSettings loaded = load_settings(global);  // timeouts, retry budget, thresholds
         std::vector<source::MigrationFile> files = migration_files(flags->dir, loaded);  // in apply order

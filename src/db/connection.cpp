@@ -4,11 +4,12 @@
 
 #include "connection_impl.hpp"
 
+#include "pgsafe/db/conninfo.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
-#include <regex>
 
 namespace pgsafe::db {
 
@@ -17,18 +18,6 @@ std::string resolve_conninfo(const std::string& flag) {
     const char* url = std::getenv("DATABASE_URL");
     if (url != nullptr && *url != '\0') return url;
     return "";
-}
-
-std::string redact(const std::string& conninfo) {
-    if (conninfo.empty()) return "(PG* environment variables)";
-    static const std::regex k_url_password(R"(^(postgres(?:ql)?://[^:/@?#]*:)[^@/?#]*@)", std::regex::icase);
-    static const std::regex k_query_password(R"(([?&]password=)[^&#]*)", std::regex::icase);
-    static const std::regex k_keyword_password(R"((\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s]+))",
-                                               std::regex::icase);
-    std::string out = std::regex_replace(conninfo, k_url_password, "$1***@");
-    out = std::regex_replace(out, k_query_password, "$1***");
-    if (out.find("://") == std::string::npos) out = std::regex_replace(out, k_keyword_password, "$1***");
-    return out;
 }
 
 namespace {
@@ -43,6 +32,11 @@ std::string trim(std::string text) {
 
 std::unique_ptr<Connection::Impl> open(const std::string& conninfo) {
     std::string target = redact(conninfo);
+    if (!conninfo_parses(conninfo))  // libpq's own message may quote the password
+        throw Error(ErrorKind::Usage,
+                    "the connection string (from --db or DATABASE_URL) is not one libpq can parse; it is not "
+                    "shown, since it may hold a password. Check its quoting and percent-encoding "
+                    "(postgresql://user:pass@host:port/db, or host=… user=… dbname=…)");
     spdlog::debug("connecting to {}", target);
     try {
         return std::make_unique<Connection::Impl>(conninfo, target);

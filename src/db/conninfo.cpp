@@ -4,6 +4,10 @@
 
 #include "pgsafe/db/conninfo.hpp"
 
+#include <libpq-fe.h>
+
+#include <memory>
+
 namespace pgsafe::db {
 namespace {
 
@@ -37,7 +41,52 @@ std::string url_with_database(const std::string& url, const std::string& databas
     return base + "/" + database + (query.empty() ? "" : "?" + query);
 }
 
+// PQconninfoParse's answer, freed with it; null when the string does not parse.
+using ParsedOptions = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
+
+ParsedOptions parse(const std::string& conninfo) {
+    char* error = nullptr;
+    ParsedOptions options(PQconninfoParse(conninfo.c_str(), &error), &PQconninfoFree);
+    if (error != nullptr) PQfreemem(error);  // never shown: it can quote the password
+    return options;
+}
+
+// A key=value value as libpq reads it back: quoted when empty or when it
+// holds a space, a quote or a backslash.
+std::string quoted_value(const std::string& value) {
+    if (!value.empty() && value.find_first_of(" \t\n\r\f\v'\\") == std::string::npos) return value;
+    std::string out = "'";
+    for (char c : value) {
+        if (c == '\'' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "'";
+}
+
 }  // namespace
+
+bool conninfo_parses(const std::string& conninfo) {
+    return parse(conninfo) != nullptr;
+}
+
+std::string redact(const std::string& conninfo) {
+    if (conninfo.empty()) return "(PG* environment variables)";
+    ParsedOptions options = parse(conninfo);
+    if (!options) return "(a connection string that libpq cannot parse, not shown)";
+    std::string out;
+    bool password = false;
+    for (const PQconninfoOption* o = options.get(); o->keyword != nullptr; ++o) {
+        if (o->val == nullptr) continue;
+        std::string keyword = o->keyword;
+        if (keyword == "password") {
+            password = true;
+            continue;
+        }
+        out += (out.empty() ? "" : " ") + keyword + "=" + quoted_value(o->val);
+    }
+    if (password) out += std::string(out.empty() ? "" : " ") + "password=***";
+    return out.empty() ? "(libpq defaults and PG* environment variables)" : out;
+}
 
 std::string conninfo_with_database(const std::string& conninfo, const std::string& database) {
     if (is_url(conninfo)) return url_with_database(conninfo, database);

@@ -6,10 +6,12 @@
 
 #include "backoff.hpp"
 #include "blockers.hpp"
+#include "runner_lock.hpp"
 #include "sql_text.hpp"
 
 #include "pgsafe/db/error.hpp"
 #include "pgsafe/error.hpp"
+#include "pgsafe/sql/parse.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -153,8 +155,9 @@ void run_in_transaction(StepRun& run, const StepView& view, const StoredStep& st
         in_transaction(run.work, view.label, [&] {
             run.work.execute(timeouts_sql(step, Scope::Transaction), view.label);
             execute_cancellable(run, view, step.sql);
-            run.work.execute(step_applied_sql(view.version, step.number, outcome.lock_wait_ms),
-                             "recording the step");
+            run.work.execute(
+                run.lock_check + step_applied_sql(view.version, step.number, outcome.lock_wait_ms),
+                "recording the step");
         });
     });
 }
@@ -178,15 +181,73 @@ bool clean_up_index(StepRun& run, const StepView& view, const StoredStep& step) 
     return false;
 }
 
+// f() with the work key held (shared) by the work session, so that a runner
+// that takes the lock after this one lost it waits for the statement in
+// flight to end before it reads what was done (runner_lock.hpp).
+template <typename F>
+void holding_work_key(StepRun& run, F&& f) {
+    if (run.lock_check.empty()) return f();
+    run.work.execute(hold_work_key_sql(), "holding the work key");
+    undo_on_failure(run.work, release_work_key_sql(), [&] {
+        run.work.execute(run.lock_check, "checking the runner lock");
+        f();
+    });
+    run.work.execute(release_work_key_sql(), "releasing the work key");
+}
+
+// The indexes a DROP INDEX CONCURRENTLY step drops; none for any other step.
+std::vector<sql::RelationName> dropped_indexes(const StoredStep& step) {
+    sql::ParsedFile parsed = sql::parse_sql(step.sql, {sql::KeepTree::No});
+    if (!parsed.ok() || parsed.statements.size() != 1) return {};
+    const auto* drop = std::get_if<sql::Drop>(&parsed.statements.front().detail);
+    if (drop == nullptr || drop->object != sql::ObjectKind::Index || !drop->concurrent) return {};
+    return drop->names;
+}
+
+// Whether the work of a step outside a transaction, which an earlier run
+// started, is in fact done: the index it builds exists and is valid, or
+// the indexes it drops are all gone.
+bool already_done(StepRun& run, const StepView& view, const StoredStep& step) {
+    std::string found;
+    if (step.index) {
+        auto rows = run.work.query(
+            fmt::format("SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass({})",
+                        literal(qualified(*step.index))),
+            "checking whether an earlier run built the index");
+        if (rows.empty() || rows[0][0] != std::optional<std::string>("t")) return false;
+        found = fmt::format("the index {} exists and is valid", *step.index);
+    } else {
+        std::vector<sql::RelationName> names = dropped_indexes(step);
+        if (names.empty()) return false;
+        std::vector<std::string> literals;
+        for (const auto& n : names)
+            literals.push_back(
+                literal(n.schema.empty() ? ident(n.name) : ident(n.schema) + "." + ident(n.name)));
+        auto rows =
+            run.work.query(fmt::format("SELECT bool_and(to_regclass(n) IS NULL) FROM unnest(ARRAY[{}]) n",
+                                       fmt::join(literals, ", ")),
+                           "checking whether an earlier run dropped the index");
+        if (rows.empty() || rows[0][0] != std::optional<std::string>("t")) return false;
+        found = "the index it drops is gone";
+    }
+    run.observer.note(fmt::format("  {}: an earlier run finished this step ({}); recording it as applied",
+                                  view.label, found));
+    return true;
+}
+
 void run_outside_transaction(StepRun& run, const StepView& view, const StoredStep& step,
                              StepOutcome& outcome) {
-    with_lock_retries(run, view, step, outcome, [&] {
-        if (step.index) clean_up_index(run, view, step);
-        run.work.execute(timeouts_sql(step, Scope::Session), view.label);
-        undo_on_failure(run.work, k_reset_timeouts_sql, [&] { execute_cancellable(run, view, step.sql); });
-        run.work.execute(k_reset_timeouts_sql, "resetting the timeouts");
+    holding_work_key(run, [&] {
+        with_lock_retries(run, view, step, outcome, [&] {
+            if (step.index) clean_up_index(run, view, step);
+            run.work.execute(timeouts_sql(step, Scope::Session), view.label);
+            undo_on_failure(run.work, k_reset_timeouts_sql,
+                            [&] { execute_cancellable(run, view, step.sql); });
+            run.work.execute(k_reset_timeouts_sql, "resetting the timeouts");
+        });
+        run.work.execute(run.lock_check + step_applied_sql(view.version, step.number, outcome.lock_wait_ms),
+                         "recording the step");
     });
-    run.work.execute(step_applied_sql(view.version, step.number, outcome.lock_wait_ms), "recording the step");
 }
 
 void run_in_batches(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome) {
@@ -207,7 +268,7 @@ void run_in_batches(StepRun& run, const StepView& view, const StoredStep& step, 
                     in_transaction(run.work, label, [&] {
                         run.work.execute(timeouts_sql(step, Scope::Transaction), label);
                         execute_cancellable(run, view, execute_batch_sql(from, to));
-                        run.work.execute(batch_done_sql(view.version, step.number, to),
+                        run.work.execute(run.lock_check + batch_done_sql(view.version, step.number, to),
                                          "recording the batch");
                     });
                 });
@@ -224,7 +285,8 @@ void run_in_batches(StepRun& run, const StepView& view, const StoredStep& step, 
         });
         run.work.execute(k_deallocate_batch_sql, "finishing the batches");
     }
-    run.work.execute(step_applied_sql(view.version, step.number, outcome.lock_wait_ms), "recording the step");
+    run.work.execute(run.lock_check + step_applied_sql(view.version, step.number, outcome.lock_wait_ms),
+                     "recording the step");
 }
 
 }  // namespace
@@ -248,13 +310,14 @@ std::string key_range_sql(const plan::Batch& batch) {
                        qualified(batch.table));
 }
 
-void execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome) {
+void execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
+                  EarlierRun earlier) {
     check_interrupt(run, view.label);
-    bool died_before = step.state == StepState::Running;
-    run.work.execute(step_started_sql(view.version, step.number), "recording the step");
-    if (!step.transactional && step.index && died_before && clean_up_index(run, view, step)) {
-        // The build finished before the runner died, but was not recorded.
-        run.work.execute(step_applied_sql(view.version, step.number, step.lock_wait_ms),
+    // Checked before every step: a runner that lost its lock stops here.
+    run.work.execute(run.lock_check + step_started_sql(view.version, step.number), "recording the step");
+    if (!step.transactional && earlier == EarlierRun::Yes && already_done(run, view, step)) {
+        // The work finished before the runner died or failed, but was not recorded.
+        run.work.execute(run.lock_check + step_applied_sql(view.version, step.number, step.lock_wait_ms),
                          "recording the step");
         return;
     }

@@ -27,6 +27,8 @@ struct StepRun {
     RunObserver& observer;
     const RunOptions& options;
     std::mt19937_64& random;
+    // lock_check_sql() for the run's runner lock; "" for --dry-run.
+    const std::string& lock_check;
 };
 
 struct StepOutcome {
@@ -39,7 +41,13 @@ struct StepOutcome {
 // completion, updating `outcome` as it goes. Throws db::DatabaseError (the
 // step failed, or the connection was lost), pgsafe::Error LockTimeout (the
 // retry deadline passed) or Interrupted.
-void execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome);
+// `earlier` says whether an earlier run started this migration (it was left
+// running or failed): a step outside a transaction whose work is in fact
+// done (its index is valid; the index it drops is gone) is then recorded as
+// applied instead of run again.
+enum class EarlierRun { No, Yes };
+void execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
+                  EarlierRun earlier);
 
 // The SET statements that bound a step's waits: SET LOCAL inside its
 // transaction, plain SET (then RESET) around a step that runs outside one.

@@ -81,12 +81,13 @@ void add_pending(RunResult& result, const std::vector<source::MigrationFile>& fi
 
 class Run {
 public:
-    Run(const RunOptions& options, InterruptWatch& interrupt, Executor& work)
+    Run(const RunOptions& options, InterruptWatch& interrupt, Executor& work, int lock_pid)
         : m_options(options),
           m_interrupt(interrupt),
           m_work(work),
           m_observers(options.observers),
-          m_random(std::random_device{}()) {}
+          m_random(std::random_device{}()),
+          m_lock_check(lock_check_sql(lock_pid)) {}
 
     // Runs the prepared migrations in order; stops at the first failure.
     void run_all(const Prepared& prepared, RunResult& result) {
@@ -126,9 +127,10 @@ private:
                 outcome = StepOutcome{};
                 StepView view = view_of(*m.file, step, m.steps.size());
                 m_observers.step_started(view);
-                StepRun run{m_work, m_interrupt, m_observers, m_options, m_random};
+                StepRun run{m_work, m_interrupt, m_observers, m_options, m_random, m_lock_check};
                 try {
-                    execute_step(run, view, step, outcome);
+                    execute_step(run, view, step, outcome,
+                                 m.action == Action::Start ? EarlierRun::No : EarlierRun::Yes);
                 } catch (...) {
                     m_observers.step_finished(view);
                     throw;
@@ -181,7 +183,7 @@ private:
     }
 
     void in_tracking_transaction(const std::string& sql) {
-        m_work.execute("BEGIN;\n" + sql + "\nCOMMIT;", "writing the tracking tables");
+        m_work.execute("BEGIN;\n" + m_lock_check + sql + "\nCOMMIT;", "writing the tracking tables");
     }
 
     // The failure goes into the tracking tables, through a new session if the
@@ -200,6 +202,17 @@ private:
             event_sql(cause.kind() == ErrorKind::Interrupted ? "interrupted" : "migration-failed", version,
                       error.step, detail);
         const auto* db_error = dynamic_cast<const db::DatabaseError*>(&cause);
+        if (db_error != nullptr && db_error->sqlstate() == k_lost_lock_sqlstate) {
+            // Another runner may hold the lock now and own the migration's
+            // state: leave it alone, and leave only an event.
+            try {
+                m_work.execute("ROLLBACK;\n" + event_sql("runner-lock-lost", version, error.step, detail),
+                               "recording the lost runner lock");
+            } catch (const std::exception& e) {
+                spdlog::warn("could not record the lost runner lock ({})", e.what());
+            }
+            return;
+        }
         try {
             if (db_error != nullptr && db_error->connection_lost()) {
                 db::Connection fresh =
@@ -222,6 +235,7 @@ private:
     Executor& m_work;
     Observers m_observers;
     std::mt19937_64 m_random;
+    std::string m_lock_check;
 };
 
 }  // namespace
@@ -253,12 +267,33 @@ void refuse(Executor& work, const std::vector<Refusal>& refusals, RunResult& res
     result.error = run_error(error, refusals.front().version.value_or(""));
 }
 
+// Refused, and not recorded: writing to the schema could fire what is in it.
+RunResult untrusted_tracking_schema(const std::vector<std::string>& problems,
+                                    const std::vector<source::MigrationFile>& files) {
+    Refusal refusal{"untrusted-tracking-schema",
+                    fmt::format("the tracking schema pgsafe cannot be trusted, so nothing ran: {}",
+                                fmt::join(problems, "; ")),
+                    "if pgsafe made it, remove what is listed (or DROP SCHEMA pgsafe CASCADE if it holds no "
+                    "history you need), then run again",
+                    std::nullopt};
+    RefusedError error({refusal});
+    RunResult result;
+    result.status = RunStatus::Refused;
+    result.error = run_error(error, "");
+    for (const auto& f : files) result.pending.push_back(f.version);
+    return result;
+}
+
 RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunOptions& options,
-                     Executor& work, db::Connection& reads, InterruptWatch& interrupt) {
+                     Executor& work, db::Connection& reads, InterruptWatch& interrupt, int lock_pid) {
+    std::vector<std::string> distrust = tracking_schema_problems(reads);  // before anything in it can fire
+    if (!distrust.empty()) return untrusted_tracking_schema(distrust, files);
     ensure_tracking_schema(work, installed_tracking_version(reads));  // created or upgraded under the lock
     Tracking tracking = load_tracking(reads);                         // what ran before
     RunResult result;
-    Reconciled todo = reconcile(files, tracking, {options.to, options.allow_out_of_order});  // drift, order
+    Reconciled todo =
+        reconcile(files, tracking,
+                  {options.to, options.allow_out_of_order, options.allow_same_content});  // drift, order
     if (!todo.refusals.empty()) {
         refuse(work, todo.refusals, result);
         add_pending(result, files, tracking);
@@ -271,7 +306,8 @@ RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunO
     } else if (!prepared.refusals.empty()) {
         refuse(work, prepared.refusals, result);
     } else {
-        Run(options, interrupt, work).run_all(prepared, result);  // step by step, recorded as it goes
+        Run(options, interrupt, work, lock_pid)
+            .run_all(prepared, result);  // step by step, recorded as it goes
     }
     add_pending(result, files, tracking);
     return result;
@@ -283,7 +319,7 @@ RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOpti
     db::Connection session = open_session(options.conninfo, "pgsafe migrate");  // steps and tracking writes
     RunnerLock lock(options.conninfo, options.lock_wait, interrupt);            // one runner per database
     ConnectionExecutor work(session);
-    return run_locked(files, options, work, session, interrupt);
+    return run_locked(files, options, work, session, interrupt, lock.backend_pid());
 }
 
 }  // namespace pgsafe::runner

@@ -18,6 +18,15 @@ const TrackedMigration* highest(const Tracking& tracking) {
     return top;
 }
 
+// An applied migration with the same content as `file` (not a blank file,
+// which any placeholder shares).
+const TrackedMigration* applied_with_content(const Tracking& tracking, const source::MigrationFile& file) {
+    if (file.text.find_first_not_of(" \t\r\n") == std::string::npos) return nullptr;
+    for (const auto& m : tracking.migrations)
+        if (m.state == TrackedState::Applied && file.has_checksum(m.checksum)) return &m;
+    return nullptr;
+}
+
 }  // namespace
 
 void require_version(const std::vector<source::MigrationFile>& files, const std::optional<std::string>& to) {
@@ -45,6 +54,32 @@ Reconciled reconcile(const std::vector<source::MigrationFile>& files, const Trac
                          file.path.string(), file.version, tracked->checksum, file.checksum),
                      "restore the file, or write a new migration for the change", file.version});
             continue;
+        }
+        if (tracked != nullptr && tracked->version != file.version) {
+            // Tracked under another spelling of its version, and not finished:
+            // the run's records are under that spelling.
+            out.refusals.push_back(
+                {"renamed-version",
+                 fmt::format("{}: migration {} is recorded as version {} ({}), which has not finished",
+                             file.path.string(), file.version, tracked->version,
+                             tracked_state_name(tracked->state)),
+                 fmt::format("rename the file back to version {} and run again", tracked->version),
+                 file.version});
+            continue;
+        }
+        if (tracked == nullptr && !options.allow_same_content) {
+            if (const TrackedMigration* same = applied_with_content(tracking, file)) {
+                out.refusals.push_back(
+                    {"same-as-applied",
+                     fmt::format("{}: pending migration {} has the same content ({}) as applied migration {} "
+                                 "({}): a re-versioned copy would run it a second time",
+                                 file.path.string(), file.version, file.checksum, same->version, same->name),
+                     "remove the file or give it back its version, or pass --allow-same-content if running "
+                     "the "
+                     "same SQL again is intended",
+                     file.version});
+                continue;
+            }
         }
         if (tracked == nullptr && top != nullptr && source::version_less(file.version, top->version) &&
             !options.allow_out_of_order) {

@@ -30,12 +30,14 @@ struct Work {
 
 struct Reconciled {
     std::vector<Work> work;         // in apply order, up to --to; empty when refused
-    std::vector<Refusal> refusals;  // every reason, in file order (codes "drift", "out-of-order")
+    std::vector<Refusal> refusals;  // every reason, in file order (codes "drift", "out-of-order",
+                                    // "renamed-version", "same-as-applied")
 };
 
 struct ReconcileOptions {
     std::optional<std::string> to;  // apply up to and including this version
     bool allow_out_of_order = false;
+    bool allow_same_content = false;  // run a new file whose checksum is an applied migration's
 };
 
 // Throws pgsafe::Error (Usage) when `to` names no migration file.

@@ -23,7 +23,37 @@ const std::string k_holder_query = fmt::format(
     "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     (k_runner_lock_key >> 32) & 0xffffffffLL, k_runner_lock_key & 0xffffffffLL);
 
+const std::string k_work_holders_query = fmt::format(
+    "SELECT string_agg(format('pid %s (application \"%s\", %s for %s s: %s)', a.pid, a.application_name, "
+    "a.state, round(extract(epoch FROM now() - a.state_change)), left(a.query, 60)), '; ') "
+    "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {} AND l.objid = {} AND l.objsubid = 1 "
+    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    (k_runner_work_key >> 32) & 0xffffffffLL, k_runner_work_key & 0xffffffffLL);
+
 }  // namespace
+
+std::string lock_check_sql(int lock_pid) {
+    if (lock_pid == 0) return "";
+    return fmt::format(
+        "DO $pgsafe$ BEGIN PERFORM pg_catalog.pg_advisory_xact_lock_shared({0}); "
+        "IF NOT EXISTS (SELECT FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted "
+        "AND pid = {1} AND classid = {2} AND objid = {3} AND objsubid = 1 AND database = "
+        "(SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())) THEN "
+        "RAISE EXCEPTION 'pgsafe lost the runner lock: its session (pid {1}) no longer holds it (terminated, "
+        "timed out or cut off); stopping before anything more is committed, since another runner may "
+        "now hold it' USING ERRCODE = '{4}'; END IF; END $pgsafe$;",
+        k_runner_work_key, lock_pid, (k_runner_lock_key >> 32) & 0xffffffffLL,
+        k_runner_lock_key & 0xffffffffLL, k_lost_lock_sqlstate);
+}
+
+std::string hold_work_key_sql() {
+    return fmt::format("SELECT pg_catalog.pg_advisory_lock_shared({})", k_runner_work_key);
+}
+
+std::string release_work_key_sql() {
+    return fmt::format("SELECT pg_catalog.pg_advisory_unlock_shared({})", k_runner_work_key);
+}
 
 std::string runner_lock_holder(db::Connection& connection) {
     auto rows = connection.query(k_holder_query, "looking for the runner lock's holder");
@@ -51,7 +81,10 @@ RunnerLock::RunnerLock(const std::string& conninfo, std::chrono::milliseconds wa
     std::string last_holder;
     while (true) {
         auto rows = m_connection.query(try_lock, "taking the runner lock");
-        if (rows.at(0).at(0) == std::optional<std::string>("t")) return;
+        if (rows.at(0).at(0) == std::optional<std::string>("t")) {
+            wait_for_work_key(deadline, interrupt);
+            return;
+        }
         std::string holder = runner_lock_holder(m_connection);
         if (holder != last_holder)
             spdlog::warn("another pgsafe runner holds the runner lock: {}; waiting", holder);
@@ -71,6 +104,41 @@ RunnerLock::RunnerLock(const std::string& conninfo, std::chrono::milliseconds wa
             throw Error(
                 ErrorKind::Interrupted,
                 fmt::format("interrupted by {} while waiting for the runner lock", interrupt.signal_name()));
+    }
+}
+
+void RunnerLock::wait_for_work_key(std::chrono::steady_clock::time_point deadline,
+                                   InterruptWatch& interrupt) {
+    const std::string try_key = fmt::format("SELECT pg_try_advisory_lock({})", k_runner_work_key);
+    std::string last_holders;
+    while (true) {
+        auto rows = m_connection.query(try_key, "checking that no earlier runner can still commit");
+        if (rows.at(0).at(0) == std::optional<std::string>("t")) {
+            m_connection.execute(fmt::format("SELECT pg_advisory_unlock({})", k_runner_work_key),
+                                 "checking that no earlier runner can still commit");
+            return;
+        }
+        auto holders = m_connection.query(k_work_holders_query, "naming the earlier runner's sessions");
+        std::string named = holders.empty() ? "" : holders.front().at(0).value_or("");
+        if (named != last_holders)
+            spdlog::warn(
+                "an earlier pgsafe runner, which no longer holds the runner lock, still has a statement "
+                "in flight: {}; waiting for it to end before reading what it did",
+                named);
+        last_holders = named;
+        auto now = std::chrono::steady_clock::now();
+        if (now >= deadline)
+            throw Error(ErrorKind::LockTimeout,
+                        fmt::format("gave up waiting for an earlier pgsafe runner's session to end: {}; "
+                                    "end it (pg_terminate_backend) or wait, then run again",
+                                    named.empty() ? "a session that has just ended" : named));
+        auto pause = std::min<std::chrono::milliseconds>(
+            std::chrono::milliseconds(200),
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+        if (!interrupt.sleep_for(pause))
+            throw Error(ErrorKind::Interrupted,
+                        fmt::format("interrupted by {} while waiting for an earlier runner's session to end",
+                                    interrupt.signal_name()));
     }
 }
 

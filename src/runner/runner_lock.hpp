@@ -19,6 +19,27 @@ namespace pgsafe::runner {
 // The lock's key: "pgsafe" in ASCII, then 1 (pg_locks shows classid 1885828961, objid 1717895169).
 constexpr long long k_runner_lock_key = 0x7067736166650001LL;
 
+// The work key: shared by a runner's work session while a step's work may
+// still commit (inside each transaction that records progress, and around a
+// step that runs outside a transaction); taken exclusively, for an instant,
+// by a runner that has just got the runner lock. So a runner that lost its
+// lock cannot commit after its successor has read the tracking tables: the
+// successor waits for that commit, and after it the loser's check fails.
+constexpr long long k_runner_work_key = 0x7067736166650002LL;
+
+// The SQLSTATE of the error the lock check raises ("pgsafe lost the runner lock …").
+inline const std::string k_lost_lock_sqlstate = "PGSLK";
+
+// Run by the work session before each step, in every transaction that
+// records progress (just before COMMIT), and before each tracking write:
+// takes the work key (shared, until the transaction ends) and raises
+// k_lost_lock_sqlstate unless session `lock_pid` still holds the runner
+// lock. "" when `lock_pid` is 0 (--dry-run: no lock is taken).
+std::string lock_check_sql(int lock_pid);
+// Around a step that runs outside a transaction: the work key, shared, for the session.
+std::string hold_work_key_sql();
+std::string release_work_key_sql();
+
 // Who holds the runner lock: "pid 4242 (role deploy, application "pgsafe migrate",
 // client 10.0.0.7, connected 2026-11-21 10:02:03+00, 41 s ago)", or "" when nobody.
 std::string runner_lock_holder(db::Connection& connection);
@@ -33,10 +54,14 @@ public:
     // pgsafe::Error (LockTimeout) naming the holder, or (Interrupted) on a signal.
     RunnerLock(const std::string& conninfo, std::chrono::milliseconds wait, InterruptWatch& interrupt);
     ~RunnerLock();  // releases the lock and closes its session
+    // The server process of the lock's session, which lock_check_sql() checks.
+    int backend_pid() { return m_connection.backend_pid(); }
     RunnerLock(const RunnerLock&) = delete;
     RunnerLock& operator=(const RunnerLock&) = delete;
 
 private:
+    // Waits until no work session of a runner that lost the lock can still commit.
+    void wait_for_work_key(std::chrono::steady_clock::time_point deadline, InterruptWatch& interrupt);
     db::Connection m_connection;
 };
 

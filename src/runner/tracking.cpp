@@ -9,6 +9,7 @@
 
 #include "pgsafe/error.hpp"
 #include "pgsafe/rules/finding.hpp"
+#include "pgsafe/source/migration.hpp"
 #include "pgsafe/sql/position.hpp"
 
 #include <fmt/format.h>
@@ -194,6 +195,61 @@ void require_known(int version) {
 
 }  // namespace
 
+namespace {
+
+const std::string k_trust_query = R"(
+WITH s AS (SELECT oid, nspowner, nspacl FROM pg_catalog.pg_namespace WHERE nspname = 'pgsafe'),
+me AS (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user),
+mine AS (WITH RECURSIVE m(r) AS (SELECT oid FROM me UNION
+         SELECT am.roleid FROM pg_catalog.pg_auth_members am JOIN m ON am.member = m.r) SELECT r FROM m),
+who(oid, name) AS (SELECT oid, rolname::text FROM pg_catalog.pg_roles UNION ALL SELECT 0, 'PUBLIC')
+SELECT problem FROM (
+  SELECT 1 AS o, format('schema pgsafe is owned by %s, which is not %s, a role %s belongs to, or a superuser',
+                        pg_catalog.pg_get_userbyid(s.nspowner), current_user, current_user) AS problem
+    FROM s WHERE s.nspowner NOT IN (SELECT r FROM mine)
+     AND NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE oid = s.nspowner)
+  UNION ALL
+  SELECT 2, 'schema pgsafe was not created by pgsafe: it has no table pgsafe.schema_version'
+    FROM s WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                             WHERE c.relnamespace = s.oid AND c.relname = 'schema_version')
+  UNION ALL
+  SELECT 3, format('trigger %I on %s (pgsafe creates none)', t.tgname, t.tgrelid::regclass)
+    FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN s ON c.relnamespace = s.oid
+   WHERE NOT t.tgisinternal
+  UNION ALL
+  SELECT 4, format('rule %I on %s (pgsafe creates none)', r.rulename, r.ev_class::regclass)
+    FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class JOIN s ON c.relnamespace = s.oid
+   WHERE r.rulename <> '_RETURN'
+  UNION ALL
+  SELECT 5, format('function %s, owned by %s (pgsafe creates none)', p.oid::regprocedure,
+                   pg_catalog.pg_get_userbyid(p.proowner))
+    FROM pg_catalog.pg_proc p JOIN s ON p.pronamespace = s.oid
+  UNION ALL
+  SELECT 6, format('%s is owned by %s, not by the schema''s owner %s', c.oid::regclass,
+                   pg_catalog.pg_get_userbyid(c.relowner), pg_catalog.pg_get_userbyid(s.nspowner))
+    FROM pg_catalog.pg_class c JOIN s ON c.relnamespace = s.oid WHERE c.relowner <> s.nspowner
+  UNION ALL
+  SELECT 7, format('%s grants %s to %s', c.oid::regclass, a.privilege_type, w.name)
+    FROM pg_catalog.pg_class c JOIN s ON c.relnamespace = s.oid,
+         LATERAL pg_catalog.aclexplode(c.relacl) a JOIN who w ON w.oid = a.grantee
+   WHERE a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'TRIGGER')
+     AND a.grantee <> c.relowner AND a.grantee NOT IN (SELECT oid FROM me)
+  UNION ALL
+  SELECT 8, format('schema pgsafe grants CREATE to %s', w.name)
+    FROM s, LATERAL pg_catalog.aclexplode(s.nspacl) a JOIN who w ON w.oid = a.grantee
+   WHERE a.privilege_type = 'CREATE' AND a.grantee <> s.nspowner AND a.grantee NOT IN (SELECT oid FROM me)
+) found ORDER BY o, problem
+)";
+
+}  // namespace
+
+std::vector<std::string> tracking_schema_problems(db::Connection& connection) {
+    std::vector<std::string> out;
+    for (const auto& row : connection.query(k_trust_query, "checking the tracking schema can be trusted"))
+        out.push_back(row.at(0).value_or(""));
+    return out;
+}
+
 int installed_tracking_version(db::Connection& connection) {
     auto exists = connection.query("SELECT to_regclass('pgsafe.schema_version') IS NOT NULL",
                                    "looking for the tracking schema");
@@ -224,7 +280,7 @@ const char* tracked_state_name(TrackedState state) {
 
 const TrackedMigration* Tracking::find(const std::string& version) const {
     for (const auto& m : migrations)
-        if (m.version == version) return &m;
+        if (!source::version_less(m.version, version) && !source::version_less(version, m.version)) return &m;
     return nullptr;
 }
 

@@ -67,6 +67,8 @@ struct Tracking {
     bool exists = false;  // schema pgsafe has been created
     int schema_version = 0;
     std::vector<TrackedMigration> migrations;  // in the order they were started
+    // The migration whose version equals `version` the way the ordering
+    // compares them (3 == 03 == 3.0), so renaming a file cannot make it pending.
     const TrackedMigration* find(const std::string& version) const;
 };
 
@@ -79,6 +81,17 @@ std::vector<std::string> tracking_upgrades(int from);
 
 // The tracking-schema version installed in the database; 0 when there is none.
 int installed_tracking_version(db::Connection& connection);
+
+// What makes an existing schema `pgsafe` untrustworthy, one line each
+// ("trigger t_x on pgsafe.migrations"); empty when there is no such schema
+// or nothing is wrong. pgsafe runs SQL stored there and writes there as
+// the run role (maybe a superuser), so the schema must be one pgsafe
+// created (it has pgsafe.schema_version), owned by the run role, a role it
+// belongs to, or a superuser, with no triggers, rules or functions, every
+// object owned by the schema's owner, and no write privilege (nor CREATE on
+// the schema) granted to any other role than that owner and the run role.
+// Read-only: nothing in the schema fires.
+std::vector<std::string> tracking_schema_problems(db::Connection& connection);
 
 // Reads the tracking tables (read-only; missing schema = nothing tracked).
 // Throws pgsafe::Error (Usage) when the schema, or a record in it, is newer

@@ -16,7 +16,8 @@ namespace {
 
 struct Listing {
     std::vector<fs::path> files;
-    bool nested = false;  // some file is in a subdirectory
+    std::vector<std::string> not_files;  // .sql names that are not regular files
+    bool nested = false;                 // some file is in a subdirectory
 };
 
 bool is_sql_file(const fs::directory_entry& entry) {
@@ -34,6 +35,16 @@ Listing walk_sql_files(const fs::path& dir) {
                     it.disable_recursion_pending();
                 }
                 continue;
+            }
+            std::string file_name = it->path().filename().string();
+            // A directory is walked into (some tools keep a migration per
+            // directory); anything else that is not a file would be skipped.
+            if (detail::ends_with(file_name, ".sql") && parse_migration_name(file_name) &&
+                !it->is_directory()) {
+                if (auto what = detail::not_a_regular_file(*it)) {
+                    listing.not_files.push_back(detail::not_a_file_message(it->path(), *what));
+                    continue;
+                }
             }
             if (is_sql_file(*it)) {
                 listing.nested = listing.nested || it.depth() > 0;
@@ -77,6 +88,12 @@ std::vector<fs::path> collect_sql_files(const std::vector<std::string>& paths) {
             continue;
         }
         auto listing = walk_sql_files(path);
+        if (!listing.not_files.empty()) {
+            std::sort(listing.not_files.begin(), listing.not_files.end());
+            std::string text;
+            for (const auto& line : listing.not_files) text += (text.empty() ? "" : "\n") + line;
+            throw Error(ErrorKind::Usage, text);
+        }
         if (!listing.nested) {
             apply_migration_order(listing.files);
         }

@@ -64,11 +64,17 @@ std::vector<MigrationFile> discover_migrations(const fs::path& dir) {
 
     std::vector<detail::NamedPath> migrations;
     std::vector<fs::path> bad_names;
+    std::vector<std::string> not_files;
     try {
         for (const auto& entry : fs::directory_iterator(dir)) {
             auto file_name = entry.path().filename().string();
             if (!detail::ends_with(file_name, ".sql") || detail::ends_with(file_name, ".down.sql") ||
-                detail::is_hidden(entry.path()) || !entry.is_regular_file()) {
+                detail::is_hidden(entry.path())) {
+                continue;
+            }
+            // Skipping it would run the migrations after it without it.
+            if (auto what = detail::not_a_regular_file(entry)) {
+                not_files.push_back(detail::not_a_file_message(entry.path(), *what));
                 continue;
             }
             if (auto name = parse_migration_name(file_name)) {
@@ -84,7 +90,8 @@ std::vector<MigrationFile> discover_migrations(const fs::path& dir) {
     // Every problem at once, so a user fixes them in one go.
     std::sort(bad_names.begin(), bad_names.end(), detail::byte_less);
     std::sort(migrations.begin(), migrations.end(), detail::migration_less);
-    std::vector<std::string> problems;
+    std::sort(not_files.begin(), not_files.end());
+    std::vector<std::string> problems = not_files;
     for (const auto& path : bad_names) {
         problems.push_back(bad_name_message(path));
     }

@@ -55,4 +55,26 @@ bool same_version(const NamedPath& a, const NamedPath& b) {
     return !version_less(a.name.version, b.name.version) && !version_less(b.name.version, a.name.version);
 }
 
+std::optional<std::string> not_a_regular_file(const std::filesystem::directory_entry& entry) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    fs::file_status target = entry.status(error);
+    switch (target.type()) {
+        case fs::file_type::regular: return std::nullopt;
+        case fs::file_type::not_found:
+            return entry.is_symlink(error) ? "is a broken symbolic link" : "does not exist any more";
+        case fs::file_type::directory: return "is a directory";
+        case fs::file_type::fifo: return "is a FIFO (named pipe)";
+        case fs::file_type::socket: return "is a socket";
+        case fs::file_type::block:
+        case fs::file_type::character: return "is a device";
+        default: return error ? describe(error) : "is not a regular file";
+    }
+}
+
+std::string not_a_file_message(const std::filesystem::path& path, const std::string& what) {
+    return path.string() + ": " + what +
+           ", but its name is a migration's; make it a regular file, or rename or remove it";
+}
+
 }  // namespace pgsafe::source::detail

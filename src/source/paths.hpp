@@ -6,6 +6,7 @@
 #include "pgsafe/source/migration.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -24,6 +25,14 @@ bool ends_with(std::string_view text, std::string_view suffix);
 
 // Dot files and directories (.git, editor backups) are never migrations.
 bool is_hidden(const std::filesystem::path& path);
+
+// For a directory entry that is not a file pgsafe can read as one (a
+// broken symlink, a directory, a FIFO, a socket, a device), what it is:
+// "is a broken symbolic link"; nullopt for a regular file or a symlink to one.
+std::optional<std::string> not_a_regular_file(const std::filesystem::directory_entry& entry);
+
+// "path: is a directory, but its name is a migration's (…)": the error for such an entry.
+std::string not_a_file_message(const std::filesystem::path& path, const std::string& what);
 
 // Byte order of the paths as strings, as `LC_ALL=C sort` orders them.
 bool byte_less(const std::filesystem::path& a, const std::filesystem::path& b);

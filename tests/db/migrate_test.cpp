@@ -532,3 +532,170 @@ TEST_CASE("a backfill runs in batches and a killed run resumes from the last fin
                 "SELECT is_nullable FROM information_schema.columns WHERE column_name = 'received_at'") ==
           "NO");
 }
+
+TEST_CASE(
+    "the runner lock's session is terminated mid-step: a second runner applies it once, the first stops",
+    "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    exec(db->dsn(),
+         "CREATE TABLE counter (v int NOT NULL); INSERT INTO counter VALUES (0); ANALYZE counter;");
+    Project p;
+    // Not idempotent, and slow enough to lose the lock while it runs.
+    p.add("V1__bump.sql", "UPDATE counter SET v = v + 1 WHERE pg_sleep(3) IS NOT NULL;\n");
+    RunningPgsafe first(pgsafe::test::k_source_dir, p.args(*db, {"--format", "json"}));
+    REQUIRE(eventually([&] { return !runner_backend(db->dsn(), "pg_sleep").empty(); }));
+    std::string lock_session =
+        value(db->dsn(),
+              "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgsafe migrate (runner lock)'");
+    REQUIRE(!lock_session.empty());
+    exec(db->admin_dsn(), "SELECT pg_terminate_backend(" + lock_session + ")");
+
+    auto second = p.migrate(*db, {"--format", "json"});
+    ProcessResult r = first.wait();
+    INFO(r.err << second.err);
+    CHECK(second.exit_code == 0);
+    CHECK(value(db->dsn(), "SELECT v FROM counter") == "1");
+    CHECK(state_of(*db, "1") == "applied");
+    CHECK(r.exit_code == 4);
+    CHECK((r.out + r.err).find("lost the runner lock") != std::string::npos);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.events WHERE kind = 'runner-lock-lost'") == "1");
+}
+
+TEST_CASE(
+    "kill -9 during CREATE INDEX CONCURRENTLY, immediate rerun: it waits for the orphaned build, then "
+    "records it as done",
+    "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    auto clean = pgsafe::test::scratch_database();
+    if (!db || !clean) return;
+    seed(db->dsn());
+    seed(clean->dsn());
+    Project p("[thresholds]\nlarge_table_rows = 1000\n");
+    p.add("V1__index.sql", "CREATE UNIQUE INDEX measurements_id_value_idx ON measurements (id, value);\n");
+    p.add("V2__after.sql", "ALTER TABLE measurements ADD COLUMN note text;\n");
+    REQUIRE(p.migrate(*clean).exit_code == 0);
+
+    // A writer's open transaction keeps the build in flight after its runner is killed.
+    pqxx::connection writer(db->dsn());
+    pqxx::work hold(writer);
+    hold.exec("INSERT INTO measurements (patient_id, value) VALUES (1, 1)");
+    RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db));
+    REQUIRE(eventually([&] { return !runner_backend(db->dsn(), "CONCURRENTLY").empty(); }));
+    std::string orphan = runner_backend(db->dsn(), "CONCURRENTLY");
+    runner.signal(SIGKILL);
+    CHECK(runner.wait().exit_code == 128 + SIGKILL);
+
+    // The rerun starts at once, while the orphaned backend still builds.
+    RunningPgsafe rerun(pgsafe::test::k_source_dir, p.args(*db, {"--format", "json"}));
+    CHECK(eventually([&] {
+        return rerun.err_so_far().find("still has a statement in flight: pid " + orphan) != std::string::npos;
+    }));
+    hold.abort();  // the build can finish now
+    ProcessResult r = rerun.wait();
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.err.find("an earlier run finished this step") != std::string::npos);
+    CHECK(schema_of(db->dsn()) == schema_of(clean->dsn()));
+    CHECK(state_of(*db, "2") == "applied");
+}
+
+TEST_CASE("a DROP INDEX CONCURRENTLY that finished but was not recorded counts as done on the rerun",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    seed(db->dsn());
+    exec(db->dsn(), "CREATE INDEX measurements_value_idx ON measurements (value)");
+    Project p;
+    p.add("V1__drop.sql", "DROP INDEX CONCURRENTLY measurements_value_idx;\n");
+    pqxx::connection writer(db->dsn());
+    pqxx::work hold(writer);
+    hold.exec("SELECT count(*) FROM measurements WHERE value = 1");
+    {
+        RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db));
+        REQUIRE(eventually([&] { return !runner_backend(db->dsn(), "DROP INDEX CONCURRENTLY").empty(); }));
+        std::string backend = runner_backend(db->dsn(), "DROP INDEX CONCURRENTLY");
+        runner.signal(SIGKILL);
+        CHECK(runner.wait().exit_code == 128 + SIGKILL);
+        exec(db->admin_dsn(), "SELECT pg_terminate_backend(" + backend + ")");
+    }
+    hold.abort();
+    // The drop finished, but the runner died before recording it.
+    exec(db->dsn(), "DROP INDEX measurements_value_idx");
+    CHECK(state_of(*db, "1") == "running");
+    auto rerun = p.migrate(*db);
+    INFO(rerun.out << rerun.err);
+    CHECK(rerun.exit_code == 0);
+    CHECK(rerun.err.find("the index it drops is gone") != std::string::npos);
+    CHECK(state_of(*db, "1") == "applied");
+}
+
+TEST_CASE("a re-versioned applied file is not applied again: V3 == V03 == V3.0, and a copy is refused",
+          "[db][migrate]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    exec(db->dsn(), "CREATE TABLE audit (note text)");
+    Project p;
+    const std::string sql = "INSERT INTO audit VALUES ('revoked');\n";
+    p.add("V3__revoke.sql", sql);
+    REQUIRE(p.migrate(*db).exit_code == 0);
+    for (const char* renamed : {"V03__revoke.sql", "V3.0__revoke.sql"}) {
+        INFO(renamed);
+        std::filesystem::remove_all(p.migrations);
+        p.add(renamed, sql);
+        auto r = p.migrate(*db, {"--format", "json"});
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(migrate_json(r)["applied"].empty());
+        CHECK(value(db->dsn(), "SELECT count(*) FROM audit") == "1");
+    }
+    // The same bytes under a new version: refused, naming both.
+    p.add("V4__again.sql", sql);
+    auto copy = p.migrate(*db);
+    INFO(copy.out << copy.err);
+    CHECK(copy.exit_code == 5);
+    CHECK(copy.out.find("V4__again.sql: pending migration 4 has the same content") != std::string::npos);
+    CHECK(copy.out.find("as applied migration 3 (revoke)") != std::string::npos);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM audit") == "1");
+    CHECK(p.migrate(*db, {"--allow-same-content"}).exit_code == 0);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM audit") == "2");
+}
+
+TEST_CASE("a tracking schema pgsafe did not create, or one carrying a trigger, is refused and nothing fires",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    p.add("V1__a.sql", "CREATE TABLE a (id int);\n");
+
+    SECTION("pre-created by another role") {
+        exec(db->admin_dsn(),
+             "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pgsafe_test_squatter') THEN "
+             "CREATE ROLE pgsafe_test_squatter; END IF; END$$");
+        exec(db->dsn(), "GRANT CREATE ON DATABASE " + db->name() + " TO pgsafe_test_squatter");
+        exec(db->dsn(), "SET ROLE pgsafe_test_squatter; CREATE SCHEMA pgsafe; RESET ROLE;");
+        auto r = p.migrate(*db);
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 5);
+        CHECK(r.out.find("schema pgsafe is owned by pgsafe_test_squatter") != std::string::npos);
+        CHECK(r.out.find("not created by pgsafe") != std::string::npos);
+        CHECK(value(db->dsn(), "SELECT to_regclass('a')") == "");
+        exec(db->dsn(), "DROP SCHEMA pgsafe");
+    }
+    SECTION("a trigger added to pgsafe's own tables") {
+        REQUIRE(p.migrate(*db).exit_code == 0);
+        exec(db->dsn(), R"sql(
+CREATE TABLE fired (at timestamptz);
+CREATE FUNCTION public.sneak() RETURNS trigger LANGUAGE plpgsql AS
+  $$BEGIN INSERT INTO public.fired VALUES (now()); RETURN NEW; END$$;
+CREATE TRIGGER sneak BEFORE INSERT OR UPDATE ON pgsafe.migrations FOR EACH ROW EXECUTE FUNCTION public.sneak();
+)sql");
+        p.add("V2__b.sql", "CREATE TABLE b (id int);\n");
+        auto r = p.migrate(*db);
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 5);
+        CHECK(r.out.find("trigger sneak on pgsafe.migrations") != std::string::npos);
+        CHECK(value(db->dsn(), "SELECT count(*) FROM fired") == "0");
+        CHECK(value(db->dsn(), "SELECT to_regclass('b')") == "");
+    }
+}

@@ -279,15 +279,28 @@ TEST_CASE("pgsafe.toml is found in the directory or the nearest one above", "[co
 
 TEST_CASE("passwords never reach messages", "[redact]") {
     using pgsafe::db::redact;
+    // Parsed by libpq and rebuilt as key=value, without the password.
     CHECK(redact("postgresql://alice:s3cret@db.example:5432/app") ==
-          "postgresql://alice:***@db.example:5432/app");
+          "user=alice dbname=app host=db.example port=5432 password=***");
     CHECK(redact("postgres://alice@db/app?sslmode=require&password=s3cret") ==
-          "postgres://alice@db/app?sslmode=require&password=***");
+          "user=alice dbname=app host=db sslmode=require password=***");
     CHECK(redact("host=db user=alice password=s3cret dbname=app") ==
-          "host=db user=alice password=*** dbname=app");
-    CHECK(redact("host=db password = 'with space' dbname=app") == "host=db password = *** dbname=app");
-    CHECK(redact("postgresql://alice@db/app") == "postgresql://alice@db/app");
+          "user=alice dbname=app host=db password=***");
+    CHECK(redact("host=db password = 'with space' dbname=app") == "dbname=app host=db password=***");
+    CHECK(redact("postgresql://alice@db/app") == "user=alice dbname=app host=db");
+    CHECK(redact("host='a b' application_name='it\\'s'") == "host='a b' application_name='it\\'s'");
     CHECK(redact("") == "(PG* environment variables)");
+    // What pattern matching got wrong: each shows no part of the password.
+    for (const std::string& bad :
+         {"postgresql://alice:pa?ss#w0rd@db/app", "postgresql://alice:s3%zzcret@db/app",
+          "POSTGRESQL://alice:s3cret@db/app", "postgresql://alice:s3cret@[::1/app",
+          "host=db password=s3c ret dbname=app"}) {
+        INFO(bad);
+        std::string shown = redact(bad);
+        CHECK(shown.find("s3c") == std::string::npos);
+        CHECK(shown.find("ss#w0rd") == std::string::npos);
+        CHECK(shown.find("ret") == std::string::npos);
+    }
 }
 
 TEST_CASE("SQLSTATEs map to the documented exit kinds and readable names", "[sqlstate]") {

@@ -2,6 +2,8 @@
 // A connection to the target database. The one door to libpqxx: callers see
 // this type and pgsafe::Error, never pqxx, so only src/db/ depends on it.
 
+#include "pgsafe/db/conninfo.hpp"
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,11 +15,6 @@ namespace pgsafe::db {
 // Where to connect: the --db flag, else DATABASE_URL, else "" (libpq then
 // reads PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSERVICE … itself).
 std::string resolve_conninfo(const std::string& flag);
-
-// The connection string with every password replaced by "***", for messages
-// and logs: URL user info (postgresql://u:secret@h), ?password=…, and the
-// password=… keyword form. "" becomes "(PG* environment variables)".
-std::string redact(const std::string& conninfo);
 
 class Connection {
 public:

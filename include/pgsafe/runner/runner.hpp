@@ -30,6 +30,7 @@ struct RunOptions {
     plan::PlanOptions plan;
     std::optional<std::string> to;  // apply up to and including this version
     bool allow_out_of_order = false;
+    bool allow_same_content = false;  // run a new file whose content is an applied migration's
     std::chrono::milliseconds lock_wait{std::chrono::minutes(5)};  // for the runner lock
     config::Retry retry;  // lock-timeout retries: backoff and deadline
     config::Run run;      // batch pause, blocker queries shown or not
