@@ -291,7 +291,7 @@ TEST_CASE("passwords never reach messages", "[redact]") {
     CHECK(redact("host='a b' application_name='it\\'s'") == "host='a b' application_name='it\\'s'");
     CHECK(redact("") == "(PG* environment variables)");
     // What pattern matching got wrong: each shows no part of the password.
-    for (const std::string& bad :
+    for (const std::string bad :
          {"postgresql://alice:pa?ss#w0rd@db/app", "postgresql://alice:s3%zzcret@db/app",
           "POSTGRESQL://alice:s3cret@db/app", "postgresql://alice:s3cret@[::1/app",
           "host=db password=s3c ret dbname=app"}) {
