@@ -661,6 +661,22 @@ TEST_CASE("a re-versioned applied file is not applied again: V3 == V03 == V3.0, 
     CHECK(value(db->dsn(), "SELECT count(*) FROM audit") == "2");
 }
 
+TEST_CASE("placeholder files with only comments may repeat: psql runs them, so pgsafe does too",
+          "[db][migrate]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    // As ory-hydra's popx placeholders and sourcegraph's NO-OPs: identical bytes, no statement.
+    const std::string placeholder = "-- This blank migration was generated to meet validation criteria.\n";
+    p.add("V1__placeholder.sql", placeholder);
+    REQUIRE(p.migrate(*db).exit_code == 0);
+    p.add("V2__placeholder.sql", placeholder);
+    auto r = p.migrate(*db, {"--format", "json"});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(migrate_json(r)["applied"].size() == 1);
+}
+
 TEST_CASE("a tracking schema pgsafe did not create, or one carrying a trigger, is refused and nothing fires",
           "[db][migrate][fault]") {
     auto db = pgsafe::test::scratch_database();
