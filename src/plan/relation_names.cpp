@@ -33,6 +33,10 @@ bool RelationNames::seen(const sql::RelationName& table, const std::string& name
     return m_names.count(m_pending.key(sql::RelationName{table.schema, name})) > 0;
 }
 
+bool RelationNames::reshaped(const sql::RelationName& table) const {
+    return m_reshaped.count(m_pending.key(table)) > 0;
+}
+
 void RelationNames::record(const sql::Statement& statement) {
     auto column_keys = [&](const sql::RelationName& table, const sql::ColumnDef& column) {
         for (const auto& c : column.constraints) add(table, key_index_name(table.name, c, {column.name}));
@@ -58,12 +62,20 @@ void RelationNames::record(const sql::Statement& statement) {
                     key_index_name(alter->table.name, *action.constraint, action.constraint->columns));
             if (action.kind == sql::AlterKind::AddColumn && action.column_def)
                 column_keys(alter->table, *action.column_def);
+            if (action.kind == sql::AlterKind::DropColumn || action.kind == sql::AlterKind::AlterColumnType ||
+                action.kind == sql::AlterKind::DropConstraint || action.kind == sql::AlterKind::AddConstraint)
+                m_reshaped.insert(m_pending.key(alter->table));
         }
     } else if (const auto* rename = std::get_if<sql::Rename>(&statement.detail)) {
         // A renamed relation, or a renamed constraint (its index is renamed with it).
         add(rename->relation, rename->new_name);
         if (!rename->old_name.empty()) add(rename->relation, rename->old_name);
         add(rename->relation, rename->relation.name);
+        // A renamed column or constraint (ory-hydra renames `pk` and adds a new `pk`), or a
+        // table renamed: facts found under either name may describe another shape.
+        m_reshaped.insert(m_pending.key(rename->relation));
+        if (rename->object == sql::ObjectKind::Table)
+            m_reshaped.insert(m_pending.key(sql::RelationName{rename->relation.schema, rename->new_name}));
     }
 }
 

@@ -50,11 +50,15 @@ public:
     // Records the names a statement creates or renames something to.
     void record(const sql::Statement& statement);
     bool seen(const sql::RelationName& table, const std::string& name) const;
+    // An earlier statement renamed, dropped or retyped a column of `table`, or
+    // changed its constraints: the table facts may no longer describe its key.
+    bool reshaped(const sql::RelationName& table) const;
 
 private:
     void add(const sql::RelationName& table, const std::string& name);
     const rules::PendingSet& m_pending;
     std::set<std::string> m_names;
+    std::set<std::string> m_reshaped;  // tables, as "schema.name"
 };
 
 struct RewriteContext {

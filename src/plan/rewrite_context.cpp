@@ -42,6 +42,12 @@ std::optional<std::string> RewriteContext::batch_key(const sql::RelationName& ta
     // The runner walks integer ranges from the key's minimum to its maximum:
     // the key must be the whole primary key, one column, of an integer type.
     static const std::set<std::string> k_integer_types = {"smallint", "integer", "bigint"};
+    if (names.reshaped(table)) {
+        declined =
+            "kept as written: an earlier statement renamed, dropped or retyped a column of the table or "
+            "changed its constraints, so its primary key is not known for certain";
+        return std::nullopt;
+    }
     if (const auto* fact = pending.created(table) ? nullptr : facts.find(table)) {
         for (const auto& index : fact->indexes) {
             if (!index.primary) continue;
