@@ -10,6 +10,7 @@ namespace pgsafe {
 enum class ExitCode : int {
     Ok = 0,
     Findings = 1,       // lint: findings at or above --fail-on
+    NotUpToDate = 1,    // status --exit-code: a migration pending, failed, running, drifted or missing
     Usage = 2,          // usage or configuration error
     Parse = 3,          // a migration does not parse
     Database = 4,       // database unreachable, or an error from the server

@@ -14,6 +14,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -104,17 +105,27 @@ void add_migrate_command(CLI::App& app, const GlobalOptions& global, int& code) 
     });
 }
 
+// Every migration applied as its file says: what a deploy gate or health check asks.
+bool up_to_date(const runner::StatusReport& report) {
+    return std::all_of(
+        report.migrations.begin(), report.migrations.end(),
+        [](const report::MigrationStatus& m) { return m.state == report::MigrationState::Applied; });
+}
+
 void add_status_command(CLI::App& app, const GlobalOptions& global, int& code) {
     auto dir = std::make_shared<std::string>();
+    auto gate = std::make_shared<bool>(false);
     CLI::App* cmd =
         app.add_subcommand("status", "Show applied, pending, failed, running and drifted migrations");
     cmd->add_option("dir", *dir, "Migration directory (default: \"migrations\" from pgsafe.toml)");
-    cmd->callback([dir, &global, &code] {
+    cmd->add_flag("--exit-code", *gate,
+                  "Exit 1 when a migration is pending, failed, running, drifted or missing (deploy gates)");
+    cmd->callback([dir, gate, &global, &code] {
         LoadedSettings loaded = load_settings(global);  // the migrations directory
         std::vector<source::MigrationFile> files = migration_files(*dir, loaded);
         runner::StatusReport report = runner::status(files, db::resolve_conninfo(global.db));
         print(global.format == "json" ? report::status_json(report) : report::status_text(report));
-        code = exit_code(ExitCode::Ok);
+        code = exit_code(*gate && !up_to_date(report) ? ExitCode::NotUpToDate : ExitCode::Ok);
     });
 }
 

@@ -186,6 +186,26 @@ TEST_CASE("migrate runs the plan's safe steps, records them, and a second run ha
     CHECK(s["runner"].is_null());
 }
 
+TEST_CASE("status --exit-code is 1 while a migration is pending and 0 once all are applied",
+          "[db][migrate]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    p.add("V1__t.sql", "CREATE TABLE t (id int);\n");
+    auto status = [&](std::vector<std::string> extra) {
+        std::vector<std::string> args = {"status", p.migrations, "--db", db->dsn()};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run_pgsafe(args);
+    };
+    CHECK(status({}).exit_code == 0);  // without the flag, status only reports
+    auto pending = status({"--exit-code"});
+    INFO(pending.out << pending.err);
+    CHECK(pending.exit_code == 1);
+    CHECK(pending.out.find("pending") != std::string::npos);
+    REQUIRE(p.migrate(*db).exit_code == 0);
+    CHECK(status({"--exit-code"}).exit_code == 0);
+}
+
 TEST_CASE("--dry-run prints the steps and the tracking writes, and changes nothing", "[db][migrate]") {
     auto db = pgsafe::test::scratch_database();
     if (!db) return;
