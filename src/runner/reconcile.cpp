@@ -23,17 +23,17 @@ const TrackedMigration* highest(const Tracking& tracking) {
 // popx's "This blank migration was generated …" or "-- NO-OP"). Running it
 // again changes nothing, and real histories hold many identical ones.
 bool has_no_statement(const std::string& text) {
-    if (text.find_first_not_of(" \t\r\n") == std::string::npos) return true;
     sql::ParsedFile parsed = sql::parse_sql(text, sql::ParseOptions{sql::KeepTree::No});
     return parsed.ok() && parsed.statements.empty();
 }
 
 // An applied migration with the same content as `file` (not a file with no
 // statement, which any placeholder shares).
+// The checksum is compared first, so only a file that matches is parsed.
 const TrackedMigration* applied_with_content(const Tracking& tracking, const source::MigrationFile& file) {
-    if (has_no_statement(file.text)) return nullptr;
     for (const auto& m : tracking.migrations)
-        if (m.state == TrackedState::Applied && file.has_checksum(m.checksum)) return &m;
+        if (m.state == TrackedState::Applied && file.has_checksum(m.checksum))
+            return has_no_statement(file.text) ? nullptr : &m;
     return nullptr;
 }
 
