@@ -150,14 +150,22 @@ void with_lock_retries(StepRun& run, const StepView& view, const StoredStep& ste
     }
 }
 
-void run_in_transaction(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome) {
+// Two round trips: (1) BEGIN, the runner-lock check, the step's start
+// record, its timeouts, and the step's SQL; (2) the lock check again, the
+// record of the step, and COMMIT. The step and its records commit together
+// or not at all, so a step in a transaction needs no separate "running"
+// record: after a crash it is either applied or still to do.
+void run_in_transaction(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
+                        const std::string& also_commit) {
     with_lock_retries(run, view, step, outcome, [&] {
-        in_transaction(run.work, view.label, [&] {
-            run.work.execute(timeouts_sql(step, Scope::Transaction), view.label);
-            execute_cancellable(run, view, step.sql);
-            run.work.execute(
-                run.lock_check + step_applied_sql(view.version, step.number, outcome.lock_wait_ms),
-                "recording the step");
+        undo_on_failure(run.work, "ROLLBACK", [&] {
+            execute_cancellable(run, view,
+                                "BEGIN;\n" + run.lock_check + step_started_sql(view.version, step.number) +
+                                    "\n" + timeouts_sql(step, Scope::Transaction) + "\n" + step.sql);
+            run.work.execute(run.lock_check +
+                                 step_applied_sql(view.version, step.number, outcome.lock_wait_ms) + "\n" +
+                                 also_commit + "\nCOMMIT;",
+                             view.label);
         });
     });
 }
@@ -310,23 +318,26 @@ std::string key_range_sql(const plan::Batch& batch) {
                        qualified(batch.table));
 }
 
-void execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
-                  EarlierRun earlier) {
+bool execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
+                  EarlierRun earlier, const std::string& also_commit) {
     check_interrupt(run, view.label);
+    if (step.transactional && !step.batch) {
+        run_in_transaction(run, view, step, outcome, also_commit);
+        return true;
+    }
     // Checked before every step: a runner that lost its lock stops here.
     run.work.execute(run.lock_check + step_started_sql(view.version, step.number), "recording the step");
     if (!step.transactional && earlier == EarlierRun::Yes && already_done(run, view, step)) {
         // The work finished before the runner died or failed, but was not recorded.
         run.work.execute(run.lock_check + step_applied_sql(view.version, step.number, step.lock_wait_ms),
                          "recording the step");
-        return;
+        return false;
     }
     if (step.batch)
         run_in_batches(run, view, step, outcome);
-    else if (step.transactional)
-        run_in_transaction(run, view, step, outcome);
     else
         run_outside_transaction(run, view, step, outcome);
+    return false;
 }
 
 }  // namespace pgsafe::runner

@@ -45,9 +45,13 @@ struct StepOutcome {
 // running or failed): a step outside a transaction whose work is in fact
 // done (its index is valid; the index it drops is gone) is then recorded as
 // applied instead of run again.
+// `also_commit` is tracking SQL to commit with the step (the migration's
+// "applied" record, for its last step), saving a round trip; it is committed
+// only by a step that runs in one transaction, and the result says whether
+// it was.
 enum class EarlierRun { No, Yes };
-void execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
-                  EarlierRun earlier);
+bool execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
+                  EarlierRun earlier, const std::string& also_commit = "");
 
 // The SET statements that bound a step's waits: SET LOCAL inside its
 // transaction, plain SET (then RESET) around a step that runs outside one.

@@ -121,6 +121,12 @@ private:
             in_tracking_transaction(m.setup_sql + "\n" +
                                     event_sql(applied.resumed ? "migration-resumed" : "migration-started",
                                               version, std::nullopt, {{"checksum", m.file->checksum}}));
+            const std::string applied_sql = migration_applied_sql(version) + "\n" +
+                                            event_sql("migration-applied", version, std::nullopt, {});
+            const StoredStep* last = nullptr;
+            for (const auto& step : m.steps)
+                if (step.state != StepState::Applied) last = &step;
+            bool recorded = false;
             for (const auto& step : m.steps) {
                 if (step.state == StepState::Applied) continue;
                 current = &step;
@@ -129,8 +135,10 @@ private:
                 m_observers.step_started(view);
                 StepRun run{m_work, m_interrupt, m_observers, m_options, m_random, m_lock_check};
                 try {
-                    execute_step(run, view, step, outcome,
-                                 m.action == Action::Start ? EarlierRun::No : EarlierRun::Yes);
+                    recorded = execute_step(run, view, step, outcome,
+                                            m.action == Action::Start ? EarlierRun::No : EarlierRun::Yes,
+                                            &step == last ? applied_sql : std::string());
+                    recorded = recorded && &step == last;
                 } catch (...) {
                     m_observers.step_finished(view);
                     throw;
@@ -141,8 +149,7 @@ private:
                 applied.retries += outcome.retries;
             }
             current = nullptr;
-            in_tracking_transaction(migration_applied_sql(version) + "\n" +
-                                    event_sql("migration-applied", version, std::nullopt, {}));
+            if (!recorded) in_tracking_transaction(applied_sql);
             applied.duration_ms =
                 std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
             result.applied.push_back(applied);

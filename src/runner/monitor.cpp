@@ -14,7 +14,6 @@ namespace pgsafe::runner {
 namespace {
 
 constexpr auto k_poll = std::chrono::milliseconds(1000);
-constexpr auto k_slice = std::chrono::milliseconds(10);
 
 std::string progress_query(int pid) {
     return fmt::format(
@@ -31,24 +30,28 @@ double to_double(const std::optional<std::string>& v) {
 
 StepMonitor::Watch::~Watch() {
     if (!m_thread) return;
-    *m_stop = true;
+    {
+        std::lock_guard<std::mutex> lock(m_stop->mutex);
+        m_stop->requested = true;
+    }
+    m_stop->changed.notify_one();
     m_thread->join();
 }
 
 StepMonitor::Watch StepMonitor::watch(int pid, const StepView& step) {
-    auto stop = std::make_shared<std::atomic<bool>>(false);
+    auto stop = std::make_shared<Stop>();
     auto thread = std::make_unique<std::thread>([this, pid, step, stop] { poll(pid, step, *stop); });
     return Watch(std::move(thread), stop);
 }
 
-void StepMonitor::poll(int pid, const StepView& step, const std::atomic<bool>& stop) {
+void StepMonitor::poll(int pid, const StepView& step, Stop& stop) {
     auto start = std::chrono::steady_clock::now();
     const std::string query = progress_query(pid);
-    while (!stop) {
-        // Short slices, so a step that ends is not kept waiting for the poll.
-        for (auto slept = std::chrono::milliseconds(0); slept < k_poll && !stop; slept += k_slice)
-            std::this_thread::sleep_for(k_slice);
-        if (stop) break;
+    while (true) {
+        {
+            std::unique_lock<std::mutex> lock(stop.mutex);
+            if (stop.changed.wait_for(lock, k_poll, [&] { return stop.requested; })) break;
+        }
         double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         std::optional<double> fraction;
         std::string text = fmt::format("{}: {:.0f} s", step.label, elapsed);

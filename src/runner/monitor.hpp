@@ -10,8 +10,9 @@
 
 #include "pgsafe/db/connection.hpp"
 
-#include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -22,6 +23,14 @@ public:
     StepMonitor(std::string conninfo, Progress& progress)
         : m_conninfo(std::move(conninfo)), m_progress(progress) {}
 
+    // Set when the watched statement ends; wakes the poll loop at once, so
+    // ending a watch costs no waiting (most statements take a millisecond).
+    struct Stop {
+        std::mutex mutex;
+        std::condition_variable changed;
+        bool requested = false;
+    };
+
     // Watches backend `pid` while the returned object lives.
     class Watch {
     public:
@@ -30,15 +39,15 @@ public:
 
     private:
         friend class StepMonitor;
-        explicit Watch(std::unique_ptr<std::thread> thread, std::shared_ptr<std::atomic<bool>> stop)
+        explicit Watch(std::unique_ptr<std::thread> thread, std::shared_ptr<Stop> stop)
             : m_thread(std::move(thread)), m_stop(std::move(stop)) {}
         std::unique_ptr<std::thread> m_thread;
-        std::shared_ptr<std::atomic<bool>> m_stop;
+        std::shared_ptr<Stop> m_stop;
     };
     Watch watch(int pid, const StepView& step);
 
 private:
-    void poll(int pid, const StepView& step, const std::atomic<bool>& stop);
+    void poll(int pid, const StepView& step, Stop& stop);
     std::string m_conninfo;
     Progress& m_progress;
     std::unique_ptr<db::Connection> m_connection;  // opened on first use, used by one watch at a time

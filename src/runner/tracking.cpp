@@ -426,8 +426,11 @@ std::string step_applied_sql(const std::string& version, int step, long long loc
 std::string step_failed_sql(const std::string& version, int step, long long lock_wait_ms,
                             const std::string& error) {
     return fmt::format(
+        // A step in a transaction records its start with its commit, so its failed
+        // attempt was rolled back to 'pending' and counts here.
         "UPDATE pgsafe.steps SET state = 'failed', lock_wait_ms = {}, error = {}, finished_at = "
-        "clock_timestamp() "
+        "clock_timestamp(), attempts = attempts + CASE WHEN state = 'running' THEN 0 ELSE 1 END, "
+        "started_at = coalesce(started_at, clock_timestamp()) "
         "WHERE version = {} AND step = {};",
         lock_wait_ms, literal(error), literal(version), step);
 }
