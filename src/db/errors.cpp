@@ -1,5 +1,8 @@
-// SQLSTATE codes to pgsafe's error kinds and readable names. The table holds
-// the codes a migration runner meets; everything else is named by its class.
+// SQLSTATE codes to pgsafe's error kinds and readable names: every code by
+// its own name (sqlstate_table.hpp); a code this table does not know (a newer
+// server's) by its class.
+
+#include "sqlstate_table.hpp"
 
 #include "pgsafe/db/error.hpp"
 
@@ -8,62 +11,20 @@
 #include <utility>
 
 namespace pgsafe::db {
-namespace {
-
-constexpr std::pair<std::string_view, std::string_view> k_codes[] = {
-    {"55P03", "lock_not_available"},
-    {"57014", "query_canceled"},
-    {"40P01", "deadlock_detected"},
-    {"40001", "serialization_failure"},
-    {"25006", "read_only_sql_transaction"},
-    {"25001", "active_sql_transaction"},
-    {"42501", "insufficient_privilege"},
-    {"42P01", "undefined_table"},
-    {"42703", "undefined_column"},
-    {"42P07", "duplicate_table"},
-    {"42710", "duplicate_object"},
-    {"42601", "syntax_error"},
-    {"23505", "unique_violation"},
-    {"23503", "foreign_key_violation"},
-    {"23502", "not_null_violation"},
-    {"23514", "check_violation"},
-    {"3D000", "invalid_catalog_name"},
-    {"28000", "invalid_authorization_specification"},
-    {"28P01", "invalid_password"},
-    {"53300", "too_many_connections"},
-    {"57P01", "admin_shutdown"},
-    {"57P03", "cannot_connect_now"},
-    {"08006", "connection_failure"},
-    {"08001", "sqlclient_unable_to_establish_sqlconnection"},
-};
-
-constexpr std::pair<std::string_view, std::string_view> k_classes[] = {
-    {"08", "connection_exception"},
-    {"22", "data_exception"},
-    {"23", "integrity_constraint_violation"},
-    {"25", "invalid_transaction_state"},
-    {"28", "invalid_authorization_specification"},
-    {"40", "transaction_rollback"},
-    {"42", "syntax_error_or_access_rule_violation"},
-    {"53", "insufficient_resources"},
-    {"55", "object_not_in_prerequisite_state"},
-    {"57", "operator_intervention"},
-    {"58", "system_error"},
-    {"XX", "internal_error"},
-};
-
-}  // namespace
 
 ErrorKind error_kind_for_sqlstate(std::string_view sqlstate) {
     return sqlstate == "55P03" ? ErrorKind::LockTimeout : ErrorKind::Database;
 }
 
 std::string sqlstate_name(std::string_view sqlstate) {
-    for (const auto& [code, name] : k_codes)
+    if (sqlstate.size() != 5) return {};
+    std::string class_code = std::string(sqlstate.substr(0, 2)) + "000";
+    std::string_view class_name;
+    for (const auto& [code, name] : detail::k_sqlstates) {
         if (code == sqlstate) return std::string(name);
-    for (const auto& [prefix, name] : k_classes)
-        if (sqlstate.substr(0, 2) == prefix) return std::string(name);
-    return {};
+        if (code == class_code) class_name = name;
+    }
+    return std::string(class_name);
 }
 
 DatabaseError database_error(std::string_view doing, std::string_view message, std::string_view sqlstate,

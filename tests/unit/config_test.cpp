@@ -311,6 +311,12 @@ TEST_CASE("SQLSTATEs map to the documented exit kinds and readable names", "[sql
     CHECK(sqlstate_name("55P03") == "lock_not_available");
     CHECK(sqlstate_name("57014") == "query_canceled");
     CHECK(sqlstate_name("40P01") == "deadlock_detected");
+    // Every code by its own name, as psql's VERBOSITY shows them (issue 11).
+    CHECK(sqlstate_name("42704") == "undefined_object");
+    CHECK(sqlstate_name("42883") == "undefined_function");
+    CHECK(sqlstate_name("42P07") == "duplicate_table");
+    CHECK(sqlstate_name("22P02") == "invalid_text_representation");
+    // A code a newer server may add: its class.
     CHECK(sqlstate_name("42P99") == "syntax_error_or_access_rule_violation");
     CHECK(sqlstate_name("ZZ999").empty());
     Error e = database_error("locking \"measurements\"", "ERROR:  canceling statement due to lock timeout\n",
