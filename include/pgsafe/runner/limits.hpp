@@ -1,8 +1,8 @@
 #pragma once
 // How large a migration file pgsafe plans and runs. Planning keeps the
-// whole file's parse tree in memory (about 35 bytes per byte of SQL: a
-// 100 MB file of 1 M statements took 3.5 GB to plan and 6.4 GB to run, then
-// std::bad_alloc), so a file above the limit is refused up front with a
+// whole file's parse tree in memory (about 60 bytes per byte of SQL: a
+// 100 MB file of 1.3 M statements took 5.9 GB to plan, and migrate failed
+// with std::bad_alloc), so a file above the limit is refused up front with a
 // message naming it, before anything runs. `pgsafe lint` has no limit: it
 // parses statement by statement.
 
