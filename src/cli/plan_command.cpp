@@ -10,6 +10,7 @@
 #include "pgsafe/error.hpp"
 #include "pgsafe/plan/plan.hpp"
 #include "pgsafe/report/plan_report.hpp"
+#include "pgsafe/runner/limits.hpp"
 #include "pgsafe/source/migration.hpp"
 #include "pgsafe/sql/parse.hpp"
 
@@ -56,6 +57,7 @@ std::vector<plan::MigrationPlan> plan_all(const std::vector<source::MigrationFil
                                           plan::Planner& planner) {
     std::vector<plan::MigrationPlan> plans;
     for (const auto& m : migrations) {
+        runner::require_plannable(display_path(m.path), m.text.size());  // before a parse that would not fit
         // The text read with the checksum, so the plan is of the bytes migrate would hash.
         sql::ParsedFile parsed = sql::parse_sql(m.text, {sql::KeepTree::Yes});
         plans.push_back(planner.plan({m.version, m.name, display_path(m.path), m.checksum}, parsed));

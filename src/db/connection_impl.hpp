@@ -5,6 +5,7 @@
 #include "pgsafe/db/connection.hpp"
 #include "pgsafe/db/error.hpp"
 
+#include <fmt/format.h>
 #include <pqxx/pqxx>
 
 #include <string>
@@ -42,6 +43,22 @@ inline DatabaseError::Lost lost_with(const std::string& sqlstate) {
     return gone ? DatabaseError::Lost::Yes : DatabaseError::Lost::No;
 }
 
+// "lost the connection to the server (…)", with libpqxx's reason when it
+// says more than that the connection is closed: its "Could not obtain client
+// encoding: not connected" only means the session was already gone.
+inline std::string lost_connection_text(std::string_view what) {
+    std::string text =
+        "lost the connection to the server (it restarted, the session was terminated, or the network "
+        "failed)";
+    while (!what.empty() && (what.back() == '\n' || what.back() == ' ' || what.back() == '.'))
+        what.remove_suffix(1);
+    auto line = what.substr(0, what.find('\n'));
+    if (!line.empty() && line.find("not connected") == std::string_view::npos &&
+        line.find("client encoding") == std::string_view::npos)
+        text += fmt::format(": {}", line);
+    return text;
+}
+
 // Runs f(); libpqxx exceptions become pgsafe::Error "doing: message (SQLSTATE …)".
 template <typename F>
 auto guarded(std::string_view doing, F&& f) -> decltype(f()) {
@@ -54,8 +71,7 @@ auto guarded(std::string_view doing, F&& f) -> decltype(f()) {
     } catch (const pqxx::serialization_failure& e) {
         throw database_error(doing, e.what(), "40001");
     } catch (const pqxx::broken_connection& e) {
-        throw database_error(doing, std::string("lost the connection: ") + e.what(), "",
-                             DatabaseError::Lost::Yes);
+        throw database_error(doing, lost_connection_text(e.what()), "", DatabaseError::Lost::Yes);
     } catch (const pqxx::in_doubt_error& e) {
         throw database_error(doing, std::string("lost the connection, outcome unknown: ") + e.what(), "",
                              DatabaseError::Lost::Yes);
@@ -63,6 +79,8 @@ auto guarded(std::string_view doing, F&& f) -> decltype(f()) {
         throw database_error(doing, std::string("lost the connection, outcome unknown: ") + e.what(), "",
                              DatabaseError::Lost::Yes);
     } catch (const pqxx::failure& e) {
+        if (std::string_view(e.what()).find("not connected") != std::string_view::npos)
+            throw database_error(doing, lost_connection_text(e.what()), "", DatabaseError::Lost::Yes);
         throw database_error(doing, e.what(), "");
     }
 }

@@ -43,12 +43,19 @@ Unit as_written(const sql::ParsedFile& file, const StatementPlan& sp) {
     u.boundary = sp.effects.outside_transaction ? Boundary::None : Boundary::Shared;
     // Already in its online form (CONCURRENTLY, VALIDATE): the same lock budget
     // as a rewritten one, and an index it builds is cleaned up the same way.
+    // Only a statement whose strongest lock is SHARE UPDATE EXCLUSIVE (or one
+    // that runs outside a transaction) waits without holding anything others
+    // need: an UPDATE, DELETE, INSERT … ON CONFLICT or SELECT … FOR UPDATE
+    // takes row locks as it goes, and while it waits for the next row, writers
+    // of the rows it already locked wait behind it. Those get the short
+    // lock_timeout, which bounds row-lock waits as well as table-lock waits.
     bool works =
         std::any_of(sp.effects.locks.begin(), sp.effects.locks.end(),
                     [](const analysis::RelationLock& l) { return l.work != analysis::TableWork::None; });
     u.online = sp.effects.strongest() != sql::LockMode::None &&
-               sp.effects.strongest() <= sql::LockMode::ShareUpdateExclusive &&
-               (sp.effects.outside_transaction || works);
+               (sp.effects.outside_transaction
+                    ? sp.effects.strongest() <= sql::LockMode::ShareUpdateExclusive
+                    : sp.effects.strongest() == sql::LockMode::ShareUpdateExclusive && works);
     const auto* index = std::get_if<sql::CreateIndex>(&sp.statement->detail);
     if (index != nullptr && index->concurrent && !index->name.empty())
         u.index = sql::RelationName{index->table.schema, index->name}.qualified();

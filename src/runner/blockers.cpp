@@ -3,12 +3,14 @@
 #include "blockers.hpp"
 
 #include "sql_text.hpp"
+#include "terminal_text.hpp"
 
 #include "pgsafe/analysis/effects.hpp"
 #include "pgsafe/sql/ir.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <regex>
 
 namespace pgsafe::runner {
@@ -31,9 +33,7 @@ std::string pg_locks_spelling(sql::LockMode mode) {
 
 std::string one_line(const std::string& query) {
     static const std::regex k_space(R"(\s+)");
-    std::string out = std::regex_replace(query, k_space, " ");
-    if (out.size() > 200) out = out.substr(0, 197) + "...";
-    return out;
+    return shortened(std::regex_replace(query, k_space, " "), 200);
 }
 
 }  // namespace
@@ -50,6 +50,13 @@ std::vector<std::string> conflicting_pg_lock_modes(sql::LockMode wanted) {
 
 std::vector<Blocker> find_blockers(Executor& connection, const StoredStep& step, bool show_query) {
     std::vector<std::string> modes = conflicting_pg_lock_modes(step.lock_mode);
+    if (step.lock_mode == sql::LockMode::RowShare || step.lock_mode == sql::LockMode::RowExclusive) {
+        // A step that locks rows also waits for the sessions writing (or locking)
+        // the same rows. pg_locks shows row locks only as the holder's
+        // transaction, so name every transaction that writes to the table.
+        for (const char* m : {"RowShareLock", "RowExclusiveLock"})
+            if (std::find(modes.begin(), modes.end(), m) == modes.end()) modes.emplace_back(m);
+    }
     if (modes.empty() || step.relations.empty()) return {};
     std::vector<std::string> relations;
     for (const auto& r : step.relations)
@@ -63,7 +70,7 @@ std::vector<Blocker> find_blockers(Executor& connection, const StoredStep& step,
         fmt::format(
             "SELECT * FROM (SELECT DISTINCT ON (a.pid) a.pid, a.usename, coalesce(a.state, ''), "
             "greatest(0, extract(epoch FROM clock_timestamp() - coalesce(a.xact_start, a.query_start)))"
-            "::float8 AS age, a.query "
+            "::float8 AS age, a.query, a.backend_type "
             "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() "
             "AND a.state IS DISTINCT FROM 'idle' "
@@ -77,19 +84,30 @@ std::vector<Blocker> find_blockers(Executor& connection, const StoredStep& step,
         b.role = r[1].value_or("?");
         b.state = r[2].value_or("");
         b.seconds = r[3] ? std::stod(*r[3]) : 0.0;
-        if (show_query) b.query = one_line(r[4].value_or(""));
+        b.kind = blocker_kind(r[5].value_or(""), r[4].value_or(""));
+        // An autovacuum's query says only what it vacuums: always shown.
+        if (show_query || b.kind != BlockerKind::Session) b.query = one_line(r[4].value_or(""));
         out.push_back(std::move(b));
     }
     return out;
+}
+
+BlockerKind blocker_kind(const std::string& backend_type, const std::string& query) {
+    if (backend_type != "autovacuum worker") return BlockerKind::Session;
+    return query.find("(to prevent wraparound)") != std::string::npos ? BlockerKind::WraparoundAutovacuum
+                                                                      : BlockerKind::Autovacuum;
 }
 
 std::string describe_blockers(const std::vector<Blocker>& blockers) {
     if (blockers.empty()) return "no session holds a conflicting lock any more (it was queued behind one)";
     std::vector<std::string> parts;
     for (const auto& b : blockers)
-        parts.push_back(fmt::format("pid {} (role {}, {} for {:.1f} s){}", b.pid, b.role,
-                                    b.state.empty() ? "unknown state" : b.state, b.seconds,
-                                    b.query.empty() ? "" : ": " + b.query));
+        parts.push_back(fmt::format(
+            "pid {} ({}, {} for {:.1f} s){}", b.pid,
+            b.kind == BlockerKind::Session      ? "role " + b.role
+            : b.kind == BlockerKind::Autovacuum ? std::string("autovacuum worker")
+                                                : std::string("autovacuum worker, to prevent wraparound"),
+            b.state.empty() ? "unknown state" : b.state, b.seconds, b.query.empty() ? "" : ": " + b.query));
     return fmt::format("{}", fmt::join(parts, "; "));
 }
 
@@ -97,6 +115,8 @@ nlohmann::json blockers_json(const std::vector<Blocker>& blockers) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& b : blockers) {
         nlohmann::json j = {{"pid", b.pid}, {"role", b.role}, {"state", b.state}, {"seconds", b.seconds}};
+        if (b.kind != BlockerKind::Session)
+            j["autovacuum"] = b.kind == BlockerKind::Autovacuum ? "ordinary" : "to prevent wraparound";
         if (!b.query.empty()) j["query"] = b.query;
         out.push_back(j);
     }

@@ -16,13 +16,23 @@
 
 namespace pgsafe::runner {
 
+// An autovacuum worker is cancelled by PostgreSQL itself when it blocks a
+// lock request for deadlock_timeout, unless it runs to prevent wraparound;
+// pgsafe's lock requests end sooner, so pgsafe has to do it (autovacuum.hpp).
+enum class BlockerKind { Session, Autovacuum, WraparoundAutovacuum };
+
 struct Blocker {
     std::string pid;
     std::string role;
     std::string state;   // "idle in transaction", "active" …
     double seconds = 0;  // since its transaction (else its query) started
     std::string query;   // "" when hidden by configuration
+    BlockerKind kind = BlockerKind::Session;
 };
+
+// From pg_stat_activity's backend_type and query: "autovacuum worker" and
+// "autovacuum: VACUUM public.t (to prevent wraparound)" is a wraparound one.
+BlockerKind blocker_kind(const std::string& backend_type, const std::string& query);
 
 std::vector<Blocker> find_blockers(Executor& connection, const StoredStep& step, bool show_query);
 

@@ -4,6 +4,7 @@
 
 #include "monitor.hpp"
 #include "progress.hpp"
+#include "terminal_text.hpp"
 
 #include "pgsafe/runner/observer.hpp"
 
@@ -15,8 +16,7 @@ namespace pgsafe::runner {
 namespace {
 
 std::string first_line(const std::string& sql) {
-    std::string line = sql.substr(0, sql.find('\n'));
-    return line.size() > 100 ? line.substr(0, 97) + "..." : line;
+    return shortened(sql.substr(0, sql.find('\n')), 100);
 }
 
 class ConsoleObserver : public RunObserver {

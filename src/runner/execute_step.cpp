@@ -4,6 +4,7 @@
 
 #include "execute_step.hpp"
 
+#include "autovacuum.hpp"
 #include "backoff.hpp"
 #include "blockers.hpp"
 #include "runner_lock.hpp"
@@ -17,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <set>
 
 namespace pgsafe::runner {
 namespace {
@@ -93,6 +95,21 @@ void in_transaction(Executor& work, const std::string& doing, F&& f) {
     });
 }
 
+// A tracking write in a transaction of its own (own_transaction_sql), rolled
+// back if it fails, so the session is left as it was found.
+void record(Executor& work, const std::string& sql, const std::string& doing) {
+    undo_on_failure(work, "ROLLBACK", [&] { work.execute(own_transaction_sql(sql), doing); });
+}
+
+// The step's timeouts for this try: its lock_timeout, or the longer one
+// preempt_autovacuum asked for.
+std::string attempt_timeouts_sql(const StepRun& run, const StoredStep& step, Scope scope) {
+    if (!run.lock_timeout_once) return timeouts_sql(step, scope);
+    StoredStep longer = step;
+    longer.lock_timeout_ms = std::max(step.lock_timeout_ms, *run.lock_timeout_once);
+    return timeouts_sql(longer, scope);
+}
+
 // Runs attempt() until it succeeds; a lock timeout or deadlock is retried after
 // a backoff (cut short as soon as the sessions that blocked it are gone) until
 // the retry deadline.
@@ -103,19 +120,27 @@ void with_lock_retries(StepRun& run, const StepView& view, const StoredStep& ste
     auto deadline = Clock::now() + run.options.retry.deadline;
     Backoff backoff(run.options.retry.initial, run.options.retry.max);
     std::string last_seen;
+    std::set<std::string> told;
+    std::optional<int> wait_once;  // a longer lock_timeout for the next try, for autovacuum
     while (true) {
         check_interrupt(run, label);
         auto started = Clock::now();
         try {
+            run.lock_timeout_once = wait_once;
+            wait_once.reset();
             attempt();
+            run.lock_timeout_once.reset();
             return;
         } catch (const db::DatabaseError& e) {
+            run.lock_timeout_once.reset();
             if (run.interrupt.interrupted()) throw interrupted(run, label);
             if (e.connection_lost() || !retryable(e.sqlstate())) throw;
             outcome.lock_wait_ms += ms_since(started);
             std::vector<Blocker> blockers =
                 find_blockers(run.work, step, run.options.run.show_blocker_queries);
             std::string named = describe_blockers(blockers);
+            AutovacuumContext autovacuum{run.work, run.observer, label, view.version, step.number, told};
+            wait_once = preempt_autovacuum(autovacuum, blockers);
             if (Clock::now() >= deadline)
                 throw Error(
                     ErrorKind::LockTimeout,
@@ -131,11 +156,12 @@ void with_lock_retries(StepRun& run, const StepView& view, const StoredStep& ste
                                               named));
                 last_seen = named;
             }
-            run.work.execute(event_sql("retry", view.version, step.number,
-                                       {{"attempt", outcome.retries},
-                                        {"sqlstate", e.sqlstate()},
-                                        {"blockers", blockers_json(blockers)}}),
-                             "recording a retry");
+            record(run.work,
+                   event_sql("retry", view.version, step.number,
+                             {{"attempt", outcome.retries},
+                              {"sqlstate", e.sqlstate()},
+                              {"blockers", blockers_json(blockers)}}),
+                   "recording a retry");
             auto pause = std::min<milliseconds>(
                 backoff.next(run.random), std::chrono::duration_cast<milliseconds>(
                                               std::max(Clock::duration::zero(), deadline - Clock::now())));
@@ -150,24 +176,48 @@ void with_lock_retries(StepRun& run, const StepView& view, const StoredStep& ste
     }
 }
 
-// Two round trips: (1) BEGIN, the runner-lock check, the step's start
-// record, its timeouts, and the step's SQL; (2) the lock check again, the
-// record of the step, and COMMIT. The step and its records commit together
-// or not at all, so a step in a transaction needs no separate "running"
-// record: after a crash it is either applied or still to do.
+// Whether the transaction in progress is read-only: asked only after the
+// migration changed the session (SET default_transaction_read_only = on).
+bool read_only_transaction(StepRun& run) {
+    if (!run.session_changed) return false;
+    auto rows = run.work.query("SELECT pg_catalog.current_setting('transaction_read_only')",
+                               "checking whether the transaction is read-only");
+    return !rows.empty() && rows[0][0] == std::optional<std::string>("on");
+}
+
+// Two round trips: (1) BEGIN, the runner-lock check, the step's timeouts
+// and its SQL, in the session as the migration left it; (2) pgsafe's own
+// settings, the lock check again, the step's records and COMMIT. The step
+// and its records commit together or not at all, so a step in a transaction
+// needs no "running" record of its own: after a crash it is either applied
+// or still to do. A read-only transaction (the migration set
+// default_transaction_read_only) changed nothing: its step is recorded
+// right after it instead of inside it.
 void run_in_transaction(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
                         const std::string& also_commit) {
+    bool read_only = false;
     with_lock_retries(run, view, step, outcome, [&] {
         undo_on_failure(run.work, "ROLLBACK", [&] {
             execute_cancellable(run, view,
-                                "BEGIN;\n" + run.lock_check + step_started_sql(view.version, step.number) +
-                                    "\n" + timeouts_sql(step, Scope::Transaction) + "\n" + step.sql);
-            run.work.execute(run.lock_check +
+                                "BEGIN;\n" + run.lock_check + attempt_timeouts_sql(run, step, Scope::Transaction) +
+                                    "\n" + step.sql);
+            read_only = read_only_transaction(run);
+            if (read_only) {
+                run.work.execute("COMMIT", view.label);
+                return;
+            }
+            run.work.execute(k_own_settings_sql + "\n" + run.lock_check +
+                                 step_started_sql(view.version, step.number) + "\n" +
                                  step_applied_sql(view.version, step.number, outcome.lock_wait_ms) + "\n" +
                                  also_commit + "\nCOMMIT;",
                              view.label);
         });
     });
+    if (read_only)
+        record(run.work,
+               run.lock_check + step_started_sql(view.version, step.number) + "\n" +
+                   step_applied_sql(view.version, step.number, outcome.lock_wait_ms) + "\n" + also_commit,
+               "recording the step");
 }
 
 // An index a failed CREATE INDEX CONCURRENTLY left behind: INVALID, still
@@ -182,8 +232,8 @@ bool clean_up_index(StepRun& run, const StepView& view, const StoredStep& step) 
     if (rows[0][0] == std::optional<std::string>("t")) return true;
     run.observer.note(fmt::format(
         "  dropping the INVALID index {} a failed build left, before building it again", *step.index));
-    run.work.execute(event_sql("index-cleanup", view.version, step.number, {{"index", *step.index}}),
-                     "recording the cleanup");
+    record(run.work, event_sql("index-cleanup", view.version, step.number, {{"index", *step.index}}),
+           "recording the cleanup");
     run.work.execute(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", qualified(*step.index)),
                      fmt::format("dropping the INVALID index {}", *step.index));
     return false;
@@ -248,13 +298,13 @@ void run_outside_transaction(StepRun& run, const StepView& view, const StoredSte
     holding_work_key(run, [&] {
         with_lock_retries(run, view, step, outcome, [&] {
             if (step.index) clean_up_index(run, view, step);
-            run.work.execute(timeouts_sql(step, Scope::Session), view.label);
+            run.work.execute(attempt_timeouts_sql(run, step, Scope::Session), view.label);
             undo_on_failure(run.work, k_reset_timeouts_sql,
                             [&] { execute_cancellable(run, view, step.sql); });
             run.work.execute(k_reset_timeouts_sql, "resetting the timeouts");
         });
-        run.work.execute(run.lock_check + step_applied_sql(view.version, step.number, outcome.lock_wait_ms),
-                         "recording the step");
+        record(run.work, run.lock_check + step_applied_sql(view.version, step.number, outcome.lock_wait_ms),
+               "recording the step");
     });
 }
 
@@ -274,9 +324,10 @@ void run_in_batches(StepRun& run, const StepView& view, const StoredStep& step, 
                 long long to = from + step.batch->width;
                 with_lock_retries(run, view, step, outcome, [&] {
                     in_transaction(run.work, label, [&] {
-                        run.work.execute(timeouts_sql(step, Scope::Transaction), label);
+                        run.work.execute(attempt_timeouts_sql(run, step, Scope::Transaction), label);
                         execute_cancellable(run, view, execute_batch_sql(from, to));
-                        run.work.execute(run.lock_check + batch_done_sql(view.version, step.number, to),
+                        run.work.execute(k_own_settings_sql + "\n" + run.lock_check +
+                                             batch_done_sql(view.version, step.number, to),
                                          "recording the batch");
                     });
                 });
@@ -293,8 +344,8 @@ void run_in_batches(StepRun& run, const StepView& view, const StoredStep& step, 
         });
         run.work.execute(k_deallocate_batch_sql, "finishing the batches");
     }
-    run.work.execute(run.lock_check + step_applied_sql(view.version, step.number, outcome.lock_wait_ms),
-                     "recording the step");
+    record(run.work, run.lock_check + step_applied_sql(view.version, step.number, outcome.lock_wait_ms),
+           "recording the step");
 }
 
 }  // namespace
@@ -326,11 +377,11 @@ bool execute_step(StepRun& run, const StepView& view, const StoredStep& step, St
         return true;
     }
     // Checked before every step: a runner that lost its lock stops here.
-    run.work.execute(run.lock_check + step_started_sql(view.version, step.number), "recording the step");
+    record(run.work, run.lock_check + step_started_sql(view.version, step.number), "recording the step");
     if (!step.transactional && earlier == EarlierRun::Yes && already_done(run, view, step)) {
         // The work finished before the runner died or failed, but was not recorded.
-        run.work.execute(run.lock_check + step_applied_sql(view.version, step.number, step.lock_wait_ms),
-                         "recording the step");
+        record(run.work, run.lock_check + step_applied_sql(view.version, step.number, step.lock_wait_ms),
+               "recording the step");
         return false;
     }
     if (step.batch)

@@ -14,6 +14,7 @@
 #include "pgsafe/runner/observer.hpp"
 #include "pgsafe/runner/runner.hpp"
 
+#include <optional>
 #include <random>
 #include <string>
 
@@ -29,6 +30,12 @@ struct StepRun {
     std::mt19937_64& random;
     // lock_check_sql() for the run's runner lock; "" for --dry-run.
     const std::string& lock_check;
+    // The lock_timeout (ms) of the try in progress, when longer than the
+    // step's: once, to outwait deadlock_timeout behind autovacuum.
+    std::optional<int> lock_timeout_once = std::nullopt;
+    // An earlier step changed the session (session_changes.hpp): its
+    // transactions may be read-only, and are checked before a step is recorded in them.
+    bool session_changed = false;
 };
 
 struct StepOutcome {

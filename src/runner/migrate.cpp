@@ -12,6 +12,7 @@
 #include "run.hpp"
 #include "runner_lock.hpp"
 #include "session.hpp"
+#include "session_changes.hpp"
 #include "tracking.hpp"
 
 #include "pgsafe/db/error.hpp"
@@ -79,6 +80,20 @@ void add_pending(RunResult& result, const std::vector<source::MigrationFile>& fi
     }
 }
 
+// What a run whose work session was lost left in the tracking tables, for its error message.
+std::string lost_connection_record(const std::string& version, const StoredStep* step, bool recorded) {
+    std::string where = step != nullptr ? fmt::format("step {}", step->number) : "its tracking write";
+    if (recorded)
+        return fmt::format(
+            "; recorded through a new connection: migration {} failed at {}; the next run checks what "
+            "that step did and resumes there",
+            version, where);
+    return fmt::format(
+        "; nothing more could be recorded (the server did not answer a new connection): migration {} "
+        "stays as last recorded, and the next run resumes it from its last recorded step",
+        version);
+}
+
 class Run {
 public:
     Run(const RunOptions& options, InterruptWatch& interrupt, Executor& work, int lock_pid)
@@ -134,6 +149,7 @@ private:
                 StepView view = view_of(*m.file, step, m.steps.size());
                 m_observers.step_started(view);
                 StepRun run{m_work, m_interrupt, m_observers, m_options, m_random, m_lock_check};
+                run.session_changed = m_session_changes.read_only_possible();
                 try {
                     recorded = execute_step(run, view, step, outcome,
                                             m.action == Action::Start ? EarlierRun::No : EarlierRun::Yes,
@@ -144,6 +160,7 @@ private:
                     throw;
                 }
                 m_observers.step_finished(view);
+                m_session_changes.saw(view);
                 ++applied.steps;
                 applied.lock_wait_ms += outcome.lock_wait_ms;
                 applied.retries += outcome.retries;
@@ -157,6 +174,9 @@ private:
             return true;
         } catch (const Error& e) {
             RunError error = run_error(e, version);
+            const auto* db_error = dynamic_cast<const db::DatabaseError*>(&e);
+            if (db_error != nullptr && !db_error->connection_lost())
+                error.message += m_session_changes.explain();
             if (current != nullptr) {
                 error.step = current->number;
                 if (current->line > 0)
@@ -164,7 +184,9 @@ private:
                 applied.lock_wait_ms += outcome.lock_wait_ms;
                 applied.retries += outcome.retries;
             }
-            record_failure(version, current, outcome, error, e);
+            bool recorded = record_failure(version, current, outcome, error, e);
+            if (db_error != nullptr && db_error->connection_lost())
+                error.message += lost_connection_record(version, current, recorded);
             result.status = run_status_for(e.kind());
             result.error = error;
             m_observers.migration_finished(seen);
@@ -190,13 +212,13 @@ private:
     }
 
     void in_tracking_transaction(const std::string& sql) {
-        m_work.execute("BEGIN;\n" + m_lock_check + sql + "\nCOMMIT;", "writing the tracking tables");
+        m_work.execute(own_transaction_sql(m_lock_check + sql), "writing the tracking tables");
     }
 
     // The failure goes into the tracking tables, through a new session if the
     // old one is gone; if the server is gone too, the migration stays
     // "running" and the next run resumes it all the same.
-    void record_failure(const std::string& version, const StoredStep* step, const StepOutcome& outcome,
+    bool record_failure(const std::string& version, const StoredStep* step, const StepOutcome& outcome,
                         const RunError& error, const Error& cause) {
         nlohmann::json detail = {{"message", error.message}, {"sqlstate", error.sqlstate}};
         if (error.step) detail["step"] = *error.step;
@@ -213,27 +235,30 @@ private:
             // Another runner may hold the lock now and own the migration's
             // state: leave it alone, and leave only an event.
             try {
-                m_work.execute("ROLLBACK;\n" + event_sql("runner-lock-lost", version, error.step, detail),
+                m_work.execute("ROLLBACK;\n" + own_transaction_sql(event_sql("runner-lock-lost", version,
+                                                                             error.step, detail)),
                                "recording the lost runner lock");
             } catch (const std::exception& e) {
                 spdlog::warn("could not record the lost runner lock ({})", e.what());
             }
-            return;
+            return false;
         }
         try {
             if (db_error != nullptr && db_error->connection_lost()) {
                 db::Connection fresh =
                     open_session(m_options.conninfo, "pgsafe migrate (recording a failure)");
-                fresh.execute("BEGIN;\n" + sql + "\nCOMMIT;",
+                fresh.execute(own_transaction_sql(m_lock_check + sql),
                               "recording the failure");  // the work session is gone
             } else {
                 in_tracking_transaction(sql);
             }
+            return true;
         } catch (const std::exception& e) {
             spdlog::warn(
                 "could not record the failure in the tracking tables ({}); the next run resumes "
                 "migration {} from its last recorded step",
                 e.what(), version);
+            return false;
         }
     }
 
@@ -243,6 +268,7 @@ private:
     Observers m_observers;
     std::mt19937_64 m_random;
     std::string m_lock_check;
+    SessionChanges m_session_changes;
 };
 
 }  // namespace
@@ -268,7 +294,7 @@ RunError run_error(const Error& e, const std::string& migration) {
 void refuse(Executor& work, const std::vector<Refusal>& refusals, RunResult& result) {
     std::string sql;
     for (const auto& r : refusals) sql += refusal_event_sql(r) + "\n";
-    work.execute(sql, "recording the refusal");
+    work.execute(own_transaction_sql(sql), "recording the refusal");
     RefusedError error(refusals);
     result.status = RunStatus::Refused;
     result.error = run_error(error, refusals.front().version.value_or(""));

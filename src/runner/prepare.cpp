@@ -5,6 +5,7 @@
 #include "prepare.hpp"
 
 #include "pgsafe/db/table_facts.hpp"
+#include "pgsafe/runner/limits.hpp"
 #include "pgsafe/source/migration.hpp"
 #include "pgsafe/sql/parse.hpp"
 #include "pgsafe/sql/position.hpp"
@@ -65,6 +66,13 @@ Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan:
             m.setup_sql = resume_migration_sql(work.file->version);
             out.migrations.push_back(std::move(m));
             continue;
+        }
+        try {
+            require_plannable(work.file->path.string(), work.file->text.size());
+        } catch (const Error& e) {
+            out.parse_error = e;
+            out.parse_error_version = work.file->version;
+            return out;
         }
         if (!planner) planner = std::make_unique<plan::Planner>(options, db::load_table_facts(connection));
         sql::ParsedFile parsed = sql::parse_sql(work.file->text, {sql::KeepTree::Yes});

@@ -3,6 +3,8 @@
 
 #include "progress.hpp"
 
+#include "terminal_text.hpp"
+
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -25,7 +27,7 @@ void Progress::update(const std::string& text, std::optional<double> fraction) {
     std::lock_guard<std::mutex> lock(m_mutex);
     if (m_style == ProgressStyle::Off) return;
     if (m_style == ProgressStyle::Bar) {
-        std::fprintf(stderr, "\r\033[K%s%s", bar(fraction).c_str(), text.c_str());
+        std::fprintf(stderr, "\r\033[K%s%s", bar(fraction).c_str(), terminal_safe(text).c_str());
         std::fflush(stderr);
         m_bar_shown = true;
         return;
@@ -34,14 +36,14 @@ void Progress::update(const std::string& text, std::optional<double> fraction) {
     if (now - m_last_line < m_line_every) return;
     m_last_line = now;
     std::string percent = fraction ? fmt::format("{:.0f}% ", *fraction * 100) : "";
-    std::fprintf(stderr, "  … %s%s\n", percent.c_str(), text.c_str());
+    std::fprintf(stderr, "  … %s%s\n", percent.c_str(), terminal_safe(text).c_str());
 }
 
 void Progress::note(const std::string& text) {
     std::lock_guard<std::mutex> lock(m_mutex);
     if (m_style == ProgressStyle::Off) return;
     erase_bar();
-    std::fprintf(stderr, "%s\n", text.c_str());
+    std::fprintf(stderr, "%s\n", terminal_safe(text).c_str());
     m_last_line = std::chrono::steady_clock::now();
 }
 

@@ -21,7 +21,16 @@ std::string quoted(std::string_view text, char quote) {
 }  // namespace
 
 std::string literal(std::string_view text) {
-    return quoted(text, '\'');
+    if (text.find('\\') == std::string_view::npos) return quoted(text, '\'');
+    // E'…' reads the same whatever standard_conforming_strings is, which a
+    // migration may have turned off on the session the runner records with.
+    std::string out = "E'";
+    for (char c : text) {
+        if (c == '\'' || c == '\\') out += c;
+        out += c;
+    }
+    out += '\'';
+    return out;
 }
 
 std::string literal_or_null(const std::optional<std::string>& text) {

@@ -1,7 +1,8 @@
 #pragma once
-// SQL text the runner writes itself: literals and identifiers quoted the way
-// PostgreSQL reads them with standard_conforming_strings on (the runner sets
-// it), so the statements it runs are exactly the ones --dry-run prints.
+// SQL text the runner writes itself: literals and identifiers quoted so that
+// PostgreSQL reads them the same whatever standard_conforming_strings is (a
+// migration may turn it off), so the statements it runs are exactly the
+// ones --dry-run prints.
 
 #include <optional>
 #include <string>
@@ -9,7 +10,8 @@
 
 namespace pgsafe::runner {
 
-// 'it''s'
+// 'it''s'; E'a\\b' for text with a backslash (the same under either
+// setting of standard_conforming_strings)
 std::string literal(std::string_view text);
 // literal(*text), or NULL
 std::string literal_or_null(const std::optional<std::string>& text);

@@ -139,7 +139,29 @@ State state_of(const std::string& name, const char* (*state_name)(State), std::i
     throw Error(ErrorKind::Usage, fmt::format("{}: unknown state \"{}\"", what, name));
 }
 
+// A row someone edited by hand, or a bug: named, never an internal error.
+[[noreturn]] void malformed(const std::string& what, const std::exception& e) {
+    std::string reason = e.what();
+    if (auto close = reason.find("] "); reason.rfind("[json.exception", 0) == 0 && close != std::string::npos)
+        reason = reason.substr(close + 2);  // "key 'x' not found", without nlohmann's prefix
+    throw Error(ErrorKind::Database,
+                fmt::format("{} is malformed ({}): pgsafe cannot tell what it ran or has to run; restore the "
+                            "row, or delete the migration's rows if none of it ran",
+                            what, reason));
+}
+
+StoredStep step_from_json_unchecked(const std::string& version, const json& j);
+
 StoredStep step_from_json(const std::string& version, const json& j) {
+    try {
+        return step_from_json_unchecked(version, j);
+    } catch (const json::exception& e) {
+        std::string step = j.contains("step") ? j["step"].dump() : "?";
+        malformed(fmt::format("the row of pgsafe.steps for migration {}, step {},", version, step), e);
+    }
+}
+
+StoredStep step_from_json_unchecked(const std::string& version, const json& j) {
     StoredStep s;
     s.number = j.at("step").get<int>();
     std::string what = fmt::format("pgsafe.steps (migration {}, step {})", version, s.number);
@@ -168,7 +190,18 @@ StoredStep step_from_json(const std::string& version, const json& j) {
     return s;
 }
 
+TrackedMigration migration_from_json_unchecked(const json& j);
+
 TrackedMigration migration_from_json(const json& j) {
+    try {
+        return migration_from_json_unchecked(j);
+    } catch (const json::exception& e) {
+        std::string version = j.contains("version") ? j["version"].dump() : "?";
+        malformed(fmt::format("the row of pgsafe.migrations for version {}", version), e);
+    }
+}
+
+TrackedMigration migration_from_json_unchecked(const json& j) {
     TrackedMigration m;
     m.version = j.at("version").get<std::string>();
     m.name = j.at("name").get<std::string>();
@@ -372,6 +405,14 @@ std::string plan_record(const plan::MigrationPlan& plan, const std::vector<Store
                  {"steps", stored}});
 }
 
+const std::string k_own_settings_sql =
+    "SET LOCAL SESSION AUTHORIZATION DEFAULT; SET LOCAL ROLE NONE; SET LOCAL standard_conforming_strings = "
+    "on; SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0;";
+
+std::string own_transaction_sql(const std::string& sql) {
+    return "BEGIN READ WRITE; " + k_own_settings_sql + "\n" + sql + "\nCOMMIT;";
+}
+
 std::string begin_migration_sql(const plan::MigrationPlan& plan, const std::string& plan_record) {
     return fmt::format(
         "INSERT INTO pgsafe.migrations (version, name, checksum, state, tool_version, plan) "
@@ -412,7 +453,7 @@ std::string replace_unfinished_steps_sql(const plan::MigrationPlan& plan, const 
 std::string step_started_sql(const std::string& version, int step) {
     return fmt::format(
         "UPDATE pgsafe.steps SET state = 'running', attempts = attempts + 1, error = NULL, "
-        "started_at = coalesce(started_at, clock_timestamp()) WHERE version = {} AND step = {};",
+        "started_at = coalesce(started_at, now()) WHERE version = {} AND step = {};",
         literal(version), step);
 }
 

@@ -117,6 +117,16 @@ StoredStep stored_step(const plan::Step& step, int number, const sql::LineIndex&
 
 // --- SQL builders -------------------------------------------------------------
 
+// Set at the start of every tracking write, local to its transaction: the
+// run role and pgsafe's own settings, whatever a migration set on the session
+// (SET ROLE, SET SESSION AUTHORIZATION, standard_conforming_strings,
+// timeouts). Local, so the migration's next statements still see its own.
+extern const std::string k_own_settings_sql;
+
+// `sql` in a transaction of its own: read-write even after a migration set
+// default_transaction_read_only, and with k_own_settings_sql first.
+std::string own_transaction_sql(const std::string& sql);
+
 std::string begin_migration_sql(const plan::MigrationPlan& plan, const std::string& plan_record);
 std::string insert_steps_sql(const std::string& version, const std::vector<StoredStep>& steps);
 std::string resume_migration_sql(const std::string& version);
