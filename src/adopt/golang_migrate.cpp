@@ -15,7 +15,7 @@ void read(const nlohmann::json& rows, History& history) {
         std::string version = text_of(r.value("version", nlohmann::json()));
         if (r.value("dirty", false) == true)
             history.failures.push_back(fmt::format(
-                "golang-migrate: Dirty database version {}. Fix and force version (`migrate force "
+                "golang-migrate: Dirty database version {}. Fix and force version. (`migrate force "
                 "VERSION` with the last version that fully ran).",
                 version));
         if (version == "-1") continue;  // NilVersion: migrated all the way down

@@ -68,7 +68,8 @@ std::vector<std::string> migrate_applies(const ScratchDatabase& db, const std::s
     auto run = run_pgsafe({"migrate", dir, "--db", db.dsn(), "--config", config, "--format", "json"});
     INFO(run.out << run.err);
     std::vector<std::string> out;
-    for (const auto& a : json::parse(run.out)["applied"]) out.push_back(a["version"]);
+    json result = json::parse(run.out);  // kept: a range over a temporary's member would dangle
+    for (const auto& a : result["applied"]) out.push_back(a["version"]);
     return out;
 }
 

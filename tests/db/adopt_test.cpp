@@ -74,7 +74,8 @@ struct Project {
 std::vector<std::string> applied_now(const ProcessResult& r) {
     INFO(r.out << r.err);
     std::vector<std::string> out;
-    for (const auto& a : json::parse(r.out)["applied"]) out.push_back(a["version"]);
+    json result = json::parse(r.out);  // kept: a range over a temporary's member would dangle
+    for (const auto& a : result["applied"]) out.push_back(a["version"]);
     return out;
 }
 
