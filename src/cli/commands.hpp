@@ -29,6 +29,7 @@ void add_status_command(CLI::App& app, const GlobalOptions& global, int& exit_co
 void add_stats_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_scratch_server_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_new_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void add_adopt_command(CLI::App& app, const GlobalOptions& global, int& exit_code);  // adopt and baseline
 
 // Colour on stdout only for a terminal, and never when NO_COLOR is set.
 bool stdout_wants_color();

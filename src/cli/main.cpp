@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
     pgsafe::cli::add_rules_command(app, global, code);           // the rule catalog and each rule's docs
     pgsafe::cli::add_stats_command(app, global, code);           // snapshot live table sizes for offline lint
     pgsafe::cli::add_new_command(app, global, code);             // create the next migration file
+    pgsafe::cli::add_adopt_command(app, global, code);           // take over another tool's history
     pgsafe::cli::add_scratch_server_command(app, global, code);  // hidden: scratch PostgreSQL
 
     try {

@@ -4,6 +4,7 @@
 // Statements go through an Executor (executor.hpp) and observers hear of
 // each step (observer.hpp), so --dry-run runs this same code.
 
+#include "coexist.hpp"
 #include "execute_step.hpp"
 #include "executor.hpp"
 #include "interrupt.hpp"
@@ -322,7 +323,9 @@ RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunO
     std::vector<std::string> distrust = tracking_schema_problems(reads);  // before anything in it can fire
     if (!distrust.empty()) return untrusted_tracking_schema(distrust, files);
     ensure_tracking_schema(work, installed_tracking_version(reads));  // created or upgraded under the lock
-    Tracking tracking = load_tracking(reads);                         // what ran before
+    auto old_tools = coexist_with_old_tools(reads, options.conninfo, options.lock_wait, interrupt,
+                                            lock_pid != 0);  // the adopted-from tool's lock, while it lives
+    Tracking tracking = load_tracking(reads);                // what ran before
     RunResult result;
     Reconciled todo =
         reconcile(files, tracking,

@@ -70,6 +70,23 @@ CREATE TABLE pgsafe.events (
     version text,
     step integer,
     detail jsonb NOT NULL DEFAULT '{}');)",
+    // adopt: migrations taken over from another tool (`pgsafe adopt`, `pgsafe baseline`)
+    // are 'adopted', with who adopted them, when, and the old tool's row; each
+    // adoption keeps the old tool's rows as they were, for coexistence.
+    R"(ALTER TABLE pgsafe.migrations DROP CONSTRAINT migrations_state_check;
+ALTER TABLE pgsafe.migrations ADD CONSTRAINT migrations_state_check
+    CHECK (state IN ('running', 'applied', 'failed', 'adopted'));
+ALTER TABLE pgsafe.migrations ADD COLUMN adopted_by text, ADD COLUMN adopted_at timestamptz,
+    ADD COLUMN adopted_from jsonb;
+CREATE TABLE pgsafe.adoptions (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tool text NOT NULL,
+    history_table text,
+    lock_key bigint,
+    baseline text,
+    adopted_by text NOT NULL DEFAULT session_user,
+    adopted_at timestamptz NOT NULL DEFAULT now(),
+    rows jsonb NOT NULL DEFAULT '[]');)",
 };
 constexpr int k_current_version = static_cast<int>(sizeof k_upgrades / sizeof k_upgrades[0]);
 
@@ -206,9 +223,13 @@ TrackedMigration migration_from_json_unchecked(const json& j) {
     m.version = j.at("version").get<std::string>();
     m.name = j.at("name").get<std::string>();
     m.checksum = j.at("checksum").get<std::string>();
-    m.state = state_of<TrackedState>(j.at("state").get<std::string>(), tracked_state_name,
-                                     {TrackedState::Running, TrackedState::Applied, TrackedState::Failed},
-                                     fmt::format("pgsafe.migrations (migration {})", m.version));
+    // Adopted from another tool: applied, as far as running goes.
+    m.adopted = j.at("state").get<std::string>() == "adopted";
+    m.state = m.adopted ? TrackedState::Applied
+                        : state_of<TrackedState>(
+                              j.at("state").get<std::string>(), tracked_state_name,
+                              {TrackedState::Running, TrackedState::Applied, TrackedState::Failed},
+                              fmt::format("pgsafe.migrations (migration {})", m.version));
     m.applied_by = j.at("applied_by").get<std::string>();
     m.started_at = j.at("started_at").get<std::string>();
     m.finished_at = optional_of<std::string>(j, "finished_at");

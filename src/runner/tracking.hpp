@@ -61,6 +61,7 @@ struct TrackedMigration {
     std::optional<long long> duration_ms;
     std::optional<nlohmann::json> error;
     std::vector<StoredStep> steps;
+    bool adopted = false;  // state 'adopted' (taken over from another tool): Applied for the runner
 };
 
 struct Tracking {

@@ -1,0 +1,80 @@
+// Flyway (modelled on Flyway 9/10, table flyway_schema_history; pre-5
+// schema_version has the same columns, 3.x adds version_rank): one row per
+// run script. Versioned rows are matched by version (V1_2__x.sql is 1.2,
+// compared numerically part by part, so 1.0 is 1); repeatable rows
+// (version NULL), the schema-creation marker and undo/delete rows are not
+// migrations pgsafe runs. A BASELINE row stands for every version up to it.
+// success = false is a failed non-transactional migration that Flyway
+// itself refuses to go past until `flyway repair`.
+
+#include "tool_spec.hpp"
+
+#include <fmt/format.h>
+
+namespace pgsafe::adopt::detail {
+namespace {
+
+void read(const nlohmann::json& rows, History& history) {
+    for (const auto& r : rows) {
+        std::string type = text_of(r.value("type", nlohmann::json()));
+        std::string version = text_of(r.value("version", nlohmann::json()));
+        std::string description = text_of(r.value("description", nlohmann::json()));
+        if (r.value("success", true) == false) {
+            history.failures.push_back(fmt::format(
+                "Flyway: Detected failed migration to version {} ({}). Please remove any half-completed "
+                "changes then run repair to fix the schema history (`flyway repair`).",
+                version.empty() ? "repeatable" : version, description));
+            continue;
+        }
+        if (version.empty() || type == "SCHEMA" || type == "DELETE" || type.rfind("UNDO", 0) == 0) continue;
+        HistoryRow row;
+        row.key = version;
+        row.name = description;
+        row.row = r;
+        if (type == "BASELINE") {
+            row.covers_earlier = true;
+            row.needs_file = false;
+        } else if (auto c = r.find("checksum"); c != r.end() && !c->is_null()) {
+            row.checksum = text_of(*c);
+        }
+        history.applied.push_back(std::move(row));
+    }
+}
+
+// V1_2__x.sql is version 1.2 to Flyway.
+std::string file_key(const source::MigrationFile& file) {
+    std::string key = version_key(file);
+    for (char& c : key)
+        if (c == '_') c = '.';
+    return key;
+}
+
+std::optional<bool> matches(const HistoryRow& row, const std::string& bytes) {
+    if (!row.checksum) return std::nullopt;
+    return *row.checksum == std::to_string(flyway_checksum(bytes));
+}
+
+// "Flyway" in ASCII plus the Java hashCode of the quoted table name ("schema"."table").
+std::optional<long long> lock_key(const LockContext& where) {
+    std::string quoted = fmt::format("\"{}\".\"{}\"", where.schema, where.table);
+    std::uint32_t hash = 0;
+    for (unsigned char c : quoted) hash = 31 * hash + c;  // ASCII names: UTF-16 units are the bytes
+    constexpr long long k_magic = 0x466C79776179LL;
+    return k_magic + static_cast<std::int32_t>(hash);
+}
+
+}  // namespace
+
+const ToolSpec k_flyway{Tool::Flyway,
+                        "flyway",
+                        {"flyway_schema_history", "schema_version"},
+                        {"installed_rank", "version", "description", "type", "script", "checksum", "success"},
+                        {},
+                        "installed_rank",
+                        KeyOrder::Numeric,
+                        read,
+                        file_key,
+                        matches,
+                        lock_key};
+
+}  // namespace pgsafe::adopt::detail
