@@ -38,9 +38,9 @@ void print(const std::string& text) {
 }
 
 void run(const AdoptFlags& flags, adopt::AdoptOptions options, const GlobalOptions& global, int& code) {
-    LoadedSettings loaded = load_settings(global);  // the migrations directory
-    auto files = source::discover_migrations(
-        display_path(flags.dir.empty() ? migrations_dir(loaded) : std::filesystem::path(flags.dir)));
+    LoadedSettings loaded = load_settings(global);  // the migrations directory and its layout
+    auto files = layout_migrations(
+        display_path(flags.dir.empty() ? migrations_dir(loaded) : std::filesystem::path(flags.dir)), loaded);
     options.conninfo = db::resolve_conninfo(global.db);
     options.dry_run = flags.dry_run;
     adopt::AdoptResult result = adopt::adopt(files, options);  // read, match, record (one transaction)

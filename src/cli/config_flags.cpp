@@ -4,6 +4,7 @@
 
 #include "config_flags.hpp"
 
+#include "pgsafe/error.hpp"
 #include "pgsafe/source/config_file.hpp"
 #include "pgsafe/source/migration.hpp"
 
@@ -63,6 +64,51 @@ LoadedSettings load_settings(const GlobalOptions& global, config::Overrides flag
 
 fs::path migrations_dir(const LoadedSettings& loaded) {
     return loaded.base_dir / loaded.settings.project.migrations;
+}
+
+source::Layout configured_layout(const LoadedSettings& loaded) {
+    // The key table admits only layout names.
+    return source::layout_from_name(loaded.settings.project.layout).value_or(source::Layout::Auto);
+}
+
+void log_layout(const std::string& dir, const source::Discovery& found, source::Layout configured) {
+    if (configured == source::Layout::Auto)
+        spdlog::debug("{}: layout {} (auto: {})", dir, source::layout_name(found.layout), found.reason);
+    else
+        spdlog::debug("{}: layout {} (pgsafe.toml)", dir, source::layout_name(found.layout));
+    for (std::size_t i = 0; i < found.files.size(); ++i) {
+        const auto& file = found.files[i];
+        const auto& tool = found.transactions[i];
+        if (!tool.wrapped)
+            spdlog::debug(
+                "{}: {} runs it outside a transaction ({}); pgsafe runs its statements as steps of their "
+                "own, as for every file",
+                display_path(file.path), source::layout_name(found.layout), tool.marker);
+    }
+}
+
+source::Layout file_layout(const fs::path& file, const LoadedSettings& loaded) {
+    source::Layout layout = configured_layout(loaded);
+    if (layout != source::Layout::Auto) return layout;
+    fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+    try {
+        source::DetectedLayout detected = source::detect_layout(dir);
+        spdlog::debug("{}: layout {} (auto, from its folder: {})", file.string(),
+                      source::layout_name(detected.layout), detected.reason);
+        return detected.layout;
+    } catch (const Error& e) {
+        spdlog::debug("{}: read whole, as pgsafe's own layout ({})", file.string(), e.what());
+        return source::Layout::Pgsafe;
+    }
+}
+
+std::vector<source::MigrationFile> layout_migrations(const fs::path& dir, const LoadedSettings& loaded) {
+    source::Layout layout = configured_layout(loaded);
+    source::Discovery found = source::discover(dir, layout);
+    log_layout(dir.string(), found, layout);
+    if (!found.refused.empty())
+        return source::discover_migrations(dir, found.layout);  // throws, listing them
+    return std::move(found.files);
 }
 
 }  // namespace pgsafe::cli

@@ -8,6 +8,7 @@
 
 #include "pgsafe/config/resolve.hpp"
 #include "pgsafe/config/settings.hpp"
+#include "pgsafe/source/layout.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -30,6 +31,23 @@ LoadedSettings load_settings(const GlobalOptions& global, config::Overrides flag
 
 // The migrations directory the settings name, relative to the file's directory.
 std::filesystem::path migrations_dir(const LoadedSettings& loaded);
+
+// The layout pgsafe.toml's `layout` names (Auto when it names none).
+source::Layout configured_layout(const LoadedSettings& loaded);
+
+// The migrations of dir as the configured layout reads them, in apply
+// order; -v says which layout that was and, for auto, why. Throws as
+// source::discover_migrations (a refused file stops everything).
+std::vector<source::MigrationFile> layout_migrations(const std::filesystem::path& dir,
+                                                     const LoadedSettings& loaded);
+
+// The layout a file named on the command line is read in: the configured
+// one, else (auto) the one its folder is in; pgsafe's own when the folder's
+// is unclear, so a single file is then read whole.
+source::Layout file_layout(const std::filesystem::path& file, const LoadedSettings& loaded);
+
+// -v: "<dir>: layout goose (auto: files with a '-- +goose Up' line (…))".
+void log_layout(const std::string& dir, const source::Discovery& found, source::Layout configured);
 
 // The value of an environment variable, nullopt when unset or empty.
 std::optional<std::string> env_var(const std::string& name);

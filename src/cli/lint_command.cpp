@@ -82,8 +82,7 @@ std::vector<std::string> default_paths(const LoadedSettings& loaded) {
 }
 
 // Command line > environment variables > pgsafe.toml > defaults (config::resolve).
-LintSettings resolve_settings(const LintFlags& flags, const GlobalOptions& global) {
-    LoadedSettings loaded = load_settings(global, overrides(flags));
+LintSettings resolve_settings(const LintFlags& flags, const LoadedSettings& loaded) {
     LintSettings s;
     s.options = config::lint_options(loaded.settings);
     s.fail_on = loaded.settings.lint.fail_on;
@@ -99,12 +98,66 @@ bool excluded(const fs::path& file, const LintSettings& s) {
     return source::path_excluded(s.exclude_paths, relative.generic_string());
 }
 
-// The files to lint in apply order, without those exclude_paths leaves out.
-std::vector<fs::path> files_to_lint(const LintSettings& s) {
+// The files to lint in apply order, each with its text when it was read in
+// another tool's layout (a goose file's Up section), without those
+// exclude_paths leaves out.
+struct LintInputs {
     std::vector<fs::path> files;
-    for (auto& file : source::collect_sql_files(s.paths)) {
+    std::vector<std::optional<std::string>> texts;  // nullopt: read the file as it is
+};
+
+// A directory in pgsafe's own layout is walked as ever (nested folders
+// included); one in another tool's layout is read as that tool reads it, and a
+// file named on the command line as its folder's tool reads it.
+void add_path(const std::string& given, const LoadedSettings& loaded, LintInputs& out) {
+    fs::path path(given);
+    std::error_code error;
+    source::Layout layout = configured_layout(loaded);
+    if (fs::is_directory(path, error)) {
+        std::string reason;
+        if (layout == source::Layout::Auto) {
+            source::DetectedLayout detected = source::detect_layout(path);
+            layout = detected.layout;
+            reason = detected.reason;
+        }
+        if (layout == source::Layout::Pgsafe) {
+            spdlog::debug("{}: layout pgsafe ({})", given,
+                          reason.empty() ? "pgsafe.toml" : "auto: " + reason);
+            for (auto& file : source::collect_sql_files({given})) {
+                out.files.push_back(std::move(file));
+                out.texts.emplace_back();
+            }
+            return;
+        }
+        source::Discovery found = source::discover(path, layout);
+        found.reason = reason;
+        log_layout(given, found, configured_layout(loaded));
+        for (const auto& refused : found.refused)
+            spdlog::warn("{}: not linted: {}", refused.path.string(), refused.reason);
+        for (auto& file : found.files) {
+            out.files.push_back(file.path);
+            out.texts.emplace_back(std::move(file.text));
+        }
+        return;
+    }
+    for (auto& file : source::collect_sql_files({given})) {  // throws for a path that does not exist
+        source::Layout file_in = file_layout(file, loaded);
+        out.texts.emplace_back();
+        if (file_in != source::Layout::Pgsafe && file_in != source::Layout::Auto)
+            out.texts.back() = source::read_layout_file(file, file_in).text;
+        out.files.push_back(std::move(file));
+    }
+}
+
+LintInputs files_to_lint(const LintSettings& s, const LoadedSettings& loaded) {
+    LintInputs all;
+    for (const auto& given : s.paths) add_path(given, loaded, all);
+    LintInputs kept;
+    for (std::size_t i = 0; i < all.files.size(); ++i) {
+        const fs::path& file = all.files[i];
         if (!excluded(file, s)) {
-            files.push_back(std::move(file));
+            kept.files.push_back(file);
+            kept.texts.push_back(std::move(all.texts[i]));
             continue;
         }
         bool named = std::find(s.paths.begin(), s.paths.end(), file.string()) != s.paths.end();
@@ -113,17 +166,20 @@ std::vector<fs::path> files_to_lint(const LintSettings& s) {
         else
             spdlog::debug("{}: skipped (exclude_paths)", file.string());
     }
-    return files;
+    return kept;
 }
 
 // Every file read and parsed (on every core), then linted in apply order.
-std::vector<rules::FileResult> lint_files(const std::vector<fs::path>& files, rules::LintSession& session) {
+std::vector<rules::FileResult> lint_files(const LintInputs& inputs, rules::LintSession& session) {
     std::vector<rules::FileResult> results;
-    results.reserve(files.size());
-    for_each_parsed(files, {sql::KeepTree::No}, [&](const fs::path& path, const sql::ParsedFile& parsed) {
-        spdlog::debug("linting {}", path.string());
-        results.push_back(session.lint(path.string(), parsed));
-    });
+    results.reserve(inputs.files.size());
+    for_each_parsed(
+        inputs.files, {sql::KeepTree::No},
+        [&](const fs::path& path, const sql::ParsedFile& parsed) {
+            spdlog::debug("linting {}", path.string());
+            results.push_back(session.lint(path.string(), parsed));
+        },
+        &inputs.texts);
     return results;
 }
 
@@ -196,9 +252,10 @@ void add_lint_command(CLI::App& app, const GlobalOptions& global, int& code) {
     cmd->footer(
         "Table sizes make findings sharper: --stats FILE, or --db URL (global flag) for live statistics.");
     cmd->callback([flags, &global, &code] {
-        LintSettings settings = resolve_settings(*flags, global);             // flags > env > file > defaults
+        LoadedSettings loaded = load_settings(global, overrides(*flags));  // flags > env > file > defaults
+        LintSettings settings = resolve_settings(*flags, loaded);
         analysis::TableFacts facts = load_table_facts(flags->stats, global);  // sizes decide severities
-        std::vector<fs::path> files = files_to_lint(settings);                // in apply order
+        LintInputs files = files_to_lint(settings, loaded);                   // in apply order, in its layout
         rules::LintSession session(settings.options, std::move(facts));
         std::vector<rules::FileResult> results = lint_files(files, session);  // every finding, not the first
         print_report(results, global.format);

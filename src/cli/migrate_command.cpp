@@ -59,8 +59,8 @@ runner::RunResult failed_before_start(const Error& e) {
 
 // The migration files of DIR, else of pgsafe.toml's "migrations", in apply order.
 std::vector<source::MigrationFile> migration_files(const std::string& dir, const LoadedSettings& loaded) {
-    return source::discover_migrations(
-        display_path(dir.empty() ? migrations_dir(loaded) : std::filesystem::path(dir)));
+    return layout_migrations(display_path(dir.empty() ? migrations_dir(loaded) : std::filesystem::path(dir)),
+                             loaded);
 }
 
 }  // namespace

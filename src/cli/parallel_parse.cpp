@@ -22,10 +22,13 @@ struct Slot {
 };
 
 void parse_range(const std::vector<std::filesystem::path>& files, size_t begin, size_t end, size_t stride,
-                 sql::ParseOptions options, std::vector<Slot>& slots, size_t base) {
+                 sql::ParseOptions options, std::vector<Slot>& slots, size_t base,
+                 const std::vector<std::optional<std::string>>* texts) {
     for (size_t i = begin; i < end; i += stride) {
         try {
-            slots[i - base].parsed = sql::parse_sql(source::read_sql_file(files[i]), options);
+            slots[i - base].parsed = texts != nullptr && (*texts)[i]
+                                         ? sql::parse_sql(*(*texts)[i], options)
+                                         : sql::parse_sql(source::read_sql_file(files[i]), options);
         } catch (...) {
             slots[i - base].error = std::current_exception();
         }
@@ -34,9 +37,9 @@ void parse_range(const std::vector<std::filesystem::path>& files, size_t begin, 
 
 }  // namespace
 
-void for_each_parsed(
-    const std::vector<std::filesystem::path>& files, sql::ParseOptions options,
-    const std::function<void(const std::filesystem::path&, const sql::ParsedFile&)>& consume) {
+void for_each_parsed(const std::vector<std::filesystem::path>& files, sql::ParseOptions options,
+                     const std::function<void(const std::filesystem::path&, const sql::ParsedFile&)>& consume,
+                     const std::vector<std::optional<std::string>>* texts) {
     const size_t threads = std::max(1u, std::thread::hardware_concurrency());
     for (size_t base = 0; base < files.size(); base += k_batch_files) {
         size_t end = std::min(files.size(), base + k_batch_files);
@@ -46,8 +49,8 @@ void for_each_parsed(
         // Interleaved slices: neighbouring files are often of similar size.
         for (size_t t = 1; t < workers; ++t)
             pool.emplace_back(parse_range, std::cref(files), base + t, end, workers, options, std::ref(slots),
-                              base);
-        parse_range(files, base, end, workers, options, slots, base);
+                              base, texts);
+        parse_range(files, base, end, workers, options, slots, base, texts);
         for (auto& thread : pool) thread.join();
         for (size_t i = base; i < end; ++i) {
             Slot& slot = slots[i - base];

@@ -41,11 +41,9 @@ std::vector<source::MigrationFile> pending_migrations(const PlanFlags& flags, co
     for (const auto& path : paths) {
         std::error_code error;
         if (fs::is_directory(path, error)) {
-            for (auto& m : source::discover_migrations(path)) out.push_back(std::move(m));
+            for (auto& m : layout_migrations(path, loaded)) out.push_back(std::move(m));
         } else if (fs::exists(path, error)) {
-            auto name = source::parse_migration_name(fs::path(path).filename().string());
-            out.push_back(source::read_migration(
-                path, name.value_or(source::MigrationName{"", fs::path(path).stem().string()})));
+            out.push_back(source::read_layout_file(path, file_layout(path, loaded)));
         } else {
             throw Error(ErrorKind::Usage, fmt::format("{}: no such file or directory", display_path(path)));
         }

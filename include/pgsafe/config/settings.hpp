@@ -22,6 +22,7 @@ struct Project {
     std::string migrations = "migrations";   // relative to the configuration file's directory
     std::string environment = "dev";         // names policies/<environment>.toml
     std::vector<std::string> exclude_paths;  // globs (source/glob.hpp), relative like `migrations`
+    std::string layout = "auto";             // whose folder layout `migrations` is in (source/layout.hpp)
 };
 
 // What lint reports and what fails the run.

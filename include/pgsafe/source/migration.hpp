@@ -21,8 +21,14 @@ struct MigrationFile {
     std::string version;
     std::string name;
     std::filesystem::path path;
-    std::string checksum;  // "sha256:<64 hex>" of `text`
-    std::string text;      // canonical_text() of the file's bytes
+    // "sha256:<64 hex>" of `text`; for a file with sections (goose, dbmate,
+    // node-pg-migrate) of its Up section alone, without the line breaks that
+    // stand in `text` for the lines above it (docs/adopt.md, "Checksums").
+    std::string checksum;
+    // canonical_text() of the file's bytes; for a file with sections its Up
+    // section, after one line break per line of the file above it, so that
+    // lines and columns are the file's own.
+    std::string text;
     // The checksum of the bytes on disk, as earlier pgsafe versions computed it, when
     // it differs from `checksum` (a BOM or CRLF line ends); "" otherwise. An
     // applied migration recorded with it is not drift.
