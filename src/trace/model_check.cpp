@@ -109,6 +109,29 @@ ModelCheck check_model(const analysis::Effects& model, const ModelObservation& s
             server = taken(seen, it->second);
             hidden = mode_in(seen.before, it->second);
         }
+        if (seen.sampled) {
+            auto seen_mode = [&](Oid oid) {
+                auto it = seen.sampled_modes.find(oid);
+                return it != seen.sampled_modes.end() && it->second.count(lock.mode) > 0;
+            };
+            bool observed = false;
+            bool matched = false;
+            if (lock.relation.empty()) {
+                for (const auto& [oid, modes] : seen.sampled_modes) {
+                    if (!seen.user_relations.count(oid) || named(oid) || !seen.existed.count(oid)) continue;
+                    observed = true;
+                    matched = matched || seen_mode(oid);
+                }
+            } else if (auto it = seen.resolved.find(lock.relation.qualified()); it != seen.resolved.end()) {
+                observed = seen.sampled_modes.count(it->second) > 0;
+                matched = seen_mode(it->second);
+            }
+            if (matched || (!observed && lock.relation.empty())) continue;
+            if (!observed) {
+                unobserved = true;
+                continue;
+            }
+        }
         // The unnamed lock is the model's bound for relations the statement does
         // not name (the tables a SELECT reads): there may be none.
         if (lock.relation.empty() && server == LockMode::None && !seen.sampled) continue;

@@ -263,8 +263,10 @@ void Session::outside_transaction(const Unit& unit, TracedRun& run) {
     try {
         while (!done) {
             bool waiting = holding && waits_for_lock(m_watch, m_pid);
-            for (const auto& [oid, mode] : session_locks(m_watch, m_pid, false))
+            for (const auto& [oid, mode] : session_locks(m_watch, m_pid, false)) {
                 seen.after[oid] = std::max(seen.after[oid], mode);
+                seen.sampled_modes[oid].insert(mode);
+            }
             if (waiting) release();
         }
         release();

@@ -34,8 +34,12 @@ struct ModelObservation {
     std::map<Oid, sql::LockMode> after;   // strongest mode it held after it, or while it ran
     std::map<Oid, std::string> names;     // "schema.name", for messages
     // Sampled from a second connection while the statement ran (outside a
-    // transaction): a lock never seen is unobserved, not absent.
+    // transaction): a lock never seen is unobserved, not absent. Such a
+    // statement goes through phases (DROP INDEX CONCURRENTLY ends with a
+    // brief ACCESS EXCLUSIVE on the index): the model's mode must be one
+    // the server showed in some sample.
     bool sampled = false;
+    std::map<Oid, std::set<sql::LockMode>> sampled_modes;
 };
 
 struct ModelCheck {
