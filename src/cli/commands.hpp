@@ -27,6 +27,7 @@ void add_rules_command(CLI::App& app, const GlobalOptions& global, int& exit_cod
 void add_migrate_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_status_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_stats_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void add_trace_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_scratch_server_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_new_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_adopt_command(CLI::App& app, const GlobalOptions& global, int& exit_code);  // adopt and baseline

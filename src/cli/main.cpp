@@ -31,7 +31,7 @@ void setup_logging(int verbosity) {
 void add_global_options(CLI::App& app, pgsafe::cli::GlobalOptions& global) {
     app.set_version_flag("--version", std::string("pgsafe ") + PGSAFE_VERSION);
     app.add_option("--format", global.format, "Output format")
-        ->check(CLI::IsMember({"text", "json", "sarif", "github", "gitlab"}))
+        ->check(CLI::IsMember({"text", "json", "sarif", "github", "gitlab", "markdown"}))
         ->envname("PGSAFE_FORMAT")
         ->capture_default_str();
     app.add_option("--config", global.config, "Configuration file (default: pgsafe.toml found upwards)")
@@ -42,7 +42,11 @@ void add_global_options(CLI::App& app, pgsafe::cli::GlobalOptions& global) {
     app.add_flag("-v,--verbose", global.verbosity, "More log output on stderr (-vv for trace)");
     app.fallthrough();
     app.require_subcommand(1);
-    app.parse_complete_callback([&global] { setup_logging(global.verbosity); });
+    app.parse_complete_callback([&app, &global] {
+        setup_logging(global.verbosity);
+        if (global.format == "markdown" && !app.got_subcommand("trace"))
+            throw CLI::ValidationError("--format", "markdown is written by pgsafe trace only");
+    });
 }
 
 }  // namespace
@@ -63,6 +67,7 @@ int main(int argc, char** argv) {
     pgsafe::cli::add_new_command(app, global, code);             // create the next migration file
     pgsafe::cli::add_adopt_command(app, global, code);           // take over another tool's history
     pgsafe::cli::add_scratch_server_command(app, global, code);  // hidden: scratch PostgreSQL
+    pgsafe::cli::add_trace_command(app, global, code);           // run them on a throwaway server: real locks
 
     try {
         app.parse(argc, argv);

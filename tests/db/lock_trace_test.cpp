@@ -8,6 +8,7 @@
 #include "pgsafe/source/migration.hpp"
 #include "pgsafe/sql/parse.hpp"
 #include "pgsafe/sql/position.hpp"
+#include "pgsafe/trace/model_check.hpp"
 
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
@@ -140,14 +141,6 @@ std::vector<HeldLock> relation_locks(pqxx::transaction_base& tx, const std::stri
     return out;
 }
 
-LockMode strongest_on(const std::vector<HeldLock>& locks, Oid oid) {
-    LockMode out = LockMode::None;
-    for (const auto& l : locks) {
-        if (l.oid == oid) out = std::max(out, l.mode);
-    }
-    return out;
-}
-
 // The model's relations by OID: resolved before the statement (it may drop or
 // rename them), else after it (it created them).
 using Resolved = std::map<std::string, Oid>;  // qualified name -> oid
@@ -165,47 +158,30 @@ void resolve_missing(pqxx::transaction_base& tx, const Effects& model, Resolved&
     }
 }
 
-// Per relation the model names: the server's strongest mode must be the
-// model's. The model's unnamed lock (CREATE TRIGGER's table, …) is compared
-// with the strongest lock on the user relations it does not name and that
-// existed before the statement.
+// The product's model check (pgsafe trace's model-mismatch): per relation the
+// model names, the server's strongest mode must be the model's; the model's
+// unnamed lock is compared with the strongest lock on the user relations it
+// does not name and that existed before the statement; "no table lock" means
+// none on a user relation that existed. Each case runs alone in a fresh
+// transaction, so nothing was held before it.
 int compare(const TraceCase& c, const std::set<Oid>& existed, const Resolved& all,
             const std::vector<HeldLock>& held) {
-    int disagreements = 0;
-    // "No table lock" is a claim too: the server must hold none on a user
-    // relation that existed before the statement.
-    if (c.model.locks.empty()) {
-        for (const auto& h : held) {
-            if (!h.user_relation || !existed.count(h.oid)) continue;
-            INFO(c.where << ": " << c.sql);
-            INFO("model: no table lock; server: " << pgsafe::sql::lock_mode_name(h.mode) << " on relation "
-                                                  << h.oid);
-            CHECK(h.mode == LockMode::None);
-            ++disagreements;
-        }
+    pgsafe::trace::ModelObservation seen;
+    seen.resolved = all;
+    seen.existed = existed;
+    for (const auto& h : held) {
+        if (h.user_relation) seen.user_relations.insert(h.oid);
+        seen.after[h.oid] = std::max(seen.after[h.oid], h.mode);
     }
-    for (const auto& lock : c.model.locks) {
-        LockMode server = LockMode::None;
-        if (lock.relation.empty()) {
-            for (const auto& h : held) {
-                bool named =
-                    std::any_of(all.begin(), all.end(), [&](const auto& r) { return r.second == h.oid; });
-                if (h.user_relation && !named && existed.count(h.oid)) server = std::max(server, h.mode);
-            }
-        } else {
-            auto it = all.find(lock.relation.qualified());
-            INFO(c.where << ": " << c.sql);
-            INFO("relation " << lock.relation.qualified() << " does not resolve on the server");
-            REQUIRE(it != all.end());
-            server = strongest_on(held, it->second);
-        }
-        std::string label = lock.relation.empty() ? "(unnamed)" : lock.relation.qualified();
-        INFO("on " << label << ": model " << pgsafe::sql::lock_mode_name(lock.mode) << ", server "
-                   << pgsafe::sql::lock_mode_name(server));
-        CHECK(pgsafe::sql::lock_mode_name(server) == std::string(pgsafe::sql::lock_mode_name(lock.mode)));
-        if (server != lock.mode) ++disagreements;
+    pgsafe::trace::ModelCheck check = pgsafe::trace::check_model(c.model, seen);
+    INFO(c.where << ": " << c.sql);
+    INFO("model: " << check.model);
+    CHECK(check.unresolved.empty());
+    for (const auto& disagreement : check.disagreements) {
+        INFO(disagreement);
+        CHECK(disagreement.empty());
     }
-    return disagreements;
+    return static_cast<int>(check.disagreements.size() + check.unresolved.size());
 }
 
 // ---- the two ways of tracing ----------------------------------------------------

@@ -6,10 +6,12 @@
 #include "plan_fixture.hpp"
 #include "test_db.hpp"
 
+#include "pgsafe/db/connection.hpp"
 #include "pgsafe/plan/plan.hpp"
 #include "pgsafe/report/plan_report.hpp"
 #include "pgsafe/source/migration.hpp"
 #include "pgsafe/sql/parse.hpp"
+#include "pgsafe/trace/catalog.hpp"
 
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
@@ -20,7 +22,6 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
-#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -103,104 +104,17 @@ test::ScratchDatabase database_with_schema(const std::string& admin, const test:
 
 // ---- describing a database -----------------------------------------------------------
 
-// The first column of every row.
-std::vector<std::string> column_of(const pqxx::result& rows) {
-    std::vector<std::string> out;
-    for (const auto& row : rows) out.push_back(row[0].as<std::string>());
-    return out;
-}
-
-// Every relation, column, constraint, index and function of the public schema,
-// one line each, without OIDs, so that two databases can be compared.
-std::vector<std::string> describe_catalog(pqxx::transaction_base& tx) {
-    const char* query = R"(
-        SELECT format('relation %s: kind %s%s', c.relname, c.relkind,
-                      coalesce(', partition of ' || parent.relname || ' ' || pg_get_expr(c.relpartbound, c.oid), ''))
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        LEFT JOIN pg_inherits i ON i.inhrelid = c.oid LEFT JOIN pg_class parent ON parent.oid = i.inhparent
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'm', 'v', 'f', 'S')
-      UNION ALL
-        SELECT format('column %s.%s: #%s %s, not null %s, default %s', c.relname, a.attname,
-                      row_number() OVER (PARTITION BY c.oid ORDER BY a.attnum), format_type(a.atttypid, a.atttypmod),
-                      a.attnotnull, coalesce(pg_get_expr(d.adbin, d.adrelid), '-'))
-        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'm', 'v', 'f') AND a.attnum > 0
-          AND NOT a.attisdropped
-      UNION ALL
-        SELECT format('constraint %s on %s: %s, type %s, validated %s', con.conname, c.relname,
-                      pg_get_constraintdef(con.oid), con.contype, con.convalidated)
-        FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public'
-      UNION ALL
-        SELECT format('index %s: %s, valid %s, unique %s, primary %s', ic.relname, pg_get_indexdef(i.indexrelid),
-                      i.indisvalid, i.indisunique, i.indisprimary)
-        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
-        WHERE n.nspname = 'public'
-      UNION ALL
-        SELECT format('function %s(%s) returns %s', p.proname, pg_get_function_identity_arguments(p.oid),
-                      pg_get_function_result(p.oid))
-        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-        WHERE n.nspname = 'public')";
-    return column_of(tx.exec(query));
-}
-
-// Per table and materialized view: its row count and a hash of its rows.
-// Timestamp columns are left out of the hash: schema.sql fills them with now().
-std::vector<std::string> describe_rows(pqxx::transaction_base& tx) {
-    pqxx::result tables = tx.exec(R"(
-        SELECT quote_ident(c.relname),
-               coalesce(string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
-                        FILTER (WHERE a.atttypid NOT IN ('timestamptz'::regtype, 'timestamp'::regtype)), '')
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'm')
-        GROUP BY c.relname)");
-    std::vector<std::string> out;
-    for (const auto& table : tables) {
-        std::string name = table[0].as<std::string>();
-        std::string columns = table[1].as<std::string>();
-        std::string row = columns.empty() ? "''" : "row(" + columns + ")::text";
-        pqxx::row summary =
-            tx.exec1(fmt::format("SELECT count(*), md5(coalesce(string_agg(r, E'\\n' ORDER BY r), '')) FROM "
-                                 "(SELECT {} AS r FROM {}) t",
-                                 row, name));
-        out.push_back(fmt::format("rows of {}: {}, md5 {}", name, summary[0].as<std::string>(),
-                                  summary[1].as<std::string>()));
-    }
-    return out;
-}
-
-// The whole description, sorted.
+// The whole description (catalog and rows), sorted: the product's, which
+// `pgsafe trace --plan` compares the same way.
 std::vector<std::string> describe(const std::string& dsn) {
-    pqxx::connection conn(dsn);
-    pqxx::read_transaction tx(conn);
-    std::vector<std::string> out = describe_catalog(tx);
-    std::vector<std::string> rows = describe_rows(tx);
-    out.insert(out.end(), rows.begin(), rows.end());
-    std::sort(out.begin(), out.end());
-    return out;
+    db::Connection connection(dsn);
+    return trace::describe(connection);
 }
 
-// The constraints and indexes of the public schema left NOT VALID or INVALID.
+// The constraints and indexes left NOT VALID or INVALID.
 std::vector<std::string> invalid_objects(const std::string& dsn) {
-    pqxx::connection conn(dsn);
-    pqxx::read_transaction tx(conn);
-    return column_of(tx.exec(R"(
-        SELECT 'constraint ' || con.conname FROM pg_constraint con
-        JOIN pg_namespace n ON n.oid = con.connamespace
-        WHERE n.nspname = 'public' AND NOT con.convalidated
-      UNION ALL
-        SELECT 'index ' || ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-        JOIN pg_namespace n ON n.oid = ic.relnamespace
-        WHERE n.nspname = 'public' AND NOT i.indisvalid)"));
-}
-
-// The lines of `a` that `b` lacks (both sorted).
-std::vector<std::string> only_in(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-    std::vector<std::string> out;
-    std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
-    return out;
+    db::Connection connection(dsn);
+    return trace::invalid_objects(connection);
 }
 
 // One indented line per entry, for messages.
@@ -213,8 +127,9 @@ std::string lines(const std::vector<std::string>& v) {
 // How the database after the plan differs from the one after the file as written; empty when alike.
 std::string difference(const std::vector<std::string>& as_written,
                        const std::vector<std::string>& as_planned) {
-    std::vector<std::string> missing = only_in(as_written, as_planned);
-    std::vector<std::string> extra = only_in(as_planned, as_written);
+    trace::CatalogDiff diff = trace::compare_descriptions(as_written, as_planned);
+    const std::vector<std::string>& missing = diff.only_in_first;
+    const std::vector<std::string>& extra = diff.only_in_second;
     std::string out;
     if (!missing.empty()) out += "\n  only after the file as written:" + lines(missing);
     if (!extra.empty()) out += "\n  only after the plan's steps:" + lines(extra);

@@ -1,0 +1,31 @@
+#pragma once
+// Getting a scratch database ready for `pgsafe trace`: production's schema
+// without its data (--schema-from: pg_dump --schema-only, loaded here), the
+// versions already applied there, and generated rows (--seed-rows N).
+
+#include "pgsafe/db/connection.hpp"
+
+#include <filesystem>
+#include <set>
+#include <string>
+
+namespace pgsafe::trace {
+
+// Runs `pg_dump --schema-only` (next to the server programs, else on PATH)
+// against `source_url` and loads its output into `target`. pgsafe's own
+// tracking schema is left out. Throws pgsafe::Error (Database) with
+// pg_dump's message when it fails, (Usage) when pg_dump is missing.
+void copy_schema(const std::string& source_url, db::Connection& target);
+
+// The versions recorded as applied in `source`'s pgsafe.migrations; empty
+// when it has no such table.
+std::set<std::string> applied_versions(db::Connection& source);
+
+// Fills every table of the user schemas with `rows` rows made from the
+// column types (integers count up from 1, text is 'v' || n, booleans
+// alternate, times step by a minute from 2020-01-01, …). Tables whose
+// constraints refuse the generated rows are left empty; returns how many
+// tables were filled.
+int seed_rows(db::Connection& connection, long rows);
+
+}  // namespace pgsafe::trace
