@@ -5,6 +5,7 @@
 #include "execute_step.hpp"
 
 #include "backoff.hpp"
+#include "batch_loop.hpp"
 #include "blockers.hpp"
 #include "runner_lock.hpp"
 #include "sql_text.hpp"
@@ -250,41 +251,14 @@ void run_outside_transaction(StepRun& run, const StepView& view, const StoredSte
     });
 }
 
+// The loop itself is batch_loop.cpp's; it waits, retries and is cancelled the way every step is.
 void run_in_batches(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome) {
-    const std::string& label = view.label;
-    auto range = run.work.query(key_range_sql(*step.batch), label).at(0);
-    if (range[0] && range[1]) {
-        long long first = std::stoll(*range[0]);
-        long long last = std::stoll(*range[1]);
-        long long from = step.batch_next.value_or(first);
-        if (step.batch_next)
-            run.observer.note(
-                fmt::format("  {}: resuming the batches at {} {}", label, step.batch->key, from));
-        run.work.execute(prepare_batch_sql(step), label);
-        undo_on_failure(run.work, k_deallocate_batch_sql, [&] {
-            while (from <= last) {
-                long long to = from + step.batch->width;
-                with_lock_retries(run, view, step, outcome, [&] {
-                    in_transaction(run.work, label, [&] {
-                        run.work.execute(timeouts_sql(step, Scope::Transaction), label);
-                        execute_cancellable(run, view, execute_batch_sql(from, to));
-                        run.work.execute(run.lock_check + batch_done_sql(view.version, step.number, to),
-                                         "recording the batch");
-                    });
-                });
-                double done = static_cast<double>(std::min(to, last + 1) - first) /
-                              static_cast<double>(last + 1 - first);
-                run.observer.batch_progress(
-                    view,
-                    fmt::format("{}: batches done up to {} {} of {}", label, step.batch->key, to - 1, last),
-                    done);
-                from = to;
-                if (from <= last && !run.interrupt.sleep_for(run.options.run.batch_pause))
-                    throw interrupted(run, label);
-            }
-        });
-        run.work.execute(k_deallocate_batch_sql, "finishing the batches");
-    }
+    BatchHooks hooks{
+        [&](const std::function<void()>& attempt) { with_lock_retries(run, view, step, outcome, attempt); },
+        [&](const std::function<void()>& f) { in_transaction(run.work, view.label, f); },
+        [&](const std::string& sql) { execute_cancellable(run, view, sql); },
+        [&] { return interrupted(run, view.label); }};
+    run_batch_loop(run, view, step, outcome, hooks);
     run.work.execute(run.lock_check + step_applied_sql(view.version, step.number, outcome.lock_wait_ms),
                      "recording the step");
 }
@@ -295,19 +269,6 @@ std::string timeouts_sql(const StoredStep& step, Scope scope) {
     const char* set = scope == Scope::Transaction ? "SET LOCAL" : "SET";
     return fmt::format("{0} lock_timeout = {1}; {0} statement_timeout = {2};", set,
                        duration_ms(step.lock_timeout_ms), duration_ms(step.statement_timeout_ms.value_or(0)));
-}
-
-std::string prepare_batch_sql(const StoredStep& step) {
-    return "PREPARE pgsafe_batch (bigint, bigint) AS " + step.sql;
-}
-
-std::string execute_batch_sql(long long from, long long to) {
-    return fmt::format("EXECUTE pgsafe_batch ({}, {});", from, to);
-}
-
-std::string key_range_sql(const plan::Batch& batch) {
-    return fmt::format("SELECT min({0})::text, max({0})::text FROM {1};", ident(batch.key),
-                       qualified(batch.table));
 }
 
 void execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
