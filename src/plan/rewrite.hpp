@@ -40,8 +40,8 @@ struct Unit {
     bool skips_scan = false;  // SET NOT NULL behind a valid CHECK: the lock model's scan does not happen
     std::optional<std::string> rule;
     std::string why;
-    std::optional<std::string> index;   // CREATE INDEX CONCURRENTLY: the index it builds
-    std::optional<BatchKey> batch_key;  // run in batches by this key of the statement's table
+    std::optional<sql::RelationName> index;  // CREATE INDEX CONCURRENTLY: the index it builds
+    std::optional<BatchKey> batch_key;       // run in batches by this key of the statement's table
     // The lock model's view of each statement in `sql`, filled in by the
     // planner: the original statement's effects for SQL kept as written.
     std::vector<analysis::Effects> effects;
@@ -93,8 +93,9 @@ struct RewriteContext {
     // dropping a constraint or index of that name), or nullopt when it is free
     // as far as pgsafe can tell.
     std::optional<std::string> name_clash(const sql::RelationName& table, const std::string& name) const;
-    // "schema.name" for an object named in the same schema as `table`.
-    std::string sibling(const sql::RelationName& table, const std::string& name) const;
+    // (schema, name) of an object named in the same schema as `table` (schema "" when `table` is
+    // unqualified).
+    sql::RelationName sibling(const sql::RelationName& table, const std::string& name) const;
 };
 
 struct Rewrite {

@@ -93,8 +93,8 @@ std::optional<BatchKey> RewriteContext::batch_key(const sql::RelationName& table
     return std::nullopt;
 }
 
-std::string RewriteContext::sibling(const sql::RelationName& table, const std::string& name) const {
-    return sql::RelationName{table.schema, name}.qualified();
+sql::RelationName RewriteContext::sibling(const sql::RelationName& table, const std::string& name) const {
+    return sql::RelationName{table.schema, name};
 }
 
 }  // namespace pgsafe::plan::detail

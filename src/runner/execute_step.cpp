@@ -173,12 +173,14 @@ bool clean_up_index(StepRun& run, const StepView& view, const StoredStep& step) 
                        "checking for a half-built index");
     if (rows.empty()) return false;
     if (rows[0][0] == std::optional<std::string>("t")) return true;
-    run.observer.note(fmt::format(
-        "  dropping the INVALID index {} a failed build left, before building it again", *step.index));
-    run.work.execute(event_sql("index-cleanup", view.version, step.number, {{"index", *step.index}}),
-                     "recording the cleanup");
+    run.observer.note(
+        fmt::format("  dropping the INVALID index {} a failed build left, before building it again",
+                    step.index->qualified()));
+    run.work.execute(
+        event_sql("index-cleanup", view.version, step.number, {{"index", step.index->qualified()}}),
+        "recording the cleanup");
     run.work.execute(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", qualified(*step.index)),
-                     fmt::format("dropping the INVALID index {}", *step.index));
+                     fmt::format("dropping the INVALID index {}", step.index->qualified()));
     return false;
 }
 
@@ -216,7 +218,7 @@ bool already_done(StepRun& run, const StepView& view, const StoredStep& step) {
                         literal(qualified(*step.index))),
             "checking whether an earlier run built the index");
         if (rows.empty() || rows[0][0] != std::optional<std::string>("t")) return false;
-        found = fmt::format("the index {} exists and is valid", *step.index);
+        found = fmt::format("the index {} exists and is valid", step.index->qualified());
     } else {
         std::vector<sql::RelationName> names = dropped_indexes(step);
         if (names.empty()) return false;

@@ -131,7 +131,7 @@ json definition(const StoredStep& s) {
               {"lock_timeout_ms", s.lock_timeout_ms},
               {"statement_timeout_ms", s.statement_timeout_ms ? json(*s.statement_timeout_ms) : json()},
               {"estimated_seconds", s.estimated_seconds ? json(*s.estimated_seconds) : json()},
-              {"index", s.index ? json(*s.index) : json()},
+              {"index", s.index ? json{{"schema", s.index->schema}, {"name", s.index->name}} : json()},
               {"line", s.line},
               {"rule", s.rule ? json(*s.rule) : json()},
               {"why", s.why}};
@@ -184,7 +184,15 @@ StoredStep step_from_json(const std::string& version, const json& j) {
     s.lock_timeout_ms = d.at("lock_timeout_ms").get<int>();
     s.statement_timeout_ms = optional_of<int>(d, "statement_timeout_ms");
     s.estimated_seconds = optional_of<double>(d, "estimated_seconds");
-    s.index = optional_of<std::string>(d, "index");
+    if (auto i = d.find("index"); i != d.end() && i->is_string()) {
+        // Written before names were pairs: "schema.index", split at the first dot as it was then.
+        std::string name = i->get<std::string>();
+        auto dot = name.find('.');
+        s.index = dot == std::string::npos ? sql::RelationName{"", name}
+                                           : sql::RelationName{name.substr(0, dot), name.substr(dot + 1)};
+    } else if (i != d.end() && i->is_object()) {
+        s.index = sql::RelationName{i->at("schema").get<std::string>(), i->at("name").get<std::string>()};
+    }
     s.line = d.value("line", 0);
     s.rule = optional_of<std::string>(d, "rule");
     s.why = d.value("why", "");

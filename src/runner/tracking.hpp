@@ -38,7 +38,7 @@ struct StoredStep {
     int lock_timeout_ms = 0;
     std::optional<int> statement_timeout_ms;
     std::optional<double> estimated_seconds;
-    std::optional<std::string> index;  // CREATE INDEX CONCURRENTLY: "schema.index"
+    std::optional<sql::RelationName> index;  // CREATE INDEX CONCURRENTLY: (schema, index)
     std::optional<plan::Batch> batch;
     int line = 0;                     // of the statement in the migration file
     std::optional<std::string> rule;  // the finding the step answers, when rewritten

@@ -2,6 +2,7 @@
 // statements it sends (quoted at the edge, composite keys as rows).
 
 #include "runner/batch_loop.hpp"
+#include "runner/sql_text.hpp"
 #include "runner/tracking.hpp"
 
 #include <catch2/catch.hpp>
@@ -89,4 +90,9 @@ TEST_CASE("the last key done is recorded as text with its columns and types", "[
     CHECK(sql.find("batch_last = "
                    "'{\"columns\":[\"tenant\",\"id\"],\"types\":[\"uuid\",\"text\"],\"values\":[\"0f0e\","
                    "\"it''s\"]}'::jsonb") != std::string::npos);
+}
+
+TEST_CASE("names are quoted as (schema, name) pairs, never split at a dot", "[unit][batches]") {
+    CHECK(qualified(sql::RelationName{"dot.schema", "a.b_idx"}) == "\"dot.schema\".\"a.b_idx\"");
+    CHECK(qualified(sql::RelationName{"", "a.b_idx"}) == "\"a.b_idx\"");
 }

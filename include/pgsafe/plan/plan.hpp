@@ -59,7 +59,8 @@ struct Step {
     std::string why;                          // one line for the reviewer
     sql::Span source;                         // the original statement(s) in the file
     // CREATE INDEX CONCURRENTLY: the index to drop if a failed build leaves it INVALID.
-    std::optional<std::string> index;
+    // A (schema, name) pair; schema "" when the statement left it to the search_path.
+    std::optional<sql::RelationName> index;
     std::optional<Batch> batch;  // run batch by batch (backfills, large UPDATE / DELETE)
 };
 
