@@ -153,6 +153,18 @@ const std::vector<Key> k_keys = {
     {"run", "batch_pause_ms", KeyType::Integer, "migrate", k_anywhere, 0, k_no_limit, {}, "", "",
      [](Settings& s, const Value& v) { s.run.batch_pause = std::chrono::milliseconds(v.integer); },
      [](const Settings& s) { return std::to_string(s.run.batch_pause.count()); }, nullptr},
+    {"run", "batch_target_ms", KeyType::Integer, "migrate", k_anywhere, 1, k_no_limit, {}, "", "",
+     [](Settings& s, const Value& v) { s.run.batch_target = std::chrono::milliseconds(v.integer); },
+     [](const Settings& s) { return std::to_string(s.run.batch_target.count()); }, nullptr},
+    {"run", "batch_min", KeyType::Integer, "migrate", k_anywhere, 1, k_no_limit, {}, "", "",
+     [](Settings& s, const Value& v) { s.run.batch_min = long(v.integer); },
+     [](const Settings& s) { return std::to_string(s.run.batch_min); }, nullptr},
+    {"run", "batch_max", KeyType::Integer, "migrate", k_anywhere, 1, k_no_limit, {}, "", "",
+     [](Settings& s, const Value& v) { s.run.batch_max = long(v.integer); },
+     [](const Settings& s) { return std::to_string(s.run.batch_max); }, nullptr},
+    {"run", "max_replica_lag_ms", KeyType::Integer, "migrate", k_anywhere, 0, k_no_limit, {}, "", "",
+     [](Settings& s, const Value& v) { s.run.max_replica_lag = std::chrono::milliseconds(v.integer); },
+     [](const Settings& s) { return std::to_string(s.run.max_replica_lag.count()); }, nullptr},
     {"run", "show_blocker_queries", KeyType::Boolean, "migrate", k_anywhere, 0, 0, {}, "", "",
      [](Settings& s, const Value& v) { s.run.show_blocker_queries = v.boolean; },
      [](const Settings& s) { return std::string(s.run.show_blocker_queries ? "true" : "false"); }, nullptr},
@@ -166,6 +178,13 @@ const std::vector<Constraint> k_constraints = {
          if (s.retry.max >= s.retry.initial) return std::nullopt;
          return fmt::format("\"max_ms\" in [retry] ({}) must be at least \"initial_ms\" ({})",
                             s.retry.max.count(), s.retry.initial.count());
+     }},
+    {"run",
+     {"batch_max", "batch_min"},
+     [](const Settings& s) -> std::optional<std::string> {
+         if (s.run.batch_max >= s.run.batch_min) return std::nullopt;
+         return fmt::format("\"batch_max\" in [run] ({}) must be at least \"batch_min\" ({})",
+                            s.run.batch_max, s.run.batch_min);
      }},
 };
 

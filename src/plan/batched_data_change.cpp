@@ -1,17 +1,20 @@
 // An UPDATE or DELETE of every row of a large table holds its row locks (and
 // bloats the table) for one long transaction. Instead the same statement runs
-// per primary-key range, each range a short transaction. Each row is changed
-// once, as before; what is lost is all-or-nothing, which the step says.
-// Preconditions, checked before anything is planned: the statement is
+// batch by batch over the primary key (keyset: the next keys in key order
+// after the last one done), each batch a short transaction. Each row is
+// changed once, as before; what is lost is all-or-nothing, which the step
+// says. Preconditions, checked before anything is planned: the statement is
 // row-local (sql/row_local: no subquery, WITH, FROM / USING, RETURNING, or
-// function pgsafe cannot prove immutable), and the table's primary key is
-// one integer column; an UPDATE of the key stays as written too.
+// function pgsafe cannot prove immutable), and the table has a primary key
+// of columns whose text form reads back (rewrite_context); an UPDATE of a
+// key column stays as written too.
 
 #include "rewrite.hpp"
 
 #include "pgsafe/sql/row_local.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace pgsafe::plan::detail {
 
@@ -28,7 +31,10 @@ std::optional<Rewrite> batched_data_change(const RewriteContext& ctx) {
     auto key = ctx.batch_key(change->table);
     if (!key) return std::nullopt;
     sql::StatementEdit edit(ctx.file, ctx.statement);
-    if (!edit.limit_to_key_range(*key)) return std::nullopt;
+    if (!edit.limit_to_key_range(key->columns)) {
+        ctx.declined = "kept as written: it sets a column of the primary key the batches walk";
+        return std::nullopt;
+    }
     auto sql = edit.sql();
     if (!sql) return std::nullopt;
     Unit u;
@@ -37,9 +43,10 @@ std::optional<Rewrite> batched_data_change(const RewriteContext& ctx) {
     u.rule = rules::rule_id::k_unbatched_data_change;
     u.batch_key = *key;
     u.why = fmt::format(
-        "runs by ranges of \"{}\", each range a short transaction (no longer all-or-nothing; "
-        "statement-level triggers fire once per range)",
-        *key);
+        "runs in batches by ({}), each batch a short transaction (no longer all-or-nothing; "
+        "statement-level triggers would fire once per batch, so the runner runs it as one statement "
+        "when the table has any)",
+        fmt::join(key->columns, ", "));
     return Rewrite{{u}};
 }
 

@@ -58,7 +58,7 @@ Unit as_written(const sql::ParsedFile& file, const StatementPlan& sp) {
                     : sp.effects.strongest() == sql::LockMode::ShareUpdateExclusive && works);
     const auto* index = std::get_if<sql::CreateIndex>(&sp.statement->detail);
     if (index != nullptr && index->concurrent && !index->name.empty())
-        u.index = sql::RelationName{index->table.schema, index->name}.qualified();
+        u.index = sql::RelationName{index->table.schema, index->name};
     u.effects.push_back(sp.effects);
     return u;
 }

@@ -27,6 +27,12 @@ enum class Boundary {
     None,    // outside any transaction (CONCURRENTLY and the like)
 };
 
+// The key a batched step walks: the primary key's columns and their types.
+struct BatchKey {
+    std::vector<std::string> columns;
+    std::vector<std::string> types;
+};
+
 struct Unit {
     std::string sql;
     Boundary boundary = Boundary::Shared;
@@ -34,8 +40,8 @@ struct Unit {
     bool skips_scan = false;  // SET NOT NULL behind a valid CHECK: the lock model's scan does not happen
     std::optional<std::string> rule;
     std::string why;
-    std::optional<std::string> index;      // CREATE INDEX CONCURRENTLY: the index it builds
-    std::optional<std::string> batch_key;  // run by ranges of this key of the statement's table
+    std::optional<sql::RelationName> index;  // CREATE INDEX CONCURRENTLY: the index it builds
+    std::optional<BatchKey> batch_key;       // run in batches by this key of the statement's table
     // The lock model's view of each statement in `sql`, filled in by the
     // planner: the original statement's effects for SQL kept as written.
     std::vector<analysis::Effects> effects;
@@ -78,16 +84,18 @@ struct RewriteContext {
     bool partitioned_index(const sql::RelationName& index) const;
     // Has a valid unique index on plain columns (what REFRESH … CONCURRENTLY needs).
     bool has_unique_index(const sql::RelationName& relation) const;
-    // The key to run batches by: the table's primary key when it is one column
+    // The key to run batches by: the table's primary key, one column or
+    // several, of any type whose text form reads back as the same value
     // (live database or snapshot); without one, declines with the reason.
-    std::optional<std::string> batch_key(const sql::RelationName& table) const;
+    std::optional<BatchKey> batch_key(const sql::RelationName& table) const;
     // Why a new index `name` next to `table` could clash with an existing
     // relation (the table facts, an earlier statement, or the statement itself
     // dropping a constraint or index of that name), or nullopt when it is free
     // as far as pgsafe can tell.
     std::optional<std::string> name_clash(const sql::RelationName& table, const std::string& name) const;
-    // "schema.name" for an object named in the same schema as `table`.
-    std::string sibling(const sql::RelationName& table, const std::string& name) const;
+    // (schema, name) of an object named in the same schema as `table` (schema "" when `table` is
+    // unqualified).
+    sql::RelationName sibling(const sql::RelationName& table, const std::string& name) const;
 };
 
 struct Rewrite {

@@ -3,6 +3,7 @@
 #include "rewrite.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <set>
@@ -38,10 +39,12 @@ bool RewriteContext::has_unique_index(const sql::RelationName& relation) const {
     });
 }
 
-std::optional<std::string> RewriteContext::batch_key(const sql::RelationName& table) const {
-    // The runner walks integer ranges from the key's minimum to its maximum:
-    // the key must be the whole primary key, one column, of an integer type.
-    static const std::set<std::string> k_integer_types = {"smallint", "integer", "bigint"};
+std::optional<BatchKey> RewriteContext::batch_key(const sql::RelationName& table) const {
+    // The runner walks the key in its btree order, each batch the next keys
+    // after the last one done, which it keeps as text: any key type works
+    // whose text form reads back as the same value in any session. Floating
+    // point (extra_float_digits) and money (lc_monetary) do not.
+    static const std::vector<std::string> k_unstable_text = {"real", "double precision", "money"};
     if (names.reshaped(table)) {
         declined =
             "kept as written: an earlier statement renamed, dropped or retyped a column of the table or "
@@ -51,36 +54,47 @@ std::optional<std::string> RewriteContext::batch_key(const sql::RelationName& ta
     if (const auto* fact = pending.created(table) ? nullptr : facts.find(table)) {
         for (const auto& index : fact->indexes) {
             if (!index.primary) continue;
-            if (index.columns.size() != 1 || index.columns[0].empty()) {
+            if (std::any_of(index.columns.begin(), index.columns.end(),
+                            [](const std::string& c) { return c.empty(); })) {
                 declined =
-                    "kept as written: the table's primary key is not one column, and batches walk "
-                    "one integer key";
+                    "kept as written: the table's primary key has an expression, and batches walk columns";
                 return std::nullopt;
             }
-            if (index.types.size() != 1 || index.types[0].empty()) {
+            if (index.types.size() != index.columns.size() ||
+                std::any_of(index.types.begin(), index.types.end(),
+                            [](const std::string& t) { return t.empty(); })) {
                 declined = fmt::format(
-                    "kept as written: the type of the primary key \"{}\" is not known, and batches walk "
-                    "integer ranges (give --db, or a snapshot from this version's `pgsafe stats export`)",
-                    index.columns[0]);
+                    "kept as written: the type of the primary key ({}) is not known (give --db, or a "
+                    "snapshot "
+                    "from this version's `pgsafe stats export`)",
+                    fmt::join(index.columns, ", "));
                 return std::nullopt;
             }
-            if (k_integer_types.count(index.types[0]) == 0) {
-                declined = fmt::format(
-                    "kept as written: the primary key \"{}\" is {}, and batches walk integer ranges",
-                    index.columns[0], index.types[0]);
-                return std::nullopt;
+            for (std::size_t i = 0; i < index.types.size(); ++i) {
+                for (const auto& unstable : k_unstable_text) {
+                    if (index.types[i] != unstable) continue;
+                    declined = fmt::format(
+                        "kept as written: the primary key column \"{}\" is {}, whose text form does not "
+                        "always read back as the same value, and batches resume from the last key as text",
+                        index.columns[i], index.types[i]);
+                    return std::nullopt;
+                }
             }
-            return index.columns[0];
+            return BatchKey{index.columns, index.types};
         }
+        declined =
+            "kept as written: the table has no primary key, and running it in batches needs one to walk "
+            "the rows in order";
+        return std::nullopt;
     }
     declined =
-        "kept as written: running it in batches needs the table's single-column integer primary key "
+        "kept as written: running it in batches needs the table's primary key and its types "
         "(give --db or --stats)";
     return std::nullopt;
 }
 
-std::string RewriteContext::sibling(const sql::RelationName& table, const std::string& name) const {
-    return sql::RelationName{table.schema, name}.qualified();
+sql::RelationName RewriteContext::sibling(const sql::RelationName& table, const std::string& name) const {
+    return sql::RelationName{table.schema, name};
 }
 
 }  // namespace pgsafe::plan::detail

@@ -37,6 +37,23 @@ std::string qualified(const sql::RelationName& relation, const analysis::TableFa
     return pending.key(relation);
 }
 
+// The table a batched step walks as a (schema, name) pair: the facts' spelling
+// when they know it, else the statement's (public when unqualified).
+Batch batch_of(const sql::RelationName& table, const BatchKey& key, const analysis::TableFacts& facts,
+               const rules::PendingSet& pending) {
+    Batch b;
+    if (const auto* fact = facts.find(table); fact != nullptr && !pending.created(table)) {
+        b.schema = fact->schema;
+        b.table = fact->name;
+    } else {
+        b.schema = table.schema.empty() ? "public" : table.schema;
+        b.table = table.name;
+    }
+    b.key = key.columns;
+    b.types = key.types;
+    return b;
+}
+
 std::string why(const Draft& draft, const std::vector<StatementPlan>& statements) {
     if (draft.rule)
         return "statements that touch other tables run in their own transaction: no lock is held across them";
@@ -76,7 +93,7 @@ Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements,
             sql::RelationName table;
             if (const auto* alter = std::get_if<sql::AlterTable>(&change)) table = alter->table;
             if (const auto* dml = std::get_if<sql::DataChange>(&change)) table = dml->table;
-            step.batch = Batch{qualified(table, facts, pending), *placed.unit.batch_key};
+            step.batch = batch_of(table, *placed.unit.batch_key, facts, pending);
         }
     }
     step.why = why(draft, statements);

@@ -1,13 +1,14 @@
 // ADD COLUMN with a volatile default (random(), gen_random_uuid(),
 // clock_timestamp() …) rewrites the whole table under ACCESS EXCLUSIVE.
 // Instead: add the column bare (catalog only), SET DEFAULT for new rows, fill
-// the existing rows in batches by primary-key range, each batch a short
+// the existing rows in batches by primary key (keyset), each batch a short
 // transaction, and make it NOT NULL the safe way if it was meant to be. Needs
 // the table's single-column primary key from the live database or a snapshot.
 
 #include "rewrite.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace pgsafe::plan::detail {
 namespace {
@@ -26,7 +27,7 @@ std::optional<Rewrite> volatile_default_backfill(const RewriteContext& ctx) {
     if (!key) return std::nullopt;
     sql::StatementEdit edit(ctx.file, ctx.statement);
     auto set_default = edit.set_default_sql(0);
-    auto backfill = edit.backfill_sql(0, *key);
+    auto backfill = edit.backfill_sql(0, key->columns);
     if (!set_default || !backfill || !edit.strip_default(0)) return std::nullopt;
     auto add = edit.sql();
     if (!add) return std::nullopt;
@@ -37,8 +38,8 @@ std::optional<Rewrite> volatile_default_backfill(const RewriteContext& ctx) {
     units[1].sql = *set_default;
     units[1].why = "new rows get the default from now on: catalog only, a brief lock";
     units[2].sql = *backfill;
-    units[2].why =
-        fmt::format("fills the existing rows by ranges of \"{}\", each range a short transaction", *key);
+    units[2].why = fmt::format("fills the existing rows in batches by ({}), each batch a short transaction",
+                               fmt::join(key->columns, ", "));
     units[2].batch_key = *key;
     for (auto& u : units) {
         u.boundary = Boundary::Own;

@@ -23,11 +23,12 @@ Json step_json(const plan::Step& step, std::size_t index) {
     j["estimated_seconds"] = step.estimated_seconds ? Json(*step.estimated_seconds) : Json(nullptr);
     j["rule"] = optional_string(step.rule);
     j["why"] = step.why;
-    j["index_built"] = optional_string(step.index);
-    j["batch"] =
-        step.batch
-            ? Json{{"table", step.batch->table}, {"key", step.batch->key}, {"width", step.batch->width}}
-            : Json(nullptr);
+    j["index_built"] = step.index ? Json(step.index->qualified()) : Json(nullptr);
+    j["batch"] = step.batch ? Json{{"schema", step.batch->schema},
+                                   {"table", step.batch->table},
+                                   {"key", step.batch->key},
+                                   {"types", step.batch->types}}
+                            : Json(nullptr);
     return j;
 }
 

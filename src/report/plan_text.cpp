@@ -6,6 +6,7 @@
 #include "pgsafe/sql/position.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace pgsafe::report {
 namespace {
@@ -67,8 +68,9 @@ void render_plan(std::string& out, const plan::MigrationPlan& p, Color color) {
                            c.reset);
         if (s.batch)
             out += fmt::format(
-                "    {}in batches: {} from min to max of {}, {} keys per transaction ($1, $2){}\n", c.dim,
-                s.batch->key, s.batch->table, s.batch->width, c.reset);
+                "    {}in batches: by ({}) of {}, each the next keys after the last one done, one "
+                "transaction each ($1..: the batch's first key, then its last){}\n",
+                c.dim, fmt::join(s.batch->key, ", "), s.batch->qualified(), c.reset);
         std::string sql = s.sql;
         std::string indented = "      ";
         for (char ch : sql) {
@@ -105,20 +107,54 @@ std::string literal(const std::string& text) {
     return out + "'";
 }
 
-// A batched step as a DO block that walks the key range, committing each batch.
+// "Measurements" (always quoted)
+std::string ident(const std::string& name) {
+    std::string out = "\"";
+    for (char ch : name) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    return out + "\"";
+}
+
+// A batched step as a DO block that walks the key the way the runner does
+// (keyset: the next keys in key order after the last one done), committing
+// each batch. The batch size is fixed here; pgsafe migrate adapts it.
 std::string batch_block(const plan::Step& s) {
-    auto dot = s.batch->table.find('.');
-    std::string schema = s.batch->table.substr(0, dot);
-    std::string table = s.batch->table.substr(dot + 1);
-    std::string body = fmt::format(
-        "DECLARE lo bigint; hi bigint;\nBEGIN\n"
-        "  EXECUTE format('SELECT min(%I), max(%I) FROM %I.%I', {0}, {0}, {1}, {2}) INTO lo, hi;\n"
-        "  WHILE lo <= hi LOOP\n"
-        "    EXECUTE {3} USING lo, lo + {4};\n"
-        "    COMMIT;\n"
-        "    lo := lo + {4};\n"
-        "  END LOOP;\nEND\n",
-        literal(s.batch->key), literal(schema), literal(table), literal(s.sql), s.batch->width);
+    const plan::Batch& b = *s.batch;
+    constexpr int k_size = 1000;
+    std::vector<std::string> key;
+    std::vector<std::string> key_desc;
+    std::vector<std::string> first;
+    std::vector<std::string> last;
+    std::vector<std::string> first_of;
+    std::vector<std::string> last_of;
+    std::string declare = "DECLARE\n  pgsafe_started boolean := false;\n";
+    for (std::size_t i = 0; i < b.key.size(); ++i) {
+        key.push_back(ident(b.key[i]));
+        key_desc.push_back(ident(b.key[i]) + " DESC");
+        first.push_back(fmt::format("pgsafe_first_{}", i + 1));
+        last.push_back(fmt::format("pgsafe_last_{}", i + 1));
+        first_of.push_back("f." + ident(b.key[i]));
+        last_of.push_back("l." + ident(b.key[i]));
+        declare += fmt::format("  pgsafe_first_{0} {1};\n  pgsafe_last_{0} {1};\n", i + 1, b.types.at(i));
+    }
+    std::string columns = fmt::format("{}", fmt::join(key, ", "));
+    std::string row = b.key.size() == 1 ? columns : "(" + columns + ")";
+    std::string last_row = b.key.size() == 1 ? last.front() : fmt::format("({})", fmt::join(last, ", "));
+    std::string table = ident(b.schema) + "." + ident(b.table);
+    auto next = [&](const std::string& where) {
+        return fmt::format(
+            "      WITH b AS (SELECT {0} FROM {1}{2} ORDER BY {0} LIMIT {3})\n"
+            "      SELECT {4}, {5} INTO {6}, {7}\n"
+            "        FROM (SELECT * FROM b ORDER BY {0} LIMIT 1) f, (SELECT * FROM b ORDER BY {8} LIMIT 1) "
+            "l;\n",
+            columns, table, where, k_size, fmt::join(first_of, ", "), fmt::join(last_of, ", "),
+            fmt::join(first, ", "), fmt::join(last, ", "), fmt::join(key_desc, ", "));
+    };
+    std::string body = declare + "BEGIN\n  LOOP\n    IF pgsafe_started THEN\n" +
+                       next(fmt::format(" WHERE {} > {}", row, last_row)) + "    ELSE\n" + next("") +
+                       "    END IF;\n    EXIT WHEN NOT FOUND;\n" +
+                       fmt::format("    EXECUTE {} USING {}, {};\n", literal(s.sql), fmt::join(first, ", "),
+                                   fmt::join(last, ", ")) +
+                       "    COMMIT;\n    pgsafe_started := true;\n  END LOOP;\nEND\n";
     // A dollar-quote tag that does not occur in the body, so nothing in the step's SQL can close the block.
     std::string tag = "$pgsafe$";
     for (int n = 1; body.find(tag) != std::string::npos; ++n) tag = fmt::format("$pgsafe{}$", n);

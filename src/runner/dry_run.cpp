@@ -49,7 +49,8 @@ std::string dry_run(const std::vector<source::MigrationFile>& files, const RunOp
     ScriptComments comments(script);
     RunOptions recorded = options;
     recorded.observers = {&comments};
-    recorded.run.batch_pause = std::chrono::milliseconds(0);  // nothing runs: no load to pause for
+    recorded.run.batch_pause = std::chrono::milliseconds(0);      // nothing runs: no load to pause for
+    recorded.run.max_replica_lag = std::chrono::milliseconds(0);  // nor replicas to wait for
 
     script.record(session_setup_sql("pgsafe migrate"));
     script.record(runner_lock_sql(), "polled until granted, on a session of its own");

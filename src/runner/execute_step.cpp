@@ -6,6 +6,7 @@
 
 #include "autovacuum.hpp"
 #include "backoff.hpp"
+#include "batch_loop.hpp"
 #include "blockers.hpp"
 #include "runner_lock.hpp"
 #include "sql_text.hpp"
@@ -230,12 +231,13 @@ bool clean_up_index(StepRun& run, const StepView& view, const StoredStep& step) 
                        "checking for a half-built index");
     if (rows.empty()) return false;
     if (rows[0][0] == std::optional<std::string>("t")) return true;
-    run.observer.note(fmt::format(
-        "  dropping the INVALID index {} a failed build left, before building it again", *step.index));
-    record(run.work, event_sql("index-cleanup", view.version, step.number, {{"index", *step.index}}),
+    run.observer.note(
+        fmt::format("  dropping the INVALID index {} a failed build left, before building it again",
+                    step.index->qualified()));
+    record(run.work, event_sql("index-cleanup", view.version, step.number, {{"index", step.index->qualified()}}),
            "recording the cleanup");
     run.work.execute(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", qualified(*step.index)),
-                     fmt::format("dropping the INVALID index {}", *step.index));
+                     fmt::format("dropping the INVALID index {}", step.index->qualified()));
     return false;
 }
 
@@ -273,7 +275,7 @@ bool already_done(StepRun& run, const StepView& view, const StoredStep& step) {
                         literal(qualified(*step.index))),
             "checking whether an earlier run built the index");
         if (rows.empty() || rows[0][0] != std::optional<std::string>("t")) return false;
-        found = fmt::format("the index {} exists and is valid", *step.index);
+        found = fmt::format("the index {} exists and is valid", step.index->qualified());
     } else {
         std::vector<sql::RelationName> names = dropped_indexes(step);
         if (names.empty()) return false;
@@ -308,42 +310,15 @@ void run_outside_transaction(StepRun& run, const StepView& view, const StoredSte
     });
 }
 
+// The loop itself is batch_loop.cpp's; it waits, retries and is cancelled the way every step is.
 void run_in_batches(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome) {
-    const std::string& label = view.label;
-    auto range = run.work.query(key_range_sql(*step.batch), label).at(0);
-    if (range[0] && range[1]) {
-        long long first = std::stoll(*range[0]);
-        long long last = std::stoll(*range[1]);
-        long long from = step.batch_next.value_or(first);
-        if (step.batch_next)
-            run.observer.note(
-                fmt::format("  {}: resuming the batches at {} {}", label, step.batch->key, from));
-        run.work.execute(prepare_batch_sql(step), label);
-        undo_on_failure(run.work, k_deallocate_batch_sql, [&] {
-            while (from <= last) {
-                long long to = from + step.batch->width;
-                with_lock_retries(run, view, step, outcome, [&] {
-                    in_transaction(run.work, label, [&] {
-                        run.work.execute(attempt_timeouts_sql(run, step, Scope::Transaction), label);
-                        execute_cancellable(run, view, execute_batch_sql(from, to));
-                        run.work.execute(k_own_settings_sql + "\n" + run.lock_check +
-                                             batch_done_sql(view.version, step.number, to),
-                                         "recording the batch");
-                    });
-                });
-                double done = static_cast<double>(std::min(to, last + 1) - first) /
-                              static_cast<double>(last + 1 - first);
-                run.observer.batch_progress(
-                    view,
-                    fmt::format("{}: batches done up to {} {} of {}", label, step.batch->key, to - 1, last),
-                    done);
-                from = to;
-                if (from <= last && !run.interrupt.sleep_for(run.options.run.batch_pause))
-                    throw interrupted(run, label);
-            }
-        });
-        run.work.execute(k_deallocate_batch_sql, "finishing the batches");
-    }
+    BatchHooks hooks{
+        [&](const std::function<void()>& attempt) { with_lock_retries(run, view, step, outcome, attempt); },
+        [&](const std::function<void()>& f) { in_transaction(run.work, view.label, f); },
+        [&](const std::string& sql) { execute_cancellable(run, view, sql); },
+        [&] { return interrupted(run, view.label); },
+        [&] { return attempt_timeouts_sql(run, step, Scope::Transaction); }};
+    run_batch_loop(run, view, step, outcome, hooks);
     record(run.work, run.lock_check + step_applied_sql(view.version, step.number, outcome.lock_wait_ms),
            "recording the step");
 }
@@ -354,19 +329,6 @@ std::string timeouts_sql(const StoredStep& step, Scope scope) {
     const char* set = scope == Scope::Transaction ? "SET LOCAL" : "SET";
     return fmt::format("{0} lock_timeout = {1}; {0} statement_timeout = {2};", set,
                        duration_ms(step.lock_timeout_ms), duration_ms(step.statement_timeout_ms.value_or(0)));
-}
-
-std::string prepare_batch_sql(const StoredStep& step) {
-    return "PREPARE pgsafe_batch (bigint, bigint) AS " + step.sql;
-}
-
-std::string execute_batch_sql(long long from, long long to) {
-    return fmt::format("EXECUTE pgsafe_batch ({}, {});", from, to);
-}
-
-std::string key_range_sql(const plan::Batch& batch) {
-    return fmt::format("SELECT min({0})::text, max({0})::text FROM {1};", ident(batch.key),
-                       qualified(batch.table));
 }
 
 bool execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,

@@ -65,9 +65,5 @@ bool execute_step(StepRun& run, const StepView& view, const StoredStep& step, St
 enum class Scope { Transaction, Session };
 std::string timeouts_sql(const StoredStep& step, Scope scope);
 inline const std::string k_reset_timeouts_sql = "RESET lock_timeout; RESET statement_timeout;";
-std::string prepare_batch_sql(const StoredStep& step);
-inline const std::string k_deallocate_batch_sql = "DEALLOCATE pgsafe_batch;";
-std::string execute_batch_sql(long long from, long long to);
-std::string key_range_sql(const plan::Batch& batch);
 
 }  // namespace pgsafe::runner

@@ -47,6 +47,10 @@ std::string qualified(std::string_view schema_dot_name) {
     return ident(schema_dot_name.substr(0, dot)) + "." + ident(schema_dot_name.substr(dot + 1));
 }
 
+std::string qualified(const sql::RelationName& name) {
+    return name.schema.empty() ? ident(name.name) : ident(name.schema) + "." + ident(name.name);
+}
+
 std::string duration_ms(long ms) {
     return literal(fmt::format("{}ms", ms));
 }

@@ -4,6 +4,8 @@
 // migration may turn it off), so the statements it runs are exactly the
 // ones --dry-run prints.
 
+#include "pgsafe/sql/ir.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +21,8 @@ std::string literal_or_null(const std::optional<std::string>& text);
 std::string ident(std::string_view name);
 // "schema.table" -> "schema"."table" (the plan's relation spelling)
 std::string qualified(std::string_view schema_dot_name);
+// ("dot.schema", "a.b") -> "dot.schema"."a.b"; just "a.b" without a schema
+std::string qualified(const sql::RelationName& name);
 // '100ms' for SET lock_timeout / statement_timeout; 0 means no limit
 std::string duration_ms(long ms);
 

@@ -87,6 +87,10 @@ CREATE TABLE pgsafe.adoptions (
     adopted_by text NOT NULL DEFAULT session_user,
     adopted_at timestamptz NOT NULL DEFAULT now(),
     rows jsonb NOT NULL DEFAULT '[]');)",
+    // keyset batches: the last key done, as text with its columns and types
+    // ({"columns": [...], "types": [...], "values": [...]}); batch_next stays for
+    // steps planned before, which walk bigint ranges.
+    R"(ALTER TABLE pgsafe.steps ADD COLUMN batch_last jsonb;)",
 };
 constexpr int k_current_version = static_cast<int>(sizeof k_upgrades / sizeof k_upgrades[0]);
 
@@ -97,7 +101,8 @@ constexpr const char* k_load_query = R"(SELECT coalesce(json_agg(json_build_obje
     'duration_ms', m.duration_ms, 'error', m.error,
     'steps', (SELECT coalesce(json_agg(json_build_object(
         'step', s.step, 'sql', s.sql, 'definition', s.definition, 'state', s.state,
-        'attempts', s.attempts, 'lock_wait_ms', s.lock_wait_ms, 'batch_next', s.batch_next)
+        'attempts', s.attempts, 'lock_wait_ms', s.lock_wait_ms, 'batch_next', s.batch_next,
+        'batch_last', to_jsonb(s) -> 'batch_last')
         ORDER BY s.step), '[]') FROM pgsafe.steps s WHERE s.version = m.version))
     ORDER BY m.started_at, m.version), '[]')::text
 FROM pgsafe.migrations m)";
@@ -105,6 +110,34 @@ FROM pgsafe.migrations m)";
 // Migration SQL is bytes; invalid UTF-8 must not stop the record being written.
 std::string dump(const json& j) {
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// A keyset batch as {"schema", "table", "key": [...], "types": [...]}; a
+// step planned before keyset batches kept its {"table": "schema.table",
+// "key": "id", "width": n} and runs as it was planned.
+json batch_json(const plan::Batch& b) {
+    if (b.legacy_range) return {{"table", b.schema + "." + b.table}, {"key", b.key.at(0)}, {"width", 10000}};
+    return {{"schema", b.schema}, {"table", b.table}, {"key", b.key}, {"types", b.types}};
+}
+
+plan::Batch batch_from_json(const json& b) {
+    plan::Batch batch;
+    if (b.at("key").is_string()) {
+        // The bigint ranges of pgsafe before keyset batches: "schema.table" was split at the first dot then.
+        std::string table = b.at("table").get<std::string>();
+        auto dot = table.find('.');
+        batch.schema = dot == std::string::npos ? "public" : table.substr(0, dot);
+        batch.table = dot == std::string::npos ? table : table.substr(dot + 1);
+        batch.key = {b.at("key").get<std::string>()};
+        batch.types = {"bigint"};
+        batch.legacy_range = true;
+        return batch;
+    }
+    batch.schema = b.at("schema").get<std::string>();
+    batch.table = b.at("table").get<std::string>();
+    batch.key = b.at("key").get<std::vector<std::string>>();
+    batch.types = b.at("types").get<std::vector<std::string>>();
+    return batch;
 }
 
 json definition(const StoredStep& s) {
@@ -115,12 +148,11 @@ json definition(const StoredStep& s) {
               {"lock_timeout_ms", s.lock_timeout_ms},
               {"statement_timeout_ms", s.statement_timeout_ms ? json(*s.statement_timeout_ms) : json()},
               {"estimated_seconds", s.estimated_seconds ? json(*s.estimated_seconds) : json()},
-              {"index", s.index ? json(*s.index) : json()},
+              {"index", s.index ? json{{"schema", s.index->schema}, {"name", s.index->name}} : json()},
               {"line", s.line},
               {"rule", s.rule ? json(*s.rule) : json()},
               {"why", s.why}};
-    j["batch"] =
-        s.batch ? json{{"table", s.batch->table}, {"key", s.batch->key}, {"width", s.batch->width}} : json();
+    j["batch"] = s.batch ? batch_json(*s.batch) : json();
     return j;
 }
 
@@ -191,19 +223,27 @@ StoredStep step_from_json_unchecked(const std::string& version, const json& j) {
     s.lock_timeout_ms = d.at("lock_timeout_ms").get<int>();
     s.statement_timeout_ms = optional_of<int>(d, "statement_timeout_ms");
     s.estimated_seconds = optional_of<double>(d, "estimated_seconds");
-    s.index = optional_of<std::string>(d, "index");
+    if (auto i = d.find("index"); i != d.end() && i->is_string()) {
+        // Written before names were pairs: "schema.index", split at the first dot as it was then.
+        std::string name = i->get<std::string>();
+        auto dot = name.find('.');
+        s.index = dot == std::string::npos ? sql::RelationName{"", name}
+                                           : sql::RelationName{name.substr(0, dot), name.substr(dot + 1)};
+    } else if (i != d.end() && i->is_object()) {
+        s.index = sql::RelationName{i->at("schema").get<std::string>(), i->at("name").get<std::string>()};
+    }
     s.line = d.value("line", 0);
     s.rule = optional_of<std::string>(d, "rule");
     s.why = d.value("why", "");
-    if (auto b = d.find("batch"); b != d.end() && !b->is_null())
-        s.batch = plan::Batch{b->at("table").get<std::string>(), b->at("key").get<std::string>(),
-                              b->at("width").get<long>()};
+    if (auto b = d.find("batch"); b != d.end() && !b->is_null()) s.batch = batch_from_json(*b);
     s.state = state_of<StepState>(
         j.at("state").get<std::string>(), step_state_name,
         {StepState::Pending, StepState::Running, StepState::Applied, StepState::Failed}, what);
     s.attempts = j.at("attempts").get<int>();
     s.lock_wait_ms = j.at("lock_wait_ms").get<long long>();
     s.batch_next = optional_of<long long>(j, "batch_next");
+    if (auto last = j.find("batch_last"); last != j.end() && !last->is_null())
+        s.batch_last = last->at("values").get<std::vector<std::string>>();
     return s;
 }
 
@@ -500,6 +540,13 @@ std::string step_failed_sql(const std::string& version, int step, long long lock
 std::string batch_done_sql(const std::string& version, int step, long long next_key) {
     return fmt::format("UPDATE pgsafe.steps SET batch_next = {} WHERE version = {} AND step = {};", next_key,
                        literal(version), step);
+}
+
+std::string batch_done_sql(const std::string& version, int step, const plan::Batch& batch,
+                           const std::vector<std::string>& last_key) {
+    json last = {{"columns", batch.key}, {"types", batch.types}, {"values", last_key}};
+    return fmt::format("UPDATE pgsafe.steps SET batch_last = {}::jsonb WHERE version = {} AND step = {};",
+                       literal(dump(last)), literal(version), step);
 }
 
 std::string migration_applied_sql(const std::string& version) {

@@ -38,7 +38,7 @@ struct StoredStep {
     int lock_timeout_ms = 0;
     std::optional<int> statement_timeout_ms;
     std::optional<double> estimated_seconds;
-    std::optional<std::string> index;  // CREATE INDEX CONCURRENTLY: "schema.index"
+    std::optional<sql::RelationName> index;  // CREATE INDEX CONCURRENTLY: (schema, index)
     std::optional<plan::Batch> batch;
     int line = 0;                     // of the statement in the migration file
     std::optional<std::string> rule;  // the finding the step answers, when rewritten
@@ -47,7 +47,9 @@ struct StoredStep {
     StepState state = StepState::Pending;
     int attempts = 0;
     long long lock_wait_ms = 0;
-    std::optional<long long> batch_next;  // first key of the next batch to run
+    std::optional<long long> batch_next;  // a legacy bigint-range step: first key of the next batch
+    // a keyset step: the last key done, one text value per key column
+    std::optional<std::vector<std::string>> batch_last;
 };
 
 struct TrackedMigration {
@@ -137,7 +139,10 @@ std::string step_started_sql(const std::string& version, int step);
 std::string step_applied_sql(const std::string& version, int step, long long lock_wait_ms);
 std::string step_failed_sql(const std::string& version, int step, long long lock_wait_ms,
                             const std::string& error);
+// A batch done: a legacy range step stores the next key, a keyset step the last key done.
 std::string batch_done_sql(const std::string& version, int step, long long next_key);
+std::string batch_done_sql(const std::string& version, int step, const plan::Batch& batch,
+                           const std::vector<std::string>& last_key);
 std::string migration_applied_sql(const std::string& version);
 std::string migration_failed_sql(const std::string& version, const nlohmann::json& error);
 std::string event_sql(const std::string& kind, const std::optional<std::string>& version,

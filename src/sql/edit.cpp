@@ -247,12 +247,24 @@ void set_column_ref(Node* node, const std::string& column) {
     detail::set_string(node->column_ref->fields[0]->string->sval, column);
 }
 
-// The `key >= $1 AND key < $2` of a parsed template's WHERE, renamed to `key`.
-void name_key_range(Node* range, const std::string& key) {
-    auto* args = range->bool_expr->args;
-    std::size_t n = range->bool_expr->n_args;
-    set_column_ref(args[n - 2]->a_expr->lexpr, key);
-    set_column_ref(args[n - 1]->a_expr->lexpr, key);
+// `"key" >= $1 AND "key" <= $2`, or for a key of several columns
+// `("a", "b") >= ($1, $2) AND ("a", "b") <= ($3, $4)`: a batch from its
+// first key to its last, both inclusive.
+std::string key_range(const std::vector<std::string>& key) {
+    std::string columns;
+    std::string first;
+    std::string last;
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        std::string quoted = "\"";
+        for (char c : key[i]) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+        quoted += '"';
+        const char* sep = i == 0 ? "" : ", ";
+        columns += sep + quoted;
+        first += sep + ("$" + std::to_string(i + 1));
+        last += sep + ("$" + std::to_string(key.size() + i + 1));
+    }
+    if (key.size() == 1) return columns + " >= " + first + " AND " + columns + " <= " + last;
+    return "(" + columns + ") >= (" + first + ") AND (" + columns + ") <= (" + last + ")";
 }
 
 }  // namespace
@@ -271,12 +283,14 @@ std::optional<std::string> StatementEdit::set_default_sql(std::size_t action) co
     return detail::deparse_checked(detail::template_statement(built), built->version);
 }
 
-std::optional<std::string> StatementEdit::backfill_sql(std::size_t action, const std::string& key) const {
+std::optional<std::string> StatementEdit::backfill_sql(std::size_t action,
+                                                       const std::vector<std::string>& key) const {
     const Node* expr = column_default(m_tree->statement, action);
     if (expr == nullptr) return std::nullopt;
     const std::string column = alter_cmd(m_tree->statement, action)->def->column_def->colname;
+    if (key.empty()) return std::nullopt;
     detail::OwnedResult built =
-        detail::parse_template("UPDATE t SET c = 0 WHERE c IS NULL AND k >= $1 AND k < $2");
+        detail::parse_template("UPDATE t SET c = 0 WHERE c IS NULL AND " + key_range(key));
     auto* update = detail::template_statement(built)->update_stmt;
     const auto* table = m_tree->statement->alter_table_stmt->relation;
     detail::set_string(update->relation->schemaname, table->schemaname);
@@ -287,7 +301,6 @@ std::optional<std::string> StatementEdit::backfill_sql(std::size_t action, const
     detail::free_node(target->val);
     target->val = detail::clone(expr);
     set_column_ref(update->where_clause->bool_expr->args[0]->null_test->arg, column);
-    name_key_range(update->where_clause, key);
     return detail::deparse_checked(detail::template_statement(built), built->version);
 }
 
@@ -313,7 +326,8 @@ bool StatementEdit::strip_default(std::size_t action) {
     return true;
 }
 
-bool StatementEdit::limit_to_key_range(const std::string& key) {
+bool StatementEdit::limit_to_key_range(const std::vector<std::string>& key) {
+    if (key.empty()) return false;
     Node* s = m_tree->statement;
     Node** where = nullptr;
     if (s->node_case == PG_QUERY__NODE__NODE_UPDATE_STMT) {
@@ -321,7 +335,7 @@ bool StatementEdit::limit_to_key_range(const std::string& key) {
         if (u->with_clause != nullptr || u->n_returning_list > 0 || u->n_from_clause > 0) return false;
         for (std::size_t i = 0; i < u->n_target_list; ++i) {
             if (u->target_list[i]->node_case != PG_QUERY__NODE__NODE_RES_TARGET ||
-                key == u->target_list[i]->res_target->name)
+                std::find(key.begin(), key.end(), u->target_list[i]->res_target->name) != key.end())
                 return false;
         }
         where = &u->where_clause;
@@ -333,11 +347,10 @@ bool StatementEdit::limit_to_key_range(const std::string& key) {
         return false;
     }
     if (*where != nullptr) return false;
-    detail::OwnedResult built = detail::parse_template("DELETE FROM t WHERE k >= $1 AND k < $2");
+    detail::OwnedResult built = detail::parse_template("DELETE FROM t WHERE " + key_range(key));
     auto* d = detail::template_statement(built)->delete_stmt;
     *where = d->where_clause;
     d->where_clause = nullptr;
-    name_key_range(*where, key);
     return true;
 }
 

@@ -537,16 +537,17 @@ TEST_CASE("a backfill runs in batches and a killed run resumes from the last fin
     {
         RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db));
         REQUIRE(eventually([&] {
-            return value(db->dsn(), "SELECT count(*) FROM pgsafe.steps WHERE batch_next IS NOT NULL") == "1";
+            return value(db->dsn(), "SELECT count(*) FROM pgsafe.steps WHERE batch_last IS NOT NULL") == "1";
         }));
         runner.signal(SIGKILL);
         runner.wait();
     }
-    std::string next = value(db->dsn(), "SELECT batch_next FROM pgsafe.steps WHERE batch_next IS NOT NULL");
+    std::string last =
+        value(db->dsn(), "SELECT batch_last->'values'->>0 FROM pgsafe.steps WHERE batch_last IS NOT NULL");
     auto rerun = p.migrate(*db);
     INFO(rerun.err);
     REQUIRE(rerun.exit_code == 0);
-    CHECK(rerun.err.find("resuming the batches at id " + next) != std::string::npos);
+    CHECK(rerun.err.find("resuming the batches after id " + last) != std::string::npos);
     CHECK(value(db->dsn(), "SELECT count(*) FROM measurements WHERE received_at IS NULL") == "0");
     CHECK(value(db->dsn(),
                 "SELECT is_nullable FROM information_schema.columns WHERE column_name = 'received_at'") ==

@@ -6,6 +6,8 @@
 #include "plan_fixture.hpp"
 #include "test_db.hpp"
 
+#include "runner/batch_loop.hpp"
+
 #include "pgsafe/db/connection.hpp"
 #include "pgsafe/plan/plan.hpp"
 #include "pgsafe/report/plan_report.hpp"
@@ -46,27 +48,34 @@ void run_as_written(pqxx::connection& conn, const std::string& text) {
 
 // Runs one planned step as `pgsafe migrate` does: in a transaction of its own
 // with its timeouts, or alone outside one.
-// A batched step as the runner runs it: key ranges from min to max, each its own transaction.
+// A batched step as the runner runs it: the next keys after the last one
+// done, each batch its own transaction (runner/batch_loop's statements).
 void run_batches(pqxx::connection& conn, const plan::Step& step, const std::string& lock_timeout) {
-    const auto& batch = *step.batch;
-    auto dot = batch.table.find('.');
-    long lo = 0;
-    long hi = -1;
+    runner::StoredStep stored;
+    stored.sql = step.sql;
+    stored.batch = step.batch;
     {
-        pqxx::read_transaction tx(conn);
-        auto row = tx.exec1(fmt::format("SELECT min({0}), max({0}) FROM {1}.{2}", tx.quote_name(batch.key),
-                                        tx.quote_name(batch.table.substr(0, dot)),
-                                        tx.quote_name(batch.table.substr(dot + 1))));
-        if (row[0].is_null()) return;
-        lo = row[0].as<long>();
-        hi = row[1].as<long>();
+        pqxx::nontransaction tx(conn);
+        tx.exec(runner::prepare_batch_sql(stored));
     }
-    for (; lo <= hi; lo += batch.width) {
+    std::optional<std::vector<std::string>> last;
+    std::size_t n = step.batch->key.size();
+    while (true) {
         pqxx::work tx(conn);
         tx.exec("SET LOCAL " + lock_timeout);
-        tx.exec_params(step.sql, lo, lo + batch.width);
+        auto rows = tx.exec(runner::next_batch_sql(*step.batch, last, 7));
+        if (rows.empty()) break;
+        std::vector<std::string> first;
+        last.emplace();
+        for (std::size_t i = 0; i < n; ++i) {
+            first.push_back(rows[0][int(1 + i)].c_str());
+            last->push_back(rows[0][int(1 + n + i)].c_str());
+        }
+        tx.exec(runner::execute_batch_sql(first, *last));
         tx.commit();
     }
+    pqxx::nontransaction tx(conn);
+    tx.exec(runner::k_deallocate_batch_sql);
 }
 
 void run_step(pqxx::connection& conn, const plan::Step& step) {

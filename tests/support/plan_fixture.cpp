@@ -54,7 +54,9 @@ std::string render_steps(const plan::MigrationPlan& plan) {
         out += fmt::format(
             "-- step {}: {}, {} on {}{}\n{};\n", i + 1, s.transactional ? "transaction" : "no transaction",
             sql::lock_mode_name(s.lock.mode), relations.empty() ? "nothing" : relations,
-            (s.rule ? " [" + *s.rule + "]" : "") + (s.batch ? ", in batches by " + s.batch->key : ""), s.sql);
+            (s.rule ? " [" + *s.rule + "]" : "") +
+                (s.batch ? ", in batches by " + fmt::format("{}", fmt::join(s.batch->key, ", ")) : ""),
+            s.sql);
     }
     return out;
 }

@@ -59,7 +59,8 @@ TEST_CASE(
         REQUIRE(p.steps.size() == 1);
         CHECK(p.steps[0].lock_timeout_ms == pgsafe::config::Timeouts{}.online_lock_timeout_ms);
         CHECK_FALSE(p.steps[0].statement_timeout_ms);
-        CHECK(p.steps[0].index == std::optional<std::string>("measurements_note_idx"));
+        CHECK(p.steps[0].index ==
+              std::optional<sql::RelationName>(sql::RelationName{"", "measurements_note_idx"}));
         return;
     }
     FAIL("fixture create-index/already-concurrent is missing");

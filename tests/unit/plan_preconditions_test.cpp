@@ -1,5 +1,5 @@
 // A rewrite establishes its preconditions (names free, columns present,
-// statement order kept, helper names unique, an integer key, a row-local
+// statement order kept, helper names unique, a primary key to walk, a row-local
 // statement) or declines: the statement runs as written with its finding and
 // a `why` naming the reason. Also what the plan refuses because pgsafe could
 // not run it as psql -f does.
@@ -101,9 +101,8 @@ TEST_CASE("a unique index is not built under a name an earlier statement or the 
         d.indexes.clear();
         auto p = plan_one("ALTER TABLE d ADD PRIMARY KEY (id);", {d});
         REQUIRE(p.steps.size() > 1);
-        CHECK(std::any_of(p.steps.begin(), p.steps.end(), [](const plan::Step& s) {
-            return s.index == std::optional<std::string>("d_pkey");
-        }));
+        CHECK(std::any_of(p.steps.begin(), p.steps.end(),
+                          [](const plan::Step& s) { return s.index && s.index->qualified() == "d_pkey"; }));
     }
     SECTION("an unnamed CREATE INDEX whose default name is taken") {
         analysis::IndexFact taken;
@@ -136,7 +135,7 @@ TEST_CASE("a constraint on a column the statement adds is not built before it", 
         auto p = plan_one("ALTER TABLE c ADD COLUMN uid integer NOT NULL, ADD PRIMARY KEY (uid);", {c});
         for (const auto& s : p.steps) {
             INFO(s.sql);
-            CHECK(s.index != std::optional<std::string>("public.c_pkey"));
+            CHECK((!s.index || s.index->qualified() != "public.c_pkey"));
             CHECK(s.sql.find("pgsafe_not_null") == std::string::npos);
         }
     }
@@ -215,20 +214,62 @@ TEST_CASE("only a row-local UPDATE or DELETE is run in batches", "[plan][precond
     CHECK(ok.steps[0].batch);
 }
 
-TEST_CASE("only an integer primary key is walked in ranges", "[plan][preconditions]") {
-    for (const char* type : {"uuid", "text", "numeric"}) {
+analysis::TableFact composite_table(const std::string& schema, const std::string& name) {
+    analysis::TableFact t = table(name);
+    t.schema = schema;
+    t.indexes[0].columns = {"tenant", "id"};
+    t.indexes[0].types = {"uuid", "text"};
+    return t;
+}
+
+TEST_CASE("any btree key is walked by keyset, composite keys as a row", "[plan][preconditions][batches]") {
+    for (const char* type : {"uuid", "text", "numeric", "bigint", "timestamp with time zone"}) {
         INFO(type);
         auto update = plan_one("UPDATE acct SET balance = 0;", {table("acct", type)});
-        CHECK(kept_as_written(update, type));
+        REQUIRE(update.steps.size() == 1);
+        REQUIRE(update.steps[0].batch);
+        CHECK(update.steps[0].batch->types == std::vector<std::string>{type});
+        CHECK(update.steps[0].sql.find("id >= $1 AND id <= $2") != std::string::npos);
         auto backfill = plan_one("ALTER TABLE acct ADD COLUMN token uuid DEFAULT gen_random_uuid();",
                                  {table("acct", type)});
-        for (const auto& s : backfill.steps) CHECK_FALSE(s.batch);
+        CHECK(std::count_if(backfill.steps.begin(), backfill.steps.end(),
+                            [](const plan::Step& s) { return s.batch.has_value(); }) == 1);
     }
-    auto unknown = plan_one("UPDATE acct SET balance = 0;", {table("acct", "")});
-    CHECK(kept_as_written(unknown, "not known"));
-    auto integer = plan_one("UPDATE acct SET balance = 0;", {table("acct", "integer")});
-    REQUIRE(integer.steps.size() == 1);
-    CHECK(integer.steps[0].batch);
+    auto composite = plan_one("DELETE FROM acct;", {composite_table("public", "acct")});
+    REQUIRE(composite.steps.size() == 1);
+    REQUIRE(composite.steps[0].batch);
+    CHECK(composite.steps[0].batch->key == std::vector<std::string>{"tenant", "id"});
+    INFO(composite.steps[0].sql);
+    CHECK(composite.steps[0].sql.find("(tenant, id) >= ($1, $2) AND (tenant, id) <= ($3, $4)") !=
+          std::string::npos);
+}
+
+TEST_CASE("keys whose text does not read back, unknown keys and no key are not batched",
+          "[plan][preconditions][batches]") {
+    for (const char* type : {"double precision", "real", "money"}) {
+        INFO(type);
+        CHECK(kept_as_written(plan_one("UPDATE acct SET balance = 0;", {table("acct", type)}), type));
+    }
+    CHECK(kept_as_written(plan_one("UPDATE acct SET balance = 0;", {table("acct", "")}), "not known"));
+    analysis::TableFact keyless = table("acct");
+    keyless.indexes.clear();
+    CHECK(kept_as_written(plan_one("UPDATE acct SET balance = 0;", {keyless}), "no primary key"));
+    CHECK(kept_as_written(plan_one("UPDATE acct SET id = id + 1;", {table("acct")}), "primary key"));
+}
+
+TEST_CASE("a batched step names its table as a (schema, name) pair, dots and all",
+          "[plan][preconditions][batches]") {
+    auto p =
+        plan_one("UPDATE \"dot.schema\".\"a.b\" SET balance = 0;", {composite_table("dot.schema", "a.b")});
+    REQUIRE(p.steps.size() == 1);
+    REQUIRE(p.steps[0].batch);
+    CHECK(p.steps[0].batch->schema == "dot.schema");
+    CHECK(p.steps[0].batch->table == "a.b");
+    std::string emitted = report::plan_sql(p);
+    INFO(emitted);
+    CHECK(emitted.find("FROM \"dot.schema\".\"a.b\"") != std::string::npos);
+    CHECK(emitted.find("pgsafe_first_1 uuid") != std::string::npos);
+    CHECK(sql::parse_sql(emitted).ok());
 }
 
 TEST_CASE("--emit-sql's DO block cannot be closed from inside", "[plan][preconditions]") {

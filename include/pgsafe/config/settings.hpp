@@ -57,6 +57,15 @@ struct Retry {
 // How `migrate` runs steps.
 struct Run {
     std::chrono::milliseconds batch_pause{100};  // between batches, so replicas and autovacuum keep up
+    // Batch sizes adapt: each batch aims at batch_target, starting at
+    // batch_min rows, growing at most x1.2 per batch, halved after a
+    // statement or lock timeout, never outside [batch_min, batch_max].
+    std::chrono::milliseconds batch_target{200};
+    long batch_min = 100;
+    long batch_max = 100000;
+    // Before each batch, wait while a streaming replica replays more than
+    // this far behind (pg_stat_replication); 0: do not watch replicas.
+    std::chrono::milliseconds max_replica_lag{1000};
     bool show_blocker_queries = true;  // print the query text of blocking sessions (false: pid, role, state)
 };
 

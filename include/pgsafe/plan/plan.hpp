@@ -31,15 +31,23 @@ struct StepLock {
     std::vector<std::string> relations;  // "schema.table", as the step locks them
 };
 
-// A step run batch by batch: its SQL takes $1 (first key, inclusive) and $2
-// (last key, exclusive); the runner walks the key from min to max of the
-// table, each range its own short transaction.
+// A step run batch by batch, by keyset: its SQL takes the first and the
+// last key of a batch, both inclusive ($1..$n the first key's columns,
+// $n+1..$2n the last's). The runner finds each batch as the next keys in key
+// order after the last key done (`WHERE key > last ORDER BY key LIMIT size`),
+// so any btree-ordered key works, composite keys by row comparison, and no
+// batch is empty. Each batch is its own short transaction.
 struct Batch {
-    std::string table;   // "schema.table"
-    std::string key;     // its single-column, integer primary key
-    long width = 10000;  // keys per batch
+    std::string schema;  // the table, as a (schema, name) pair: never split at a dot
+    std::string table;
+    std::vector<std::string> key;    // its primary key's columns, in order
+    std::vector<std::string> types;  // their types as format_type spells them ("bigint", "uuid")
+    // A step planned by pgsafe before keyset batches: its SQL takes a single
+    // bigint key as [$1, $2); kept so a run it started can be finished.
+    bool legacy_range = false;
+    // public.acct, for messages (unquoted)
+    std::string qualified() const { return schema + "." + table; }
 };
-
 struct Step {
     std::string sql;            // one or more statements, run together
     bool transactional = true;  // false: CONCURRENTLY and the like, run outside a transaction
@@ -51,7 +59,8 @@ struct Step {
     std::string why;                          // one line for the reviewer
     sql::Span source;                         // the original statement(s) in the file
     // CREATE INDEX CONCURRENTLY: the index to drop if a failed build leaves it INVALID.
-    std::optional<std::string> index;
+    // A (schema, name) pair; schema "" when the statement left it to the search_path.
+    std::optional<sql::RelationName> index;
     std::optional<Batch> batch;  // run batch by batch (backfills, large UPDATE / DELETE)
 };
 

@@ -45,15 +45,17 @@ public:
     // --- ADD COLUMN … DEFAULT <volatile>, batched data changes -----------------
     // ALTER TABLE t ALTER COLUMN c SET DEFAULT <the ADD COLUMN's default>.
     std::optional<std::string> set_default_sql(std::size_t action) const;
-    // UPDATE t SET c = <the ADD COLUMN's default> WHERE c IS NULL AND key >= $1 AND key < $2.
-    std::optional<std::string> backfill_sql(std::size_t action, const std::string& key) const;
+    // UPDATE t SET c = <the ADD COLUMN's default> WHERE c IS NULL AND key >= $1 AND key <= $2
+    // (a key of several columns compared as a row: (a, b) >= ($1, $2) AND (a, b) <= ($3, $4)).
+    std::optional<std::string> backfill_sql(std::size_t action, const std::vector<std::string>& key) const;
     // Drops the ADD COLUMN's DEFAULT and NOT NULL, so adding it touches only
     // the catalog; false (nothing changed) when it has other constraints.
     bool strip_default(std::size_t action);
-    // An UPDATE or DELETE without WHERE gets `WHERE key >= $1 AND key < $2`;
-    // false (nothing changed) with WITH, RETURNING, FROM / USING, or an UPDATE
-    // that sets the key.
-    bool limit_to_key_range(const std::string& key);
+    // An UPDATE or DELETE without WHERE gets `WHERE key >= $1 AND key <= $2`
+    // (rows compared for a key of several columns, as backfill_sql); false
+    // (nothing changed) with WITH, RETURNING, FROM / USING, or an UPDATE
+    // that sets a key column.
+    bool limit_to_key_range(const std::vector<std::string>& key);
 
     // --- CREATE INDEX ---------------------------------------------------------
     // The index's name, or the one PostgreSQL would give it; nullopt when pgsafe cannot tell.

@@ -1,0 +1,405 @@
+// The batch loop of a batched step: each batch is the next keys in key order
+// after the last key done (keyset pagination, never arithmetic on the key),
+// found and changed in one short transaction that also records its last key.
+// Its size adapts toward [run] batch_target_ms; it waits while a streaming
+// replica lags more than [run] max_replica_lag_ms, and says why it waits.
+
+#include "batch_loop.hpp"
+
+#include "sql_text.hpp"
+
+#include "pgsafe/db/error.hpp"
+#include "pgsafe/error.hpp"
+#include "pgsafe/rules/rule_ids.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+
+namespace pgsafe::runner {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// A replica that reports no replay time yet is lagging when it is this far behind.
+constexpr long long k_behind_bytes = 16LL * 1024 * 1024;
+constexpr milliseconds k_replica_poll{500};
+
+std::string table_of(const plan::Batch& b) {
+    return ident(b.schema) + "." + ident(b.table);
+}
+
+std::string joined(const std::vector<std::string>& items, const char* suffix = "") {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item + suffix;
+    return out;
+}
+
+std::vector<std::string> quoted_key(const plan::Batch& b) {
+    std::vector<std::string> out;
+    for (const auto& k : b.key) out.push_back(ident(k));
+    return out;
+}
+
+// "id 42" or "(a, b) (1, x)", for messages.
+std::string key_text(const plan::Batch& b, const std::vector<std::string>& values) {
+    if (b.key.size() == 1) return fmt::format("{} {}", b.key.front(), values.front());
+    return fmt::format("({}) ({})", fmt::join(b.key, ", "), fmt::join(values, ", "));
+}
+
+std::string thousands(double n) {
+    std::string digits = fmt::format("{:.0f}", std::max(0.0, n));
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
+std::string duration_text(double seconds) {
+    if (seconds < 60) return fmt::format("{:.0f} s", seconds);
+    if (seconds < 3600)
+        return fmt::format("{:.0f} min {:.0f} s", std::floor(seconds / 60), std::fmod(seconds, 60));
+    return fmt::format("{:.0f} h {:.0f} min", std::floor(seconds / 3600), std::fmod(seconds, 3600) / 60);
+}
+
+// Statement-level UPDATE/DELETE triggers on the table: a whole-table UPDATE
+// or DELETE run in batches would fire them once per batch instead of once.
+std::vector<std::string> statement_triggers(Executor& work, const plan::Batch& b) {
+    auto rows = work.query(
+        fmt::format(
+            "SELECT t.tgname FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = {} AND "
+            "c.relname = {} AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND (t.tgtype & 1) = 0 "
+            "AND (t.tgtype & 24) <> 0 ORDER BY 1",
+            literal(b.schema), literal(b.table)),
+        "looking for statement-level triggers");
+    std::vector<std::string> out;
+    for (const auto& row : rows) out.push_back(row.at(0).value_or(""));
+    return out;
+}
+
+double estimated_rows(Executor& work, const plan::Batch& b) {
+    auto rows = work.query(
+        fmt::format(
+            "SELECT greatest(c.reltuples, 0)::float8 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace "
+            "n ON n.oid = c.relnamespace WHERE n.nspname = {} AND c.relname = {}",
+            literal(b.schema), literal(b.table)),
+        "estimating the rows to walk");
+    if (rows.empty() || !rows[0][0]) return 0;
+    return std::stod(*rows[0][0]);
+}
+
+// Why the next batch should wait for the replicas, or "" when none lags.
+std::string replica_lag(Executor& work, milliseconds max_lag) {
+    for (const auto& row : work.query(k_replica_lag_sql, "reading the replicas' lag")) {
+        std::string name = row.at(0).value_or("?");
+        long long behind = row.at(2) ? std::stoll(*row.at(2)) : 0;
+        if (behind <= 0) continue;  // replayed everything the primary wrote
+        if (row.at(1)) {
+            double lag = std::stod(*row.at(1));
+            if (lag * 1000 > static_cast<double>(max_lag.count()))
+                return fmt::format("replica \"{}\" replays {:.1f} s behind (max_replica_lag_ms {})", name,
+                                   lag, max_lag.count());
+        } else if (behind > k_behind_bytes) {
+            return fmt::format("replica \"{}\" is {} MB behind and reports no replay lag yet", name,
+                               behind / (1024 * 1024));
+        }
+    }
+    return "";
+}
+
+class Loop {
+public:
+    Loop(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
+         const BatchHooks& hooks)
+        : m_run(run),
+          m_view(view),
+          m_step(step),
+          m_batch(*step.batch),
+          m_hooks(hooks),
+          m_sizer(run.options.run) {
+        (void)outcome;
+    }
+
+    void run() {
+        const std::string& label = m_view.label;
+        std::optional<long> limit = m_sizer.size();
+        if (m_step.rule == std::string(rules::rule_id::k_unbatched_data_change)) {
+            auto triggers = statement_triggers(m_run.work, m_batch);
+            if (!triggers.empty()) {
+                m_run.observer.note(fmt::format(
+                    "  {}: {} has statement-level trigger{} {}, which would fire once per batch: running it "
+                    "as "
+                    "one statement, as psql would",
+                    label, m_batch.qualified(), triggers.size() == 1 ? "" : "s", fmt::join(triggers, ", ")));
+                limit.reset();
+            }
+        }
+        m_estimate = estimated_rows(m_run.work, m_batch);
+        resume_point();
+        m_run.work.execute(prepare_batch_sql(m_step), label);
+        bool first = true;
+        undo_on_failure([&] {
+            while (true) {
+                if (m_run.interrupt.interrupted()) throw m_hooks.interrupted();
+                if (!first) pause();
+                first = false;
+                wait_for_replicas();
+                if (!one_batch(limit)) break;
+            }
+        });
+        m_run.work.execute(k_deallocate_batch_sql, "finishing the batches");
+    }
+
+private:
+    // Where an earlier run stopped: after the last key it recorded.
+    void resume_point() {
+        if (m_batch.legacy_range) {
+            if (m_step.batch_next) {
+                m_after = std::vector<std::string>{std::to_string(*m_step.batch_next)};
+                m_inclusive = true;
+            }
+        } else if (m_step.batch_last && m_step.batch_last->size() == m_batch.key.size()) {
+            m_after = *m_step.batch_last;
+        }
+        if (m_after)
+            m_run.observer.note(fmt::format("  {}: resuming the batches {} {}", m_view.label,
+                                            m_inclusive ? "at" : "after", key_text(m_batch, *m_after)));
+    }
+
+    template <typename F>
+    void undo_on_failure(F&& f) {
+        try {
+            f();
+        } catch (const db::DatabaseError& e) {
+            if (!e.connection_lost()) quietly(k_deallocate_batch_sql);
+            throw;
+        } catch (...) {
+            quietly(k_deallocate_batch_sql);
+            throw;
+        }
+    }
+
+    void quietly(const std::string& sql) {
+        try {
+            m_run.work.execute(sql, "cleaning up");
+        } catch (...) {
+        }
+    }
+
+    void pause() {
+        if (m_run.options.run.batch_pause.count() > 0 &&
+            !m_run.interrupt.sleep_for(m_run.options.run.batch_pause))
+            throw m_hooks.interrupted();
+    }
+
+    void wait_for_replicas() {
+        milliseconds max_lag = m_run.options.run.max_replica_lag;
+        if (max_lag.count() <= 0) return;
+        std::string said;
+        while (true) {
+            std::string why = replica_lag(m_run.work, max_lag);
+            if (why.empty()) break;
+            if (why != said) {
+                m_run.observer.batch_progress(m_view, fmt::format("{}: paused: {}", m_view.label, why),
+                                              fraction());
+                m_run.observer.note(fmt::format("  {}: paused: {}", m_view.label, why));
+                said = why;
+            }
+            if (!m_run.interrupt.sleep_for(k_replica_poll)) throw m_hooks.interrupted();
+        }
+        if (!said.empty())
+            m_run.observer.note(fmt::format("  {}: the replicas caught up; going on", m_view.label));
+    }
+
+    double fraction() const {
+        if (m_estimate <= 0) return 0;
+        return std::min(1.0, m_done / m_estimate);
+    }
+
+    // Finds and runs the next batch; false when no keys are left.
+    bool one_batch(std::optional<long>& limit) {
+        const std::string& label = m_view.label;
+        std::optional<std::vector<std::string>> first;
+        std::optional<std::vector<std::string>> last;
+        long keys = 0;
+        int tries = 0;
+        auto started = Clock::now();
+        while (true) {
+            try {
+                m_hooks.with_lock_retries([&] {
+                    if (tries++ > 0 && limit && m_sizer.halve()) limit = m_sizer.size();
+                    started = Clock::now();
+                    m_hooks.in_transaction([&] {
+                        m_run.work.execute(m_hooks.timeouts_sql(), label);
+                        auto rows = m_run.work.query(next_batch_sql(m_batch, m_after, limit, m_inclusive),
+                                                     "finding the next batch");
+                        first.reset();
+                        if (rows.empty() || !rows[0][0]) return;
+                        const auto& row = rows[0];
+                        std::size_t n = m_batch.key.size();
+                        keys = std::stol(row.at(0).value_or("0"));
+                        first.emplace();
+                        last.emplace();
+                        for (std::size_t i = 0; i < n; ++i) {
+                            first->push_back(row.at(1 + i).value_or(""));
+                            last->push_back(row.at(1 + n + i).value_or(""));
+                        }
+                        m_hooks.execute_cancellable(execute_sql(*first, *last));
+                        m_run.work.execute(k_own_settings_sql + "\n" + m_run.lock_check + done_sql(*last),
+                                           "recording the batch");
+                    });
+                });
+                break;
+            } catch (const db::DatabaseError& e) {
+                // A statement timeout: the same keys again in a smaller batch, while there is one.
+                if (e.connection_lost() || e.sqlstate() != "57014" || m_run.interrupt.interrupted() ||
+                    !limit || !m_sizer.halve())
+                    throw;
+                limit = m_sizer.size();
+                m_run.observer.note(
+                    fmt::format("  {}: a batch ran past statement_timeout; retrying its keys "
+                                "in batches of {}",
+                                label, *limit));
+            }
+        }
+        if (!first) return false;
+        auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+        m_after = *last;
+        m_inclusive = false;
+        m_done += static_cast<double>(keys);
+        m_busy += took;
+        if (limit) {
+            m_sizer.finished(keys, took);
+            limit = m_sizer.size();
+        }
+        report(keys, *last);
+        return true;
+    }
+
+    std::string execute_sql(const std::vector<std::string>& first,
+                            const std::vector<std::string>& last) const {
+        if (!m_batch.legacy_range) return execute_batch_sql(first, last);
+        // [$1, $2): one past the last key, which bigint cannot hold past its maximum.
+        long long hi = std::stoll(last.front());
+        if (hi == LLONG_MAX)
+            throw Error(
+                ErrorKind::Database,
+                fmt::format("{}: this step was planned by an older pgsafe with bigint ranges, which "
+                            "cannot reach key {}; plan it again (pgsafe migrate replans unfinished steps "
+                            "of a changed file)",
+                            m_view.label, hi));
+        return execute_batch_sql(first, {std::to_string(hi + 1)});
+    }
+
+    std::string done_sql(const std::vector<std::string>& last) const {
+        if (m_batch.legacy_range)
+            return batch_done_sql(m_view.version, m_step.number, std::stoll(last.front()) + 1);
+        return batch_done_sql(m_view.version, m_step.number, m_batch, last);
+    }
+
+    void report(long keys, const std::vector<std::string>& last) {
+        double seconds = std::chrono::duration<double>(Clock::now() - m_started).count();
+        double rate = seconds > 0 ? m_done / seconds : 0;
+        std::string of =
+            m_estimate > 0 ? fmt::format(" of ~{}", thousands(std::max(m_estimate, m_done))) : "";
+        std::string eta;
+        if (m_estimate > m_done && rate > 0) eta = ", ETA " + duration_text((m_estimate - m_done) / rate);
+        m_run.observer.batch_progress(
+            m_view,
+            fmt::format("{}: {} rows{} done, up to {}; batch {} rows, {} rows/s{}", m_view.label,
+                        thousands(m_done), of, key_text(m_batch, last), thousands(static_cast<double>(keys)),
+                        thousands(rate), eta),
+            fraction());
+    }
+
+    StepRun& m_run;
+    const StepView& m_view;
+    const StoredStep& m_step;
+    const plan::Batch& m_batch;
+    const BatchHooks& m_hooks;
+    BatchSizer m_sizer;
+    std::optional<std::vector<std::string>> m_after;  // the last key done (or, legacy, the next to do)
+    bool m_inclusive = false;
+    double m_estimate = 0;
+    double m_done = 0;
+    milliseconds m_busy{0};
+    Clock::time_point m_started = Clock::now();
+};
+
+}  // namespace
+
+BatchSizer::BatchSizer(const config::Run& run)
+    : m_min(std::max(1L, run.batch_min)),
+      m_max(std::max(m_min, run.batch_max)),
+      m_target(std::max(milliseconds(1), run.batch_target)),
+      m_size(m_min) {}
+
+void BatchSizer::finished(long keys, milliseconds took) {
+    if (keys < m_size) return;  // the last, short batch says nothing about the speed
+    double factor =
+        took.count() <= 0 ? 1.2 : static_cast<double>(m_target.count()) / static_cast<double>(took.count());
+    factor = std::clamp(factor, 0.5, 1.2);
+    m_size = std::clamp(static_cast<long>(static_cast<double>(m_size) * factor), m_min, m_max);
+}
+
+bool BatchSizer::halve() {
+    if (m_size <= m_min) return false;
+    m_size = std::max(m_min, m_size / 2);
+    return true;
+}
+
+std::string next_batch_sql(const plan::Batch& batch, const std::optional<std::vector<std::string>>& after,
+                           std::optional<long> limit, bool inclusive) {
+    std::vector<std::string> key = quoted_key(batch);
+    std::string columns = joined(key);
+    std::string row = key.size() == 1 ? columns : "(" + columns + ")";
+    std::string where;
+    if (after) {
+        std::vector<std::string> values;
+        for (const auto& v : *after) values.push_back(literal(v));
+        std::string value = values.size() == 1 ? values.front() : "(" + joined(values) + ")";
+        where = fmt::format(" WHERE {} {} {}", row, inclusive ? ">=" : ">", value);
+    }
+    std::vector<std::string> f;
+    std::vector<std::string> l;
+    for (const auto& k : key) {
+        f.push_back("f." + k + "::text");
+        l.push_back("l." + k + "::text");
+    }
+    std::string source = limit ? "b" : table_of(batch) + where;
+    std::string with = limit ? fmt::format("WITH b AS (SELECT {0} FROM {1}{2} ORDER BY {0} LIMIT {3}) ",
+                                           columns, table_of(batch), where, *limit)
+                             : "";
+    std::string count = limit ? "(SELECT count(*) FROM b)" : fmt::format("(SELECT count(*) FROM {})", source);
+    return fmt::format(
+        "{0}SELECT {1}, {2}, {3} FROM (SELECT {4} FROM {5} ORDER BY {4} LIMIT 1) f, "
+        "(SELECT {4} FROM {5} ORDER BY {6} LIMIT 1) l;",
+        with, count, joined(f), joined(l), columns, source, joined(key, " DESC"));
+}
+
+std::string prepare_batch_sql(const StoredStep& step) {
+    // Keyset steps leave the parameter types to PostgreSQL: each is its key column's.
+    if (step.batch && step.batch->legacy_range) return "PREPARE pgsafe_batch (bigint, bigint) AS " + step.sql;
+    return "PREPARE pgsafe_batch AS " + step.sql;
+}
+
+std::string execute_batch_sql(const std::vector<std::string>& first, const std::vector<std::string>& last) {
+    std::vector<std::string> values;
+    for (const auto& v : first) values.push_back(literal(v));
+    for (const auto& v : last) values.push_back(literal(v));
+    return fmt::format("EXECUTE pgsafe_batch ({});", joined(values));
+}
+
+void run_batch_loop(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
+                    const BatchHooks& hooks) {
+    Loop(run, view, step, outcome, hooks).run();
+}
+
+}  // namespace pgsafe::runner

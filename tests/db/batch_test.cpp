@@ -1,0 +1,247 @@
+// Batched backfills and whole-table UPDATE/DELETE through `pgsafe migrate`
+// against a real PostgreSQL, on the keys that broke key arithmetic: near
+// INT64 max, sparse, uuid, text, fractional numeric, composite, and schema
+// and table names with dots. Each run's data is compared with the same
+// statement run plainly (as psql -f runs it) on a copy of the table.
+
+#include "process.hpp"
+#include "test_db.hpp"
+
+#include <catch2/catch.hpp>
+#include <pqxx/pqxx>
+
+#include <chrono>
+#include <csignal>
+#include <functional>
+#include <string>
+#include <thread>
+
+using pgsafe::test::run_pgsafe;
+using pgsafe::test::RunningPgsafe;
+using pgsafe::test::ScratchDatabase;
+using pgsafe::test::TempDir;
+
+namespace {
+
+using namespace std::chrono_literals;
+
+void exec(const std::string& dsn, const std::string& sql) {
+    pqxx::connection c(dsn);
+    pqxx::nontransaction n(c);
+    n.exec(sql);
+}
+
+std::string value(const std::string& dsn, const std::string& sql) {
+    pqxx::connection c(dsn);
+    pqxx::nontransaction n(c);
+    auto r = n.exec(sql);
+    return r.empty() || r[0][0].is_null() ? "" : r[0][0].c_str();
+}
+
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 20s) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    auto holds = [&] {
+        try {
+            return pred();
+        } catch (const pqxx::sql_error&) {
+            return false;
+        }
+    };
+    while (std::chrono::steady_clock::now() < until) {
+        if (holds()) return true;
+        std::this_thread::sleep_for(50ms);
+    }
+    return holds();
+}
+
+// Small batches, so a few thousand rows take many of them.
+const char* k_config =
+    "[thresholds]\nlarge_table_rows = 500\n[run]\nbatch_pause_ms = 0\nbatch_min = 37\nbatch_max = 300\n";
+
+struct Project {
+    TempDir dir;
+    std::string migrations;
+    std::string config;
+    explicit Project(const std::string& toml = k_config) {
+        migrations = dir.path() + "/migrations";
+        std::filesystem::create_directories(migrations);
+        config = dir.write("pgsafe.toml", toml);
+    }
+    void add(const std::string& file, const std::string& sql) const { dir.write("migrations/" + file, sql); }
+    std::vector<std::string> args(const ScratchDatabase& db) const {
+        return {"migrate", migrations, "--db", db.dsn(), "--config", config};
+    }
+};
+
+// The table's rows in a canonical order, hashed.
+std::string digest(const std::string& dsn, const std::string& table) {
+    return value(
+        dsn, "SELECT count(*) || ':' || md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) FROM " +
+                 table + " r");
+}
+
+// Replaces every {t} in `text` with `table`.
+std::string with_table(std::string text, const std::string& table) {
+    for (auto at = text.find("{t}"); at != std::string::npos; at = text.find("{t}"))
+        text.replace(at, 3, table);
+    return text;
+}
+
+// Runs `statement` (with {t} for the table) through pgsafe migrate on `table`
+// and plainly on a copy of it; both must end with the same rows, and pgsafe
+// must have run it in batches.
+void same_as_plain(const ScratchDatabase& db, const std::string& table, const std::string& statement) {
+    INFO(statement);
+    exec(db.dsn(), "CREATE TABLE plain_copy AS SELECT * FROM " + table + "; ANALYZE;");
+    Project p;
+    p.add("V1__change.sql", with_table(statement, table) + ";\n");
+    auto run = run_pgsafe(p.args(db));
+    INFO(run.out << run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(value(db.dsn(), "SELECT count(*) FROM pgsafe.steps WHERE definition->'batch' <> 'null'") == "1");
+    CHECK(value(db.dsn(), "SELECT count(*) FROM pgsafe.steps WHERE batch_last IS NOT NULL") == "1");
+    exec(db.dsn(), with_table(statement, "plain_copy"));
+    CHECK(digest(db.dsn(), table) == digest(db.dsn(), "plain_copy"));
+}
+
+struct KeyCase {
+    const char* name;
+    const char* setup;  // creates and fills table t
+};
+
+const KeyCase k_key_cases[] = {
+    {"bigint keys up to INT64 max",
+     "CREATE TABLE t (id bigint PRIMARY KEY, v int NOT NULL);"
+     "INSERT INTO t SELECT 9223372036854775807 - g, g FROM generate_series(0, 1999) g;"},
+    {"sparse keys",
+     "CREATE TABLE t (id bigint PRIMARY KEY, v int NOT NULL);"
+     "INSERT INTO t SELECT g, g FROM generate_series(1, 2000) g;"
+     "INSERT INTO t VALUES (9000000000000000000, 7), (-9223372036854775808, 8);"},
+    {"uuid keys",
+     "CREATE TABLE t (id uuid PRIMARY KEY, v int NOT NULL);"
+     "INSERT INTO t SELECT md5(g::text)::uuid, g FROM generate_series(1, 2000) g;"},
+    {"text keys with quotes, spaces and digits",
+     "CREATE TABLE t (id text PRIMARY KEY, v int NOT NULL);"
+     "INSERT INTO t SELECT CASE g % 4 WHEN 0 THEN g::text WHEN 1 THEN 'it''s ' || g WHEN 2 THEN 'Zß ' || g "
+     "ELSE '' || g || ',\"x\"' END, g FROM generate_series(1, 2000) g;"},
+    {"fractional numeric keys",
+     "CREATE TABLE t (id numeric PRIMARY KEY, v int NOT NULL);"
+     "INSERT INTO t SELECT g / 7.0, g FROM generate_series(1, 2000) g;"},
+    {"composite (uuid, text) keys",
+     "CREATE TABLE t (tenant uuid, id text, v int NOT NULL, PRIMARY KEY (tenant, id));"
+     "INSERT INTO t SELECT md5((g % 5)::text)::uuid, 'k' || g, g FROM generate_series(1, 2000) g;"},
+    {"timestamptz keys",
+     "CREATE TABLE t (id timestamptz PRIMARY KEY, v int NOT NULL);"
+     "INSERT INTO t SELECT '2020-01-01 00:00:00.123456+00'::timestamptz + g * interval '61.000001 seconds', "
+     "g FROM generate_series(1, 2000) g;"},
+};
+
+}  // namespace
+
+TEST_CASE("a whole-table UPDATE and DELETE in batches leave the rows psql leaves, whatever the key",
+          "[db][batches]") {
+    for (const auto& c : k_key_cases) {
+        SECTION(c.name) {
+            for (const char* statement : {"UPDATE {t} SET v = v * 2 + 1", "DELETE FROM {t}"}) {
+                auto db = pgsafe::test::scratch_database();
+                if (!db) return;
+                exec(db->dsn(), std::string(c.setup) + "ANALYZE;");
+                same_as_plain(*db, "t", statement);
+            }
+        }
+    }
+}
+
+TEST_CASE("a volatile-default backfill fills every row, whatever the key", "[db][batches]") {
+    for (const auto& c : k_key_cases) {
+        SECTION(c.name) {
+            auto db = pgsafe::test::scratch_database();
+            if (!db) return;
+            exec(db->dsn(), std::string(c.setup) + "ANALYZE;");
+            Project p;
+            p.add("V1__token.sql",
+                  "ALTER TABLE t ADD COLUMN token text NOT NULL DEFAULT md5(random()::text);\n");
+            auto run = run_pgsafe(p.args(*db));
+            INFO(run.out << run.err);
+            REQUIRE(run.exit_code == 0);
+            CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.steps WHERE batch_last IS NOT NULL") == "1");
+            CHECK(value(db->dsn(), "SELECT count(*) FROM t WHERE token IS NULL") == "0");
+            CHECK(value(db->dsn(), "SELECT count(DISTINCT token) = count(*) FROM t") == "t");
+            CHECK(value(db->dsn(),
+                        "SELECT is_nullable FROM information_schema.columns WHERE column_name = "
+                        "'token'") == "NO");
+        }
+    }
+}
+
+TEST_CASE("schema and table names with dots are batched as (schema, name) pairs", "[db][batches]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    exec(db->dsn(),
+         "CREATE SCHEMA \"dot.schema\"; CREATE TABLE \"dot.schema\".\"a.b\" (id int PRIMARY KEY, v int);"
+         "INSERT INTO \"dot.schema\".\"a.b\" SELECT g, g FROM generate_series(1, 2000) g; ANALYZE;");
+    same_as_plain(*db, "\"dot.schema\".\"a.b\"", "UPDATE {t} SET v = -v");
+    Project p;
+    p.add("V2__token.sql",
+          "ALTER TABLE \"dot.schema\".\"a.b\" ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();\n");
+    auto run = run_pgsafe(p.args(*db));
+    INFO(run.out << run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM \"dot.schema\".\"a.b\" WHERE token IS NULL") == "0");
+}
+
+TEST_CASE("a killed batched UPDATE on a composite text key resumes after its last key and ends as psql's",
+          "[db][batches][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    exec(db->dsn(),
+         "CREATE TABLE t (tenant text, id text, v int NOT NULL, PRIMARY KEY (tenant, id));"
+         "INSERT INTO t SELECT 'tenant ' || (g % 3), 'it''s ' || g, g FROM generate_series(1, 3000) g;"
+         "CREATE TABLE plain_copy AS SELECT * FROM t; ANALYZE;");
+    Project p(
+        "[thresholds]\nlarge_table_rows = 500\n[run]\nbatch_pause_ms = 200\nbatch_min = 50\nbatch_max = "
+        "50\n");
+    p.add("V1__bump.sql", "UPDATE t SET v = v + 1000;\n");
+    {
+        RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db));
+        REQUIRE(eventually([&] {
+            return value(db->dsn(), "SELECT count(*) FROM pgsafe.steps WHERE batch_last IS NOT NULL") == "1";
+        }));
+        runner.signal(SIGKILL);
+        runner.wait();
+    }
+    std::string changed = value(db->dsn(), "SELECT count(*) FROM t WHERE v > 1000");
+    CHECK(changed != "0");
+    CHECK(changed != "3000");
+    std::string last =
+        value(db->dsn(), "SELECT batch_last->'values'->>1 FROM pgsafe.steps WHERE batch_last IS NOT NULL");
+    auto rerun = run_pgsafe(p.args(*db));
+    INFO(rerun.err);
+    REQUIRE(rerun.exit_code == 0);
+    CHECK(rerun.err.find("resuming the batches after (tenant, id)") != std::string::npos);
+    CHECK(rerun.err.find(last) != std::string::npos);
+    exec(db->dsn(), "UPDATE plain_copy SET v = v + 1000");
+    CHECK(digest(db->dsn(), "t") == digest(db->dsn(), "plain_copy"));
+}
+
+TEST_CASE("a table with a statement-level trigger gets its UPDATE as one statement, the trigger fired once",
+          "[db][batches]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    exec(db->dsn(), R"sql(
+CREATE TABLE fired (at timestamptz DEFAULT clock_timestamp());
+CREATE FUNCTION note_it() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO fired DEFAULT VALUES; RETURN NULL; END$$;
+CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL);
+INSERT INTO t SELECT g, g FROM generate_series(1, 2000) g;
+CREATE TRIGGER once AFTER UPDATE ON t FOR EACH STATEMENT EXECUTE FUNCTION note_it();
+ANALYZE;
+)sql");
+    Project p;
+    p.add("V1__bump.sql", "UPDATE t SET v = v + 1;\n");
+    auto run = run_pgsafe(p.args(*db));
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.err.find("statement-level trigger once") != std::string::npos);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM fired") == "1");
+    CHECK(value(db->dsn(), "SELECT sum(v) FROM t") == std::to_string(2000 * 2001 / 2 + 2000));
+}
