@@ -200,8 +200,8 @@ void run_in_transaction(StepRun& run, const StepView& view, const StoredStep& st
     with_lock_retries(run, view, step, outcome, [&] {
         undo_on_failure(run.work, "ROLLBACK", [&] {
             execute_cancellable(run, view,
-                                "BEGIN;\n" + run.lock_check + attempt_timeouts_sql(run, step, Scope::Transaction) +
-                                    "\n" + step.sql);
+                                "BEGIN;\n" + run.lock_check +
+                                    attempt_timeouts_sql(run, step, Scope::Transaction) + "\n" + step.sql);
             read_only = read_only_transaction(run);
             if (read_only) {
                 run.work.execute("COMMIT", view.label);
@@ -234,7 +234,8 @@ bool clean_up_index(StepRun& run, const StepView& view, const StoredStep& step) 
     run.observer.note(
         fmt::format("  dropping the INVALID index {} a failed build left, before building it again",
                     step.index->qualified()));
-    record(run.work, event_sql("index-cleanup", view.version, step.number, {{"index", step.index->qualified()}}),
+    record(run.work,
+           event_sql("index-cleanup", view.version, step.number, {{"index", step.index->qualified()}}),
            "recording the cleanup");
     run.work.execute(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", qualified(*step.index)),
                      fmt::format("dropping the INVALID index {}", step.index->qualified()));

@@ -6,6 +6,8 @@
 
 #include "session.hpp"
 
+#include "../runner/batch_loop.hpp"
+
 #include "pgsafe/db/error.hpp"
 #include "pgsafe/error.hpp"
 #include "pgsafe/sql/position.hpp"
@@ -23,6 +25,9 @@
 
 namespace pgsafe::trace {
 namespace {
+
+// Keys per traced batch: a whole table in large steps (the runner sizes its own).
+constexpr long k_trace_batch_keys = 10000;
 
 using Clock = std::chrono::steady_clock;
 
@@ -358,23 +363,29 @@ TracedRun Session::run_file(const MigrationToTrace& migration) {
 }
 
 void Session::run_batches(const Unit& unit, const plan::Batch& batch, TracedRun& run) {
-    sql::RelationName table = split_name(batch.table);
-    auto quoted =
-        m_work.query(fmt::format("SELECT quote_ident({}) || '.' || quote_ident({}), quote_ident({})",
-                                 literal(table.schema), literal(table.name), literal(batch.key)),
-                     "quoting the batch table");
-    auto range = m_work.query(fmt::format("SELECT min({1})::bigint, max({1})::bigint FROM {0}",
-                                          quoted.at(0).at(0).value_or(""), quoted.at(0).at(1).value_or("")),
-                              "reading the batch key range");
-    m_work.execute("PREPARE pgsafe_trace_batch(bigint, bigint) AS " + unit.sql, "preparing the batch");
+    // The runner's own statements (runner/batch_loop.hpp): the next keys after
+    // the last one done, each batch its own transaction.
+    runner::StoredStep stored;
+    stored.sql = unit.sql;
+    stored.batch = batch;
+    m_work.execute(runner::prepare_batch_sql(stored), "preparing the batch");
     std::optional<TracedStatement> merged;
-    if (range.at(0).at(0)) {
-        long long lo = std::stoll(*range.at(0).at(0));
-        long long hi = std::stoll(*range.at(0).at(1));
-        for (; lo <= hi; lo += batch.width) {
+    std::optional<std::vector<std::string>> last;
+    const std::size_t n = batch.key.size();
+    while (true) {
+        auto rows =
+            m_work.query(runner::next_batch_sql(batch, last, k_trace_batch_keys), "finding the next batch");
+        if (rows.empty() || !rows[0][0]) break;
+        std::vector<std::string> first;
+        last.emplace();
+        for (std::size_t i = 0; i < n; ++i) {
+            first.push_back(rows[0].at(1 + i).value_or(""));
+            last->push_back(rows[0].at(1 + n + i).value_or(""));
+        }
+        {
             TracedRun one;
             Unit step = unit;
-            step.sql = fmt::format("EXECUTE pgsafe_trace_batch({}, {})", lo, lo + batch.width);
+            step.sql = runner::execute_batch_sql(first, *last);
             in_transaction(step, one);
             TracedStatement& s = one.statements.front();
             if (!merged) {
@@ -391,7 +402,7 @@ void Session::run_batches(const Unit& unit, const plan::Batch& batch, TracedRun&
             if (s.model.verdict == ModelVerdict::Mismatch) merged->model = s.model;
         }
     }
-    m_work.execute("DEALLOCATE pgsafe_trace_batch", "deallocating the batch");
+    m_work.execute(runner::k_deallocate_batch_sql, "deallocating the batch");
     if (!merged) {  // an empty table: no batch ran
         merged = TracedStatement{};
         merged->line = unit.line;
