@@ -294,7 +294,11 @@ FileResult LintSession::run(const std::string& path, const sql::ParsedFile& file
         }
         if (info.routine != nullptr) {
             for (auto& f : sf.findings) {
-                if (needs_own_transaction(f.rule)) f.help += move_out_note(file, info, lines);
+                if (!needs_own_transaction(f.rule)) continue;
+                // Not inside a body: pgsafe migrate runs the body as written.
+                static const std::string k_done = " (pgsafe migrate does this for you)";
+                if (auto at = f.help.find(k_done); at != std::string::npos) f.help.erase(at, k_done.size());
+                f.help += move_out_note(file, info, lines);
             }
         }
         if (analysis != nullptr) {

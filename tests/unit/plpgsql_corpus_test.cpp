@@ -31,7 +31,8 @@ std::string upper_prefix(const std::string& text, sql::Span span, std::size_t n)
 }
 
 bool ddl(const sql::Statement& s) {
-    return std::holds_alternative<sql::AlterTable>(s.detail) || std::holds_alternative<sql::CreateIndex>(s.detail);
+    return std::holds_alternative<sql::AlterTable>(s.detail) ||
+           std::holds_alternative<sql::CreateIndex>(s.detail);
 }
 
 }  // namespace
@@ -41,9 +42,11 @@ TEST_CASE("DO blocks of the real-world corpus are read and their DDL placed wher
     const fs::path corpus = fs::path(PGSAFE_SOURCE_DIR) / ".." / "shared" / "corpus";
     if (!fs::is_directory(corpus)) {
         const char* ci = std::getenv("CI");
-        if (ci != nullptr && *ci != '\0') FAIL(corpus << " not found: the PL/pgSQL corpus check cannot run in CI");
-        WARN(corpus << " not found: PL/pgSQL corpus check skipped (it runs when ../shared/corpus exists beside "
-                       "the work tree)");
+        if (ci != nullptr && *ci != '\0')
+            FAIL(corpus << " not found: the PL/pgSQL corpus check cannot run in CI");
+        WARN(corpus
+             << " not found: PL/pgSQL corpus check skipped (it runs when ../shared/corpus exists beside "
+                "the work tree)");
         return;
     }
     std::vector<fs::path> files;
@@ -69,7 +72,8 @@ TEST_CASE("DO blocks of the real-world corpus are read and their DDL placed wher
                 has_ddl = true;
                 std::string word =
                     std::holds_alternative<sql::AlterTable>(rs.statement.detail) ? "ALTER" : "CREATE";
-                INFO("statement at line " << sql::LineIndex(file.text).position(rs.statement.span.begin).line);
+                INFO("statement at line "
+                     << sql::LineIndex(file.text).position(rs.statement.span.begin).line);
                 // EXECUTE '…' literals count too: their SQL starts inside the quotes.
                 CHECK(upper_prefix(file.text, rs.statement.span, word.size()) == word);
             }
