@@ -86,8 +86,10 @@ TEST_CASE("DO blocks of the real-world corpus are read and their DDL placed wher
     }
     INFO(do_blocks << " DO blocks; " << with_ddl << " files with DDL in one; " << inner_findings
                    << " findings on the SQL inside them");
-    // The corpus as of this change: 15 files run ALTER TABLE or CREATE INDEX in a
-    // DO block; each of them used to get one unknown-lock-effect per block only.
-    CHECK(with_ddl >= 15);
+    // The corpus as of this change: 15 files run ALTER TABLE or CREATE INDEX in
+    // a DO block; in 10 the statement is static SQL (the rest build it with
+    // EXECUTE format(…): dynamic-sql). Each used to get one unknown-lock-effect
+    // per block and nothing else.
+    CHECK(with_ddl >= 10);
     CHECK(inner_findings > 0);
 }
