@@ -10,6 +10,10 @@
 #include "planning.hpp"
 
 #include "pgsafe/rules/lint.hpp"
+#include "pgsafe/rules/rule_ids.hpp"
+#include "pgsafe/sql/position.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -35,6 +39,40 @@ std::optional<std::size_t> statement_of(const sql::ParsedFile& file, const rules
     --it;
     if (finding.span.begin > it->span.end) return std::nullopt;
     return static_cast<std::size_t>(it - file.statements.begin());
+}
+
+// Why a DO block (or a call of a PL/pgSQL function) with findings inside
+// runs as written: its body is one transaction, so the safe forms of the
+// statements in it cannot be built there; or it runs SQL pgsafe cannot read.
+std::string body_why(const sql::ParsedFile& file, const std::vector<rules::Finding>& inside) {
+    sql::LineIndex lines(file.text);
+    std::vector<std::string> move;
+    std::optional<std::size_t> dynamic;
+    for (const auto& f : inside) {
+        std::size_t line = lines.position(f.span.begin).line;
+        if (f.rule == rules::rule_id::k_dynamic_sql) {
+            if (!dynamic) dynamic = line;
+        } else if (rules::needs_own_transaction(f.rule)) {
+            std::string item = fmt::format("line {} ({})", line, f.rule);
+            if (std::find(move.begin(), move.end(), item) == move.end()) move.push_back(item);
+        }
+    }
+    std::string why;
+    if (!move.empty()) {
+        std::string list;
+        for (const auto& item : move) list += (list.empty() ? "" : ", ") + item;
+        why = fmt::format(
+            "kept as written: the PL/pgSQL body runs as one transaction, so pgsafe cannot build the safe "
+            "form of {}; move {} out of the body to get {}",
+            list, move.size() == 1 ? "that statement" : "those statements", move.size() == 1 ? "it" : "them");
+    }
+    if (dynamic) {
+        why += fmt::format(
+            "{}the body runs SQL computed at run time (EXECUTE at line {}): its locks are unknown",
+            why.empty() ? "as written: " : "; ", *dynamic);
+    }
+    if (why.empty()) why = "as written: no safe form for the statements in the PL/pgSQL body (see findings)";
+    return why;
 }
 
 Unit as_written(const sql::ParsedFile& file, const StatementPlan& sp) {
@@ -120,6 +158,8 @@ MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFi
             } else {
                 sp.units.push_back(as_written(file, sp));
                 sp.units.back().why = declined;
+                if (declined.empty() && !lint.inside[i].empty())
+                    sp.units.back().why = body_why(file, lint.inside[i]);
             }
         }
         m_state->pending.record_tables(*sp.statement);

@@ -28,6 +28,7 @@ Rule access_exclusive_held_across_statements();
 Rule exclusion_constraint();
 Rule long_blocking_lock();
 Rule unknown_lock_effect();
+Rule dynamic_sql();
 
 // Correctness
 Rule concurrently_in_transaction();

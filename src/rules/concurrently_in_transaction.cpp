@@ -65,12 +65,36 @@ size_t block_start(const Context& ctx) {
     return i;
 }
 
+// Inside a DO block or a function PostgreSQL refuses it too ("cannot be
+// executed from a function", also 25001), in or out of BEGIN … COMMIT.
+void report_in_body(const Context& ctx, Emitter& emit, const std::string& name, const sql::Routine& routine,
+                    const sql::LineIndex& lines) {
+    size_t line = lines.position(ctx.file().statements[routine.statement].span.begin).line;
+    const char* kind = sql::routine_kind_name(routine.kind);
+    std::string where = routine.kind == sql::RoutineKind::DoBlock
+                            ? fmt::format("the DO block at line {}", line)
+                            : fmt::format("{} {} (line {})", kind, routine.name.qualified(), line);
+    emit.report(
+        {ctx.statement().span,
+         fmt::format("{} cannot run inside a DO block or a function, and this one is inside {}: "
+                     "PostgreSQL rejects it (ERROR 25001) and the migration fails here",
+                     name, where),
+         fmt::format("Move it out of the {}: run it as a statement of its own, outside any transaction "
+                     "block.",
+                     kind),
+         std::nullopt, std::nullopt, std::nullopt});
+}
+
 void check(const Context& ctx, Emitter& emit) {
     const StatementInfo& current = ctx.current();
     if (current.transaction == 0) return;
     std::string name = refused_in_block(ctx.statement(), current.effects);
     if (name.empty()) return;
     sql::LineIndex lines(ctx.file().text);
+    if (current.routine != nullptr) {
+        report_in_body(ctx, emit, name, *current.routine, lines);
+        return;
+    }
     size_t begin_line = lines.position(ctx.statements()[block_start(ctx)].statement->span.begin).line;
     emit.report(
         {ctx.statement().span,

@@ -31,6 +31,7 @@ const std::vector<Rule>& registry() {
         exclusion_constraint(),
         long_blocking_lock(),
         unknown_lock_effect(),
+        dynamic_sql(),
         // Correctness
         concurrently_in_transaction(),
         adding_required_field(),

@@ -30,15 +30,32 @@ std::string opening(const sql::Statement& statement, std::string_view text) {
     return out;
 }
 
+// Why a DO block's body went unread: another language, or PL/pgSQL pgsafe could not parse.
+std::string unread_body(const Context& ctx) {
+    for (const sql::Routine* routine : ctx.current().runs) {
+        if (routine->read || routine->kind != sql::RoutineKind::DoBlock) continue;
+        if (routine->language != "plpgsql")
+            return fmt::format("pgsafe reads PL/pgSQL only, and this DO block is {}", routine->language);
+        return fmt::format("pgsafe could not read this DO block's PL/pgSQL ({})", routine->error);
+    }
+    return {};
+}
+
 void check(const Context& ctx, Emitter& emit) {
     if (!ctx.current().effects.unknown) return;
     const sql::Statement& statement = ctx.statement();
     std::string what = opening(statement, ctx.text(statement.span));
+    std::string unread = unread_body(ctx);
     emit.report(
         {statement.span,
-         fmt::format("pgsafe has no lock model for {}: it cannot tell which tables this statement locks, in "
-                     "which mode, or whether it scans them",
-                     what.empty() ? statement.kind : what),
+         unread.empty()
+             ? fmt::format(
+                   "pgsafe has no lock model for {}: it cannot tell which tables this statement locks, "
+                   "in which mode, or whether it scans them",
+                   what.empty() ? statement.kind : what)
+             : fmt::format("{}: it cannot tell which tables the block locks, in which mode, or whether it "
+                           "scans them",
+                           unread),
          "Check the statement's page in the PostgreSQL documentation (or run it against a copy of the "
          "database and look at pg_locks); once you know it is safe, say so with -- pgsafe:ignore "
          "unknown-lock-effect <reason>.",

@@ -5,6 +5,8 @@
 
 #include "catalog.hpp"
 
+#include "pgsafe/rules/rule_ids.hpp"
+
 #include "pgsafe/sql/position.hpp"
 
 #include <fmt/format.h>
@@ -144,7 +146,7 @@ void check(const Context& ctx, Emitter& emit) {
 
 Rule validate_constraint_in_same_transaction() {
     return Rule{
-        RuleInfo{"validate-constraint-in-same-transaction",
+        RuleInfo{rule_id::k_validate_constraint_in_same_transaction,
                  "VALIDATE CONSTRAINT in the same transaction as the ADD … NOT VALID, or after another "
                  "strong lock on the table",
                  RuleGroup::Availability, Severity::Error, true,

@@ -7,6 +7,7 @@
 
 #include "convert.hpp"
 #include "parse_tree.hpp"
+#include "plpgsql_read.hpp"
 
 #include <fmt/format.h>
 
@@ -181,6 +182,9 @@ public:
         if (rest.begin < rest.end) pieces->push_back(Piece{covered, region.end});
         size_t errors_before = m_file.errors.size();
         size_t statements_before = m_file.statements.size();
+        size_t routines_before = m_file.routines.size();
+        size_t calls_before = m_file.calls.size();
+        size_t comments_before = m_file.comments.size();
         for (const Piece& piece : *pieces) {
             if (auto error = parse_piece(piece)) m_file.errors.push_back(*error);
         }
@@ -188,11 +192,18 @@ public:
         if (m_file.errors.size() == errors_before) {
             m_file.errors.push_back(*region_error);
             m_file.statements.resize(statements_before);
+            m_file.routines.resize(routines_before);
+            m_file.calls.resize(calls_before);
+            m_file.comments.resize(comments_before);
         }
     }
 
     void finish() {
         if (m_options.keep_tree == KeepTree::Yes) m_file.tree = m_tree;
+        if (m_body_comments) {
+            std::stable_sort(m_file.comments.begin(), m_file.comments.end(),
+                             [](const Comment& a, const Comment& b) { return a.span.begin < b.span.begin; });
+        }
     }
 
 private:
@@ -228,13 +239,41 @@ private:
             stmt.kind = detail::node_type_name(raw->stmt);
             stmt.detail = detail::convert_statement(raw->stmt, detail::Ctx{piece.begin, stmt.span});
             stmt.tree_index = m_tree->add_statement(result_index, i);
+            read_plpgsql(raw->stmt, piece.begin, stmt.span);
             m_file.statements.push_back(std::move(stmt));
         }
         if (m_options.keep_tree == KeepTree::No) m_tree->release_last_result();
     }
 
+    // A DO block or PL/pgSQL function becomes a Routine; a SELECT or CALL of
+    // such a function created earlier in the file, a RoutineCall. Done while
+    // the statement's tree is alive (lint drops it right after).
+    void read_plpgsql(const detail::Node* node, size_t base, Span span) {
+        const size_t index = m_file.statements.size();
+        if (node->node_case == PG_QUERY__NODE__NODE_DO_STMT ||
+            node->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT) {
+            size_t comments = m_file.comments.size();
+            auto routine = detail::read_routine(node, m_file.text, base, span, index, m_file.comments);
+            if (routine) {
+                if (routine->kind != RoutineKind::DoBlock) m_functions = true;
+                m_file.routines.push_back(std::move(*routine));
+            }
+            m_body_comments = m_body_comments || m_file.comments.size() != comments;
+            return;
+        }
+        if (!m_functions) return;
+        for (auto& name : detail::called_functions(node)) {
+            bool defined = std::any_of(m_file.routines.begin(), m_file.routines.end(), [&](const Routine& r) {
+                return r.kind != RoutineKind::DoBlock && r.name.may_be(name);
+            });
+            if (defined) m_file.calls.push_back(RoutineCall{index, std::move(name)});
+        }
+    }
+
     ParsedFile& m_file;
     ParseOptions m_options;
+    bool m_functions = false;      // a PL/pgSQL function or procedure was created: look for calls
+    bool m_body_comments = false;  // comments from bodies were appended out of order
     std::shared_ptr<ParseTree> m_tree;
     std::vector<Token> m_tokens;  // of the region being parsed
 };

@@ -24,7 +24,16 @@ struct FileAnalysis {
     // Per statement: the rules with a finding on it before ignore comments
     // are applied (an ignore comment silences a finding, not its rewrite).
     std::vector<std::set<std::string>> found;
+    // Per statement: the findings (before ignore comments) on the SQL it runs
+    // inside PL/pgSQL, a DO block's body or a function it calls. The plan keeps
+    // such a statement as written: a body runs in one transaction.
+    std::vector<std::vector<Finding>> inside;
 };
+
+// Whether the fix for a finding of this rule runs in transactions of its own
+// (CONCURRENTLY, NOT VALID then VALIDATE, batches): inside a PL/pgSQL body,
+// which runs as one transaction, the statement must move out of the body.
+bool needs_own_transaction(const std::string& rule);
 
 class LintSession {
 public:
@@ -36,8 +45,8 @@ public:
     FileAnalysis analyse(const std::string& path, const sql::ParsedFile& file);
 
 private:
-    FileResult run(const std::string& path, const sql::ParsedFile& file, std::vector<StatementInfo>& infos,
-                   std::vector<std::set<std::string>>* found);
+    FileResult run(const std::string& path, const sql::ParsedFile& file,
+                   std::vector<StatementInfo>& top_level, FileAnalysis* analysis);
 
     LintOptions m_options;
     analysis::TableFacts m_facts;

@@ -47,8 +47,22 @@ enum class SizeClass {
 struct StatementInfo {
     const sql::Statement* statement = nullptr;
     analysis::Effects effects;
-    size_t transaction = 0;  // explicit BEGIN … COMMIT block this statement is in (0 = none)
+    // Explicit BEGIN … COMMIT block this statement is in (0 = none). SQL run
+    // by a DO block or a function is in its caller's block, or in a block of
+    // its own when the caller is outside one: the body runs as one transaction.
+    size_t transaction = 0;
     bool begins_transaction = false;
+    // SQL a PL/pgSQL body runs (linted right after the statement that runs
+    // it): the DO block or function it is in and where in the body it is; null
+    // for the file's own statements.
+    const sql::Routine* routine = nullptr;
+    const sql::RoutineStatement* in_body = nullptr;
+    // The file's statement that runs this one: its own index for the file's
+    // statements, the DO or the call for SQL inside a body.
+    size_t top = 0;
+    // Bodies this statement runs that are linted right after it: a DO's own,
+    // or a function's it calls (each function's body is linted at its first call).
+    std::vector<const sql::Routine*> runs;
 };
 
 class PendingSet;

@@ -23,10 +23,14 @@ inline constexpr char k_refresh_materialized_view_without_concurrently[] =
 inline constexpr char k_adding_field_with_volatile_default[] = "adding-field-with-volatile-default";
 inline constexpr char k_unbatched_data_change[] = "unbatched-data-change";
 inline constexpr char k_access_exclusive_held_across_statements[] = "access-exclusive-held-across-statements";
+// Its fix (COMMIT before VALIDATE) needs a transaction of its own, like the rules above.
+inline constexpr char k_validate_constraint_in_same_transaction[] = "validate-constraint-in-same-transaction";
 
 // Rules with a risk of their own (src/plan/risk.cpp).
 inline constexpr char k_ban_drop_database[] = "ban-drop-database";
 inline constexpr char k_foreign_key_without_index[] = "foreign-key-without-index";
+// EXECUTE of SQL computed at run time: an info finding, but what it locks is unknown (high risk).
+inline constexpr char k_dynamic_sql[] = "dynamic-sql";
 
 // Meta rules: the lint engine reports these itself.
 inline constexpr char k_syntax_error[] = "syntax-error";

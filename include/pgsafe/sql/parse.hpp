@@ -3,6 +3,7 @@
 // reachable through ParsedFile::tree for the rewrite step.
 
 #include "pgsafe/sql/ir.hpp"
+#include "pgsafe/sql/plpgsql.hpp"
 
 #include <memory>
 #include <string>
@@ -16,9 +17,13 @@ class ParseTree;  // owns the libpg_query protobuf structs; defined in src/sql/
 struct ParsedFile {
     std::string text;
     std::vector<Statement> statements;
-    std::vector<Comment> comments;
-    std::vector<SyntaxError> errors;        // one per statement that does not parse
+    std::vector<Comment> comments;    // in file order, those inside dollar-quoted PL/pgSQL bodies included
+    std::vector<SyntaxError> errors;  // one per statement that does not parse
     std::shared_ptr<const ParseTree> tree;  // null with KeepTree::No
+    // DO blocks and PL/pgSQL functions and procedures, in file order, with the
+    // SQL their bodies run (plpgsql.hpp); and the statements that call one.
+    std::vector<Routine> routines;
+    std::vector<RoutineCall> calls;
 
     bool ok() const { return errors.empty(); }
 };

@@ -1,8 +1,4 @@
--- pgsafe does not read PL/pgSQL yet: what the block locks is unknown.
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'measurements_patient_fk') THEN
-        ALTER TABLE measurements ADD CONSTRAINT measurements_patient_fk FOREIGN KEY (patient_id) REFERENCES patients (id);
-    END IF;
-END
+-- pgsafe reads PL/pgSQL only: what a block in another language locks is unknown.
+DO LANGUAGE plpython3u $$
+plpy.execute("ALTER TABLE measurements ADD CONSTRAINT measurements_patient_fk FOREIGN KEY (patient_id) REFERENCES patients (id)")
 $$;
