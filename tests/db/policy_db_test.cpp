@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include <unistd.h>
@@ -344,4 +345,75 @@ TEST_CASE(
         CHECK(run.exit_code == 0);
         CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.migrations WHERE state = 'applied'") == "2");
     }
+}
+
+TEST_CASE(
+    "pgsafe approvals: an approval stops counting when its approver leaves the approve role, the file "
+    "changes, or it is revoked",
+    "[db][policy]") {
+    auto admin = pgsafe::test::admin_dsn();
+    if (!admin) return;
+    TestRoles roles(*admin);
+    auto db = pgsafe::test::scratch_database();
+    Team team(roles, *db);
+    TempDir project;
+    project.write("pgsafe.toml", "");
+    project.write("policies/production.toml", team.policy());
+    const std::string sql = "ALTER TABLE patients RENAME COLUMN name TO full_name;\n";
+    project.write("migrations/V1__rename.sql", sql);
+    auto pgsafe_as = [&](const std::string& role, std::vector<std::string> args) {
+        args.push_back("--db");
+        args.push_back(as(db->dsn(), role));
+        return pgsafe::test::run_pgsafe_in(project.path(), args);
+    };
+    auto init = pgsafe_as(team.admin, {"init", "--env", "production"});
+    INFO(init.out << init.err);
+    REQUIRE(init.exit_code == 0);
+    CHECK_THAT(init.out, Catch::Contains("initialised") && Catch::Contains("owned by " + team.admin));
+
+    auto approved = pgsafe_as(team.dba1, {"approve", "1", "--reason", "reviewed with the team"});
+    INFO(approved.out << approved.err);
+    REQUIRE(approved.exit_code == 0);
+    CHECK_THAT(approved.out, Catch::Contains("RENAME COLUMN"));  // what was approved was shown
+    CHECK_THAT(approved.out, Catch::Contains("approved 1 (migrations/V1__rename.sql") &&
+                                 Catch::Contains("as " + team.dba1));
+
+    auto standing = [&]() {
+        auto r = pgsafe_as(team.dba2, {"approvals", "--format", "json"});
+        INFO(r.out << r.err);
+        REQUIRE(r.exit_code == 0);
+        auto j = nlohmann::json::parse(r.out);
+        REQUIRE(j["approvals"].size() == 1);
+        return j["approvals"][0];
+    };
+    CHECK(standing()["counts"] == true);
+    CHECK(standing()["approver"] == team.dba1);
+
+    exec(db->dsn(), fmt::format("REVOKE {} FROM {}", team.approvers, team.dba1));
+    CHECK(standing()["counts"] == false);
+    CHECK_THAT(standing()["why_not"].get<std::string>(), Catch::Contains("is not a member of"));
+    exec(db->dsn(), fmt::format("GRANT {} TO {}", team.approvers, team.dba1));
+    CHECK(standing()["counts"] == true);
+
+    project.write("migrations/V1__rename.sql", "ALTER TABLE patients RENAME COLUMN name TO surname;\n");
+    CHECK(standing()["counts"] == false);
+    CHECK_THAT(standing()["why_not"].get<std::string>(), Catch::Contains("checksum"));
+    project.write("migrations/V1__rename.sql", sql);
+    CHECK(standing()["counts"] == true);
+
+    auto not_theirs = pgsafe_as(team.dba2, {"revoke", "1"});
+    CHECK(not_theirs.exit_code == 2);
+    CHECK(standing()["counts"] == true);
+    auto revoked = pgsafe_as(team.dba1, {"revoke", "1"});
+    INFO(revoked.out << revoked.err);
+    CHECK(revoked.exit_code == 0);
+    CHECK(standing()["counts"] == false);
+    CHECK_THAT(standing()["why_not"].get<std::string>(), Catch::Contains("revoked by " + team.dba1));
+
+    auto text = pgsafe_as(team.dba2, {"approvals"});
+    CHECK_THAT(text.out, Catch::Contains("does not count: revoked by " + team.dba1));
+    auto audit = pgsafe_as(team.dba2, {"audit", "--since", "1h"});
+    CHECK(audit.exit_code == 0);
+    CHECK_THAT(audit.out, Catch::Contains("approved sha256:") && Catch::Contains("revoked approval(s)") &&
+                              Catch::Contains("init: environment \"production\""));
 }
