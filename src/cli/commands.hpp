@@ -15,8 +15,10 @@ namespace pgsafe::cli {
 struct GlobalOptions {
     std::string format = "text";
     std::string config;
-    std::string db;           // --db URL: the target database (else DATABASE_URL, else PG* variables)
-    std::string environment;  // --env NAME (or PGSAFE_ENV); "" means pgsafe.toml's, else "dev"
+    std::string db;           // --db URL: the target database (else DATABASE_URL, else PG*
+                              // variables)
+    std::string environment;  // --env NAME (or PGSAFE_ENV); "" means
+                              // pgsafe.toml's, else "dev"
     int verbosity = 0;
 };
 
@@ -31,6 +33,11 @@ void add_trace_command(CLI::App& app, const GlobalOptions& global, int& exit_cod
 void add_scratch_server_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_new_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void add_adopt_command(CLI::App& app, const GlobalOptions& global, int& exit_code);  // adopt and baseline
+void add_init_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void add_approve_command(CLI::App& app, const GlobalOptions& global,
+                         int& exit_code);  // approve and revoke
+void add_approvals_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void add_audit_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
 
 // Colour on stdout only for a terminal, and never when NO_COLOR is set.
 bool stdout_wants_color();

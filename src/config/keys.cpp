@@ -87,7 +87,7 @@ const std::vector<Key> k_keys = {
      [](Settings& s, const Value& v) { s.project.layout = v.text; },
      [](const Settings& s) { return quoted(s.project.layout); }, nullptr},
     {"", "environment", KeyType::String, "every command", k_project_file, 0, 0, {}, "PGSAFE_ENV", "--env",
-     [](Settings& s, const Value& v) { s.project.environment = v.text; },
+     [](Settings& s, const Value& v) { s.project.environment = v.text; s.project.environment_named = true; },
      [](const Settings& s) { return quoted(s.project.environment); }, valid_environment_name},
     {"", "fail_on", KeyType::Choice, "lint", k_project_file, 0, 0, {"error", "warning", "info", "never"},
      "PGSAFE_FAIL_ON", "--fail-on",

@@ -154,10 +154,13 @@ void check_constraints(const TomlReader& r, const toml::table& t, std::string_vi
 
 }  // namespace
 
-void read_config(const ConfigText& file, FileKind kind, Settings& settings) {
+void read_config(const ConfigText& file, FileKind kind, Settings& settings,
+                 const std::vector<std::string_view>& other_sections) {
     TomlReader r(file.text, file.origin);
     settings.origin = file.origin;
-    r.check_keys(r.root(), allowed_names("", kind), "");
+    std::vector<std::string_view> top = allowed_names("", kind);
+    top.insert(top.end(), other_sections.begin(), other_sections.end());
+    r.check_keys(r.root(), top, "");
     for (std::string_view section : sections()) {
         const toml::table* t = section.empty() ? &r.root() : r.table(r.root(), section, "");
         if (t == nullptr) continue;

@@ -59,13 +59,24 @@ inline std::string lost_connection_text(std::string_view what) {
     return text;
 }
 
+// The error's SQLSTATE. libpqxx 6.4 throws some of its typed errors (permission
+// denied among them) without one: the type then says it.
+inline std::string sqlstate_of(const pqxx::sql_error& e) {
+    if (!e.sqlstate().empty()) return e.sqlstate();
+    if (dynamic_cast<const pqxx::insufficient_privilege*>(&e) != nullptr) return "42501";
+    if (dynamic_cast<const pqxx::undefined_table*>(&e) != nullptr) return "42P01";
+    if (dynamic_cast<const pqxx::undefined_function*>(&e) != nullptr) return "42883";
+    if (dynamic_cast<const pqxx::undefined_column*>(&e) != nullptr) return "42703";
+    return "";
+}
+
 // Runs f(); libpqxx exceptions become pgsafe::Error "doing: message (SQLSTATE …)".
 template <typename F>
 auto guarded(std::string_view doing, F&& f) -> decltype(f()) {
     try {
         return f();
     } catch (const pqxx::sql_error& e) {
-        throw database_error(doing, e.what(), e.sqlstate(), lost_with(e.sqlstate()));
+        throw database_error(doing, e.what(), sqlstate_of(e), lost_with(sqlstate_of(e)));
     } catch (const pqxx::deadlock_detected& e) {
         throw database_error(doing, e.what(), "40P01");
     } catch (const pqxx::serialization_failure& e) {

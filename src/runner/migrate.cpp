@@ -15,6 +15,7 @@
 #include "session.hpp"
 #include "session_changes.hpp"
 #include "tracking.hpp"
+#include "tracking_access.hpp"
 
 #include "pgsafe/db/error.hpp"
 #include "pgsafe/error.hpp"
@@ -320,6 +321,7 @@ RunResult untrusted_tracking_schema(const std::vector<std::string>& problems,
 
 RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunOptions& options,
                      Executor& work, db::Connection& reads, InterruptWatch& interrupt, int lock_pid) {
+    require_tracking_access(reads, TrackingUse::Run);  // the owner and the fix, not "permission denied"
     std::vector<std::string> distrust = tracking_schema_problems(reads);  // before anything in it can fire
     if (!distrust.empty()) return untrusted_tracking_schema(distrust, files);
     ensure_tracking_schema(work, installed_tracking_version(reads));  // created or upgraded under the lock

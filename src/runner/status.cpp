@@ -4,6 +4,7 @@
 #include "runner_lock.hpp"
 #include "session.hpp"
 #include "tracking.hpp"
+#include "tracking_access.hpp"
 
 #include "pgsafe/runner/runner.hpp"
 
@@ -32,6 +33,7 @@ MigrationStatus from_tracked(const TrackedMigration& t) {
 
 StatusReport status(const std::vector<source::MigrationFile>& files, const std::string& conninfo) {
     db::Connection connection = open_session(conninfo, "pgsafe status");
+    require_tracking_access(connection, TrackingUse::Read);  // the owner and the fix, not "permission denied"
     Tracking tracking = load_tracking(connection);
     StatusReport report;
     report.database = connection.describe();

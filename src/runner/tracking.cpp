@@ -91,6 +91,83 @@ CREATE TABLE pgsafe.adoptions (
     // ({"columns": [...], "types": [...], "values": [...]}); batch_next stays for
     // steps planned before, which walk bigint ranges.
     R"(ALTER TABLE pgsafe.steps ADD COLUMN batch_last jsonb;)",
+    // policies (issue 14): revocable approvals; the environment and policy `pgsafe init`
+    // stored (owner-writable only); approvals written only through pgsafe.approve and
+    // pgsafe.revoke, which run as the schema's owner and record session_user. Until
+    // init writes the approve roles into pgsafe.approve (approve_function_sql), nobody
+    // can approve.
+    R"(ALTER TABLE pgsafe.approvals ADD COLUMN revoked_at timestamptz, ADD COLUMN revoked_by text;
+CREATE TABLE pgsafe.environment (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    name text NOT NULL,
+    policy text NOT NULL,
+    checksum text NOT NULL,
+    stored_at timestamptz NOT NULL DEFAULT now(),
+    stored_by text NOT NULL DEFAULT session_user);
+CREATE FUNCTION pgsafe.approve(p_version text, p_checksum text, p_reason text, p_valid_for interval)
+RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $pgsafe$
+DECLARE
+    v_roles jsonb := NULL;  -- the [access] approve roles: pgsafe init writes them here
+    v_environment text;
+    v_expires timestamptz;
+    v_id bigint;
+BEGIN
+    SELECT name INTO v_environment FROM pgsafe.environment;
+    IF v_environment IS NULL OR coalesce(jsonb_array_length(v_roles), 0) = 0 THEN
+        RAISE EXCEPTION 'this database has no approvers: pgsafe init has not stored a policy with [access] approve roles'
+            USING ERRCODE = '55000',
+                  HINT = 'the owner of schema pgsafe runs pgsafe init --env NAME with a policy that names the approve roles';
+    END IF;
+    IF NOT EXISTS (SELECT FROM jsonb_array_elements_text(v_roles) AS r(name)
+                   JOIN pg_roles ON pg_roles.rolname = r.name
+                   WHERE pg_has_role(session_user, pg_roles.oid, 'MEMBER')) THEN
+        RAISE EXCEPTION 'role % may not approve in environment %: it is not a member of %', session_user,
+                        v_environment, (SELECT string_agg(r, ', ') FROM jsonb_array_elements_text(v_roles) AS r)
+            USING ERRCODE = '42501';
+    END IF;
+    IF p_reason IS NULL OR btrim(p_reason) = '' THEN
+        RAISE EXCEPTION 'an approval needs a reason' USING ERRCODE = '22023';
+    END IF;
+    IF p_version IS NULL OR p_version = '' THEN
+        RAISE EXCEPTION 'an approval needs the migration''s version' USING ERRCODE = '22023';
+    END IF;
+    IF p_checksum IS NULL OR p_checksum !~ '^sha256:[0-9a-f]{64}$' THEN
+        RAISE EXCEPTION 'an approval needs the file''s checksum (sha256:<64 hex digits>), not %', p_checksum
+            USING ERRCODE = '22023';
+    END IF;
+    IF p_valid_for IS NOT NULL AND p_valid_for <= interval '0' THEN
+        RAISE EXCEPTION 'an approval must be valid for a positive time, not %', p_valid_for USING ERRCODE = '22023';
+    END IF;
+    v_expires := now() + p_valid_for;
+    INSERT INTO pgsafe.approvals (version, checksum, approver, reason, expires_at)
+        VALUES (p_version, p_checksum, session_user, p_reason, v_expires) RETURNING id INTO v_id;
+    INSERT INTO pgsafe.events (role, kind, version, detail)
+        VALUES (session_user, 'approved', p_version,
+                jsonb_build_object('id', v_id, 'checksum', p_checksum, 'reason', p_reason,
+                                   'expires_at', v_expires, 'environment', v_environment));
+    RETURN v_id;
+END
+$pgsafe$;
+CREATE FUNCTION pgsafe.revoke(p_version text)
+RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $pgsafe$
+DECLARE
+    v_ids bigint[];
+BEGIN
+    WITH revoked AS (
+        UPDATE pgsafe.approvals SET revoked_at = now(), revoked_by = session_user
+         WHERE version = p_version AND approver = session_user AND revoked_at IS NULL
+           AND (expires_at IS NULL OR expires_at > now())
+        RETURNING id)
+    SELECT array_agg(id ORDER BY id) INTO v_ids FROM revoked;
+    IF v_ids IS NOT NULL THEN
+        INSERT INTO pgsafe.events (role, kind, version, detail)
+            VALUES (session_user, 'revoked', p_version, jsonb_build_object('ids', to_jsonb(v_ids)));
+    END IF;
+    RETURN coalesce(cardinality(v_ids), 0);
+END
+$pgsafe$;
+REVOKE ALL ON FUNCTION pgsafe.approve(text, text, text, interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgsafe.revoke(text) FROM PUBLIC;)",
 };
 constexpr int k_current_version = static_cast<int>(sizeof k_upgrades / sizeof k_upgrades[0]);
 
@@ -298,10 +375,16 @@ mine AS (WITH RECURSIVE m(r) AS (SELECT oid FROM me UNION
          SELECT am.roleid FROM pg_catalog.pg_auth_members am JOIN m ON am.member = m.r) SELECT r FROM m),
 who(oid, name) AS (SELECT oid, rolname::text FROM pg_catalog.pg_roles UNION ALL SELECT 0, 'PUBLIC')
 SELECT problem FROM (
-  SELECT 1 AS o, format('schema pgsafe is owned by %s, which is not %s, a role %s belongs to, or a superuser',
-                        pg_catalog.pg_get_userbyid(s.nspowner), current_user, current_user) AS problem
+  SELECT 1 AS o, format('schema pgsafe is owned by %s, which is not %s, a role %s belongs to, a superuser, '
+                        'the database''s owner, or a role that administers %s',
+                        pg_catalog.pg_get_userbyid(s.nspowner), current_user, current_user, current_user) AS problem
     FROM s WHERE s.nspowner NOT IN (SELECT r FROM mine)
      AND NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE oid = s.nspowner)
+     -- pgsafe init's owner: the database's owner, or a role that can make itself a member of
+     -- the run role anyway (ADMIN OPTION on it)
+     AND s.nspowner <> (SELECT datdba FROM pg_catalog.pg_database WHERE datname = current_database())
+     AND NOT EXISTS (SELECT FROM pg_catalog.pg_auth_members am
+                     WHERE am.roleid = (SELECT oid FROM me) AND am.member = s.nspowner AND am.admin_option)
   UNION ALL
   SELECT 2, 'schema pgsafe was not created by pgsafe: it has no table pgsafe.schema_version'
     FROM s WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c
@@ -318,6 +401,10 @@ SELECT problem FROM (
   SELECT 5, format('function %s, owned by %s (pgsafe creates none)', p.oid::regprocedure,
                    pg_catalog.pg_get_userbyid(p.proowner))
     FROM pg_catalog.pg_proc p JOIN s ON p.pronamespace = s.oid
+   -- except the two pgsafe creates for approvers, as its owner made them
+   WHERE NOT (p.proowner = s.nspowner AND p.prosecdef
+              AND (coalesce(p.oid = pg_catalog.to_regprocedure('pgsafe.approve(text,text,text,interval)'), false)
+                   OR coalesce(p.oid = pg_catalog.to_regprocedure('pgsafe.revoke(text)'), false)))
   UNION ALL
   SELECT 6, format('%s is owned by %s, not by the schema''s owner %s', c.oid::regclass,
                    pg_catalog.pg_get_userbyid(c.relowner), pg_catalog.pg_get_userbyid(s.nspowner))
@@ -328,6 +415,10 @@ SELECT problem FROM (
          LATERAL pg_catalog.aclexplode(c.relacl) a JOIN who w ON w.oid = a.grantee
    WHERE a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'TRIGGER')
      AND a.grantee <> c.relowner AND a.grantee NOT IN (SELECT oid FROM me)
+     -- the run roles' grants pgsafe init makes: the owner's own choice of who runs
+     AND NOT (a.grantor = c.relowner AND c.relname NOT IN ('approvals', 'environment', 'schema_version')
+              AND (a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE') AND c.relname <> 'events'
+                   OR a.privilege_type = 'INSERT'))
   UNION ALL
   SELECT 8, format('schema pgsafe grants CREATE to %s', w.name)
     FROM s, LATERAL pg_catalog.aclexplode(s.nspacl) a JOIN who w ON w.oid = a.grantee
@@ -376,6 +467,26 @@ const TrackedMigration* Tracking::find(const std::string& version) const {
     for (const auto& m : migrations)
         if (!source::version_less(m.version, version) && !source::version_less(version, m.version)) return &m;
     return nullptr;
+}
+
+std::string approve_function_sql(const std::vector<std::string>& roles) {
+    const std::string k_marker = "v_roles jsonb := NULL;";
+    for (int v = k_current_version; v >= 1; --v) {
+        std::string script = k_upgrades[v - 1];
+        auto begin = script.find("CREATE FUNCTION pgsafe.approve(");
+        if (begin == std::string::npos) begin = script.find("CREATE OR REPLACE FUNCTION pgsafe.approve(");
+        if (begin == std::string::npos) continue;
+        auto body = script.find("$pgsafe$", begin);
+        auto end = script.find("$pgsafe$;", body + 1);
+        std::string sql = script.substr(begin, end + 9 - begin);
+        if (sql.rfind("CREATE FUNCTION", 0) == 0) sql.replace(0, 15, "CREATE OR REPLACE FUNCTION");
+        std::string list = dump(json(roles));
+        if (list.find("$pgsafe$") != std::string::npos)
+            throw Error(ErrorKind::Usage, fmt::format("a role name cannot hold \"$pgsafe$\": {}", list));
+        sql.replace(sql.find(k_marker), k_marker.size(), fmt::format("v_roles jsonb := {};", literal(list)));
+        return sql;
+    }
+    throw Error(ErrorKind::Usage, "this pgsafe defines no pgsafe.approve");
 }
 
 int tracking_schema_version() {

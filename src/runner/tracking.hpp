@@ -82,6 +82,12 @@ int tracking_schema_version();
 // current version, in order (all of them for a database without it).
 std::vector<std::string> tracking_upgrades(int from);
 
+// pgsafe.approve as the newest upgrade defines it, as CREATE OR REPLACE,
+// accepting members of `roles`: `pgsafe init` writes the policy's approve
+// roles into the function itself, so only the schema's owner can change
+// them and the function needs no table or setting that others could write.
+std::string approve_function_sql(const std::vector<std::string>& roles);
+
 // The tracking-schema version installed in the database; 0 when there is none.
 int installed_tracking_version(db::Connection& connection);
 
@@ -90,9 +96,13 @@ int installed_tracking_version(db::Connection& connection);
 // or nothing is wrong. pgsafe runs SQL stored there and writes there as
 // the run role (maybe a superuser), so the schema must be one pgsafe
 // created (it has pgsafe.schema_version), owned by the run role, a role it
-// belongs to, or a superuser, with no triggers, rules or functions, every
-// object owned by the schema's owner, and no write privilege (nor CREATE on
-// the schema) granted to any other role than that owner and the run role.
+// belongs to, a superuser, the database's owner or a role with ADMIN OPTION
+// on the run role (who `pgsafe init` expects as owner), with no triggers,
+// rules or functions but pgsafe.approve and pgsafe.revoke, every object
+// owned by the schema's owner, and no write privilege (nor CREATE on the
+// schema) granted to any other role than that owner and the run role, but
+// the run roles' grants init makes (writes on the tables other than
+// approvals, environment and schema_version; only INSERT on events).
 // Read-only: nothing in the schema fires.
 std::vector<std::string> tracking_schema_problems(db::Connection& connection);
 

@@ -32,7 +32,7 @@ enum class KeyType {
 // Which files may set a key (bits of Key::files).
 enum FileKind : unsigned {
     k_project_file = 1u << 0,  // pgsafe.toml
-    k_policy_file = 1u << 1,   // policies/<environment>.toml (not read yet: the policy issue)
+    k_policy_file = 1u << 1,   // policies/<environment>.toml (src/policy/load.cpp)
 };
 
 // A value read from a file or an override, already checked against its key.

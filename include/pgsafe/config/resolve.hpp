@@ -45,8 +45,10 @@ struct Layers {
 // their value). `kind` says which keys it may hold (k_project_file: pgsafe.toml).
 // Throws pgsafe::Error (Usage) "origin:line:col: what" for bad TOML, unknown
 // keys at any level, values of the wrong type or out of range, and rule names
-// the registry does not know.
-void read_config(const ConfigText& file, FileKind kind, Settings& settings);
+// the registry does not know. `other_sections` are top-level names another
+// reader handles (a policy file's [access], [[window]] …): allowed, not read.
+void read_config(const ConfigText& file, FileKind kind, Settings& settings,
+                 const std::vector<std::string_view>& other_sections = {});
 
 // pgsafe.toml text over the defaults.
 Settings parse_config(std::string_view text, const std::string& origin);

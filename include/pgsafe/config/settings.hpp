@@ -19,8 +19,9 @@ namespace pgsafe::config {
 
 // Where the project keeps its migrations, and which environment it means.
 struct Project {
-    std::string migrations = "migrations";   // relative to the configuration file's directory
-    std::string environment = "dev";         // names policies/<environment>.toml
+    std::string migrations = "migrations";  // relative to the configuration file's directory
+    std::string environment = "dev";        // names policies/<environment>.toml
+    bool environment_named = false;  // set by a layer (--env, PGSAFE_ENV, pgsafe.toml), not the default
     std::vector<std::string> exclude_paths;  // globs (source/glob.hpp), relative like `migrations`
     std::string layout = "auto";             // whose folder layout `migrations` is in (source/layout.hpp)
 };
