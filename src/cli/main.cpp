@@ -31,7 +31,7 @@ void setup_logging(int verbosity) {
 void add_global_options(CLI::App& app, pgsafe::cli::GlobalOptions& global) {
     app.set_version_flag("--version", std::string("pgsafe ") + PGSAFE_VERSION);
     app.add_option("--format", global.format, "Output format")
-        ->check(CLI::IsMember({"text", "json", "sarif", "github", "gitlab"}))
+        ->check(CLI::IsMember({"text", "json", "sarif", "github", "gitlab", "markdown"}))
         ->envname("PGSAFE_FORMAT")
         ->capture_default_str();
     app.add_option("--config", global.config, "Configuration file (default: pgsafe.toml found upwards)")
