@@ -22,6 +22,11 @@
 #include <cstdio>
 #include <memory>
 
+namespace pgsafe::runner {
+// src/runner/reconcile.hpp: a typo in --to is a usage error, before anything connects.
+void require_version(const std::vector<source::MigrationFile>& files, const std::optional<std::string>& to);
+}  // namespace pgsafe::runner
+
 namespace pgsafe::cli {
 namespace {
 
@@ -125,6 +130,8 @@ void add_migrate_command(CLI::App& app, const GlobalOptions& global, int& code) 
             code = exit_code(ExitCode::Ok);
             return;
         }
+        runner::require_version(files,
+                                flags->to.empty() ? std::nullopt : std::optional<std::string>(flags->to));
         std::unique_ptr<runner::PolicyGate> gate;
         try {
             gate = policy_gate(*flags, global,
