@@ -5,18 +5,27 @@
 
 #include "commands.hpp"
 #include "config_flags.hpp"
+#include "policy_files.hpp"
 
 #include "pgsafe/db/connection.hpp"
 #include "pgsafe/error.hpp"
+#include "pgsafe/policy/policy.hpp"
 #include "pgsafe/report/migrate_report.hpp"
 #include "pgsafe/runner/runner.hpp"
 #include "pgsafe/source/migration.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+
+namespace pgsafe::runner {
+// src/runner/reconcile.hpp: a typo in --to is a usage error, before anything connects.
+void require_version(const std::vector<source::MigrationFile>& files, const std::optional<std::string>& to);
+}  // namespace pgsafe::runner
 
 namespace pgsafe::cli {
 namespace {
@@ -28,7 +37,34 @@ struct MigrateFlags {
     double lock_wait_s = 300;
     bool allow_out_of_order = false;
     bool allow_same_content = false;
+    std::string break_glass;
+    std::string wait_for_window;
 };
+
+// The policy gate migrate asks before each migration: the stored policy when
+// the database was initialised, else the chosen environment's file.
+std::unique_ptr<runner::PolicyGate> policy_gate(const MigrateFlags& flags, const GlobalOptions& global,
+                                                const LoadedSettings& loaded) {
+    runner::PolicyGateOptions o;
+    o.conninfo = db::resolve_conninfo(global.db);
+    o.chosen = chosen_policy(loaded);
+    if (!flags.break_glass.empty()) o.break_glass = flags.break_glass;
+    if (!flags.wait_for_window.empty()) {
+        auto wait = policy::parse_duration(flags.wait_for_window);
+        if (!wait)
+            throw Error(ErrorKind::Usage,
+                        fmt::format("--wait-for-window must be a duration such as \"30m\" or "
+                                    "\"8h\", not \"{}\"",
+                                    flags.wait_for_window));
+        o.wait_for_window = std::chrono::duration_cast<std::chrono::seconds>(*wait);
+    }
+    o.progress = [](const std::string& text) { std::fprintf(stderr, "%s\n", text.c_str()); };
+    auto gate = std::make_unique<runner::PolicyGate>(std::move(o));
+    if (!gate->effective().policy && !flags.break_glass.empty())
+        spdlog::warn("--break-glass: environment {} has no policy, nothing to override",
+                     loaded.settings.project.environment);
+    return gate;
+}
 
 runner::RunOptions run_options(const MigrateFlags& flags, const GlobalOptions& global,
                                const config::Settings& settings) {
@@ -79,15 +115,35 @@ void add_migrate_command(CLI::App& app, const GlobalOptions& global, int& code) 
                   "Apply a new migration that sorts before one already applied");
     cmd->add_flag("--allow-same-content", flags->allow_same_content,
                   "Apply a new migration whose content is the same as an applied one's");
+    cmd->add_option("--break-glass", flags->break_glass,
+                    "Override windows, freezes and missing approvals, for members of [access] break_glass; "
+                    "recorded with this reason");
+    cmd->add_option(
+        "--wait-for-window", flags->wait_for_window,
+        "Wait up to this long (\"30m\", \"8h\") for a window or a freeze's end instead of refusing");
     cmd->callback([flags, &global, &code] {
         LoadedSettings loaded = load_settings(global);  // timeouts, retry budget, thresholds
         std::vector<source::MigrationFile> files = migration_files(flags->dir, loaded);  // in apply order
-        runner::RunOptions options = run_options(*flags, global, loaded.settings);
         if (flags->dry_run) {
+            runner::RunOptions options = run_options(*flags, global, loaded.settings);
             print(runner::dry_run(files, options));  // reads, writes nothing
             code = exit_code(ExitCode::Ok);
             return;
         }
+        runner::require_version(files,
+                                flags->to.empty() ? std::nullopt : std::optional<std::string>(flags->to));
+        std::unique_ptr<runner::PolicyGate> gate;
+        try {
+            gate = policy_gate(*flags, global,
+                               loaded);  // stored policy, identity: checked before each migration
+        } catch (const Error& e) {
+            if (global.format == "json") print(report::migrate_json(failed_before_start(e)));
+            throw;
+        }
+        // The policy's [timeouts] [retry] [run] … over pgsafe.toml's, for its environment.
+        runner::RunOptions options =
+            run_options(*flags, global, with_policy_settings(loaded, gate->effective().policy));
+        options.gate = gate.get();
         // Progress and the step monitor on stderr: a bar on a terminal, plain lines in a log.
         auto console = runner::console_observer(
             isatty(STDERR_FILENO) != 0 ? runner::ProgressStyle::Bar : runner::ProgressStyle::Lines,
@@ -124,6 +180,7 @@ void add_status_command(CLI::App& app, const GlobalOptions& global, int& code) {
         LoadedSettings loaded = load_settings(global);  // the migrations directory
         std::vector<source::MigrationFile> files = migration_files(*dir, loaded);
         runner::StatusReport report = runner::status(files, db::resolve_conninfo(global.db));
+        add_status_verdicts(report, files, loaded, db::resolve_conninfo(global.db));  // pending: allowed now?
         print(global.format == "json" ? report::status_json(report) : report::status_text(report));
         code = exit_code(*gate && !up_to_date(report) ? ExitCode::NotUpToDate : ExitCode::Ok);
     });

@@ -6,9 +6,12 @@
 #include "commands.hpp"
 #include "config_flags.hpp"
 #include "facts_source.hpp"
+#include "policy_files.hpp"
 
+#include "pgsafe/db/connection.hpp"
 #include "pgsafe/error.hpp"
 #include "pgsafe/plan/plan.hpp"
+#include "pgsafe/policy/verdict.hpp"
 #include "pgsafe/report/plan_report.hpp"
 #include "pgsafe/runner/limits.hpp"
 #include "pgsafe/source/migration.hpp"
@@ -17,6 +20,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -79,6 +84,48 @@ void emit_sql(const std::vector<plan::MigrationPlan>& plans, const std::vector<s
     }
 }
 
+policy::MigrationFacts facts_of(const plan::MigrationPlan& p) {
+    policy::MigrationFacts facts{p.version, p.checksum, p.risk, std::nullopt, {}};
+    if (auto seconds = report::plan_estimate(p))
+        facts.estimate = policy::Seconds(std::llround(std::ceil(*seconds)));
+    for (const auto& f : p.findings) facts.rules.insert(f.rule);
+    return facts;
+}
+
+// The policy's verdict on each plan, when an environment is named or has a
+// policy file: with --db, as migrate would judge it now (stored policy,
+// session_user, approvals); without, assuming a member of [access] run with
+// no approvals, and saying so.
+std::optional<report::Verdicts> plan_verdicts(const std::vector<plan::MigrationPlan>& plans,
+                                              const LoadedSettings& loaded, const GlobalOptions& global) {
+    runner::ChosenPolicy chosen = chosen_policy(loaded);
+    if (!chosen.on_disk && global.db.empty()) return std::nullopt;
+    report::Verdicts out;
+    policy::Request request;
+    request.now = std::chrono::time_point_cast<policy::Seconds>(std::chrono::system_clock::now());
+    std::optional<policy::Policy> policy = chosen.on_disk;
+    if (!global.db.empty()) {
+        db::Connection connection(global.db);
+        runner::EffectivePolicy effective = runner::effective_policy(connection, chosen);
+        if (!effective.refusals.empty()) throw RefusedError(effective.refusals);
+        out.notes = effective.notes;
+        policy = effective.policy;
+        if (!policy) return std::nullopt;
+        request.identity = runner::read_identity(connection, *policy);
+        std::vector<std::string> versions;
+        for (const auto& p : plans) versions.push_back(p.version);
+        request.approvals = runner::read_approvals(connection, *policy, versions);
+    } else {
+        request.identity.member_of.insert(policy->access.run.begin(), policy->access.run.end());
+        out.notes.push_back(
+            "no --db: approvals and the role that will run were not read; the verdict assumes a "
+            "member of [access] run and no approvals");
+    }
+    out.environment = policy->environment;
+    for (const auto& p : plans) out.per_plan.push_back(policy::decide(*policy, facts_of(p), request));
+    return out;
+}
+
 }  // namespace
 
 void add_plan_command(CLI::App& app, const GlobalOptions& global, int& code) {
@@ -95,10 +142,15 @@ void add_plan_command(CLI::App& app, const GlobalOptions& global, int& code) {
         plan::Planner planner(plan::plan_options(loaded.settings), std::move(facts));
         std::vector<plan::MigrationPlan> plans = plan_all(files, planner);  // rewrite, group, rate
         if (!flags->emit_sql.empty()) emit_sql(plans, files, flags->emit_sql);
+        std::optional<report::Verdicts> verdicts =
+            plan_verdicts(plans, loaded, global);  // --env: may it run?
+        const report::Verdicts* judged = verdicts ? &*verdicts : nullptr;
         std::string out =
-            global.format == "json"
-                ? report::plan_json(plans)
-                : report::plan_text(plans, stdout_wants_color() ? report::Color::On : report::Color::Off);
+            global.format == "json" ? report::plan_json(plans, judged)
+            : global.format == "markdown"
+                ? report::plan_markdown(plans, judged)
+                : report::plan_text(plans, stdout_wants_color() ? report::Color::On : report::Color::Off,
+                                    judged);
         std::fwrite(out.data(), 1, out.size(), stdout);
         code = exit_code(ExitCode::Ok);
         for (const auto& p : plans) {

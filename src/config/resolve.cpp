@@ -133,9 +133,10 @@ Settings resolve(const Layers& layers) {
     if (layers.file) read_config(*layers.file, k_project_file, s);  // pgsafe.toml
     apply_environment(s, layers.env);                               // PGSAFE_*
     apply_flags(s, layers.flags);                                   // the command line
-    // The policy issue adds the last layer here: the environment's policy,
-    // read with read_config(policy, k_policy_file, s) and checked so that it
-    // only tightens what the layers above chose.
+    // The last layer, the environment's policy, is applied by the commands
+    // that judge migrations (policy::apply_policy_settings, over this result):
+    // which policy applies is known only once the database is asked, since
+    // `migrate` enforces the policy `pgsafe init` stored there.
     return s;
 }
 

@@ -2,6 +2,8 @@
 
 #include "pgsafe/report/migrate_report.hpp"
 
+#include "plan_verdict.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -83,6 +85,7 @@ std::string status_json(const StatusReport& report) {
                   {"steps_done", m.steps_done},
                   {"steps_total", m.steps_total},
                   {"error", m.error.empty() ? json() : json(m.error)}};
+        if (m.verdict) j["verdict"] = json::parse(verdict_json(*m.verdict).dump());
         migrations.push_back(j);
     }
     return dump({{"version", 1},
@@ -107,6 +110,10 @@ std::string status_text(const StatusReport& report) {
             out += fmt::format("             applied {}\n             file now {}\n", m.applied_checksum,
                                m.checksum);
         if (!m.error.empty()) out += fmt::format("             error: {}\n", m.error);
+        if (m.verdict && m.verdict->allowed) out += "             allowed now\n";
+        if (m.verdict && !m.verdict->allowed)
+            for (const auto& r : m.verdict->reasons)
+                out += fmt::format("             refused: {}: {}\n", r.code, r.message);
     }
     return out;
 }

@@ -3,6 +3,7 @@
 #include "pgsafe/report/plan_report.hpp"
 
 #include "finding_json.hpp"
+#include "plan_verdict.hpp"
 
 namespace pgsafe::report {
 
@@ -34,11 +35,13 @@ Json step_json(const plan::Step& step, std::size_t index) {
 
 }  // namespace
 
-std::string plan_json(const std::vector<plan::MigrationPlan>& plans) {
+std::string plan_json(const std::vector<plan::MigrationPlan>& plans, const Verdicts* verdicts) {
     Json out;
     out["version"] = 1;
+    if (verdicts != nullptr) out["environment"] = verdicts->environment;
     out["migrations"] = Json::array();
-    for (const auto& p : plans) {
+    for (std::size_t index = 0; index < plans.size(); ++index) {
+        const auto& p = plans[index];
         sql::LineIndex lines(p.text);
         Json m;
         m["version"] = p.version;
@@ -47,6 +50,8 @@ std::string plan_json(const std::vector<plan::MigrationPlan>& plans) {
         m["checksum"] = p.checksum;
         m["risk"] = plan::risk_name(p.risk);
         m["findings"] = findings_json(p.findings, lines);
+        if (verdicts != nullptr && index < verdicts->per_plan.size())
+            m["verdict"] = verdict_json(verdicts->per_plan[index]);
         m["steps"] = Json::array();
         for (std::size_t i = 0; i < p.steps.size(); ++i) {
             Json step = step_json(p.steps[i], i + 1);
@@ -55,6 +60,7 @@ std::string plan_json(const std::vector<plan::MigrationPlan>& plans) {
         }
         out["migrations"].push_back(std::move(m));
     }
+    if (verdicts != nullptr) out["notes"] = verdicts->notes;
     return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 

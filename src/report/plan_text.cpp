@@ -2,6 +2,8 @@
 // every step numbered with its transaction boundary, lock, timeouts,
 // estimate and why; the SQL indented under it.
 
+#include "plan_verdict.hpp"
+
 #include "pgsafe/report/plan_report.hpp"
 #include "pgsafe/sql/position.hpp"
 
@@ -45,7 +47,8 @@ std::string lock(const plan::Step& step) {
     return fmt::format("{} on {}", sql::lock_mode_name(step.lock.mode), relations);
 }
 
-void render_plan(std::string& out, const plan::MigrationPlan& p, Color color) {
+void render_plan(std::string& out, const plan::MigrationPlan& p, Color color, const Verdicts* verdicts,
+                 std::size_t index) {
     Palette c = color == Color::On ? Palette{"\x1b[1m", risk_color(p.risk), "\x1b[2m", "\x1b[0m"}
                                    : Palette{"", "", "", ""};
     out += fmt::format("{}{}{} ({}) risk: {}{}{}\n", c.bold, p.path, c.reset, p.checksum, c.risk,
@@ -56,6 +59,8 @@ void render_plan(std::string& out, const plan::MigrationPlan& p, Color color) {
         out += fmt::format("  {}:{}:{}: {}[{}]: {}\n", p.path, at.line, at.column,
                            rules::severity_name(f.severity), f.rule, f.message);
     }
+    if (verdicts != nullptr && index < verdicts->per_plan.size())
+        out += verdict_text(verdicts->per_plan[index], verdicts->environment);
     if (p.syntax_error) out += "  no steps: fix the syntax errors first\n";
     for (std::size_t i = 0; i < p.steps.size(); ++i) {
         const plan::Step& s = p.steps[i];
@@ -84,17 +89,20 @@ void render_plan(std::string& out, const plan::MigrationPlan& p, Color color) {
 
 }  // namespace
 
-std::string plan_text(const std::vector<plan::MigrationPlan>& plans, Color color) {
+std::string plan_text(const std::vector<plan::MigrationPlan>& plans, Color color, const Verdicts* verdicts) {
     std::string out;
     std::size_t steps = 0;
     plan::Risk worst = plan::Risk::Low;
-    for (const auto& p : plans) {
-        render_plan(out, p, color);
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+        const auto& p = plans[i];
+        render_plan(out, p, color, verdicts, i);
         steps += p.steps.size();
         worst = std::max(worst, p.risk);
     }
     out += fmt::format("{} migration{}, {} step{}, highest risk: {}\n", plans.size(),
                        plans.size() == 1 ? "" : "s", steps, steps == 1 ? "" : "s", plan::risk_name(worst));
+    if (verdicts != nullptr)
+        for (const auto& note : verdicts->notes) out += fmt::format("note: {}\n", note);
     return out;
 }
 

@@ -121,11 +121,44 @@ public:
                                         {}};
                 return;
             }
+            if (!passes_gate(m, result)) return;
             if (!run_one(m, result)) return;
         }
     }
 
 private:
+    // The policy, asked right before the migration starts (time passes during a run):
+    // a refusal is recorded and stops the run with nothing of this migration touched.
+    bool passes_gate(const PreparedMigration& m, RunResult& result) {
+        if (m_options.gate == nullptr) return true;
+        GateInput input{
+            m.file, m.risk, m.rules, 0.0, m.action == Action::Resume, [this](std::chrono::milliseconds d) {
+                return m_interrupt.sleep_for(d);
+            }};
+        for (const auto& step : m.steps) {
+            if (step.state == StepState::Applied) continue;
+            if (!step.estimated_seconds) input.estimated_seconds.reset();
+            if (input.estimated_seconds) *input.estimated_seconds += *step.estimated_seconds;
+        }
+        GateDecision decision;
+        try {
+            decision = m_options.gate->check(input);
+            std::string sql;
+            for (const auto& [kind, detail] : decision.events)
+                sql += event_sql(kind, m.file->version, std::nullopt, detail) + "\n";
+            if (!sql.empty()) in_tracking_transaction(sql);
+        } catch (const Error& e) {
+            result.status = run_status_for(e.kind());
+            result.error = run_error(e, m.file->version);
+            return false;
+        }
+        if (decision.refusals.empty()) return true;
+        RefusedError error(decision.refusals);
+        result.status = RunStatus::Refused;
+        result.error = run_error(error, m.file->version);
+        return false;
+    }
+
     bool run_one(const PreparedMigration& m, RunResult& result) {
         const std::string& version = m.file->version;
         auto started = Clock::now();

@@ -83,6 +83,8 @@ Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan:
             out.parse_error_version = work.file->version;
             return out;
         }
+        m.risk = plan.risk;
+        for (const auto& f : plan.findings) m.rules.insert(f.rule);
         std::vector<StoredStep> all = stored_steps(plan);
         std::string record = plan_record(plan, all);
         if (work.action == Action::Start) {

@@ -12,6 +12,7 @@
 #include "pgsafe/plan/plan.hpp"
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,10 @@ namespace pgsafe::runner {
 struct PreparedMigration {
     const source::MigrationFile* file = nullptr;
     Action action = Action::Start;
-    std::string setup_sql;          // tracking writes before the first step, run in one transaction
-    std::vector<StoredStep> steps;  // all of them; those already applied are skipped
+    std::string setup_sql;           // tracking writes before the first step, run in one transaction
+    std::vector<StoredStep> steps;   // all of them; those already applied are skipped
+    std::optional<plan::Risk> risk;  // as planned now; nullopt when resumed from the stored plan
+    std::set<std::string> rules;     // rule names of the findings planned now
 };
 
 struct Prepared {

@@ -1,7 +1,8 @@
 #pragma once
 // One resolved-settings step for every command: defaults < pgsafe.toml <
-// environment variables < command-line flags (and, with the policy issue,
-// < the environment's policy, so that no flag loosens what a policy sets).
+// environment variables < command-line flags (< the environment's policy,
+// applied by plan --env, migrate and status with policy::apply_policy_settings,
+// so that no flag loosens what a policy sets).
 // Pure: the CLI finds and reads the file and passes its text, and passes a
 // lookup for environment variables.
 

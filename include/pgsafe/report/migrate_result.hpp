@@ -4,6 +4,7 @@
 // reporters need no runner header.
 
 #include "pgsafe/error.hpp"
+#include "pgsafe/policy/verdict.hpp"
 
 #include <optional>
 #include <string>
@@ -80,7 +81,8 @@ struct MigrationStatus {
     std::optional<long long> duration_ms;
     int steps_done = 0;
     int steps_total = 0;
-    std::string error;  // failed: the error message
+    std::string error;                       // failed: the error message
+    std::optional<policy::Verdict> verdict;  // pending, with a policy: may it run now (status --env)
 };
 
 struct StatusReport {

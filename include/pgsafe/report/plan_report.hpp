@@ -3,6 +3,7 @@
 // that run another tool. Pure: returns strings.
 
 #include "pgsafe/plan/plan.hpp"
+#include "pgsafe/policy/verdict.hpp"
 #include "pgsafe/report/lint_report.hpp"
 
 #include <string>
@@ -10,12 +11,35 @@
 
 namespace pgsafe::report {
 
-// Per migration: risk, findings, then numbered steps with lock, transaction
-// boundary, timeouts, estimate and why.
-std::string plan_text(const std::vector<plan::MigrationPlan>& plans, Color color);
+// The policy's verdict on each plan (plan --env): one per plan, in order.
+struct Verdicts {
+    std::string environment;
+    std::vector<policy::Verdict> per_plan;
+    std::vector<std::string> notes;  // what the verdict could not know ("approvals not read: no --db")
+};
 
-// {"version":1,"migrations":[{"version","name","checksum","risk","findings","steps"}]}
-std::string plan_json(const std::vector<plan::MigrationPlan>& plans);
+// Per migration: risk, findings, the verdict when there is one (a line per
+// reason), then numbered steps with lock, transaction boundary, timeouts,
+// estimate and why.
+std::string plan_text(const std::vector<plan::MigrationPlan>& plans, Color color,
+                      const Verdicts* verdicts = nullptr);
+
+// {"version":1,"migrations":[{"version","name","checksum","risk","findings","steps"}]},
+// each migration with "verdict" when there is one (docs/policies.md "Verdict").
+std::string plan_json(const std::vector<plan::MigrationPlan>& plans, const Verdicts* verdicts = nullptr);
+
+// The first line of plan_markdown, so CI can find and update its one comment.
+inline constexpr const char* k_plan_markdown_marker = "<!-- pgsafe plan -->";
+
+// A pull-request comment: the marker, a table of migrations with risk,
+// verdict and estimate, each migration's reasons and unlock commands, and its
+// steps collapsed under <details>.
+std::string plan_markdown(const std::vector<plan::MigrationPlan>& plans, const Verdicts* verdicts = nullptr);
+
+// A migration's estimate: the sum of its steps', nullopt when one is unknown.
+std::optional<double> plan_estimate(const plan::MigrationPlan& plan);
+// "about 12 s", "under 1 s", "unknown".
+std::string estimate_text(const std::optional<double>& seconds);
 
 // One migration's steps as a SQL file another runner can execute: each
 // transactional step in BEGIN … COMMIT with SET LOCAL lock_timeout and

@@ -9,8 +9,12 @@
 #include "pgsafe/runner/observer.hpp"
 #include "pgsafe/source/migration.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
+#include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +29,30 @@ using report::RunResult;
 using report::RunStatus;
 using report::StatusReport;
 
+// What a gate (the policy, runner/policy_gate.hpp) is told right before a migration starts.
+struct GateInput {
+    const source::MigrationFile* file = nullptr;
+    std::optional<plan::Risk> risk;           // nullopt: resumed; the gate reads the stored plan
+    std::set<std::string> rules;              // rule names of its findings
+    std::optional<double> estimated_seconds;  // of the steps still to run; nullopt: unknown
+    bool resumed = false;
+    // Sleeps up to the duration; false when a signal arrived (then stop waiting).
+    std::function<bool(std::chrono::milliseconds)> sleep;
+};
+
+// What the gate decided: refusals stop the run before the migration touches
+// anything; events are recorded either way (kind, detail).
+struct GateDecision {
+    std::vector<Refusal> refusals;
+    std::vector<std::pair<std::string, nlohmann::json>> events;
+};
+
+class MigrationGate {
+public:
+    virtual ~MigrationGate() = default;
+    virtual GateDecision check(const GateInput& input) = 0;
+};
+
 struct RunOptions {
     std::string conninfo;  // "" = libpq's PG* variables
     plan::PlanOptions plan;
@@ -36,6 +64,8 @@ struct RunOptions {
     config::Run run;      // batch pause, blocker queries shown or not
     // Told what the run does, in this order; not owned. None: a silent run.
     std::vector<RunObserver*> observers;
+    // Asked right before each migration starts; not owned. None: no policy.
+    MigrationGate* gate = nullptr;
 };
 
 // What an error means for a run's status: refused, lock_timeout, interrupted, else failed.
