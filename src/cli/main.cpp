@@ -44,8 +44,9 @@ void add_global_options(CLI::App& app, pgsafe::cli::GlobalOptions& global) {
     app.require_subcommand(1);
     app.parse_complete_callback([&app, &global] {
         setup_logging(global.verbosity);
-        if (global.format == "markdown" && !app.got_subcommand("trace"))
-            throw CLI::ValidationError("--format", "markdown is written by pgsafe trace only");
+        if (global.format == "markdown" && !app.got_subcommand("trace") && !app.got_subcommand("plan"))
+            throw CLI::ValidationError("--format",
+                                       "markdown is written by pgsafe plan and pgsafe trace only");
     });
 }
 
@@ -61,15 +62,15 @@ int main(int argc, char** argv) {
     pgsafe::cli::add_plan_command(app, global, code);     // the safe steps migrate will run, for review
     pgsafe::cli::add_migrate_command(app, global, code);  // run the plans: bounded lock waits, resumable
     pgsafe::cli::add_status_command(app, global, code);   // what ran, what is pending, what failed
-    pgsafe::cli::add_explain_locks_command(app, global, code);   // show the lock each statement takes
-    pgsafe::cli::add_rules_command(app, global, code);           // the rule catalog and each rule's docs
-    pgsafe::cli::add_stats_command(app, global, code);           // snapshot live table sizes for offline lint
-    pgsafe::cli::add_new_command(app, global, code);             // create the next migration file
-    pgsafe::cli::add_init_command(app, global, code);            // schema, grants and stored policy, by the admin
-    pgsafe::cli::add_approve_command(app, global, code);         // a DBA signs off a file's checksum (and revokes)
-    pgsafe::cli::add_approvals_command(app, global, code);       // which approvals still count
-    pgsafe::cli::add_audit_command(app, global, code);           // who did what, when
-    pgsafe::cli::add_adopt_command(app, global, code);           // take over another tool's history
+    pgsafe::cli::add_explain_locks_command(app, global, code);  // show the lock each statement takes
+    pgsafe::cli::add_rules_command(app, global, code);          // the rule catalog and each rule's docs
+    pgsafe::cli::add_stats_command(app, global, code);          // snapshot live table sizes for offline lint
+    pgsafe::cli::add_new_command(app, global, code);            // create the next migration file
+    pgsafe::cli::add_init_command(app, global, code);       // schema, grants and stored policy, by the admin
+    pgsafe::cli::add_approve_command(app, global, code);    // a DBA signs off a file's checksum (and revokes)
+    pgsafe::cli::add_approvals_command(app, global, code);  // which approvals still count
+    pgsafe::cli::add_audit_command(app, global, code);      // who did what, when
+    pgsafe::cli::add_adopt_command(app, global, code);      // take over another tool's history
     pgsafe::cli::add_scratch_server_command(app, global, code);  // hidden: scratch PostgreSQL
     pgsafe::cli::add_trace_command(app, global, code);           // run them on a throwaway server: real locks
 

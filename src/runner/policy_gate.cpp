@@ -7,6 +7,7 @@
 
 #include "session.hpp"
 #include "sql_text.hpp"
+#include "tracking_access.hpp"
 
 #include "pgsafe/error.hpp"
 
@@ -77,6 +78,8 @@ nlohmann::json reasons_json(const policy::Verdict& v) {
 std::optional<StoredEnvironment> read_stored_environment(db::Connection& c) {
     Relation stored = relation(c, "pgsafe.environment");
     if (stored == Relation::Missing) return std::nullopt;
+    // A role without its grants on schema pgsafe hears who owns it and the fix (exit 4).
+    if (stored == Relation::Unreadable) require_tracking_access(c, TrackingUse::Read);
     if (stored == Relation::Unreadable)  // fail closed: never fall back to the disk policy
         throw Error(
             ErrorKind::Refused,

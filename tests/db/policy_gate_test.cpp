@@ -224,6 +224,10 @@ TEST_CASE("policy gate: who may run, superusers and forgeable approvals", "[poli
         return out;
     };
     std::string dev = s.roles.make("dev");
+    // A developer who may read the tracking schema (without it, plan names the
+    // schema's owner and the fix: the policy-db tests) but may not run.
+    exec(db->dsn(), "GRANT USAGE ON SCHEMA pgsafe TO " + dev +
+                        "; GRANT SELECT ON ALL TABLES IN SCHEMA pgsafe TO " + dev);
     CHECK(verdict_codes(dev) == std::vector<std::string>{"not-allowed-to-run"});
     CHECK(verdict_codes(s.deployer).empty());
     std::string admin = value(db->dsn(), "SELECT current_user");  // a superuser
