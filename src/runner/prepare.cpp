@@ -60,7 +60,7 @@ Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan:
     Prepared out;
     std::unique_ptr<plan::Planner> planner;
     for (const auto& work : todo.work) {
-        PreparedMigration m{work.file, work.action, "", {}};
+        PreparedMigration m{work.file, work.action, "", {}, std::nullopt, {}};
         if (work.action == Action::Resume) {
             m.steps = work.tracked->steps;
             m.setup_sql = resume_migration_sql(work.file->version);
