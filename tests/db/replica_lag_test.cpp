@@ -15,9 +15,13 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <csignal>
 
@@ -119,9 +123,20 @@ private:
     bool m_ok = false;
 };
 
+// A port no one listens on now, from the kernel (bind to port 0). Another
+// server may still take it before the standby does: the caller retries.
 int free_port() {
-    // The scratch server's port plus a pid-derived offset: not in use by the test server.
-    return 20000 + static_cast<int>(getpid() % 20000);
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    int port = 0;
+    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&address), size) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0)
+        port = ntohs(address.sin_port);
+    if (fd >= 0) ::close(fd);
+    return port != 0 ? port : 20000 + static_cast<int>(getpid() % 20000);
 }
 
 }  // namespace
@@ -137,7 +152,16 @@ TEST_CASE("a backfill pauses while a streaming standby lags and goes on when it 
             "CREATE TABLE t (id bigint PRIMARY KEY, v int NOT NULL);"
             "INSERT INTO t SELECT g, g FROM generate_series(1, 20000) g; ANALYZE t;");
     }
-    Standby standby(db->admin_dsn(), free_port());
+    // Tests run in parallel and start servers of their own: a port taken
+    // between choosing it and the standby's start is tried again.
+    auto standby_ptr = std::make_unique<Standby>(db->admin_dsn(), free_port());
+    for (int attempt = 1; attempt < 5 && !standby_ptr->ok() &&
+                          standby_ptr->log().find("Address already in use") != std::string::npos;
+         ++attempt) {
+        standby_ptr.reset();
+        standby_ptr = std::make_unique<Standby>(db->admin_dsn(), free_port());
+    }
+    Standby& standby = *standby_ptr;
     INFO(standby.log());
     REQUIRE(standby.ok());
     REQUIRE(eventually([&] {
