@@ -4,6 +4,8 @@
 // connection's session_user, and only the roles `pgsafe init` named can
 // write), read back with what the database says about each approver now.
 
+#include "pgsafe/runner/policy_gate.hpp"
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -21,16 +23,7 @@ struct Approved {
     long long id = 0;
     std::string version;
     std::string checksum;
-    std::optional<std::string>
-        expires_at;  // The environment and policy `pgsafe init` stored; nullopt when the database
-    // was not initialised, or the connected role may not read them.
-    struct StoredEnvironment {
-        std::string name;
-        std::string policy;
-    };
-    std::optional<StoredEnvironment> read_stored_environment(const std::string& conninfo);
-
-    // "2026-12-04 08:00:00 UTC"
+    std::optional<std::string> expires_at;  // "2026-12-04 08:00:00 UTC"
 };
 
 struct ApproveResult {
@@ -86,12 +79,11 @@ struct ApprovalList {
 // A database without the tracking schema has none.
 ApprovalList list_approvals(const std::string& conninfo, const std::vector<std::string>& also_roles = {});
 
-// The environment and policy `pgsafe init` stored; nullopt when the database
-// was not initialised, or the connected role may not read them.
-struct StoredEnvironment {
-    std::string name;
-    std::string policy;
-};
+// The environment and policy `pgsafe init` stored (policy_gate.hpp's
+// record); nullopt when the database was not initialised, or the connected
+// role may not read them. Unlike the gate's read, which fails closed before
+// a migration runs, approve and approvals go on without it: the database's
+// own functions judge who may approve.
 std::optional<StoredEnvironment> read_stored_environment(const std::string& conninfo);
 
 // "2026-12-04 08:00:00 UTC"
