@@ -12,16 +12,11 @@
 using pgsafe::test::run_pgsafe_in;
 using pgsafe::test::TempDir;
 
+using pgsafe::test::value;
+
 namespace {
 
 const std::string k_nowhere = "postgresql://dba:s3cret-pw@127.0.0.1:1/app";
-
-std::string value(const std::string& dsn, const std::string& sql) {
-    pqxx::connection c(dsn);
-    pqxx::nontransaction n(c);
-    auto r = n.exec(sql);
-    return r.empty() || r[0][0].is_null() ? "" : r[0][0].c_str();
-}
 
 // A project: pgsafe.toml, one migration, and policies/production.toml.
 struct Project {

@@ -22,6 +22,8 @@ using pgsafe::test::run_pgsafe;
 using pgsafe::test::ScratchDatabase;
 using pgsafe::test::TempDir;
 
+using pgsafe::test::value;
+
 namespace {
 
 std::string tools_bin() {
@@ -49,13 +51,6 @@ int shell(const std::string& command, std::string& output) {
     text << in.rdbuf();
     output = text.str();
     return status;
-}
-
-std::string value(const std::string& dsn, const std::string& sql) {
-    pqxx::connection c(dsn);
-    pqxx::nontransaction n(c);
-    auto r = n.exec(sql);
-    return r.empty() || r[0][0].is_null() ? "" : r[0][0].c_str();
 }
 
 std::string snapshot(const std::string& dsn, const std::string& table) {

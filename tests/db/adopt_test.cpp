@@ -22,20 +22,10 @@ using pgsafe::test::run_pgsafe;
 using pgsafe::test::ScratchDatabase;
 using pgsafe::test::TempDir;
 
+using pgsafe::test::exec;
+using pgsafe::test::value;
+
 namespace {
-
-void exec(const std::string& dsn, const std::string& sql) {
-    pqxx::connection c(dsn);
-    pqxx::nontransaction n(c);
-    n.exec(sql);
-}
-
-std::string value(const std::string& dsn, const std::string& sql) {
-    pqxx::connection c(dsn);
-    pqxx::nontransaction n(c);
-    auto r = n.exec(sql);
-    return r.empty() || r[0][0].is_null() ? "" : r[0][0].c_str();
-}
 
 // Every row of `table` with its xmin, as text: any write to it changes this.
 std::string snapshot(const std::string& dsn, const std::string& table) {

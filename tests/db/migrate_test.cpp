@@ -23,22 +23,12 @@ using pgsafe::test::RunningPgsafe;
 using pgsafe::test::ScratchDatabase;
 using pgsafe::test::TempDir;
 
+using pgsafe::test::exec;
+using pgsafe::test::value;
+
 namespace {
 
 using namespace std::chrono_literals;
-
-void exec(const std::string& dsn, const std::string& sql) {
-    pqxx::connection c(dsn);
-    pqxx::nontransaction n(c);
-    n.exec(sql);
-}
-
-std::string value(const std::string& dsn, const std::string& sql) {
-    pqxx::connection c(dsn);
-    pqxx::nontransaction n(c);
-    auto r = n.exec(sql);
-    return r.empty() || r[0][0].is_null() ? "" : r[0][0].c_str();
-}
 
 // patients (1 k rows) and measurements (20 k rows), analyzed so pgsafe sees their sizes.
 void seed(const std::string& dsn) {

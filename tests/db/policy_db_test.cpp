@@ -26,22 +26,12 @@ using pgsafe::test::run_pgsafe;
 using pgsafe::test::ScratchDatabase;
 using pgsafe::test::TempDir;
 
+using pgsafe::test::exec;
+using pgsafe::test::value;
+
 namespace {
 
 using namespace std::chrono_literals;
-
-void exec(const std::string& dsn, const std::string& sql) {
-    pqxx::connection c(dsn);
-    pqxx::nontransaction n(c);
-    n.exec(sql);
-}
-
-std::string value(const std::string& dsn, const std::string& sql) {
-    pqxx::connection c(dsn);
-    pqxx::nontransaction n(c);
-    auto r = n.exec(sql);
-    return r.empty() || r[0][0].is_null() ? "" : r[0][0].c_str();
-}
 
 // Whether `sql`, run by the role of `dsn`, is refused for lack of privilege.
 bool denied(const std::string& dsn, const std::string& sql) {

@@ -20,20 +20,10 @@ using pgsafe::test::run_pgsafe;
 using pgsafe::test::ScratchDatabase;
 using pgsafe::test::TempDir;
 
+using pgsafe::test::exec;
+using pgsafe::test::value;
+
 namespace {
-
-void exec(const std::string& dsn, const std::string& sql) {
-    pqxx::connection c(dsn);
-    pqxx::nontransaction n(c);
-    n.exec(sql);
-}
-
-std::string value(const std::string& dsn, const std::string& sql) {
-    pqxx::connection c(dsn);
-    pqxx::nontransaction n(c);
-    auto r = n.exec(sql);
-    return r.empty() || r[0][0].is_null() ? "" : r[0][0].c_str();
-}
 
 // The same server and database, as another role (the scratch server trusts local connections).
 std::string as_role(const std::string& dsn, const std::string& role) {

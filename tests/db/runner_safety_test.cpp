@@ -22,22 +22,12 @@ using pgsafe::test::RunningPgsafe;
 using pgsafe::test::ScratchDatabase;
 using pgsafe::test::TempDir;
 
+using pgsafe::test::exec;
+using pgsafe::test::value;
+
 namespace {
 
 using namespace std::chrono_literals;
-
-void exec(const std::string& dsn, const std::string& sql) {
-    pqxx::connection c(dsn);
-    pqxx::nontransaction n(c);
-    n.exec(sql);
-}
-
-std::string value(const std::string& dsn, const std::string& sql) {
-    pqxx::connection c(dsn);
-    pqxx::nontransaction n(c);
-    auto r = n.exec(sql);
-    return r.empty() || r[0][0].is_null() ? "" : r[0][0].c_str();
-}
 
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 30s) {
     auto until = std::chrono::steady_clock::now() + timeout;

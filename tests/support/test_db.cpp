@@ -90,4 +90,17 @@ std::optional<ScratchDatabase> scratch_database() {
     return std::optional<ScratchDatabase>(std::in_place, *dsn);
 }
 
+void exec(const std::string& dsn, const std::string& sql) {
+    pqxx::connection c(dsn);
+    pqxx::nontransaction n(c);
+    n.exec(sql);
+}
+
+std::string value(const std::string& dsn, const std::string& sql) {
+    pqxx::connection c(dsn);
+    pqxx::nontransaction n(c);
+    auto r = n.exec(sql);
+    return r.empty() || r[0][0].is_null() ? "" : r[0][0].c_str();
+}
+
 }  // namespace pgsafe::test

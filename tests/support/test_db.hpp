@@ -43,4 +43,10 @@ private:
 // (see admin_dsn()).
 std::optional<ScratchDatabase> scratch_database();
 
+// Runs sql (one or more statements, outside a transaction block) on dsn.
+void exec(const std::string& dsn, const std::string& sql);
+
+// The first column of sql's first row on dsn; "" for no row or NULL.
+std::string value(const std::string& dsn, const std::string& sql);
+
 }  // namespace pgsafe::test
