@@ -1,6 +1,7 @@
 // Policies from the command line: plan --env's verdict (JSON, and the
 // markdown pull-request comment against its golden file), the errors a
-// policy file can hold (each file:line:col, exit 2, nothing runs), and
+// policy file can hold (each file:line:col, exit 2, nothing runs), status --env's
+// verdict per pending migration, and
 // migrate --wait-for-window with a window that opens in under a minute.
 
 #include "process.hpp"
@@ -13,7 +14,10 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <sstream>
+
+#include <unistd.h>
 
 using pgsafe::test::run_pgsafe;
 using pgsafe::test::TempDir;
@@ -79,6 +83,66 @@ TEST_CASE("plan --env --format json: each migration's verdict", "[cli][policy]")
     CHECK(drop["verdict"]["approvals"] == nlohmann::json({{"have", 0}, {"need", 2}}));
     CHECK(drop["verdict"]["window"].is_null());
     CHECK(plan["migrations"][2]["verdict"]["allowed"] == true);
+}
+
+TEST_CASE("status --env: whether each pending migration may run now, and why not", "[cli][policy]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    const std::string role = "pgsafe_status_" + std::to_string(getpid());
+    pgsafe::test::exec(db->dsn(),
+                       "CREATE TABLE patients (id bigint PRIMARY KEY); CREATE TABLE measurements (id bigint, "
+                       "patient_id bigint); CREATE TABLE legacy_readings (id int); CREATE ROLE " +
+                           role + " LOGIN");
+    struct DropRole {
+        std::string dsn, role;
+        ~DropRole() {
+            try {
+                pgsafe::test::exec(dsn, "DROP ROLE " + role);
+            } catch (const std::exception&) {
+            }
+        }
+    } drop_role{db->admin_dsn(), role};
+    // The markdown fixture's migrations, under a policy naming roles every cluster has.
+    TempDir project;
+    std::string config = project.write("pgsafe.toml", "");
+    for (const char* name : {"V1__measurements_fk.sql", "V2__drop_legacy.sql", "V3__notes.sql"})
+        project.write(std::string("migrations/") + name, slurp(k_fixture + "/migrations/" + name));
+    project.write("policies/review.toml",
+                  "[access]\nrun = []\napprove = [\"pg_read_all_data\"]\n\n[approval]\nrequired_for = "
+                  "[\"high\"]\napprovers = 2\n");
+    auto status = [&](const std::string& dsn, const std::string& format) {
+        return run_pgsafe({"status", project.path() + "/migrations", "--config", config, "--env", "review",
+                           "--db", dsn, "--format", format});
+    };
+
+    // A superuser could forge approvals: nothing may run as one under a policy that needs them.
+    auto superuser = status(db->dsn(), "text");
+    INFO(superuser.out << superuser.err);
+    REQUIRE(superuser.exit_code == 0);
+    CHECK(superuser.out.find("refused: superuser") != std::string::npos);
+    CHECK(superuser.out.find("allowed now") == std::string::npos);
+
+    const std::string as_role = db->dsn() + (db->dsn().find("://") == std::string::npos
+                                                 ? " user=" + role
+                                                 : (db->dsn().find('?') == std::string::npos ? "?" : "&") +
+                                                       std::string("user=") + role);
+    auto text = status(as_role, "text");
+    INFO(text.out << text.err);
+    REQUIRE(text.exit_code == 0);
+    CHECK(text.out.find("refused: needs-approval") != std::string::npos);
+    CHECK(text.out.find("allowed now") != std::string::npos);
+
+    auto r = status(as_role, "json");
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    std::map<std::string, nlohmann::json> verdicts;
+    const auto report = nlohmann::json::parse(r.out);
+    for (const auto& m : report["migrations"]) verdicts[m["version"].get<std::string>()] = m["verdict"];
+    REQUIRE(verdicts.size() == 3);
+    CHECK(verdicts["2"]["allowed"] == false);  // DROP TABLE is high risk: two approvals needed, none given
+    CHECK(verdicts["2"]["reasons"][0]["code"] == "needs-approval");
+    CHECK(verdicts["2"]["approvals"] == nlohmann::json({{"have", 0}, {"need", 2}}));
+    CHECK(verdicts["3"]["allowed"] == true);  // a new table needs nobody
 }
 
 TEST_CASE("policy errors: each located, exit 2", "[cli][policy]") {
