@@ -1,8 +1,8 @@
 // Policies from the command line: plan --env's verdict (JSON, and the
 // markdown pull-request comment against its golden file), the errors a
-// policy file can hold (each file:line:col, exit 2, nothing runs), status --env's
-// verdict per pending migration, and
-// migrate --wait-for-window with a window that opens in under a minute.
+// policy file can hold (each file:line:col, exit 2, nothing runs), status
+// --env's verdict per pending migration, and migrate --wait-for-window with a
+// window that opens in under a minute.
 
 #include "process.hpp"
 #include "test_db.hpp"
