@@ -54,7 +54,7 @@ std::string dry_run(const std::vector<source::MigrationFile>& files, const RunOp
 
     script.record(session_setup_sql("pgsafe migrate"));
     script.record(runner_lock_sql(), "polled until granted, on a session of its own");
-    RunResult result = run_locked(files, recorded, script, reads, interrupt, 0);
+    RunResult result = run_locked(files, recorded, script, reads, interrupt, "");
     script.record(runner_unlock_sql());
     if (result.error) {
         if (!result.error->refusals.empty()) throw RefusedError(result.error->refusals);

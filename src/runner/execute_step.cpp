@@ -186,38 +186,83 @@ bool read_only_transaction(StepRun& run) {
     return !rows.empty() && rows[0][0] == std::optional<std::string>("on");
 }
 
-// Two round trips: (1) BEGIN, the runner-lock check, the step's timeouts
-// and its SQL, in the session as the migration left it; (2) pgsafe's own
-// settings, the lock check again, the step's records and COMMIT. The step
-// and its records commit together or not at all, so a step in a transaction
-// needs no "running" record of its own: after a crash it is either applied
-// or still to do. A read-only transaction (the migration set
-// default_transaction_read_only) changed nothing: its step is recorded
-// right after it instead of inside it.
+// "-- <label>: <the step's first line>", on one line whatever the file's name holds.
+std::string step_comment(const StepView& view, const StoredStep& step) {
+    std::string text = view.label + ": " + step.sql.substr(0, step.sql.find_first_of("\r\n"));
+    for (char& c : text)
+        if (c == '\n' || c == '\r') c = ' ';
+    return "-- " + text + "\n";
+}
+
+const std::string k_started_setting = "pgsafe.started";
+
+// Whether the start record of `version`, sent ahead of a step that failed, committed.
+bool started_record_committed(Executor& work, const std::string& version) {
+    auto rows = work.query(fmt::format("SELECT pg_catalog.current_setting('{}', true)", k_started_setting),
+                           "checking whether the migration's start was recorded");
+    return !rows.empty() && rows[0][0] == std::optional<std::string>(version);
+}
+
+// f(before) inside a transaction that is rolled back when f throws; `before` is
+// the start record's SQL while it is still to commit (sent in the same round
+// trip), else "". After an error, asks whether the start record committed.
+template <typename F>
+void with_start_record(StepRun& run, StartRecord* start, F&& f) {
+    bool pending = start != nullptr && !start->committed;
+    try {
+        undo_on_failure(run.work, "ROLLBACK", [&] { f(pending ? start->sql + "\n" : std::string()); });
+    } catch (const db::DatabaseError& e) {
+        if (pending && !e.connection_lost()) {
+            try {
+                start->committed = started_record_committed(run.work, start->version);
+            } catch (const std::exception& q) {
+                spdlog::debug("{}", q.what());
+            }
+        }
+        throw;
+    }
+    if (pending) start->committed = true;
+}
+
+// One round trip: BEGIN, the runner-lock check, the step's timeouts and its
+// SQL, in the session as the migration left it, then pgsafe's own settings,
+// the lock check again, the step's record and COMMIT. The step and its
+// record commit together or not at all, so a step in a transaction needs no
+// "running" record of its own: after a crash it is either applied or still
+// to do. Once an earlier step may have made transactions read-only (SET
+// default_transaction_read_only), the record waits for a second round trip
+// that asks first: a read-only transaction changed nothing, and its step is
+// recorded right after it instead of inside it.
 void run_in_transaction(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
-                        const std::string& also_commit) {
+                        const std::string& also_commit, StartRecord* start) {
     bool read_only = false;
     with_lock_retries(run, view, step, outcome, [&] {
-        undo_on_failure(run.work, "ROLLBACK", [&] {
-            execute_cancellable(run, view,
-                                "BEGIN;\n" + run.lock_check +
-                                    attempt_timeouts_sql(run, step, Scope::Transaction) + "\n" + step.sql);
+        with_start_record(run, start, [&](const std::string& before) {
+            // pg_stat_activity shows a query's first 1 kB: the step comes first, not the start record.
+            std::string work = (before.empty() ? "" : step_comment(view, step)) + before + "BEGIN;\n" +
+                               run.lock_check + attempt_timeouts_sql(run, step, Scope::Transaction) + "\n" +
+                               step.sql;
+            std::string recorded = k_own_settings_sql + "\n" + run.lock_check +
+                                   step_done_sql(view.version, step.number, outcome.lock_wait_ms) + "\n" +
+                                   also_commit + "\nCOMMIT;";
+            if (!run.session_changed) {
+                // The step's SQL may end in a -- comment: the newline ends it.
+                execute_cancellable(run, view, work + "\n;\n" + recorded);
+                return;
+            }
+            execute_cancellable(run, view, work);
             read_only = read_only_transaction(run);
             if (read_only) {
                 run.work.execute("COMMIT", view.label);
                 return;
             }
-            run.work.execute(k_own_settings_sql + "\n" + run.lock_check +
-                                 step_started_sql(view.version, step.number) + "\n" +
-                                 step_applied_sql(view.version, step.number, outcome.lock_wait_ms) + "\n" +
-                                 also_commit + "\nCOMMIT;",
-                             view.label);
+            run.work.execute(recorded, view.label);
         });
     });
     if (read_only)
         record(run.work,
-               run.lock_check + step_started_sql(view.version, step.number) + "\n" +
-                   step_applied_sql(view.version, step.number, outcome.lock_wait_ms) + "\n" + also_commit,
+               run.lock_check + step_done_sql(view.version, step.number, outcome.lock_wait_ms) + "\n" +
+                   also_commit,
                "recording the step");
 }
 
@@ -332,12 +377,24 @@ std::string timeouts_sql(const StoredStep& step, Scope scope) {
                        duration_ms(step.lock_timeout_ms), duration_ms(step.statement_timeout_ms.value_or(0)));
 }
 
+std::string start_record_sql(const std::string& lock_check, const std::string& tracking_sql,
+                             const std::string& version) {
+    return own_transaction_sql(
+        lock_check + tracking_sql + "\n" +
+        fmt::format("SELECT pg_catalog.set_config('{}', {}, false);", k_started_setting, literal(version)));
+}
+
 bool execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
-                  EarlierRun earlier, const std::string& also_commit) {
+                  EarlierRun earlier, const std::string& also_commit, StartRecord* start) {
     check_interrupt(run, view.label);
     if (step.transactional && !step.batch) {
-        run_in_transaction(run, view, step, outcome, also_commit);
+        run_in_transaction(run, view, step, outcome, also_commit, start);
         return true;
+    }
+    if (start != nullptr && !start->committed) {
+        undo_on_failure(run.work, "ROLLBACK",
+                        [&] { run.work.execute(start->sql, "writing the tracking tables"); });
+        start->committed = true;
     }
     // Checked before every step: a runner that lost its lock stops here.
     record(run.work, run.lock_check + step_started_sql(view.version, step.number), "recording the step");

@@ -56,9 +56,26 @@ struct StepOutcome {
 // "applied" record, for its last step), saving a round trip; it is committed
 // only by a step that runs in one transaction, and the result says whether
 // it was.
+// `start`, when given, is the migration's start record (a transaction of its
+// own, tracking SQL only) to commit before the step; a step in a transaction
+// sends it in the same round trip, a step outside one sends it first.
+// `start->committed` says afterwards whether it was, also when the step
+// failed (false: the step did not run).
+struct StartRecord {
+    std::string sql;
+    std::string version;
+    bool committed = false;
+};
 enum class EarlierRun { No, Yes };
 bool execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
-                  EarlierRun earlier, const std::string& also_commit = "");
+                  EarlierRun earlier, const std::string& also_commit = "", StartRecord* start = nullptr);
+
+// The start record's SQL: `tracking_sql` with the lock check, in a
+// transaction of its own that also marks the session, so that after an
+// error in the round trip it shares with the step, started_record_committed()
+// can tell whether it committed.
+std::string start_record_sql(const std::string& lock_check, const std::string& tracking_sql,
+                             const std::string& version);
 
 // The SET statements that bound a step's waits: SET LOCAL inside its
 // transaction, plain SET (then RESET) around a step that runs outside one.

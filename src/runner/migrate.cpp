@@ -98,13 +98,13 @@ std::string lost_connection_record(const std::string& version, const StoredStep*
 
 class Run {
 public:
-    Run(const RunOptions& options, InterruptWatch& interrupt, Executor& work, int lock_pid)
+    Run(const RunOptions& options, InterruptWatch& interrupt, Executor& work, const std::string& lock_check)
         : m_options(options),
           m_interrupt(interrupt),
           m_work(work),
           m_observers(options.observers),
           m_random(std::random_device{}()),
-          m_lock_check(lock_check_sql(lock_pid)) {}
+          m_lock_check(lock_check) {}
 
     // Runs the prepared migrations in order; stops at the first failure.
     void run_all(const Prepared& prepared, RunResult& result) {
@@ -166,17 +166,28 @@ private:
         MigrationView seen{version, m.file->name, m.file->path.string(), applied.resumed, m.steps.size()};
         const StoredStep* current = nullptr;
         StepOutcome outcome;
+        StartRecord start;
         try {
             m_observers.migration_started(seen);
-            in_tracking_transaction(m.setup_sql + "\n" +
-                                    event_sql(applied.resumed ? "migration-resumed" : "migration-started",
-                                              version, std::nullopt, {{"checksum", m.file->checksum}}));
+            // The start record goes in the first step's round trip (execute_step.hpp).
+            start.sql =
+                start_record_sql(m_lock_check,
+                                 m.setup_sql + "\n" +
+                                     event_sql(applied.resumed ? "migration-resumed" : "migration-started",
+                                               version, std::nullopt, {{"checksum", m.file->checksum}}),
+                                 version);
+            start.version = version;
             const std::string applied_sql = migration_applied_sql(version) + "\n" +
                                             event_sql("migration-applied", version, std::nullopt, {});
             const StoredStep* last = nullptr;
             for (const auto& step : m.steps)
                 if (step.state != StepState::Applied) last = &step;
             bool recorded = false;
+            if (last == nullptr) {  // nothing left to run: started and applied, in one round trip
+                m_work.execute(start.sql + "\n" + own_transaction_sql(m_lock_check + applied_sql),
+                               "writing the tracking tables");
+                start.committed = recorded = true;
+            }
             for (const auto& step : m.steps) {
                 if (step.state == StepState::Applied) continue;
                 current = &step;
@@ -188,7 +199,7 @@ private:
                 try {
                     recorded = execute_step(run, view, step, outcome,
                                             m.action == Action::Start ? EarlierRun::No : EarlierRun::Yes,
-                                            &step == last ? applied_sql : std::string());
+                                            &step == last ? applied_sql : std::string(), &start);
                     recorded = recorded && &step == last;
                 } catch (...) {
                     m_observers.step_finished(view);
@@ -208,6 +219,7 @@ private:
             m_observers.migration_finished(seen);
             return true;
         } catch (const Error& e) {
+            if (!start.committed) current = nullptr;  // the start record failed: no step ran
             RunError error = run_error(e, version);
             const auto* db_error = dynamic_cast<const db::DatabaseError*>(&e);
             if (db_error != nullptr && !db_error->connection_lost())
@@ -353,14 +365,16 @@ RunResult untrusted_tracking_schema(const std::vector<std::string>& problems,
 }
 
 RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunOptions& options,
-                     Executor& work, db::Connection& reads, InterruptWatch& interrupt, int lock_pid) {
+                     Executor& work, db::Connection& reads, InterruptWatch& interrupt,
+                     const std::string& lock_check) {
     require_tracking_access(reads, TrackingUse::Run);  // the owner and the fix, not "permission denied"
     std::vector<std::string> distrust = tracking_schema_problems(reads);  // before anything in it can fire
     if (!distrust.empty()) return untrusted_tracking_schema(distrust, files);
     ensure_tracking_schema(work, installed_tracking_version(reads));  // created or upgraded under the lock
-    auto old_tools = coexist_with_old_tools(reads, options.conninfo, options.lock_wait, interrupt,
-                                            lock_pid != 0);  // the adopted-from tool's lock, while it lives
-    Tracking tracking = load_tracking(reads);                // what ran before
+    auto old_tools =
+        coexist_with_old_tools(reads, options.conninfo, options.lock_wait, interrupt,
+                               !lock_check.empty());  // the adopted-from tool's lock, while it lives
+    Tracking tracking = load_tracking(reads);         // what ran before
     RunResult result;
     Reconciled todo =
         reconcile(files, tracking,
@@ -377,7 +391,7 @@ RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunO
     } else if (!prepared.refusals.empty()) {
         refuse(work, prepared.refusals, result);
     } else {
-        Run(options, interrupt, work, lock_pid)
+        Run(options, interrupt, work, lock_check)
             .run_all(prepared, result);  // step by step, recorded as it goes
     }
     add_pending(result, files, tracking);
@@ -390,7 +404,7 @@ RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOpti
     db::Connection session = open_session(options.conninfo, "pgsafe migrate");  // steps and tracking writes
     RunnerLock lock(options.conninfo, options.lock_wait, interrupt);            // one runner per database
     ConnectionExecutor work(session);
-    return run_locked(files, options, work, session, interrupt, lock.backend_pid());
+    return run_locked(files, options, work, session, interrupt, lock.check_sql());
 }
 
 }  // namespace pgsafe::runner

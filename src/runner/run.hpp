@@ -15,11 +15,12 @@
 namespace pgsafe::runner {
 
 // `work` takes every statement the run sends; `reads` answers what the run
-// reads before it decides (tracking tables, table sizes); `lock_pid` is the
-// backend holding the runner lock, checked before every step and commit (0
-// for --dry-run, which takes no lock). Never throws for what happens once it
+// reads before it decides (tracking tables, table sizes); `lock_check` is
+// RunnerLock::check_sql(), run before every step and commit ("" for
+// --dry-run, which takes no lock). Never throws for what happens once it
 // has started: the result says.
 RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunOptions& options,
-                     Executor& work, db::Connection& reads, InterruptWatch& interrupt, int lock_pid);
+                     Executor& work, db::Connection& reads, InterruptWatch& interrupt,
+                     const std::string& lock_check);
 
 }  // namespace pgsafe::runner

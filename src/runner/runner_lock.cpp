@@ -47,6 +47,17 @@ std::string lock_check_sql(int lock_pid) {
         k_runner_lock_key & 0xffffffffLL, k_lost_lock_sqlstate);
 }
 
+std::string lock_check_sql(int lock_pid, long long run_key) {
+    if (lock_pid == 0) return "";
+    return fmt::format(
+        "DO $pgsafe$ BEGIN PERFORM pg_catalog.pg_advisory_xact_lock_shared({0}); "
+        "IF pg_catalog.pg_try_advisory_xact_lock_shared({1}) THEN "
+        "RAISE EXCEPTION 'pgsafe lost the runner lock: its session (pid {2}) no longer holds it (terminated, "
+        "timed out or cut off); stopping before anything more is committed, since another runner may "
+        "now hold it' USING ERRCODE = '{3}'; END IF; END $pgsafe$;",
+        k_runner_work_key, run_key, lock_pid, k_lost_lock_sqlstate);
+}
+
 std::string hold_work_key_sql() {
     return fmt::format("SELECT pg_catalog.pg_advisory_lock_shared({})", k_runner_work_key);
 }
@@ -82,6 +93,7 @@ RunnerLock::RunnerLock(const std::string& conninfo, std::chrono::milliseconds wa
     while (true) {
         auto rows = m_connection.query(try_lock, "taking the runner lock");
         if (rows.at(0).at(0) == std::optional<std::string>("t")) {
+            take_run_key();
             wait_for_work_key(deadline, interrupt);
             return;
         }
@@ -104,6 +116,20 @@ RunnerLock::RunnerLock(const std::string& conninfo, std::chrono::milliseconds wa
             throw Error(
                 ErrorKind::Interrupted,
                 fmt::format("interrupted by {} while waiting for the runner lock", interrupt.signal_name()));
+    }
+}
+
+void RunnerLock::take_run_key() {
+    std::mt19937_64 random(std::random_device{}());
+    while (true) {
+        long long key = static_cast<long long>(random() >> 1);  // positive, never one of pgsafe's fixed keys
+        if (key == 0 || key == k_runner_lock_key || key == k_runner_work_key) continue;
+        auto rows = m_connection.query(fmt::format("SELECT pg_try_advisory_lock({})", key),
+                                       "taking the run's own key");
+        if (rows.at(0).at(0) == std::optional<std::string>("t")) {
+            m_run_key = key;
+            return;
+        }
     }
 }
 

@@ -35,7 +35,18 @@ inline const std::string k_lost_lock_sqlstate = "PGSLK";
 // takes the work key (shared, until the transaction ends) and raises
 // k_lost_lock_sqlstate unless session `lock_pid` still holds the runner
 // lock. "" when `lock_pid` is 0 (--dry-run: no lock is taken).
+// This form reads pg_locks (about 0.2 ms of server CPU: it copies the whole
+// lock table); RunnerLock::check_sql() is the one a run sends before every step.
 std::string lock_check_sql(int lock_pid);
+// The same check through the run key (RunnerLock): `run_key` is a random
+// advisory key that only the lock session holds, taken right after the
+// runner lock and released with it (both end with the session, and only
+// that session, which pgsafe sends nothing else on, could release them).
+// The work session asks for it shared without waiting: refused means the
+// lock session still holds it, and so the runner lock; granted means the
+// session is gone. A conflict test in the lock manager, a few microseconds.
+// "" when `lock_pid` is 0.
+std::string lock_check_sql(int lock_pid, long long run_key);
 // Around a step that runs outside a transaction: the work key, shared, for the session.
 std::string hold_work_key_sql();
 std::string release_work_key_sql();
@@ -56,13 +67,18 @@ public:
     ~RunnerLock();  // releases the lock and closes its session
     // The server process of the lock's session, which lock_check_sql() checks.
     int backend_pid() { return m_connection.backend_pid(); }
+    // lock_check_sql(backend_pid(), run key): what the work session runs before every step.
+    std::string check_sql() { return lock_check_sql(backend_pid(), m_run_key); }
     RunnerLock(const RunnerLock&) = delete;
     RunnerLock& operator=(const RunnerLock&) = delete;
 
 private:
     // Waits until no work session of a runner that lost the lock can still commit.
     void wait_for_work_key(std::chrono::steady_clock::time_point deadline, InterruptWatch& interrupt);
+    // Takes a random advisory key of this run's own (lock_check_sql(int, long long)).
+    void take_run_key();
     db::Connection m_connection;
+    long long m_run_key = 0;
 };
 
 }  // namespace pgsafe::runner

@@ -636,6 +636,14 @@ std::string step_applied_sql(const std::string& version, int step, long long loc
         lock_wait_ms, literal(version), step);
 }
 
+std::string step_done_sql(const std::string& version, int step, long long lock_wait_ms) {
+    return fmt::format(
+        "UPDATE pgsafe.steps SET state = 'applied', attempts = attempts + 1, error = NULL, "
+        "started_at = coalesce(started_at, now()), lock_wait_ms = {}, finished_at = clock_timestamp() "
+        "WHERE version = {} AND step = {};",
+        lock_wait_ms, literal(version), step);
+}
+
 std::string step_failed_sql(const std::string& version, int step, long long lock_wait_ms,
                             const std::string& error) {
     return fmt::format(

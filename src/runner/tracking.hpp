@@ -147,6 +147,9 @@ std::string replace_unfinished_steps_sql(const plan::MigrationPlan& plan, const 
                                          const std::vector<StoredStep>& new_steps);
 std::string step_started_sql(const std::string& version, int step);
 std::string step_applied_sql(const std::string& version, int step, long long lock_wait_ms);
+// step_started_sql and step_applied_sql as one UPDATE, for a step whose
+// start and end commit together (a step in a transaction).
+std::string step_done_sql(const std::string& version, int step, long long lock_wait_ms);
 std::string step_failed_sql(const std::string& version, int step, long long lock_wait_ms,
                             const std::string& error);
 // A batch done: a legacy range step stores the next key, a keyset step the last key done.
