@@ -116,7 +116,15 @@ std::optional<std::vector<StoredStep>> recorded_plan(const json& record, const s
         json facts = with->at("facts");
         facts["search_path"] = live.search_path();
         plan::Planner planner(options, analysis::TableFacts::from_json(facts.dump(), "the plan record"));
+        std::string previous;
         for (const auto& version : with->at("after").get<std::vector<std::string>>()) {
+            // A run plans in file order: only files before it, each once.
+            if (!source::version_less(version, file.version) ||
+                (!previous.empty() && !source::version_less(previous, version))) {
+                why_not = fmt::format("its plan record lists migration {} out of order", version);
+                return std::nullopt;
+            }
+            previous = version;
             const source::MigrationFile* earlier = file_of(files, version);
             if (earlier == nullptr) {
                 why_not =
