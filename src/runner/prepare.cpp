@@ -4,7 +4,8 @@
 
 #include "prepare.hpp"
 
-#include "pgsafe/db/table_facts.hpp"
+#include "resume_check.hpp"
+
 #include "pgsafe/runner/limits.hpp"
 #include "pgsafe/source/migration.hpp"
 #include "pgsafe/sql/parse.hpp"
@@ -58,10 +59,17 @@ int applied_count(const TrackedMigration& tracked) {
 
 Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan::PlanOptions& options) {
     Prepared out;
+    LiveFacts live(connection);
+    PlanProvenance provenance(options, live);
     std::unique_ptr<plan::Planner> planner;
     for (const auto& work : todo.work) {
         PreparedMigration m{work.file, work.action, "", {}, std::nullopt, {}};
         if (work.action == Action::Resume) {
+            // The stored steps run only if they are what the file plans (resume_check.hpp).
+            if (auto refused = check_resume(work, *todo.files, connection, options, live)) {
+                out.refusals.push_back(*refused);
+                return out;
+            }
             m.steps = work.tracked->steps;
             m.setup_sql = resume_migration_sql(work.file->version);
             out.migrations.push_back(std::move(m));
@@ -74,7 +82,7 @@ Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan:
             out.parse_error_version = work.file->version;
             return out;
         }
-        if (!planner) planner = std::make_unique<plan::Planner>(options, db::load_table_facts(connection));
+        if (!planner) planner = std::make_unique<plan::Planner>(options, live.get());
         sql::ParsedFile parsed = sql::parse_sql(work.file->text, {sql::KeepTree::Yes});
         plan::MigrationPlan plan = planner->plan(
             {work.file->version, work.file->name, work.file->path.string(), work.file->checksum}, parsed);
@@ -86,7 +94,8 @@ Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan:
         m.risk = plan.risk;
         for (const auto& f : plan.findings) m.rules.insert(f.rule);
         std::vector<StoredStep> all = stored_steps(plan);
-        std::string record = plan_record(plan, all);
+        std::string record = plan_record(plan, all, provenance.planned_with(work.file->text, all));
+        provenance.planned(work.file->version);  // before the next file: its tables are new to that one
         if (work.action == Action::Start) {
             m.steps = std::move(all);
             m.setup_sql = begin_migration_sql(plan, record) + "\n" + insert_steps_sql(plan.version, m.steps);

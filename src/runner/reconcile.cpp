@@ -50,6 +50,7 @@ Reconciled reconcile(const std::vector<source::MigrationFile>& files, const Trac
                      const ReconcileOptions& options) {
     require_version(files, options.to);
     Reconciled out;
+    out.files = &files;
     const TrackedMigration* top = highest(tracking);
     for (const auto& file : files) {
         const TrackedMigration* tracked = tracking.find(file.version);

@@ -32,6 +32,9 @@ struct Reconciled {
     std::vector<Work> work;         // in apply order, up to --to; empty when refused
     std::vector<Refusal> refusals;  // every reason, in file order (codes "drift", "out-of-order",
                                     // "renamed-version", "same-as-applied")
+    // All the migration files given to reconcile() (a resume plans again those
+    // planned before it in its first run).
+    const std::vector<source::MigrationFile>* files = nullptr;
 };
 
 struct ReconcileOptions {

@@ -5,6 +5,7 @@
 
 #include "tracking.hpp"
 
+#include "resume_check.hpp"
 #include "sql_text.hpp"
 
 #include "pgsafe/error.hpp"
@@ -548,7 +549,8 @@ StoredStep stored_step(const plan::Step& step, int number, const sql::LineIndex&
     return s;
 }
 
-std::string plan_record(const plan::MigrationPlan& plan, const std::vector<StoredStep>& steps) {
+std::string plan_record(const plan::MigrationPlan& plan, const std::vector<StoredStep>& steps,
+                        const json& planned_with) {
     sql::LineIndex lines(plan.text);
     json findings = json::array();
     for (const auto& f : plan.findings) {
@@ -565,16 +567,15 @@ std::string plan_record(const plan::MigrationPlan& plan, const std::vector<Store
         step.erase("format");
         step["step"] = s.number;
         step["sql"] = s.sql;
+        step["digest"] = step_digest(s);
         stored.push_back(std::move(step));
     }
-    return dump({{"format", k_record_format},
-                 {"version", plan.version},
-                 {"name", plan.name},
-                 {"path", plan.path},
-                 {"checksum", plan.checksum},
-                 {"risk", plan::risk_name(plan.risk)},
-                 {"findings", findings},
-                 {"steps", stored}});
+    json record = {{"format", k_record_format}, {"version", plan.version},
+                   {"name", plan.name},         {"path", plan.path},
+                   {"checksum", plan.checksum}, {"risk", plan::risk_name(plan.risk)},
+                   {"findings", findings},      {"steps", stored}};
+    if (!planned_with.is_null()) record["planned_with"] = planned_with;
+    return dump(record);
 }
 
 const std::string k_own_settings_sql =

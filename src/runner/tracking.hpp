@@ -122,8 +122,11 @@ constexpr int k_record_format = 1;
 
 // The plan stored in pgsafe.migrations.plan: the runner's own record of what
 // it planned (the migration, its risk and findings, and every step's
-// definition), independent of `pgsafe plan --format json`.
-std::string plan_record(const plan::MigrationPlan& plan, const std::vector<StoredStep>& steps);
+// definition and digest), independent of `pgsafe plan --format json`.
+// `planned_with` (resume_check.hpp) is what it was planned from, so that a
+// resume can plan it again the same way.
+std::string plan_record(const plan::MigrationPlan& plan, const std::vector<StoredStep>& steps,
+                        const nlohmann::json& planned_with = nullptr);
 
 // Step `number` (1-based) of a plan; `lines` indexes the migration file, for the step's line.
 StoredStep stored_step(const plan::Step& step, int number, const sql::LineIndex& lines);
