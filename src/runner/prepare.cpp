@@ -4,6 +4,8 @@
 
 #include "prepare.hpp"
 
+#include "repeatables.hpp"
+
 #include "pgsafe/db/table_facts.hpp"
 #include "pgsafe/runner/limits.hpp"
 #include "pgsafe/source/migration.hpp"
@@ -90,6 +92,10 @@ Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan:
         if (work.action == Action::Start) {
             m.steps = std::move(all);
             m.setup_sql = begin_migration_sql(plan, record) + "\n" + insert_steps_sql(plan.version, m.steps);
+        } else if (work.action == Action::Rerun) {
+            m.steps = std::move(all);
+            m.setup_sql = rerun_repeatable_sql(plan, record, m.steps);
+            m.action = Action::Start;  // from here on a fresh run: nothing of it ran before
         } else {
             if (auto step = applied_prefix_mismatch(*work.tracked, all)) {
                 out.refusals.push_back(
