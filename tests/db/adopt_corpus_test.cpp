@@ -104,7 +104,7 @@ TEST_CASE("corpus: lemmy as Diesel directories, adopted from __diesel_schema_mig
         if (i < 4)
             exec(db->dsn(),
                  "BEGIN;\n" + bytes_of(folders[i] / "up.sql") +
-                     fmt::format("\nINSERT INTO __diesel_schema_migrations (version) VALUES ('{}');\nCOMMIT;",
+                     fmt::format("\n;\nINSERT INTO __diesel_schema_migrations (version) VALUES ('{}');\nCOMMIT;",
                                  version));
     }
     std::string before = snapshot(db->dsn(), "__diesel_schema_migrations");
