@@ -139,7 +139,7 @@ namespace {
 // Sqitch 1.3 from Debian (scripts/peer-tools: apt-get install sqitch libdbd-pg-perl), or "".
 std::string sqitch_tool() {
     std::string out;
-    if (shell("command -v sqitch && perl -MDBD::Pg -e 1", out) == 0) return "sqitch";
+    if (shell("{ command -v sqitch && perl -MDBD::Pg -e 1; }", out) == 0) return "sqitch";
     WARN("sqitch (with DBD::Pg) is not installed: run scripts/peer-tools as root to test adopt against it");
     return "";
 }
