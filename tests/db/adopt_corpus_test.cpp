@@ -104,8 +104,9 @@ TEST_CASE("corpus: lemmy as Diesel directories, adopted from __diesel_schema_mig
         if (i < 4)
             exec(db->dsn(),
                  "BEGIN;\n" + bytes_of(folders[i] / "up.sql") +
-                     fmt::format("\n;\nINSERT INTO __diesel_schema_migrations (version) VALUES ('{}');\nCOMMIT;",
-                                 version));
+                     fmt::format(
+                         "\n;\nINSERT INTO __diesel_schema_migrations (version) VALUES ('{}');\nCOMMIT;",
+                         version));
     }
     std::string before = snapshot(db->dsn(), "__diesel_schema_migrations");
     std::string out = adopt(*db, migrations, config, "diesel");
