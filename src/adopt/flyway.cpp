@@ -1,15 +1,22 @@
 // Flyway (modelled on Flyway 9/10, table flyway_schema_history; pre-5
 // schema_version has the same columns, 3.x adds version_rank): one row per
 // run script. Versioned rows are matched by version (V1_2__x.sql is 1.2,
-// compared numerically part by part, so 1.0 is 1); repeatable rows
-// (version NULL), the schema-creation marker and undo/delete rows are not
-// migrations pgsafe runs. A BASELINE row stands for every version up to it.
-// success = false is a failed non-transactional migration that Flyway
-// itself refuses to go past until `flyway repair`.
+// compared numerically part by part, so 1.0 is 1). Repeatable rows (version
+// NULL, type SQL) are matched by description, as Flyway matches them
+// (R__my_view.sql is "my view"), and only the latest row of each counts: its
+// checksum says whether Flyway would run the file again. The schema-creation
+// marker and undo/delete rows are not migrations pgsafe runs. A BASELINE row
+// stands for every version up to it. success = false is a failed
+// non-transactional migration that Flyway itself refuses to go past until
+// `flyway repair`.
 
 #include "tool_spec.hpp"
 
+#include "pgsafe/source/repeatable.hpp"
+
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace pgsafe::adopt::detail {
 namespace {
@@ -26,9 +33,12 @@ void read(const nlohmann::json& rows, History& history) {
                 version.empty() ? "repeatable" : version, description));
             continue;
         }
-        if (version.empty() || type == "SCHEMA" || type == "DELETE" || type.rfind("UNDO", 0) == 0) continue;
+        bool repeatable = version.empty() && type == "SQL";
+        if ((version.empty() && !repeatable) || type == "SCHEMA" || type == "DELETE" ||
+            type.rfind("UNDO", 0) == 0)
+            continue;
         HistoryRow row;
-        row.key = version;
+        row.key = repeatable ? source::repeatable_version(description) : version;
         row.name = description;
         row.row = r;
         if (type == "BASELINE") {
@@ -37,12 +47,26 @@ void read(const nlohmann::json& rows, History& history) {
         } else if (auto c = r.find("checksum"); c != r.end() && !c->is_null()) {
             row.checksum = text_of(*c);
         }
+        if (repeatable) {
+            // Flyway compares a repeatable with its latest run only.
+            auto earlier = std::find_if(history.applied.begin(), history.applied.end(),
+                                        [&](const HistoryRow& seen) { return seen.key == row.key; });
+            if (earlier != history.applied.end()) {
+                *earlier = std::move(row);
+                continue;
+            }
+        }
         history.applied.push_back(std::move(row));
     }
 }
 
-// V1_2__x.sql is version 1.2 to Flyway.
+// V1_2__x.sql is version 1.2 to Flyway; R__my_view.sql is the repeatable "my view".
 std::string file_key(const source::MigrationFile& file) {
+    if (source::is_repeatable(file.version)) {
+        std::string description = file.name;
+        std::replace(description.begin(), description.end(), '_', ' ');
+        return source::repeatable_version(description);
+    }
     std::string key = version_key(file);
     for (char& c : key)
         if (c == '_') c = '.';

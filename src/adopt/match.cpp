@@ -8,6 +8,7 @@
 #include "pgsafe/adopt/adopt.hpp"
 
 #include "pgsafe/source/migration.hpp"
+#include "pgsafe/source/repeatable.hpp"
 
 #include <fmt/format.h>
 
@@ -35,7 +36,7 @@ bool settle_recorded(AdoptionPlan& plan, const std::vector<Recorded>& recorded,
                      const source::MigrationFile& file) {
     const Recorded* r = recorded_for(recorded, file.version);
     if (r == nullptr) return false;
-    if (r->applied && file.has_checksum(r->checksum)) {
+    if (r->applied && (file.has_checksum(r->checksum) || source::is_repeatable(file.version))) {
         plan.already.push_back(&file);
     } else {
         plan.problems.push_back(
@@ -80,6 +81,11 @@ void verify(AdoptionPlan& plan, Tool tool, const HistoryRow& row, AdoptedFile& a
         adopted.check = "no checksum kept";
     } else if (*ok) {
         adopted.check = fmt::format("{} checksum verified", tool_name(tool));
+    } else if (source::is_repeatable(file.version) && !accepted(options, file)) {
+        // Not a problem: the tool would run a changed repeatable again, and so will pgsafe.
+        adopted.check =
+            fmt::format("changed since {} last ran it: pgsafe migrate runs it again", tool_name(tool));
+        adopted.recorded_checksum = fmt::format("{}:{}", tool_name(tool), *row.checksum);
     } else if (accepted(options, file)) {
         adopted.check = fmt::format("changed since {} ran it: accepted", tool_name(tool));
         plan.notes.push_back(
@@ -128,7 +134,8 @@ AdoptionPlan match_history(const std::vector<source::MigrationFile>& files, cons
                             exact ? "" : fmt::format("covered by version {}", row->key)};
         if (exact) used.push_back(row);
         found[i] = std::move(adopted);
-        last_ran = static_cast<std::ptrdiff_t>(i);
+        // A repeatable that never ran is simply pending: it has no place among the versions.
+        if (!source::is_repeatable(files[i].version)) last_ran = static_cast<std::ptrdiff_t>(i);
     }
     // Rows that ran a file the folder no longer has.
     for (const auto& row : history.applied) {

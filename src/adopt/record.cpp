@@ -43,6 +43,7 @@ std::string source_name(const AdoptOptions& options) {
 
 std::string insert_adopted_sql(const AdoptedFile& a, const AdoptOptions& options, const std::string& table) {
     const auto& f = *a.file;
+    const std::string& checksum = a.recorded_checksum.empty() ? f.checksum : a.recorded_checksum;
     json from = {{"tool", source_name(options)}, {"check", a.check}, {"key", a.key}};
     if (options.tool) from["table"] = table;
     if (a.row) from["row"] = a.row->row;
@@ -50,15 +51,15 @@ std::string insert_adopted_sql(const AdoptedFile& a, const AdoptOptions& options
                  {"version", f.version},
                  {"name", f.name},
                  {"path", f.path.string()},
-                 {"checksum", f.checksum},
+                 {"checksum", checksum},
                  {"adopted", true},
                  {"steps", json::array()}};
     return fmt::format(
         "INSERT INTO pgsafe.migrations (version, name, checksum, state, tool_version, plan, finished_at, "
         "duration_ms, adopted_by, adopted_at, adopted_from) VALUES ({}, {}, {}, 'adopted', {}, {}::jsonb, "
         "now(), 0, session_user, now(), {}::jsonb);",
-        literal(f.version), literal(f.name), literal(f.checksum), literal(PGSAFE_VERSION),
-        literal(dump(plan)), literal(dump(from)));
+        literal(f.version), literal(f.name), literal(checksum), literal(PGSAFE_VERSION), literal(dump(plan)),
+        literal(dump(from)));
 }
 
 std::vector<std::string> versions(const std::vector<const source::MigrationFile*>& files) {

@@ -145,7 +145,8 @@ void add_approvals_command(CLI::App& app, const GlobalOptions& global, int& code
             throw Error(ErrorKind::Usage, "pgsafe approvals writes --format text or json");
         LoadedSettings loaded = load_settings(global);
         fs::path folder = dir->empty() ? migrations_dir(loaded) : fs::path(*dir);
-        std::vector<source::MigrationFile> files = source::discover_migrations(display_path(folder));
+        std::vector<source::MigrationFile> files =
+            layout_migrations(display_path(folder), loaded);  // as migrate hashes them
         std::string conninfo = db::resolve_conninfo(global.db);
         auto stored = runner::read_stored_environment(conninfo);
         JudgingPolicy judging = stored ? judging_policy(loaded, global, stored->name, stored->policy)

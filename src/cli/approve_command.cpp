@@ -119,7 +119,8 @@ void approve(const ApproveFlags& flags, const GlobalOptions& global) {
     LoadedSettings loaded = load_settings(global);  // the migrations directory, thresholds
     auto [versions, dir] = versions_and_dir(flags.args, loaded);
     if (versions.empty()) throw Error(ErrorKind::Usage, "name the VERSION of each migration to approve");
-    std::vector<source::MigrationFile> files = source::discover_migrations(display_path(dir));
+    std::vector<source::MigrationFile> files =
+        layout_migrations(display_path(dir), loaded);  // as migrate hashes them
     std::vector<const source::MigrationFile*> wanted = chosen(files, versions, dir);  // each has a file
     std::optional<std::chrono::seconds> valid_for;
     if (!flags.valid_for.empty()) valid_for = duration_flag("--valid-for", flags.valid_for);

@@ -4,10 +4,12 @@
 
 #include "commands.hpp"
 #include "config_flags.hpp"
+#include "folder_layout.hpp"
 
 #include "pgsafe/analysis/effects.hpp"
 #include "pgsafe/error.hpp"
 #include "pgsafe/rules/rule_ids.hpp"
+#include "pgsafe/source/layout.hpp"
 #include "pgsafe/source/migration.hpp"
 #include "pgsafe/sql/parse.hpp"
 #include "pgsafe/sql/position.hpp"
@@ -147,10 +149,25 @@ void add_explain_locks_command(CLI::App& app, const GlobalOptions& global, int& 
     cmd->callback([paths, &global, &code] {
         if (global.format != "text" && global.format != "json")
             throw Error(ErrorKind::Usage, "explain-locks writes --format text or json, not " + global.format);
-        load_settings(global);  // a broken pgsafe.toml stops every command alike
+        LoadedSettings loaded = load_settings(global);  // a broken pgsafe.toml stops every command alike
         std::vector<ExplainedFile> files;
-        for (const auto& path : source::collect_sql_files(*paths))
-            files.push_back(explain_file(path.string(), source::read_file(path)));
+        for (const auto& given : *paths) {
+            // Another tool's folder as plan reads it (a goose file's Up section, at its own lines).
+            std::error_code error;
+            if (std::filesystem::is_directory(given, error) &&
+                folder_layout(given, loaded) != source::Layout::Pgsafe) {
+                for (const auto& m : layout_migrations(given, loaded))
+                    files.push_back(explain_file(m.path.string(), m.text));
+                continue;
+            }
+            for (const auto& path : source::collect_sql_files({given})) {
+                source::Layout layout = file_layout(path, loaded);
+                files.push_back(
+                    explain_file(path.string(), layout == source::Layout::Pgsafe
+                                                    ? source::read_file(path)
+                                                    : source::read_layout_file(path, layout).text));
+            }
+        }
         std::string out = global.format == "json" ? render_json(files) : render_text(files);
         std::fwrite(out.data(), 1, out.size(), stdout);
         code = exit_code(ExitCode::Ok);

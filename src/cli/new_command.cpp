@@ -6,9 +6,11 @@
 
 #include "commands.hpp"
 #include "config_flags.hpp"
+#include "folder_layout.hpp"
 
 #include "pgsafe/error.hpp"
 #include "pgsafe/exit_codes.hpp"
+#include "pgsafe/source/layout.hpp"
 #include "pgsafe/source/next_migration.hpp"
 
 #include <fmt/format.h>
@@ -68,6 +70,19 @@ void create_exclusive(const fs::path& path, const std::string& content) {
     if (std::fclose(file) != 0 || !written) throw_io(path, std::strerror(errno));
 }
 
+// pgsafe new writes plain numbered files; a folder whose tool needs sections,
+// directories or a plan entry gets its tool's command instead of a file it would not read.
+void refuse_other_layouts(const fs::path& dir, const GlobalOptions& global) {
+    source::Layout layout = folder_layout(dir, load_settings(global));
+    std::string how = source::new_migration_command(layout);
+    if (how.empty()) return;
+    throw Error(
+        ErrorKind::Usage,
+        fmt::format("{}: a {} folder: pgsafe new writes plain numbered .sql files, which {} does not "
+                    "read as a migration; create it with `{}` (pgsafe then lints, plans and runs it)",
+                    display_path(dir), source::layout_name(layout), source::layout_name(layout), how));
+}
+
 }  // namespace
 
 void add_new_command(CLI::App& app, const GlobalOptions& global, int& code) {
@@ -83,6 +98,7 @@ void add_new_command(CLI::App& app, const GlobalOptions& global, int& code) {
     cmd->callback([flags, &global, &code] {
         source::require_migration_slug(flags->name);  // a bad name changes nothing on disk
         fs::path dir = target_dir(*flags, global);
+        refuse_other_layouts(dir, global);            // a goose or Diesel folder needs its tool's file shape
         auto now = std::chrono::system_clock::now();  // the clock stays at this edge
         source::NewMigration migration = source::next_migration(list_or_create(dir), flags->name, now);
         fs::path path = dir / migration.file_name;

@@ -16,6 +16,7 @@
 #include "pgsafe/db/table_facts.hpp"
 #include "pgsafe/error.hpp"
 #include "pgsafe/plan/plan.hpp"
+#include "pgsafe/source/layout.hpp"
 #include "pgsafe/source/migration.hpp"
 #include "pgsafe/sql/position.hpp"
 #include "pgsafe/trace/prepare.hpp"
@@ -65,11 +66,9 @@ std::vector<source::MigrationFile> migrations_to_trace(const TraceFlags& flags,
     for (const auto& path : paths) {
         std::error_code error;
         if (fs::is_directory(path, error)) {
-            for (auto& m : source::discover_migrations(path)) out.push_back(std::move(m));
+            for (auto& m : layout_migrations(path, loaded)) out.push_back(std::move(m));  // as plan reads it
         } else if (fs::exists(path, error)) {
-            auto name = source::parse_migration_name(fs::path(path).filename().string());
-            out.push_back(source::read_migration(
-                path, name.value_or(source::MigrationName{"", fs::path(path).stem().string()})));
+            out.push_back(source::read_layout_file(path, file_layout(path, loaded)));
         } else {
             throw Error(ErrorKind::Usage, fmt::format("{}: no such file or directory", display_path(path)));
         }

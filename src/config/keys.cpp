@@ -83,7 +83,7 @@ const std::vector<Key> k_keys = {
      [](const Settings& s) { return quoted(s.project.migrations); }, nullptr},
     {"", "layout", KeyType::Choice, "lint, plan, migrate, status", k_project_file, 0, 0,
      {"auto", "pgsafe", "flyway", "golang-migrate", "goose", "dbmate", "diesel", "sqlx", "prisma", "node-pg-migrate",
-      "popx"}, "", "",
+      "popx", "sqitch"}, "", "",
      [](Settings& s, const Value& v) { s.project.layout = v.text; },
      [](const Settings& s) { return quoted(s.project.layout); }, nullptr},
     {"", "environment", KeyType::String, "every command", k_project_file, 0, 0, {}, "PGSAFE_ENV", "--env",

@@ -10,6 +10,7 @@
 #include "interrupt.hpp"
 #include "prepare.hpp"
 #include "reconcile.hpp"
+#include "repeatables.hpp"
 #include "run.hpp"
 #include "runner_lock.hpp"
 #include "session.hpp"
@@ -75,7 +76,7 @@ void add_pending(RunResult& result, const std::vector<source::MigrationFile>& fi
                  const Tracking& tracking) {
     for (const auto& f : files) {
         const TrackedMigration* t = tracking.find(f.version);
-        bool applied_before = t != nullptr && t->state == TrackedState::Applied;
+        bool applied_before = t != nullptr && t->state == TrackedState::Applied && !outdated_repeatable(f, t);
         bool applied_now = false;
         for (const auto& a : result.applied) applied_now = applied_now || a.version == f.version;
         if (!applied_before && !applied_now) result.pending.push_back(f.version);

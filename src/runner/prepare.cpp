@@ -4,6 +4,7 @@
 
 #include "prepare.hpp"
 
+#include "repeatables.hpp"
 #include "resume_check.hpp"
 
 #include "pgsafe/runner/limits.hpp"
@@ -99,6 +100,10 @@ Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan:
         if (work.action == Action::Start) {
             m.steps = std::move(all);
             m.setup_sql = begin_migration_sql(plan, record) + "\n" + insert_steps_sql(plan.version, m.steps);
+        } else if (work.action == Action::Rerun) {
+            m.steps = std::move(all);
+            m.setup_sql = rerun_repeatable_sql(plan, record, m.steps);
+            m.action = Action::Start;  // from here on a fresh run: nothing of it ran before
         } else {
             if (auto step = applied_prefix_mismatch(*work.tracked, all)) {
                 out.refusals.push_back(

@@ -3,6 +3,8 @@
 
 #include "reconcile.hpp"
 
+#include "repeatables.hpp"
+
 #include "pgsafe/error.hpp"
 #include "pgsafe/sql/parse.hpp"
 
@@ -15,7 +17,9 @@ namespace {
 const TrackedMigration* highest(const Tracking& tracking) {
     const TrackedMigration* top = nullptr;
     for (const auto& m : tracking.migrations)
-        if (top == nullptr || source::version_less(top->version, m.version)) top = &m;
+        if (!source::is_repeatable(m.version) &&
+            (top == nullptr || source::version_less(top->version, m.version)))
+            top = &m;
     return top;
 }
 
@@ -53,6 +57,7 @@ Reconciled reconcile(const std::vector<source::MigrationFile>& files, const Trac
     out.files = &files;
     const TrackedMigration* top = highest(tracking);
     for (const auto& file : files) {
+        if (source::is_repeatable(file.version)) continue;  // add_repeatables, after the versioned ones
         const TrackedMigration* tracked = tracking.find(file.version);
         bool in_range = !options.to || !source::version_less(*options.to, file.version);
         if (tracked != nullptr && tracked->state == TrackedState::Applied) {
@@ -108,6 +113,7 @@ Reconciled reconcile(const std::vector<source::MigrationFile>& files, const Trac
                                                                : Action::RetryChanged;
         out.work.push_back({&file, action, tracked});
     }
+    add_repeatables(files, tracking, out);  // Flyway R__ files: last, when their checksum changed
     if (!out.refusals.empty()) out.work.clear();
     return out;
 }

@@ -20,6 +20,7 @@ enum class Action {
     Start,   // never ran
     Resume,  // ran before (died or failed) with the same checksum: continue at its first unfinished step
     RetryChanged,  // failed, and its file changed since: replan, keep the steps already applied
+    Rerun,         // a Flyway repeatable applied before whose checksum changed: replan, run it all again
 };
 
 struct Work {

@@ -1,6 +1,7 @@
 // `pgsafe status`: the migration files against the tracking tables, and
 // whether a runner is at work right now. Read-only.
 
+#include "repeatables.hpp"
 #include "runner_lock.hpp"
 #include "session.hpp"
 #include "tracking.hpp"
@@ -46,8 +47,8 @@ StatusReport status(const std::vector<source::MigrationFile>& files, const std::
         s.name = file.name;
         s.path = file.path.string();
         s.checksum = file.checksum;
-        if (t == nullptr)
-            s.state = MigrationState::Pending;
+        if (t == nullptr || outdated_repeatable(file, t))
+            s.state = MigrationState::Pending;  // a changed Flyway repeatable runs again
         else if (!file.has_checksum(t->checksum) && t->state == TrackedState::Applied)
             s.state = MigrationState::Drift;
         report.migrations.push_back(std::move(s));

@@ -22,7 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::array<std::pair<Layout, const char*>, 11> k_names = {{
+constexpr std::array<std::pair<Layout, const char*>, 12> k_names = {{
     {Layout::Auto, "auto"},
     {Layout::Pgsafe, "pgsafe"},
     {Layout::Flyway, "flyway"},
@@ -34,6 +34,7 @@ constexpr std::array<std::pair<Layout, const char*>, 11> k_names = {{
     {Layout::Prisma, "prisma"},
     {Layout::NodePgMigrate, "node-pg-migrate"},
     {Layout::Popx, "popx"},
+    {Layout::Sqitch, "sqitch"},
 }};
 
 bool all_digits(std::string_view s) {
@@ -166,6 +167,10 @@ void inspect_directory(const fs::directory_entry& entry, std::map<Layout, Eviden
 
 void inspect_file(const fs::directory_entry& entry, std::map<Layout, Evidence>& found) {
     const std::string name = entry.path().filename().string();
+    if (name == "sqitch.plan") {
+        note(found, Layout::Sqitch, entry.path(), "Sqitch's sqitch.plan");
+        return;
+    }
     if (name == "migration_lock.toml") {
         note(found, Layout::Prisma, entry.path(), "Prisma's migration_lock.toml");
         return;
@@ -226,6 +231,18 @@ const std::vector<std::string_view>& layout_names() {
         return out;
     }();
     return names;
+}
+
+std::string new_migration_command(Layout layout) {
+    switch (layout) {
+        case Layout::Goose: return "goose -dir DIR create NAME sql";
+        case Layout::Dbmate: return "dbmate --migrations-dir DIR new NAME";
+        case Layout::Diesel: return "diesel migration generate NAME";
+        case Layout::Prisma: return "prisma migrate dev --create-only --name NAME";
+        case Layout::NodePgMigrate: return "node-pg-migrate create NAME --migration-file-language sql";
+        case Layout::Sqitch: return "sqitch add NAME";
+        default: return "";
+    }
 }
 
 DetectedLayout detect_layout(const fs::path& dir) {

@@ -2,12 +2,14 @@
 // (its names, its version rules, its dialect filter, its sidecars), order
 // them as the tool does, then read each once and keep the part the tool
 // runs. Every broken rule is reported at once; a file the tool would run
-// but pgsafe cannot (a Go or JavaScript migration, a Flyway repeatable) is
-// listed as refused, never skipped silently.
+// but pgsafe cannot (a Go or JavaScript migration) is listed as refused,
+// never skipped silently.
 
 #include "paths.hpp"
 #include "pgsafe/error.hpp"
 #include "pgsafe/source/layout.hpp"
+#include "pgsafe/source/repeatable.hpp"
+#include "sqitch_plan.hpp"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -147,12 +149,11 @@ void flyway_walk(const fs::path& dir, Listing& out, std::map<std::string, fs::pa
         const std::string stem = name.substr(0, name.size() - 4);
         auto split = stem.find("__");
         char prefix = stem.empty() ? '\0' : stem.front();
-        if (split != std::string::npos && prefix == 'R' && split == 1) {
-            out.refused.push_back(
-                {entry.path(),
-                 "a Flyway repeatable migration (R__): pgsafe does not run repeatable migrations "
-                 "yet (Flyway re-runs them after the versioned ones whenever their checksum "
-                 "changes); apply it with Flyway, or make it a versioned V file"});
+        if (split != std::string::npos && prefix == 'R' && split == 1 && split + 2 < stem.size()) {
+            // A repeatable: tracked as "R__<description>", which sorts after every version
+            // (docs/adopt.md, "Flyway repeatables"); src/runner/repeatables.cpp runs it.
+            out.files.push_back(
+                {{repeatable_version(stem.substr(3)), stem.substr(3)}, entry.path(), true, ""});
             continue;
         }
         std::optional<std::string> version =
@@ -379,6 +380,37 @@ Listing prisma(const fs::path& dir) {
     return out;
 }
 
+// ---- Sqitch: sqitch.plan names the changes, deploy/<change>.sql holds each ------------------------
+
+// Sqitch runs each deploy script with psql, in the transaction the script opens itself
+// (`sqitch add` writes BEGIN; … COMMIT;). pgsafe numbers the changes in plan order.
+Listing sqitch(const fs::path& dir) {
+    Listing out;
+    fs::path plan = dir / "sqitch.plan";
+    std::error_code error;
+    if (!fs::is_regular_file(plan, error)) {
+        out.problems.push_back(fmt::format(
+            "{}: no sqitch.plan: the sqitch layout reads a Sqitch project's top directory (sqitch.plan and "
+            "deploy/)",
+            dir.string()));
+        return out;
+    }
+    auto changes = detail::read_sqitch_plan(canonical_text(read_file(plan)), plan, out.problems);
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+        fs::path script = dir / "deploy" / (changes[i].name + ".sql");
+        if (!fs::is_regular_file(script, error)) {
+            out.problems.push_back(fmt::format("{}:{}: change \"{}\" has no deploy script {}", plan.string(),
+                                               changes[i].line, changes[i].name, script.string()));
+            continue;
+        }
+        out.files.push_back({{std::to_string(i + 1), changes[i].name},
+                             script,
+                             false,
+                             "Sqitch runs deploy scripts with psql, in the script's own BEGIN ... COMMIT"});
+    }
+    return out;
+}
+
 Listing list(const fs::path& dir, Layout layout) {
     switch (layout) {
         case Layout::Flyway: return flyway(dir);
@@ -386,6 +418,7 @@ Listing list(const fs::path& dir, Layout layout) {
         case Layout::Popx: return popx(dir);
         case Layout::Diesel: return diesel(dir);
         case Layout::Prisma: return prisma(dir);
+        case Layout::Sqitch: return sqitch(dir);
         default: return numbered_sql(dir, layout);
     }
 }

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <string>
 
 using pgsafe::test::run_pgsafe;
@@ -127,4 +128,58 @@ TEST_CASE("plan of a Diesel folder: one migration per directory, version from it
     CHECK(plan["migrations"][0]["version"] == "20190226002946");
     CHECK(plan["migrations"][1]["version"] == "20190301000000");
     CHECK(plan["migrations"][1]["steps"][0]["transactional"] == false);
+}
+
+TEST_CASE("explain-locks reads a goose folder's Up sections; new in a goose folder names goose's command",
+          "[cli][layout]") {
+    TempDir dir;
+    dir.write("migrations/00001_fk.sql", k_goose_fk);
+    auto explained = run_pgsafe({"explain-locks", "--format", "json", dir.path() + "/migrations"});
+    INFO(explained.out << explained.err);
+    CHECK(explained.exit_code == 0);
+    CHECK(contains(explained.out, "child_parent_fk"));
+    CHECK(!contains(explained.out, "legacy_orders"));  // the Down section is not what runs
+
+    auto made = run_pgsafe({"new", "add_items", dir.path() + "/migrations"});
+    CHECK(made.exit_code == 2);
+    CHECK(contains(made.err, "a goose folder"));
+    CHECK(contains(made.err, "goose -dir DIR create NAME sql"));
+    CHECK(!std::filesystem::exists(dir.path() + "/migrations/00002_add_items.sql"));
+
+    TempDir flyway;
+    flyway.write("migrations/V1__a.sql", "CREATE TABLE a (id int);\n");
+    flyway.write("migrations/R__views.sql", "CREATE OR REPLACE VIEW v AS SELECT 1;\n");
+    auto next = run_pgsafe({"new", "add_b", flyway.path() + "/migrations"});
+    INFO(next.err);
+    CHECK(next.exit_code == 0);
+    CHECK(contains(next.out, "V2__add_b.sql"));
+}
+
+TEST_CASE("a Sqitch project: plan lists deploy/ scripts in sqitch.plan's order, numbered from 1",
+          "[cli][layout]") {
+    TempDir dir;
+    dir.write("db/sqitch.plan",
+              "%syntax-version=1.0.0\n%project=shop\n\n"
+              "zebras 2024-01-01T10:00:00Z T <t@example.com> # first, though it sorts last\n"
+              "@v1 2024-01-01T11:00:00Z T <t@example.com> # a tag\n"
+              "apples [zebras] 2024-01-02T10:00:00Z T <t@example.com> # second\n");
+    dir.write("db/deploy/zebras.sql", "BEGIN;\nCREATE TABLE zebras (id int);\nCOMMIT;\n");
+    dir.write("db/deploy/apples.sql", "BEGIN;\nCREATE TABLE apples (id int);\nCOMMIT;\n");
+    dir.write("db/revert/apples.sql", "DROP TABLE apples;\n");
+    auto plan = run_pgsafe({"plan", "-v", "--format", "json", dir.path() + "/db"});
+    INFO(plan.out << plan.err);
+    CHECK(plan.exit_code == 0);
+    CHECK(contains(plan.err, "layout sqitch (auto: Sqitch's sqitch.plan"));
+    auto migrations = nlohmann::json::parse(plan.out)["migrations"];
+    REQUIRE(migrations.size() == 2);
+    CHECK(migrations[0]["version"] == "1");
+    CHECK(migrations[0]["name"] == "zebras");
+    CHECK(migrations[1]["name"] == "apples");
+
+    dir.write("db/sqitch.plan",
+              "%project=shop\nzebras 2024-01-01T10:00:00Z T <t@example.com>\n"
+              "zebras 2024-01-03T10:00:00Z T <t@example.com> # reworked\n");
+    auto reworked = run_pgsafe({"plan", dir.path() + "/db"});
+    CHECK(reworked.exit_code == 2);
+    CHECK(contains(reworked.err, "sqitch.plan:3: change \"zebras\" is reworked"));
 }

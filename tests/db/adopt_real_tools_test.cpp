@@ -2,12 +2,14 @@
 // 7.9 (npm; scripts/peer-tools installs them into build/peer-tools, or
 // PGSAFE_PEER_TOOLS) apply their migrations to a scratch database, then
 // pgsafe adopts their history and `pgsafe migrate` must apply exactly the
-// newer file, leaving the tool's table as it was. Without the tools these
+// newer file, leaving the tool's table as it was. Sqitch 1.3.1 comes from
+// Debian (scripts/peer-tools installs it with apt-get). Without the tools these
 // tests say so and skip.
 
 #include "process.hpp"
 #include "test_db.hpp"
 
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -130,4 +132,75 @@ TEST_CASE("adopt after real node-pg-migrate runs: migrate applies only the newer
     REQUIRE(adopted.exit_code == 0);
     CHECK(migrate_applies(*db, migrations, config) == std::vector<std::string>{"1700000000002"});
     CHECK(snapshot(db->dsn(), "pgmigrations") == before);
+}
+
+namespace {
+
+// Sqitch 1.3 from Debian (scripts/peer-tools: apt-get install sqitch libdbd-pg-perl), or "".
+std::string sqitch_tool() {
+    std::string out;
+    if (shell("{ command -v sqitch && perl -MDBD::Pg -e 1; }", out) == 0) return "sqitch";
+    WARN("sqitch (with DBD::Pg) is not installed: run scripts/peer-tools as root to test adopt against it");
+    return "";
+}
+
+// libpq's variables for `db`, which Sqitch's target "db:pg:" and its psql both read.
+std::string pg_environment(const ScratchDatabase& db) {
+    pqxx::connection c(db.dsn());
+    return fmt::format("PGHOST='{}' PGPORT='{}' PGUSER='{}' PGDATABASE='{}' ",
+                       c.hostname() ? c.hostname() : "", c.port() ? c.port() : "", c.username(), c.dbname());
+}
+
+const char* k_sqitch_plan =
+    "%syntax-version=1.0.0\n%project=shop\n\n"
+    "users 2024-01-01T10:00:00Z Tester <tester@example.com> # Adds users.\n"
+    "orders [users] 2024-01-02T10:00:00Z Tester <tester@example.com> # Adds orders.\n"
+    "@v1.0 2024-01-02T11:00:00Z Tester <tester@example.com> # Tag v1.0.\n";
+
+}  // namespace
+
+TEST_CASE("adopt after a real sqitch deploy: migrate applies only the newer change",
+          "[db][adopt][real-tools]") {
+    std::string sqitch = sqitch_tool();
+    if (sqitch.empty()) return;
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    TempDir dir;
+    std::string project = dir.path() + "/db";
+    std::string config = dir.write("pgsafe.toml", "");
+    dir.write("db/sqitch.conf", "[core]\n\tengine = pg\n");
+    dir.write("db/sqitch.plan", k_sqitch_plan);
+    // as `sqitch add` writes them: the script opens and commits its own transaction
+    dir.write("db/deploy/users.sql",
+              "-- Deploy shop:users to pg\n\nBEGIN;\n\nCREATE TABLE users (id int);\n\nCOMMIT;\n");
+    dir.write("db/deploy/orders.sql",
+              "-- Deploy shop:orders to pg\n-- requires: users\n\nBEGIN;\n\nCREATE TABLE orders (id "
+              "int);\n\nCOMMIT;\n");
+    dir.write("db/revert/users.sql", "BEGIN;\nDROP TABLE users;\nCOMMIT;\n");
+    dir.write("db/revert/orders.sql", "BEGIN;\nDROP TABLE orders;\nCOMMIT;\n");
+    std::string env = pg_environment(*db) + "SQITCH_FULLNAME=Tester SQITCH_EMAIL=tester@example.com HOME='" +
+                      dir.path() + "' ";
+    std::string out;
+    REQUIRE(shell("cd '" + project + "' && " + env + sqitch + " deploy db:pg:", out) == 0);
+    INFO(out);
+    REQUIRE(value(db->dsn(), "SELECT count(*) FROM sqitch.changes") == "2");
+    std::string before = snapshot(db->dsn(), "sqitch.changes") + snapshot(db->dsn(), "sqitch.events");
+
+    // a newer change, planned with `sqitch add` but not deployed by Sqitch
+    dir.write("db/sqitch.plan",
+              std::string(k_sqitch_plan) +
+                  "products 2024-01-03T10:00:00Z Tester <tester@example.com> # Adds products.\n");
+    dir.write("db/deploy/products.sql",
+              "-- Deploy shop:products to pg\n\nBEGIN;\n\nCREATE TABLE products (id int);\n\nCOMMIT;\n");
+    auto adopted = run_pgsafe({"adopt", project, "--from", "sqitch", "--db", db->dsn(), "--config", config});
+    INFO(adopted.out << adopted.err);
+    REQUIRE(adopted.exit_code == 0);
+    CHECK(adopted.out.find("sqitch checksum verified") != std::string::npos);  // Sqitch's SHA-1 script_hash
+    CHECK(adopted.out.find("pending  3") != std::string::npos);
+    CHECK(migrate_applies(*db, project, config) == std::vector<std::string>{"3"});
+    CHECK(value(db->dsn(), "SELECT to_regclass('products')::text") == "products");
+    CHECK(snapshot(db->dsn(), "sqitch.changes") + snapshot(db->dsn(), "sqitch.events") == before);
+    // Sqitch itself still sees products as not deployed by it: its registry was only read.
+    REQUIRE(shell("cd '" + project + "' && " + env + sqitch + " status db:pg:", out) != -1);
+    CHECK(out.find("products") != std::string::npos);
 }

@@ -99,7 +99,7 @@ TEST_CASE("layout names round-trip, and unknown names are refused", "[source][la
         CHECK(layout_name(*layout) == name);
     }
     CHECK_FALSE(layout_from_name("liquibase"));
-    CHECK(layout_names().size() == 11);
+    CHECK(layout_names().size() == 12);  // auto, pgsafe and ten tools (sqitch the last)
 }
 
 TEST_CASE("auto reads a plain folder in pgsafe's own layout, exactly as before", "[source][layout]") {
@@ -116,8 +116,7 @@ TEST_CASE("auto reads a plain folder in pgsafe's own layout, exactly as before",
     CHECK(found.files.front().checksum == discover_migrations(dir.path()).front().checksum);
 }
 
-TEST_CASE("flyway: V files with '_' as '.', undo ignored, repeatables refused, .sql.conf",
-          "[source][layout]") {
+TEST_CASE("flyway: V files with '_' as '.', undo ignored, repeatables last, .sql.conf", "[source][layout]") {
     Folder dir;
     dir.write("V1_1__split.sql");
     dir.write("V1__init.sql");
@@ -134,13 +133,17 @@ TEST_CASE("flyway: V files with '_' as '.', undo ignored, repeatables refused, .
     CHECK(found.refused.empty());
 
     dir.write("R__views.sql", "CREATE OR REPLACE VIEW v AS SELECT 1;\n");
+    dir.write("sub/R__a_function.sql",
+              "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n");
+    dir.write("V4__after.sql");
     found = discover(dir.path(), Layout::Flyway);
-    REQUIRE(found.refused.size() == 1);
-    CHECK(found.refused[0].path.filename() == "R__views.sql");
-    auto message = usage_error([&] { discover_migrations(dir.path(), Layout::Flyway); });
-    CHECK(contains(message,
-                   "R__views.sql: a Flyway repeatable migration (R__): pgsafe does not run repeatable"));
-    CHECK(contains(message, "Nothing runs"));
+    CHECK(found.refused.empty());
+    // after every versioned migration, in description order, keyed "R__<description>"
+    CHECK(versions(found.files) ==
+          std::vector<std::string>{"1", "1.1", "2", "3", "4", "R__a_function", "R__views"});
+    CHECK(names(found.files).back() == "views");
+    CHECK(found.files.back().path.filename() == "R__views.sql");
+    CHECK(versions(discover_migrations(dir.path(), Layout::Flyway)).size() == 7);  // none refused
 }
 
 TEST_CASE("flyway: a bad sidecar key, a duplicate version and a placeholder are errors", "[source][layout]") {

@@ -41,6 +41,10 @@ struct AdoptedFile {
     std::string key;                // the old tool's key for the file
     std::optional<HistoryRow> row;  // the row that says it ran (the covering row for golang-migrate)
     std::string check;              // "checksum verified", "no checksum kept", "changed: accepted", …
+    // What pgsafe records as the checksum; "" = the file's. A Flyway repeatable
+    // that changed since Flyway last ran it keeps that run's ("flyway:<crc32>"),
+    // so `pgsafe migrate` runs it again, as Flyway would.
+    std::string recorded_checksum;
 };
 
 struct AdoptionPlan {

@@ -27,10 +27,11 @@ enum class Layout {
     Prisma,
     NodePgMigrate,
     Popx,
+    Sqitch,  // sqitch.plan's changes, deploy/<change>.sql each, numbered in plan order
 };
 
 // "auto", "pgsafe", "flyway", "golang-migrate", "goose", "dbmate", "diesel",
-// "sqlx", "prisma", "node-pg-migrate", "popx": the names pgsafe.toml's `layout` takes.
+// "sqlx", "prisma", "node-pg-migrate", "popx", "sqitch": the names pgsafe.toml's `layout` takes.
 const char* layout_name(Layout layout);
 std::optional<Layout> layout_from_name(std::string_view name);
 const std::vector<std::string_view>& layout_names();
@@ -46,12 +47,12 @@ struct DetectedLayout {
 // only another tool writes (Diesel or Prisma migration directories, Flyway
 // R__/U files or .sql.conf sidecars, popx dialect files, goose, dbmate or
 // node-pg-migrate section markers, sqlx's `-- no-transaction`, goose .go
-// migrations). Throws pgsafe::Error (Usage) listing the candidates when the
+// migrations, Sqitch's sqitch.plan). Throws pgsafe::Error (Usage) listing the candidates when the
 // folder holds marks of more than one tool.
 DetectedLayout detect_layout(const std::filesystem::path& dir);
 
 // A file the tool would run that pgsafe cannot (a goose .go migration, a
-// Flyway repeatable, a node-pg-migrate .js migration), with why.
+// node-pg-migrate .js migration), with why.
 struct RefusedFile {
     std::filesystem::path path;
     std::string reason;
@@ -90,6 +91,13 @@ std::vector<MigrationFile> discover_migrations(const std::filesystem::path& dir,
 // One file read as `layout` reads it (sections, markers), for a file named on
 // the command line; Pgsafe and Auto read it whole, as read_migration does.
 MigrationFile read_layout_file(const std::filesystem::path& path, Layout layout);
+
+// How the layout's own tool creates a migration ("goose create NAME sql"),
+// for `pgsafe new` in a folder whose files need what pgsafe's plain file
+// names cannot give (Up/Down sections, a directory per migration, a plan
+// entry); "" for layouts whose files pgsafe new writes (pgsafe, Flyway,
+// golang-migrate, sqlx, popx).
+std::string new_migration_command(Layout layout);
 
 // "-- no transaction" and the like, as a tool writes them into a file.
 // The Up section of a goose, dbmate or node-pg-migrate file.
