@@ -4,10 +4,13 @@
 // over every rewrite fixture (trace_model_test.cpp: every rule fixture), and --plan's equivalence proof.
 
 #include "plan_fixture.hpp"
+#include "process.hpp"
 #include "test_db.hpp"
 
+#include "pgsafe/config/settings.hpp"
 #include "pgsafe/db/connection.hpp"
 #include "pgsafe/db/conninfo.hpp"
+#include "pgsafe/db/table_facts.hpp"
 #include "pgsafe/error.hpp"
 #include "pgsafe/plan/plan.hpp"
 #include "pgsafe/source/migration.hpp"
@@ -398,4 +401,53 @@ TEST_CASE("--plan compares the seeded row counts: a plan that deletes rows is no
     REQUIRE(wrong.diff.size() == 2);
     CHECK_THAT(wrong.diff[0], Catch::StartsWith("- rows of visits: 5, md5 "));
     CHECK_THAT(wrong.diff[1], Catch::StartsWith("+ rows of visits: 4, md5 "));
+}
+
+// ---- --plan's executor against the runner's ----------------------------------------
+
+TEST_CASE("--plan ends every rewrite fixture's plan where pgsafe migrate ends it",
+          "[db][trace][plan][runner]") {
+    auto admin = test::admin_dsn();
+    if (!admin) return;
+    // Every table large: the runner and the trace both plan every rewrite, from the same live facts.
+    test::TempDir dir;
+    std::string config =
+        dir.write("pgsafe.toml", "[thresholds]\nlarge_table_rows = 0\nlarge_table_bytes = 0\n");
+    config::Settings settings;
+    settings.thresholds.large_table_rows = 0;
+    settings.thresholds.large_table_bytes = 0;
+    int n = 0;
+    for (const auto& fixture : test::plan_fixtures()) {
+        INFO("fixture " << fixture.name());
+        TemplateDatabase original(*admin, fixture.schema);
+        CopiedDatabase traced(*admin, original.name());
+        CopiedDatabase migrated(*admin, original.name());
+        std::string text = source::read_file(fixture.migration);
+        trace::MigrationToTrace m = migration(text, fixture.name());
+        {
+            db::Connection connection(traced.dsn());
+            plan::Planner planner(plan::plan_options(settings), db::load_table_facts(connection));
+            m.plan = planner.plan({"1", "fixture", fixture.name(), source::sha256_checksum(text)},
+                                  sql::parse_sql(text, {sql::KeepTree::Yes}));
+        }
+        trace::TraceReport report = trace::trace_migrations(
+            {m}, {db::conninfo_with_database(*admin, original.name()), traced.dsn()}, {});
+        REQUIRE(report.migrations.at(0).plan);
+        REQUIRE_FALSE(report.migrations[0].plan->run.failure);
+
+        std::string folder = dir.path() + "/" + std::to_string(n++);
+        dir.write(std::to_string(n - 1) + "/V1__fixture.sql", text);
+        auto run = test::run_pgsafe({"migrate", folder, "--db", migrated.dsn(), "--config", config});
+        INFO(run.out << run.err);
+        REQUIRE(run.exit_code == 0);
+
+        db::Connection by_trace(traced.dsn());
+        db::Connection by_runner(migrated.dsn());
+        std::string diff;
+        for (const auto& line : trace::diff_lines(
+                 trace::compare_descriptions(trace::describe(by_trace), trace::describe(by_runner))))
+            diff += "\n  " + line;
+        INFO("- after trace's executor, + after pgsafe migrate:" << diff);
+        CHECK(diff.empty());
+    }
 }
