@@ -405,8 +405,7 @@ TEST_CASE("--plan compares the seeded row counts: a plan that deletes rows is no
 
 // ---- --plan's executor against the runner's ----------------------------------------
 
-TEST_CASE("--plan ends every rewrite fixture's plan where pgsafe migrate ends it",
-          "[db][trace][plan][runner]") {
+TEST_CASE("--plan ends each rewrite's plan where pgsafe migrate ends it", "[db][trace][plan][runner]") {
     auto admin = test::admin_dsn();
     if (!admin) return;
     // Every table large: the runner and the trace both plan every rewrite, from the same live facts.
@@ -417,7 +416,11 @@ TEST_CASE("--plan ends every rewrite fixture's plan where pgsafe migrate ends it
     settings.thresholds.large_table_rows = 0;
     settings.thresholds.large_table_bytes = 0;
     int n = 0;
+    std::set<std::string> rewrites;
     for (const auto& fixture : test::plan_fixtures()) {
+        // The first fixture of each rewrite: between them, steps in a transaction,
+        // outside one and in batches (all 45 take minutes).
+        if (!rewrites.insert(fixture.rewrite).second) continue;
         INFO("fixture " << fixture.name());
         TemplateDatabase original(*admin, fixture.schema);
         CopiedDatabase traced(*admin, original.name());
