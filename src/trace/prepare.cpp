@@ -87,6 +87,8 @@ std::optional<std::string> generated(const std::string& type, const std::string&
         return "'v' || g";
     }
     if (category == "D") return "timestamp '2020-01-01' + g * interval '1 minute'";
+    if (category == "E")  // the enum's labels in turn
+        return fmt::format("(enum_range(NULL::{0}))[1 + (g - 1) % cardinality(enum_range(NULL::{0}))]", type);
     return std::nullopt;
 }
 
@@ -134,7 +136,7 @@ std::set<std::string> applied_versions(db::Connection& source) {
     return out;
 }
 
-int seed_rows(db::Connection& connection, long rows) {
+SeedResult seed_rows(db::Connection& connection, long rows) {
     auto tables = connection.query(
         "SELECT c.oid::bigint, quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND NOT "
@@ -142,7 +144,7 @@ int seed_rows(db::Connection& connection, long rows) {
         "AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgsafe') AND n.nspname NOT LIKE 'pg\\_%' "
         "ORDER BY c.oid",
         "listing tables to seed");
-    int filled = 0;
+    SeedResult result;
     // Referenced tables first would need a topological order; retrying the
     // ones a foreign key refused a few times gets most schemas filled.
     std::vector<std::pair<std::string, std::string>> pending;
@@ -166,12 +168,17 @@ int seed_rows(db::Connection& connection, long rows) {
                 names += (names.empty() ? "" : ", ") + c.at(0).value_or("");
                 values += (values.empty() ? "" : ", ") + *value;
             }
-            if (names.empty()) continue;
+            if (names.empty()) {
+                result.left_empty.push_back(name);
+                spdlog::warn("--seed-rows: {} left empty (pgsafe makes values for none of its column types)",
+                             name);
+                continue;
+            }
             try {
                 connection.execute(fmt::format("INSERT INTO {} ({}) SELECT {} FROM generate_series(1, {}) g",
                                                name, names, values, rows),
                                    "seeding " + name);
-                ++filled;
+                result.filled.push_back(name);
             } catch (const db::DatabaseError& e) {
                 if (e.connection_lost()) throw;
                 spdlog::debug("--seed-rows: {}", e.what());
@@ -180,10 +187,12 @@ int seed_rows(db::Connection& connection, long rows) {
         }
         pending = std::move(refused);
     }
-    for (const auto& [oid, name] : pending)
+    for (const auto& [oid, name] : pending) {
+        result.left_empty.push_back(name);
         spdlog::warn("--seed-rows: {} left empty (its constraints refuse generated rows)", name);
+    }
     connection.execute("ANALYZE", "analysing the seeded tables");
-    return filled;
+    return result;
 }
 
 }  // namespace pgsafe::trace

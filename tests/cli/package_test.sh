@@ -2,7 +2,8 @@
 # The Debian package as a user installs it: `cmake --build BUILD --target
 # package` writes pgsafe_<version>_<arch>.deb; it is unpacked into an empty
 # directory with `dpkg-deb -x` and the pgsafe found there must report its
-# version, list its rules with their embedded docs, lint a migration, and come
+# version, list its rules with their embedded docs, lint a migration, trace
+# one on a throwaway PostgreSQL (found with only the server package), and come
 # with its man page, docs and example policies. Run by CTest as the `package`
 # test (label cli) with the build directory as its argument.
 set -euo pipefail
@@ -55,6 +56,22 @@ grep -q 'migrations/V1__fk.sql:1:.*error\[adding-foreign-key-constraint\]' lint.
 "$pgsafe" lint "$root/usr/share/doc/pgsafe/examples/migrations" --format json >examples.json ||
     [[ $? == 1 ]] || fail "lint of the packaged example migrations failed to run"
 grep -q '"summary"' examples.json || fail "no JSON report for the packaged examples"
+
+# trace on its own throwaway server, with nothing but PostgreSQL's server
+# package: the programs found without PGSAFE_PG_BINDIR, and nothing left in
+# TMPDIR afterwards (the server runs as postgres when this runs as root).
+mkdir -p traced/migrations "$work/tmp"
+chmod 711 "$work" && chmod 1777 "$work/tmp"
+printf 'CREATE TABLE t (id bigint PRIMARY KEY, v int);\nALTER TABLE t ADD COLUMN note text;\n' \
+    >traced/migrations/V1__t.sql
+status=0
+(cd traced && env -i HOME="$work" TMPDIR="$work/tmp" PATH=/usr/bin:/bin "$pgsafe" trace migrations >../trace.txt) ||
+    status=$?
+cat trace.txt
+[[ $status == 0 ]] || fail "pgsafe trace migrations/ exited $status, not 0"
+grep -q 'AccessExclusiveLock on public.t (table)' trace.txt || fail "trace did not report the lock"
+grep -q 'model: agrees' trace.txt || fail "trace did not check the lock model"
+[[ -z $(ls -A "$work/tmp") ]] || fail "trace left $(ls "$work/tmp") in TMPDIR"
 
 man="$root/usr/share/man/man1/pgsafe.1.gz"
 [[ -f $man ]] || fail "no man page at usr/share/man/man1/pgsafe.1.gz"

@@ -1,14 +1,18 @@
 // `pgsafe trace`'s engine against a real PostgreSQL: what it reports per
 // statement (locks from pg_locks, rewrites, catalog changes, held times),
 // failures with their SQLSTATE, the rollback mode, the lock model checked
-// over every rule and rewrite fixture, and --plan's equivalence proof.
+// over every rewrite fixture (trace_model_test.cpp: every rule fixture), and --plan's equivalence proof.
 
 #include "plan_fixture.hpp"
+#include "process.hpp"
 #include "test_db.hpp"
 
+#include "pgsafe/config/settings.hpp"
 #include "pgsafe/db/connection.hpp"
 #include "pgsafe/db/conninfo.hpp"
+#include "pgsafe/db/table_facts.hpp"
 #include "pgsafe/error.hpp"
+#include "pgsafe/plan/plan.hpp"
 #include "pgsafe/source/migration.hpp"
 #include "pgsafe/trace/catalog.hpp"
 #include "pgsafe/trace/prepare.hpp"
@@ -230,74 +234,7 @@ TEST_CASE("--schema-from reproduces tables, indexes, constraints and partitions"
     CHECK(tracking.at(0).at(0).value_or("") == "t");
 }
 
-// ---- the model check over every fixture -------------------------------------------
-
 namespace {
-
-struct ModelTally {
-    int statements = 0;
-    int agreed = 0;
-    int unobserved = 0;
-    int files = 0;
-    int failed_files = 0;
-    std::vector<std::string> mismatches;
-};
-
-// Disagreements the model check found that the lock model does not fix yet,
-// one "path:line" each: a fixed one fails the test until it is removed here.
-const std::set<std::string>& known_model_gaps() {
-    static const std::set<std::string> gaps = [] {
-        std::set<std::string> out;
-        std::string text =
-            source::read_file(fs::path(PGSAFE_SOURCE_DIR) / "tests/db/trace_fixtures/known_model_gaps.txt");
-        std::size_t start = 0;
-        while (start < text.size()) {
-            std::size_t end = text.find('\n', start);
-            if (end == std::string::npos) end = text.size();
-            std::string line = text.substr(start, end - start);
-            if (!line.empty() && line[0] != '#') out.insert(line.substr(0, line.find(' ')));
-            start = end + 1;
-        }
-        return out;
-    }();
-    return gaps;
-}
-
-// Runs the fixture in one transaction rolled back on the shared schema
-// database (fast), or, when it has statements that cannot run in a
-// transaction, on a copy of it.
-void check_fixture(const std::string& admin, const std::string& template_name, const fs::path& path,
-                   ModelTally& tally) {
-    std::string text = source::read_file(path);
-    trace::MigrationToTrace m = migration(text, path.lexically_relative(PGSAFE_SOURCE_DIR).string());
-    if (!m.parsed.ok()) return;  // the syntax-error fixtures
-    trace::TraceOptions rollback;
-    rollback.ending = trace::Ending::Rollback;
-    trace::TraceReport report;
-    try {
-        report =
-            trace::trace_migrations({m}, {db::conninfo_with_database(admin, template_name), ""}, rollback);
-    } catch (const Error& e) {
-        if (e.kind() != ErrorKind::Usage) throw;
-        CopiedDatabase copy(admin, template_name);
-        report = trace::trace_migrations({m}, {copy.dsn(), ""}, {});
-    }
-    ++tally.files;
-    const auto& run = report.migrations.at(0).original;
-    if (run.failure) ++tally.failed_files;
-    for (const auto& s : run.statements) {
-        ++tally.statements;
-        std::string where = m.path + ":" + std::to_string(s.line);
-        std::string disagreements;
-        for (const auto& d : s.model.disagreements) disagreements += "\n  " + d;
-        INFO(where << ": " << s.sql << "\nmodel: " << s.model.model << disagreements);
-        if (s.model.verdict == trace::ModelVerdict::Mismatch) tally.mismatches.push_back(where);
-        if (s.model.verdict == trace::ModelVerdict::Mismatch && !known_model_gaps().count(where))
-            CHECK(disagreements.empty());
-        if (s.model.verdict == trace::ModelVerdict::Agrees) ++tally.agreed;
-        if (s.model.verdict == trace::ModelVerdict::Unobserved) ++tally.unobserved;
-    }
-}
 
 // A template database holding `schema`, dropped at scope end.
 class TemplateDatabase {
@@ -312,27 +249,6 @@ private:
 };
 
 }  // namespace
-
-TEST_CASE("the lock model agrees with the server on every rule fixture", "[db][trace][model]") {
-    auto admin = test::admin_dsn();
-    if (!admin) return;
-    ModelTally tally;
-    TemplateDatabase rules(
-        *admin, source::read_file(fs::path(PGSAFE_SOURCE_DIR) / "tests/db/trace_fixtures/rules_schema.sql"));
-    std::vector<fs::path> paths;
-    for (const auto& entry : fs::recursive_directory_iterator(fs::path(PGSAFE_SOURCE_DIR) / "tests/rules")) {
-        if (entry.path().extension() == ".sql") paths.push_back(entry.path());
-    }
-    std::sort(paths.begin(), paths.end());
-    for (const auto& path : paths) check_fixture(*admin, rules.name(), path, tally);
-    WARN(tally.statements << " statements traced in " << tally.files << " fixtures (" << tally.failed_files
-                          << " stopped at a statement the schema cannot run): " << tally.agreed << " agree, "
-                          << tally.unobserved << " too short to observe from outside a transaction");
-    std::set<std::string> found(tally.mismatches.begin(), tally.mismatches.end());
-    CHECK(found == known_model_gaps());  // a gap fixed in the model: remove it from known_model_gaps.txt
-    CHECK(tally.files >= 200);
-    CHECK(tally.agreed >= 200);
-}
 
 // ---- --plan ---------------------------------------------------------------------
 
@@ -402,4 +318,139 @@ TEST_CASE("--plan fails with a precise diff when the plan ends unlike the file",
                                  Catch::EndsWith("validated t"));
     CHECK_THAT(plan.diff[1], Catch::StartsWith("+ constraint measurements_patient_fk on measurements:") &&
                                  Catch::EndsWith("validated f"));
+}
+
+// ---- --seed-rows ------------------------------------------------------------------
+
+namespace {
+
+// Foreign keys (visits -> patients, made after visits so the first try at
+// visits fails), an enum, NOT NULL, CHECK, UNIQUE and a varchar(3); and two
+// tables seeding cannot fill: a CHECK no generated row passes, and NOT NULL
+// on a type without a generator.
+constexpr const char* k_seeded_schema = R"(
+    CREATE TYPE mood AS ENUM ('ok', 'bad', 'meh');
+    CREATE TABLE visits (
+        id bigint PRIMARY KEY, patient_id bigint NOT NULL, feeling mood NOT NULL, note varchar(3) NOT NULL,
+        at timestamptz NOT NULL, score int CHECK (score > 0), code text UNIQUE, token uuid UNIQUE, done boolean,
+        total numeric(12, 2), tags text[]);
+    CREATE TABLE patients (id bigint PRIMARY KEY, name text NOT NULL UNIQUE);
+    ALTER TABLE visits ADD CONSTRAINT visits_patient_fk FOREIGN KEY (patient_id) REFERENCES patients (id);
+    CREATE TABLE refused (id int CHECK (id < 0));
+    CREATE TABLE blobs (id int, data bytea NOT NULL);)";
+
+}  // namespace
+
+TEST_CASE("--seed-rows fills each table with N rows made from its column types", "[db][trace][seed]") {
+    auto db = test::scratch_database();
+    if (!db) return;
+    run_sql(db->dsn(), k_seeded_schema);
+    db::Connection connection(db->dsn());
+    trace::SeedResult seeded = trace::seed_rows(connection, 5);
+    std::sort(seeded.filled.begin(), seeded.filled.end());
+    std::sort(seeded.left_empty.begin(), seeded.left_empty.end());
+    CHECK(seeded.filled == std::vector<std::string>{"public.patients", "public.visits"});
+    CHECK(seeded.left_empty == std::vector<std::string>{"public.blobs", "public.refused"});
+    auto one = [&](const std::string& sql) {
+        return connection.query(sql, "checking").at(0).at(0).value_or("");
+    };
+    CHECK(one("SELECT count(*) FROM patients") == "5");
+    CHECK(one("SELECT count(*) FROM visits") == "5");
+    CHECK(one("SELECT count(*) FROM refused") == "0");
+    CHECK(one("SELECT count(*) FROM blobs") == "0");
+    // Every value from its type: the enum's labels in turn, text as v1, v2, …, keys 1..N.
+    CHECK(one("SELECT string_agg(feeling::text, ',' ORDER BY id) FROM visits") == "ok,bad,meh,ok,bad");
+    CHECK(one("SELECT string_agg(note, ',' ORDER BY id) FROM visits") == "v1,v2,v3,v4,v5");
+    CHECK(one("SELECT string_agg(id::text, ',' ORDER BY id) FROM visits") == "1,2,3,4,5");
+    CHECK(one("SELECT count(*) FROM visits JOIN patients p ON p.id = visits.patient_id") == "5");
+    CHECK(one("SELECT count(DISTINCT token) FROM visits") == "5");
+    CHECK(one("SELECT count(*) FROM visits WHERE tags IS NULL") == "5");  // no generator: its default
+}
+
+TEST_CASE("--plan compares the seeded row counts: a plan that deletes rows is not equivalent",
+          "[db][trace][plan][seed]") {
+    auto admin = test::admin_dsn();
+    if (!admin) return;
+    TemplateDatabase original(*admin, k_seeded_schema);
+    {
+        db::Connection connection(db::conninfo_with_database(*admin, original.name()));
+        trace::seed_rows(connection, 5);
+    }
+    const std::string text = "ALTER TABLE visits ADD COLUMN extra int;\n";
+    auto trace_with = [&](const std::vector<std::string>& steps) {
+        CopiedDatabase as_written(*admin, original.name());
+        CopiedDatabase planned(*admin, original.name());
+        trace::MigrationToTrace m = migration(text);
+        plan::MigrationPlan plan;
+        plan.text = text;
+        for (const auto& sql : steps) {
+            plan::Step step;
+            step.sql = sql;
+            plan.steps.push_back(step);
+        }
+        m.plan = plan;
+        trace::TraceReport report = trace::trace_migrations({m}, {as_written.dsn(), planned.dsn()}, {});
+        REQUIRE(report.migrations.at(0).plan);
+        return *report.migrations.at(0).plan;
+    };
+    trace::PlanTrace right = trace_with({"ALTER TABLE visits ADD COLUMN extra int"});
+    CHECK(right.equivalent);
+    trace::PlanTrace wrong =  // the test-only wrong plan: the same change, and a row lost
+        trace_with({"ALTER TABLE visits ADD COLUMN extra int", "DELETE FROM visits WHERE id = 5"});
+    CHECK_FALSE(wrong.equivalent);
+    REQUIRE(wrong.diff.size() == 2);
+    CHECK_THAT(wrong.diff[0], Catch::StartsWith("- rows of visits: 5, md5 "));
+    CHECK_THAT(wrong.diff[1], Catch::StartsWith("+ rows of visits: 4, md5 "));
+}
+
+// ---- --plan's executor against the runner's ----------------------------------------
+
+TEST_CASE("--plan ends each rewrite's plan where pgsafe migrate ends it", "[db][trace][plan][runner]") {
+    auto admin = test::admin_dsn();
+    if (!admin) return;
+    // Every table large: the runner and the trace both plan every rewrite, from the same live facts.
+    test::TempDir dir;
+    std::string config =
+        dir.write("pgsafe.toml", "[thresholds]\nlarge_table_rows = 0\nlarge_table_bytes = 0\n");
+    config::Settings settings;
+    settings.thresholds.large_table_rows = 0;
+    settings.thresholds.large_table_bytes = 0;
+    int n = 0;
+    std::set<std::string> rewrites;
+    for (const auto& fixture : test::plan_fixtures()) {
+        // The first fixture of each rewrite: between them, steps in a transaction,
+        // outside one and in batches (all 45 take minutes).
+        if (!rewrites.insert(fixture.rewrite).second) continue;
+        INFO("fixture " << fixture.name());
+        TemplateDatabase original(*admin, fixture.schema);
+        CopiedDatabase traced(*admin, original.name());
+        CopiedDatabase migrated(*admin, original.name());
+        std::string text = source::read_file(fixture.migration);
+        trace::MigrationToTrace m = migration(text, fixture.name());
+        {
+            db::Connection connection(traced.dsn());
+            plan::Planner planner(plan::plan_options(settings), db::load_table_facts(connection));
+            m.plan = planner.plan({"1", "fixture", fixture.name(), source::sha256_checksum(text)},
+                                  sql::parse_sql(text, {sql::KeepTree::Yes}));
+        }
+        trace::TraceReport report = trace::trace_migrations(
+            {m}, {db::conninfo_with_database(*admin, original.name()), traced.dsn()}, {});
+        REQUIRE(report.migrations.at(0).plan);
+        REQUIRE_FALSE(report.migrations[0].plan->run.failure);
+
+        std::string folder = dir.path() + "/" + std::to_string(n++);
+        dir.write(std::to_string(n - 1) + "/V1__fixture.sql", text);
+        auto run = test::run_pgsafe({"migrate", folder, "--db", migrated.dsn(), "--config", config});
+        INFO(run.out << run.err);
+        REQUIRE(run.exit_code == 0);
+
+        db::Connection by_trace(traced.dsn());
+        db::Connection by_runner(migrated.dsn());
+        std::string diff;
+        for (const auto& line : trace::diff_lines(
+                 trace::compare_descriptions(trace::describe(by_trace), trace::describe(by_runner))))
+            diff += "\n  " + line;
+        INFO("- after trace's executor, + after pgsafe migrate:" << diff);
+        CHECK(diff.empty());
+    }
 }

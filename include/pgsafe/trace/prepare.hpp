@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace pgsafe::trace {
 
@@ -22,10 +23,19 @@ void copy_schema(const std::string& source_url, db::Connection& target);
 std::set<std::string> applied_versions(db::Connection& source);
 
 // Fills every table of the user schemas with `rows` rows made from the
-// column types (integers count up from 1, text is 'v' || n, booleans
-// alternate, times step by a minute from 2020-01-01, …). Tables whose
-// constraints refuse the generated rows are left empty; returns how many
-// tables were filled.
-int seed_rows(db::Connection& connection, long rows);
+// column types: integers and numerics count up from 1, text is 'v' || n
+// (cut to a varchar's length), booleans alternate, times step by a minute
+// from 2020-01-01, uuid is md5(n), json '{}', an enum takes its labels in
+// turn; columns of other types get their default (NULL without one).
+// Generated and always-identity columns are left to the server. A foreign
+// key to a table filled the same way holds (1..N on both sides: tables are
+// retried after the ones they reference). A table whose constraints refuse
+// such rows (a CHECK they fail, NOT NULL on a type without a generator, a
+// UNIQUE boolean) is left empty, with a warning naming it.
+struct SeedResult {
+    std::vector<std::string> filled;      // "schema.table", quoted as needed
+    std::vector<std::string> left_empty;  // with a warning each
+};
+SeedResult seed_rows(db::Connection& connection, long rows);
 
 }  // namespace pgsafe::trace

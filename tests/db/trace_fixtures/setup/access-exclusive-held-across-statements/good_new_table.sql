@@ -1,0 +1,2 @@
+-- The fixture creates devices.
+DROP TABLE devices;

@@ -1,0 +1,4 @@
+-- On a table with rows the statement fails (the fixture's point): on an
+-- empty one it runs, so its lock is traced.
+ALTER TABLE measurements DROP COLUMN unit;
+DELETE FROM measurements;

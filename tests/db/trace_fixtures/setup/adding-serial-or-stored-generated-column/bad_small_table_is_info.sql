@@ -1,0 +1,1 @@
+ALTER TABLE small_lookup DROP COLUMN id;

@@ -1,0 +1,1 @@
+ALTER TABLE measurements ALTER COLUMN seq_no SET NOT NULL;

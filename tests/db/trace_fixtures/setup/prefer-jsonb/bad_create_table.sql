@@ -1,0 +1,2 @@
+-- The fixture creates events.
+DROP TABLE events;

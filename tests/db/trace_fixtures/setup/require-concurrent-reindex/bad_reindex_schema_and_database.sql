@@ -1,0 +1,2 @@
+-- database: clinic
+-- REINDEX DATABASE and REINDEX SYSTEM name the database they run in.

@@ -1,0 +1,2 @@
+-- The fixture creates the domain positive.
+DROP DOMAIN positive;

@@ -1,0 +1,1 @@
+ALTER TABLE measurements ADD CONSTRAINT measurements_value_non_negative CHECK (value >= 0) NOT VALID;
