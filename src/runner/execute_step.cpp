@@ -197,11 +197,13 @@ bool read_only_transaction(StepRun& run) {
 void run_in_transaction(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
                         const std::string& also_commit) {
     bool read_only = false;
+    const auto modes = split_transaction_modes(step.sql);  // SET TRANSACTION must come first
     with_lock_retries(run, view, step, outcome, [&] {
         undo_on_failure(run.work, "ROLLBACK", [&] {
             execute_cancellable(run, view,
-                                "BEGIN;\n" + run.lock_check +
-                                    attempt_timeouts_sql(run, step, Scope::Transaction) + "\n" + step.sql);
+                                "BEGIN;\n" + modes.first + run.lock_check +
+                                    attempt_timeouts_sql(run, step, Scope::Transaction) + "\n" +
+                                    modes.second);
             read_only = read_only_transaction(run);
             if (read_only) {
                 run.work.execute("COMMIT", view.label);
