@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <iterator>
 
 namespace pgsafe::runner {
@@ -64,6 +65,12 @@ std::string duration_ms(long ms) {
 std::pair<std::string, std::string> split_transaction_modes(const std::string& sql) {
     static const char* const k_modes[] = {"transaction", "transaction snapshot", "transaction_isolation",
                                           "transaction_read_only", "transaction_deferrable"};
+    // Most steps never mention it: those are not parsed again.
+    static const std::string k_word = "transaction";
+    auto mentions = std::search(sql.begin(), sql.end(), k_word.begin(), k_word.end(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == b;
+    });
+    if (mentions == sql.end()) return {"", sql};
     sql::ParsedFile parsed = sql::parse_sql(sql, {sql::KeepTree::No});
     if (!parsed.ok()) return {"", sql};
     std::size_t end = 0;
