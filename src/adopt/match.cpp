@@ -130,8 +130,8 @@ AdoptionPlan match_history(const std::vector<source::MigrationFile>& files, cons
         bool exact = false;
         const HistoryRow* row = row_for(tool, history, key, exact);
         if (row == nullptr) continue;
-        AdoptedFile adopted{&files[i], key, *row,
-                            exact ? "" : fmt::format("covered by version {}", row->key)};
+        AdoptedFile adopted{&files[i], key, *row, exact ? "" : fmt::format("covered by version {}", row->key),
+                            ""};
         if (exact) used.push_back(row);
         found[i] = std::move(adopted);
         // A repeatable that never ran is simply pending: it has no place among the versions.
@@ -186,7 +186,7 @@ AdoptionPlan plan_baseline(const std::vector<source::MigrationFile>& files, cons
         if (source::version_less(version, f.version))
             plan.pending.push_back(&f);
         else
-            plan.adopt.push_back({&f, f.version, std::nullopt, "baseline"});
+            plan.adopt.push_back({&f, f.version, std::nullopt, "baseline", ""});
     }
     return plan;
 }

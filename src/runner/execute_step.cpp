@@ -236,12 +236,13 @@ void with_start_record(StepRun& run, StartRecord* start, F&& f) {
 void run_in_transaction(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
                         const std::string& also_commit, StartRecord* start) {
     bool read_only = false;
+    const auto modes = split_transaction_modes(step.sql);  // SET TRANSACTION must come first
     with_lock_retries(run, view, step, outcome, [&] {
         with_start_record(run, start, [&](const std::string& before) {
             // pg_stat_activity shows a query's first 1 kB: the step comes first, not the start record.
             std::string work = (before.empty() ? "" : step_comment(view, step)) + before + "BEGIN;\n" +
-                               run.lock_check + attempt_timeouts_sql(run, step, Scope::Transaction) + "\n" +
-                               step.sql;
+                               modes.first + run.lock_check +
+                               attempt_timeouts_sql(run, step, Scope::Transaction) + "\n" + modes.second;
             std::string recorded = k_own_settings_sql + "\n" + run.lock_check +
                                    step_done_sql(view.version, step.number, outcome.lock_wait_ms) + "\n" +
                                    also_commit + "\nCOMMIT;";

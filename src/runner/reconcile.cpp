@@ -84,7 +84,11 @@ Reconciled reconcile(const std::vector<source::MigrationFile>& files, const Trac
             continue;
         }
         if (tracked == nullptr && !options.allow_same_content) {
-            if (const TrackedMigration* same = applied_with_content(tracking, file)) {
+            // Only a copy of the latest migration: a history that adds, drops and adds back the
+            // same column repeats an earlier file's bytes on purpose, and psql runs it (the replay
+            // of trigger-dev's `add_back_prepare_to_job_version`).
+            const TrackedMigration* same = applied_with_content(tracking, file);
+            if (same != nullptr && same == top) {
                 out.refusals.push_back(
                     {"same-as-applied",
                      fmt::format("{}: pending migration {} has the same content ({}) as applied migration {} "

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace pgsafe::runner {
 
@@ -25,5 +26,11 @@ std::string qualified(std::string_view schema_dot_name);
 std::string qualified(const sql::RelationName& name);
 // '100ms' for SET lock_timeout / statement_timeout; 0 means no limit
 std::string duration_ms(long ms);
+// A transaction step's SQL cut after its leading SET TRANSACTION statements
+// (ISOLATION LEVEL, SNAPSHOT, SET LOCAL transaction_isolation …), which
+// PostgreSQL accepts only before the transaction's first query, so they
+// must run before pgsafe's own lock check: {those statements, the rest}.
+// {"", sql} when the step does not start with one.
+std::pair<std::string, std::string> split_transaction_modes(const std::string& sql);
 
 }  // namespace pgsafe::runner

@@ -126,6 +126,46 @@ TEST_CASE("the runner's own SQL quotes literals and identifiers as PostgreSQL re
     CHECK(duration_ms(100) == "'100ms'");
 }
 
+TEST_CASE("a step's leading SET TRANSACTION is cut off, to run before pgsafe's own first query",
+          "[unit][runner]") {
+    const std::string sql =
+        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;\nSET LOCAL statement_timeout = 0;\nINSERT INTO t "
+        "VALUES (1)";
+    auto [modes, rest] = split_transaction_modes(sql);
+    CHECK(modes == "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;");
+    CHECK(rest.find("REPEATABLE") == std::string::npos);
+    CHECK(rest.find("INSERT INTO t VALUES (1)") != std::string::npos);
+    CHECK(rest.find("statement_timeout") != std::string::npos);
+    CHECK(split_transaction_modes("set local transaction_isolation = 'serializable'; SELECT 1").first ==
+          "set local transaction_isolation = 'serializable';");
+    // Not first, or none: nothing moves.
+    CHECK(split_transaction_modes("SELECT 1; SET TRANSACTION READ ONLY").first.empty());
+    CHECK(split_transaction_modes("UPDATE t SET x = 1").second == "UPDATE t SET x = 1");
+}
+
+TEST_CASE("same-as-applied refuses a copy of the latest applied migration, not a repeat of an older one",
+          "[unit][runner]") {
+    auto with_text = [](const std::string& version, const std::string& checksum) {
+        MigrationFile f = file(version, checksum);
+        f.text = "ALTER TABLE job ADD COLUMN prepare boolean;\n";
+        return f;
+    };
+    // trigger-dev: 219 adds a column, 220 drops it, 221 adds it back with the same bytes.
+    std::vector<MigrationFile> files = {with_text("219", "add"), with_text("220", "drop"),
+                                        with_text("221", "add")};
+    Tracking t;
+    t.migrations = {tracked("219", "add", TrackedState::Applied),
+                    tracked("220", "drop", TrackedState::Applied)};
+    Reconciled r = reconcile(files, t, {});
+    CHECK(r.refusals.empty());
+    CHECK(versions(r) == std::vector<std::string>{"221"});
+    // A copy of the latest one (220's bytes under 221) is still refused.
+    files[2] = with_text("221", "drop");
+    r = reconcile(files, t, {});
+    REQUIRE(r.refusals.size() == 1);
+    CHECK(r.refusals[0].code == "same-as-applied");
+}
+
 TEST_CASE("the JSON result has the shape pipelines read", "[unit][runner]") {
     RunResult r;
     r.status = RunStatus::LockTimeout;

@@ -1,0 +1,1 @@
+CREATE TABLE "JobVersion" (id text PRIMARY KEY);

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "JobVersion" DROP COLUMN "prepare";
