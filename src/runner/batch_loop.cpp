@@ -375,8 +375,8 @@ private:
         total += std::chrono::duration_cast<milliseconds>(Clock::now() - started);
     }
 
-    // Where the time went: the rows' change itself, the batches' own work
-    // (finding the next keys, the transaction, recording the last key), the
+    // Where the time went: the rows' change with the record of its last key,
+    // the batches' own work (BEGIN, finding the next keys, COMMIT), the
     // pauses, and the waits for replicas.
     void summary() {
         if (m_batches == 0) return;
@@ -385,9 +385,8 @@ private:
         };
         auto total = std::chrono::duration_cast<milliseconds>(Clock::now() - m_started);
         m_run.observer.note(
-            fmt::format("  {}: {} rows in {} batch{}, {}: changing rows {}, finding and recording the "
-                        "batches {}, pauses {}, "
-                        "waiting for replicas {}",
+            fmt::format("  {}: {} rows in {} batch{}, {}: changing and recording rows {}, the batches' "
+                        "own work {}, pauses {}, waiting for replicas {}",
                         m_view.label, thousands(m_done), m_batches, m_batches == 1 ? "" : "es", ms(total),
                         ms(m_changing), ms(m_busy - m_changing), ms(m_paused), ms(m_waited)));
     }
@@ -418,7 +417,7 @@ private:
     double m_estimate = 0;
     double m_done = 0;
     milliseconds m_busy{0};      // in the batches' transactions
-    milliseconds m_changing{0};  // in the migration's statement itself
+    milliseconds m_changing{0};  // in the migration's statement and the batch's record
     milliseconds m_paused{0};
     milliseconds m_waited{0};  // for replicas
     long m_batches = 0;
