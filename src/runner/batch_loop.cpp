@@ -284,6 +284,7 @@ private:
         long keys = 0;
         int tries = 0;
         auto started = Clock::now();
+        milliseconds changed{0};  // the last try's change and record
         while (true) {
             try {
                 m_hooks.with_lock_retries([&] {
@@ -307,7 +308,8 @@ private:
                             first->push_back(row.at(1 + i).value_or(""));
                             last->push_back(row.at(1 + n + i).value_or(""));
                         }
-                        timed(m_changing, [&] {
+                        changed = milliseconds(0);
+                        timed(changed, [&] {
                             m_hooks.execute_cancellable(execute_sql(*first, *last) + "\n" +
                                                         k_own_settings_sql + "\n" + m_run.lock_check +
                                                         done_sql(*last));
@@ -329,13 +331,16 @@ private:
         }
         if (!first) return false;
         auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+        m_changing += changed;
         m_after = *last;
         m_inclusive = false;
         m_done += static_cast<double>(keys);
         m_busy += took;
         ++m_batches;
         if (limit) {
-            m_sizer.finished(keys, took);
+            // Sized by the change itself (while its row locks are held), not by
+            // the round trips around it, which a busy server makes long.
+            m_sizer.finished(keys, changed);
             limit = m_sizer.size();
         }
         report(keys, *last);
