@@ -108,7 +108,8 @@ TableNow table_now(Executor& work, const plan::Batch& b) {
             b.key.size(), joined(columns), literal(b.schema), literal(b.table)),
         "checking the table before the batches");
     TableNow now;
-    if (rows.empty()) return now;
+    now.key_not_null = true;
+    if (rows.empty()) return now;  // no such table: the batches' own query says so
     now.key_not_null = rows[0].at(0) == std::optional<std::string>("t");
     now.update_triggers = rows[0].at(1).value_or("");
     return now;
