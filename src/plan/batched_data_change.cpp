@@ -32,7 +32,8 @@ std::optional<Rewrite> batched_data_change(const RewriteContext& ctx) {
     if (!key) return std::nullopt;
     sql::StatementEdit edit(ctx.file, ctx.statement);
     if (!edit.limit_to_key_range(key->columns)) {
-        ctx.declined = "kept as written: it sets a column of the key the batches walk";
+        ctx.declined = fmt::format("kept as written: it sets a column of the {} the batches walk",
+                                   key->unique_index.empty() ? "primary key" : "unique key");
         return std::nullopt;
     }
     auto sql = edit.sql();
