@@ -96,8 +96,11 @@ std::string TableFacts::to_json() const {
                     {"primary", i.primary},
                     {"valid", i.valid}};
             if (!i.types.empty()) ji["types"] = i.types;
+            if (i.partial) ji["partial"] = *i.partial;
+            if (i.not_null) ji["not_null"] = *i.not_null;
             jt["indexes"].push_back(std::move(ji));
         }
+        if (t.update_triggers) jt["update_triggers"] = *t.update_triggers;
         out["tables"].push_back(std::move(jt));
     }
     return out.dump(2) + "\n";
@@ -136,9 +139,15 @@ TableFacts TableFacts::from_json(const std::string& text, const std::string& ori
                 i.unique = ji.value("unique", false);
                 i.primary = ji.value("primary", false);
                 i.valid = ji.value("valid", true);
+                if (ji.contains("partial"))
+                    i.partial = field<bool>(ji, "partial", origin, where + ".indexes");
+                if (ji.contains("not_null"))
+                    i.not_null = field<bool>(ji, "not_null", origin, where + ".indexes");
                 t.indexes.push_back(std::move(i));
             }
         }
+        if (jt.contains("update_triggers"))
+            t.update_triggers = field<std::vector<std::string>>(jt, "update_triggers", origin, where);
         tables.push_back(std::move(t));
     }
     return TableFacts(std::move(tables), std::move(search_path));

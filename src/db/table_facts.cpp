@@ -66,10 +66,22 @@ SELECT coalesce(json_agg(json_build_object(
                               ORDER BY k.n),
                           'unique', i.indisunique,
                           'primary', i.indisprimary,
-                          'valid', i.indisvalid) ORDER BY ic.relname), '[]'::json)
+                          'valid', i.indisvalid,
+                          'partial', i.indpred IS NOT NULL,
+                          'not_null', NOT EXISTS (
+                              SELECT FROM generate_series(0, i.indnkeyatts - 1) AS k(n)
+                              LEFT JOIN pg_catalog.pg_attribute a
+                                     ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.n]
+                              WHERE a.attnotnull IS NOT TRUE)) ORDER BY ic.relname), '[]'::json)
                FROM pg_catalog.pg_index i
                JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-               WHERE i.indrelid = r.oid)
+               WHERE i.indrelid = r.oid),
+           'update_triggers', (
+               SELECT coalesce(json_agg(DISTINCT t.tgname ORDER BY t.tgname), '[]'::json)
+               FROM pg_catalog.pg_trigger t
+               WHERE (t.tgrelid = r.oid OR t.tgrelid IN (SELECT relid FROM pg_catalog.pg_partition_tree(r.oid)))
+                 AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND (t.tgtype & 16) <> 0
+                 AND cardinality(t.tgattr::int2[]) = 0)
        ) ORDER BY r.schema, r.name), '[]'::json)::text AS tables,
        array_to_json(current_schemas(false))::text AS search_path
 FROM rels r
@@ -91,8 +103,11 @@ analysis::TableFact table_fact(const nlohmann::json& j) {
         i.unique = ji.at("unique").get<bool>();
         i.primary = ji.at("primary").get<bool>();
         i.valid = ji.at("valid").get<bool>();
+        i.partial = ji.at("partial").get<bool>();
+        i.not_null = ji.at("not_null").get<bool>();
         t.indexes.push_back(std::move(i));
     }
+    t.update_triggers = j.at("update_triggers").get<std::vector<std::string>>();
     return t;
 }
 

@@ -5,9 +5,9 @@
 // changed once, as before; what is lost is all-or-nothing, which the step
 // says. Preconditions, checked before anything is planned: the statement is
 // row-local (sql/row_local: no subquery, WITH, FROM / USING, RETURNING, or
-// function pgsafe cannot prove immutable), and the table has a primary key
-// of columns whose text form reads back (rewrite_context); an UPDATE of a
-// key column stays as written too.
+// function pgsafe cannot prove immutable), and the table has a primary key,
+// or else a unique index over NOT NULL columns, whose text form reads back
+// (rewrite_context); an UPDATE of a key column stays as written too.
 
 #include "rewrite.hpp"
 
@@ -32,7 +32,8 @@ std::optional<Rewrite> batched_data_change(const RewriteContext& ctx) {
     if (!key) return std::nullopt;
     sql::StatementEdit edit(ctx.file, ctx.statement);
     if (!edit.limit_to_key_range(key->columns)) {
-        ctx.declined = "kept as written: it sets a column of the primary key the batches walk";
+        ctx.declined = fmt::format("kept as written: it sets a column of the {} the batches walk",
+                                   key->unique_index.empty() ? "primary key" : "unique key");
         return std::nullopt;
     }
     auto sql = edit.sql();
@@ -43,10 +44,10 @@ std::optional<Rewrite> batched_data_change(const RewriteContext& ctx) {
     u.rule = rules::rule_id::k_unbatched_data_change;
     u.batch_key = *key;
     u.why = fmt::format(
-        "runs in batches by ({}), each batch a short transaction (no longer all-or-nothing; "
+        "runs in batches by {}, each batch a short transaction (no longer all-or-nothing; "
         "statement-level triggers would fire once per batch, so the runner runs it as one statement "
         "when the table has any)",
-        fmt::join(key->columns, ", "));
+        key->describe());
     return Rewrite{{u}};
 }
 

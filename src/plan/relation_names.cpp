@@ -37,7 +37,20 @@ bool RelationNames::reshaped(const sql::RelationName& table) const {
     return m_reshaped.count(m_pending.key(table)) > 0;
 }
 
+bool RelationNames::index_dropped(const sql::RelationName& index) const {
+    return m_dropped_indexes.count(m_pending.key(index)) > 0;
+}
+
+bool RelationNames::made_nullable(const sql::RelationName& table, const std::string& column) const {
+    return m_nullable.count(m_pending.key(table) + '\n' + column) > 0;
+}
+
+bool RelationNames::triggers_added(const sql::RelationName& table) const {
+    return m_created_trigger || m_enabled_triggers.count(m_pending.key(table)) > 0;
+}
+
 void RelationNames::record(const sql::Statement& statement) {
+    if (statement.kind == "CreateTrigStmt") m_created_trigger = true;
     auto column_keys = [&](const sql::RelationName& table, const sql::ColumnDef& column) {
         for (const auto& c : column.constraints) add(table, key_index_name(table.name, c, {column.name}));
     };
@@ -65,6 +78,14 @@ void RelationNames::record(const sql::Statement& statement) {
             if (action.kind == sql::AlterKind::DropColumn || action.kind == sql::AlterKind::AlterColumnType ||
                 action.kind == sql::AlterKind::DropConstraint || action.kind == sql::AlterKind::AddConstraint)
                 m_reshaped.insert(m_pending.key(alter->table));
+            if (action.kind == sql::AlterKind::DropNotNull)
+                m_nullable.insert(m_pending.key(alter->table) + '\n' + action.column);
+            if (action.kind == sql::AlterKind::EnableTrigger)
+                m_enabled_triggers.insert(m_pending.key(alter->table));
+        }
+    } else if (const auto* drop = std::get_if<sql::Drop>(&statement.detail)) {
+        if (drop->object == sql::ObjectKind::Index) {
+            for (const auto& name : drop->names) m_dropped_indexes.insert(m_pending.key(name));
         }
     } else if (const auto* rename = std::get_if<sql::Rename>(&statement.detail)) {
         // A renamed relation, or a renamed constraint (its index is renamed with it).

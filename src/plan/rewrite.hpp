@@ -27,10 +27,14 @@ enum class Boundary {
     None,    // outside any transaction (CONCURRENTLY and the like)
 };
 
-// The key a batched step walks: the primary key's columns and their types.
+// The key a batched step walks: the primary key's columns and their types,
+// or those of a unique index over NOT NULL columns when there is no primary key.
 struct BatchKey {
     std::vector<std::string> columns;
     std::vector<std::string> types;
+    std::string unique_index;  // "" for the primary key
+    // "(id)", or "(a, b), the unique index \"t_a_b_key\"", for a step's why.
+    std::string describe() const;
 };
 
 struct Unit {
@@ -59,12 +63,23 @@ public:
     // An earlier statement renamed, dropped or retyped a column of `table`, or
     // changed its constraints: the table facts may no longer describe its key.
     bool reshaped(const sql::RelationName& table) const;
+    // An earlier statement dropped an index of this name (schema-qualified as the table's).
+    bool index_dropped(const sql::RelationName& index) const;
+    // An earlier statement dropped NOT NULL from this column of `table`.
+    bool made_nullable(const sql::RelationName& table, const std::string& column) const;
+    // An earlier statement created a trigger (on any table: the IR does not
+    // carry CREATE TRIGGER's table) or enabled one on `table`.
+    bool triggers_added(const sql::RelationName& table) const;
 
 private:
     void add(const sql::RelationName& table, const std::string& name);
     const rules::PendingSet& m_pending;
     std::set<std::string> m_names;
     std::set<std::string> m_reshaped;  // tables, as "schema.name"
+    std::set<std::string> m_dropped_indexes;
+    std::set<std::string> m_nullable;          // "schema.table" + '\n' + column
+    std::set<std::string> m_enabled_triggers;  // tables
+    bool m_created_trigger = false;
 };
 
 struct RewriteContext {
@@ -86,7 +101,9 @@ struct RewriteContext {
     bool has_unique_index(const sql::RelationName& relation) const;
     // The key to run batches by: the table's primary key, one column or
     // several, of any type whose text form reads back as the same value
-    // (live database or snapshot); without one, declines with the reason.
+    // (live database or snapshot); without a primary key, a unique index
+    // over NOT NULL columns (no WHERE, no expression), the narrowest first.
+    // Without either, declines with the reason.
     std::optional<BatchKey> batch_key(const sql::RelationName& table) const;
     // Why a new index `name` next to `table` could clash with an existing
     // relation (the table facts, an earlier statement, or the statement itself

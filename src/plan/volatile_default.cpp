@@ -3,7 +3,10 @@
 // Instead: add the column bare (catalog only), SET DEFAULT for new rows, fill
 // the existing rows in batches by primary key (keyset), each batch a short
 // transaction, and make it NOT NULL the safe way if it was meant to be. Needs
-// the table's single-column primary key from the live database or a snapshot.
+// the table's primary key (or a unique index over NOT NULL columns) from the
+// live database or a snapshot. ADD COLUMN fires no trigger, the backfill's
+// UPDATE fires every UPDATE trigger of the table: a table with any is left
+// to the statement as written, so the result is psql's.
 
 #include "rewrite.hpp"
 
@@ -15,6 +18,23 @@ namespace {
 
 const char* k_rule = rules::rule_id::k_adding_field_with_volatile_default;
 
+// Why the backfill's UPDATE would not leave what ADD COLUMN leaves (it fires
+// UPDATE triggers, ADD COLUMN fires none), or nullopt.
+std::optional<std::string> trigger_hazard(const RewriteContext& ctx, const sql::RelationName& table) {
+    if (ctx.names.triggers_added(table))
+        return std::string(
+            "kept as written, not backfilled in batches: an earlier statement creates or enables a trigger, "
+            "and the backfill's UPDATE would fire an UPDATE trigger on every row, which ADD COLUMN does not");
+    const auto* fact = ctx.facts.find(table);
+    if (fact == nullptr || !fact->update_triggers || fact->update_triggers->empty()) return std::nullopt;
+    std::vector<std::string> quoted;
+    for (const auto& t : *fact->update_triggers) quoted.push_back("\"" + t + "\"");
+    return fmt::format(
+        "kept as written, not backfilled in batches: the table has UPDATE trigger{} {}, which the backfill's "
+        "UPDATE would fire on every row (ADD COLUMN … DEFAULT fires none)",
+        quoted.size() == 1 ? "" : "s", fmt::join(quoted, ", "));
+}
+
 }  // namespace
 
 std::optional<Rewrite> volatile_default_backfill(const RewriteContext& ctx) {
@@ -25,6 +45,10 @@ std::optional<Rewrite> volatile_default_backfill(const RewriteContext& ctx) {
     const sql::ColumnDef& column = *alter->actions[0].column_def;
     auto key = ctx.batch_key(alter->table);
     if (!key) return std::nullopt;
+    if (auto hazard = trigger_hazard(ctx, alter->table)) {
+        ctx.declined = *hazard;
+        return std::nullopt;
+    }
     sql::StatementEdit edit(ctx.file, ctx.statement);
     auto set_default = edit.set_default_sql(0);
     auto backfill = edit.backfill_sql(0, key->columns);
@@ -38,8 +62,10 @@ std::optional<Rewrite> volatile_default_backfill(const RewriteContext& ctx) {
     units[1].sql = *set_default;
     units[1].why = "new rows get the default from now on: catalog only, a brief lock";
     units[2].sql = *backfill;
-    units[2].why = fmt::format("fills the existing rows in batches by ({}), each batch a short transaction",
-                               fmt::join(key->columns, ", "));
+    units[2].why = fmt::format(
+        "fills the existing rows in batches by {}, each batch a short transaction (the table has "
+        "no UPDATE trigger for it to fire)",
+        key->describe());
     units[2].batch_key = *key;
     for (auto& u : units) {
         u.boundary = Boundary::Own;

@@ -84,6 +84,37 @@ std::vector<std::string> statement_triggers(Executor& work, const plan::Batch& b
     return out;
 }
 
+// What the plan took for granted about the table, checked again before the
+// first batch, since earlier steps of the run may have changed it: whether
+// every key column is still NOT NULL (a NULL key is never reached by
+// `key > last`), and its UPDATE triggers (fired by a backfill's UPDATE,
+// never by the ADD COLUMN it stands for).
+struct TableNow {
+    bool key_not_null = false;
+    std::string update_triggers;  // "a, b" or ""
+};
+
+TableNow table_now(Executor& work, const plan::Batch& b) {
+    std::vector<std::string> columns;
+    for (const auto& k : b.key) columns.push_back(literal(k));
+    auto rows = work.query(
+        fmt::format(
+            "SELECT (SELECT count(*) = {} FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND "
+            "a.attnotnull AND a.attname IN ({})), (SELECT string_agg(DISTINCT t.tgname, ', ') FROM "
+            "pg_catalog.pg_trigger t WHERE (t.tgrelid = c.oid OR t.tgrelid IN (SELECT relid FROM "
+            "pg_catalog.pg_partition_tree(c.oid))) AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND "
+            "(t.tgtype & 16) <> 0 AND cardinality(t.tgattr::int2[]) = 0) FROM pg_catalog.pg_class c JOIN "
+            "pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = {} AND c.relname = {}",
+            b.key.size(), joined(columns), literal(b.schema), literal(b.table)),
+        "checking the table before the batches");
+    TableNow now;
+    now.key_not_null = true;
+    if (rows.empty()) return now;  // no such table: the batches' own query says so
+    now.key_not_null = rows[0].at(0) == std::optional<std::string>("t");
+    now.update_triggers = rows[0].at(1).value_or("");
+    return now;
+}
+
 double estimated_rows(Executor& work, const plan::Batch& b) {
     auto rows = work.query(
         fmt::format(
@@ -141,6 +172,7 @@ public:
                 limit.reset();
             }
         }
+        check_table();
         m_estimate = estimated_rows(m_run.work, m_batch);
         resume_point();
         m_run.work.execute(prepare_batch_sql(m_step), label);
@@ -148,16 +180,38 @@ public:
         undo_on_failure([&] {
             while (true) {
                 if (m_run.interrupt.interrupted()) throw m_hooks.interrupted();
-                if (!first) pause();
+                if (!first) timed(m_paused, [&] { pause(); });
                 first = false;
-                wait_for_replicas();
+                timed(m_waited, [&] { wait_for_replicas(); });
                 if (!one_batch(limit)) break;
             }
         });
         m_run.work.execute(k_deallocate_batch_sql, "finishing the batches");
+        summary();
     }
 
 private:
+    // Stops before a batch runs when the batches would not leave what the
+    // statement as written leaves (the plan checked this; earlier steps of the
+    // run can have changed the table since).
+    void check_table() {
+        TableNow now = table_now(m_run.work, m_batch);
+        if (!now.key_not_null)
+            throw Error(
+                ErrorKind::Database,
+                fmt::format("{}: a column of the key the batches walk ({}) of {} allows NULL now, and "
+                            "batches never reach a row whose key is NULL: stopped before the batches",
+                            m_view.label, fmt::join(m_batch.key, ", "), m_batch.qualified()));
+        if (!now.update_triggers.empty() &&
+            m_step.rule == std::string(rules::rule_id::k_adding_field_with_volatile_default))
+            throw Error(ErrorKind::Database,
+                        fmt::format("{}: {} has UPDATE triggers now ({}) that the plan did not see; the "
+                                    "backfill's UPDATE would fire them on every row, which ADD COLUMN does "
+                                    "not: stopped before the batches (the column is added; its existing rows "
+                                    "are not filled yet)",
+                                    m_view.label, m_batch.qualified(), now.update_triggers));
+    }
+
     // Where an earlier run stopped: after the last key it recorded.
     void resume_point() {
         if (m_batch.legacy_range) {
@@ -231,14 +285,18 @@ private:
         long keys = 0;
         int tries = 0;
         auto started = Clock::now();
+        milliseconds changed{0};  // the last try's change and record
         while (true) {
             try {
                 m_hooks.with_lock_retries([&] {
                     if (tries++ > 0 && limit && m_sizer.halve()) limit = m_sizer.size();
                     started = Clock::now();
+                    // Three round trips in the transaction: the timeouts with the next
+                    // keys, the change with its record, COMMIT (each one counts when
+                    // batches are short).
                     m_hooks.in_transaction([&] {
-                        m_run.work.execute(m_hooks.timeouts_sql(), label);
-                        auto rows = m_run.work.query(next_batch_sql(m_batch, m_after, limit, m_inclusive),
+                        auto rows = m_run.work.query(m_hooks.timeouts_sql() + "\n" +
+                                                         next_batch_sql(m_batch, m_after, limit, m_inclusive),
                                                      "finding the next batch");
                         first.reset();
                         if (rows.empty() || !rows[0][0]) return;
@@ -251,9 +309,12 @@ private:
                             first->push_back(row.at(1 + i).value_or(""));
                             last->push_back(row.at(1 + n + i).value_or(""));
                         }
-                        m_hooks.execute_cancellable(execute_sql(*first, *last));
-                        m_run.work.execute(k_own_settings_sql + "\n" + m_run.lock_check + done_sql(*last),
-                                           "recording the batch");
+                        changed = milliseconds(0);
+                        timed(changed, [&] {
+                            m_hooks.execute_cancellable(execute_sql(*first, *last) + "\n" +
+                                                        k_own_settings_sql + "\n" + m_run.lock_check +
+                                                        done_sql(*last));
+                        });
                     });
                 });
                 break;
@@ -271,12 +332,16 @@ private:
         }
         if (!first) return false;
         auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+        m_changing += changed;
         m_after = *last;
         m_inclusive = false;
         m_done += static_cast<double>(keys);
         m_busy += took;
+        ++m_batches;
         if (limit) {
-            m_sizer.finished(keys, took);
+            // Sized by the change itself (while its row locks are held), not by
+            // the round trips around it, which a busy server makes long.
+            m_sizer.finished(keys, changed);
             limit = m_sizer.size();
         }
         report(keys, *last);
@@ -304,6 +369,34 @@ private:
         return batch_done_sql(m_view.version, m_step.number, m_batch, last);
     }
 
+    template <typename F>
+    static void timed(milliseconds& total, F&& f) {
+        auto started = Clock::now();
+        try {
+            f();
+        } catch (...) {
+            total += std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+            throw;
+        }
+        total += std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+    }
+
+    // Where the time went: the rows' change with the record of its last key,
+    // the batches' own work (BEGIN, finding the next keys, COMMIT), the
+    // pauses, and the waits for replicas.
+    void summary() {
+        if (m_batches == 0) return;
+        auto ms = [](milliseconds d) {
+            return fmt::format("{:.1f} s", static_cast<double>(d.count()) / 1000);
+        };
+        auto total = std::chrono::duration_cast<milliseconds>(Clock::now() - m_started);
+        m_run.observer.note(
+            fmt::format("  {}: {} rows in {} batch{}, {}: changing and recording rows {}, the batches' "
+                        "own work {}, pauses {}, waiting for replicas {}",
+                        m_view.label, thousands(m_done), m_batches, m_batches == 1 ? "" : "es", ms(total),
+                        ms(m_changing), ms(m_busy - m_changing), ms(m_paused), ms(m_waited)));
+    }
+
     void report(long keys, const std::vector<std::string>& last) {
         double seconds = std::chrono::duration<double>(Clock::now() - m_started).count();
         double rate = seconds > 0 ? m_done / seconds : 0;
@@ -329,7 +422,11 @@ private:
     bool m_inclusive = false;
     double m_estimate = 0;
     double m_done = 0;
-    milliseconds m_busy{0};
+    milliseconds m_busy{0};      // in the batches' transactions
+    milliseconds m_changing{0};  // in the migration's statement and the batch's record
+    milliseconds m_paused{0};
+    milliseconds m_waited{0};  // for replicas
+    long m_batches = 0;
     Clock::time_point m_started = Clock::now();
 };
 

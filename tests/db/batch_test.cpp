@@ -235,3 +235,113 @@ ANALYZE;
     CHECK(value(db->dsn(), "SELECT count(*) FROM fired") == "1");
     CHECK(value(db->dsn(), "SELECT sum(v) FROM t") == std::to_string(2000 * 2001 / 2 + 2000));
 }
+
+TEST_CASE(
+    "a volatile-default backfill on a table with UPDATE triggers leaves what psql leaves: no trigger fires",
+    "[db][batches]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    // Two identical tables with the same triggers: a row trigger that stamps
+    // the row and notes it, and a statement trigger that notes the statement.
+    exec(db->dsn(), R"sql(
+CREATE TABLE fired (tbl text NOT NULL, level text NOT NULL);
+CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS
+  $$BEGIN NEW.touched := NEW.touched + 1; INSERT INTO fired VALUES (TG_TABLE_NAME, 'row'); RETURN NEW; END$$;
+CREATE FUNCTION note_statement() RETURNS trigger LANGUAGE plpgsql AS
+  $$BEGIN INSERT INTO fired VALUES (TG_TABLE_NAME, 'statement'); RETURN NULL; END$$;
+CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL, touched int NOT NULL DEFAULT 0);
+INSERT INTO t SELECT g, g FROM generate_series(1, 2000) g;
+CREATE TABLE plain_copy (LIKE t INCLUDING ALL);
+INSERT INTO plain_copy SELECT * FROM t;
+CREATE TRIGGER stamp BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION stamp();
+CREATE TRIGGER stamp BEFORE UPDATE ON plain_copy FOR EACH ROW EXECUTE FUNCTION stamp();
+CREATE TRIGGER noted AFTER UPDATE ON t FOR EACH STATEMENT EXECUTE FUNCTION note_statement();
+CREATE TRIGGER noted AFTER UPDATE ON plain_copy FOR EACH STATEMENT EXECUTE FUNCTION note_statement();
+ANALYZE;
+)sql");
+    const std::string add = "ALTER TABLE {t} ADD COLUMN token text NOT NULL DEFAULT md5(random()::text)";
+    Project p;
+    p.add("V1__token.sql", with_table(add, "t") + ";\n");
+    auto run = run_pgsafe(p.args(*db));
+    INFO(run.out << run.err);
+    REQUIRE(run.exit_code == 0);
+    exec(db->dsn(), with_table(add, "plain_copy"));  // as psql -f runs it
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.steps WHERE definition->'batch' <> 'null'") == "0");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM fired WHERE tbl = 'plain_copy'") == "0");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM fired WHERE tbl = 't'") == "0");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM t WHERE token IS NULL") == "0");
+    CHECK(value(db->dsn(), "SELECT count(DISTINCT token) FROM t") == "2000");
+    const std::string same =
+        "SELECT count(*) || ':' || md5(string_agg((id, v, touched)::text, '|' ORDER BY id)) FROM ";
+    CHECK(value(db->dsn(), same + "t") == value(db->dsn(), same + "plain_copy"));
+
+    // `pgsafe plan` says why it is kept as written.
+    Project again;
+    again.add("V2__other.sql",
+              with_table("ALTER TABLE {t} ADD COLUMN other uuid DEFAULT gen_random_uuid()", "t") + ";\n");
+    auto plan = run_pgsafe({"plan", again.migrations, "--db", db->dsn(), "--config", again.config});
+    INFO(plan.out << plan.err);
+    CHECK(plan.out.find("UPDATE trigger") != std::string::npos);
+}
+
+TEST_CASE("a table without a primary key is batched by a unique index over NOT NULL columns",
+          "[db][batches]") {
+    for (const char* statement : {"UPDATE {t} SET v = v * 2 + 1", "DELETE FROM {t}"}) {
+        auto db = pgsafe::test::scratch_database();
+        if (!db) return;
+        // The narrowest usable index is the partial one, which is not usable;
+        // nor are those over a nullable column or an expression.
+        exec(db->dsn(),
+             "CREATE TABLE t (tenant text NOT NULL, id text NOT NULL, v int NOT NULL, note text);"
+             "INSERT INTO t SELECT 'tenant ' || (g % 3), 'it''s ' || g, g, NULL FROM generate_series(1, "
+             "2000) g;"
+             "CREATE UNIQUE INDEX t_key ON t (tenant, id); CREATE UNIQUE INDEX t_note ON t (note);"
+             "CREATE UNIQUE INDEX t_partial ON t (id) WHERE v < 0; CREATE UNIQUE INDEX t_expr ON t ((id || "
+             "''));"
+             "ANALYZE;");
+        same_as_plain(*db, "t", statement);
+        CHECK(value(db->dsn(), "SELECT definition->'batch'->>'key' FROM pgsafe.steps") ==
+              "[\"tenant\", \"id\"]");
+    }
+}
+
+TEST_CASE(
+    "a table without a primary key or a unique index over NOT NULL columns is not batched, and pgsafe says "
+    "so",
+    "[db][batches]") {
+    struct Case {
+        const char* name;
+        const char* index;
+    };
+    const Case cases[] = {
+        {"a unique index over a nullable column", "CREATE UNIQUE INDEX t_note ON t (note);"},
+        {"a partial unique index", "CREATE UNIQUE INDEX t_positive ON t (id) WHERE v > 0;"},
+        {"a unique index over an expression", "CREATE UNIQUE INDEX t_expr ON t ((id + 0));"},
+        {"NOT NULL dropped by an earlier statement", "CREATE UNIQUE INDEX t_id ON t (id);"},
+    };
+    for (const auto& c : cases) {
+        SECTION(c.name) {
+            auto db = pgsafe::test::scratch_database();
+            if (!db) return;
+            exec(db->dsn(), std::string("CREATE TABLE t (id int NOT NULL, v int NOT NULL, note text);"
+                                        "INSERT INTO t SELECT g, g, NULL FROM generate_series(1, 2000) g;") +
+                                c.index + "CREATE TABLE plain_copy AS SELECT * FROM t; ANALYZE;");
+            std::string before = std::string(c.name).rfind("NOT NULL", 0) == 0
+                                     ? "ALTER TABLE {t} ALTER COLUMN id DROP NOT NULL;\n"
+                                     : "";
+            std::string change = before + "UPDATE {t} SET v = v * 2 + 1;\n";
+            Project p;
+            p.add("V1__bump.sql", with_table(change, "t"));
+            auto plan = run_pgsafe({"plan", p.migrations, "--db", db->dsn(), "--config", p.config});
+            INFO(plan.out << plan.err);
+            CHECK(plan.out.find("no unique index over NOT NULL columns") != std::string::npos);
+            auto run = run_pgsafe(p.args(*db));
+            INFO(run.out << run.err);
+            REQUIRE(run.exit_code == 0);
+            CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.steps WHERE definition->'batch' <> 'null'") ==
+                  "0");
+            exec(db->dsn(), with_table(change, "plain_copy"));
+            CHECK(digest(db->dsn(), "t") == digest(db->dsn(), "plain_copy"));
+        }
+    }
+}

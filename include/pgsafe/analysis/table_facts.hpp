@@ -21,6 +21,9 @@ struct IndexFact {
     bool unique = false;
     bool primary = false;
     bool valid = true;
+    // Unknown (nullopt) in a snapshot from before they were recorded.
+    std::optional<bool> partial;   // has a WHERE clause
+    std::optional<bool> not_null;  // every key column is a NOT NULL column
 };
 
 struct TableFact {
@@ -30,6 +33,10 @@ struct TableFact {
     std::int64_t bytes = 0;      // pg_total_relation_size
     std::string kind = "table";  // table, partitioned table, materialized view, …
     std::vector<IndexFact> indexes;
+    // Enabled user triggers (row or statement level) that an UPDATE of a new
+    // column would fire: ON UPDATE without a column list, on the table or a
+    // partition of it. nullopt: not known (a snapshot from before they were recorded).
+    std::optional<std::vector<std::string>> update_triggers;
 };
 
 struct Thresholds {
