@@ -114,20 +114,31 @@ ModelCheck check_model(const analysis::Effects& model, const ModelObservation& s
                 auto it = seen.sampled_modes.find(oid);
                 return it != seen.sampled_modes.end() && it->second.count(lock.mode) > 0;
             };
+            auto strongest = [&](Oid oid) {
+                auto it = seen.sampled_modes.find(oid);
+                return it == seen.sampled_modes.end() || it->second.empty() ? LockMode::None
+                                                                            : *it->second.rbegin();
+            };
             bool observed = false;
             bool matched = false;
+            LockMode above = LockMode::None;  // the strongest mode seen
             if (lock.relation.empty()) {
                 for (const auto& [oid, modes] : seen.sampled_modes) {
                     if (!seen.user_relations.count(oid) || named(oid) || !seen.existed.count(oid)) continue;
                     observed = true;
                     matched = matched || seen_mode(oid);
+                    above = std::max(above, strongest(oid));
                 }
             } else if (auto it = seen.resolved.find(lock.relation.qualified()); it != seen.resolved.end()) {
                 observed = seen.sampled_modes.count(it->second) > 0;
                 matched = seen_mode(it->second);
+                above = strongest(it->second);
             }
             if (matched || (!observed && lock.relation.empty())) continue;
-            if (!observed) {
+            // Samples taken while it ran may miss a phase: only weaker modes seen
+            // (DETACH PARTITION CONCURRENTLY's first transaction before its second)
+            // prove nothing; a stronger one than the model's is a mismatch.
+            if (!observed || above < lock.mode) {
                 unobserved = true;
                 continue;
             }

@@ -37,7 +37,9 @@ struct ModelObservation {
     // transaction): a lock never seen is unobserved, not absent. Such a
     // statement goes through phases (DROP INDEX CONCURRENTLY ends with a
     // brief ACCESS EXCLUSIVE on the index): the model's mode must be one
-    // the server showed in some sample.
+    // the server showed in some sample. Samples showing only weaker modes
+    // are unobserved (a phase may fall between two samples); a stronger
+    // mode than the model's is a mismatch.
     bool sampled = false;
     std::map<Oid, std::set<sql::LockMode>> sampled_modes;
 };
