@@ -3,6 +3,7 @@
 // schema it leaves. The fault tests kill, terminate, interrupt and block the
 // runner mid-step and check that a rerun completes and nothing is lost.
 
+#include "migrate_project.hpp"
 #include "process.hpp"
 #include "test_db.hpp"
 
@@ -67,25 +68,7 @@ std::string runner_backend(const std::string& dsn, const std::string& text) {
                      text + "%' AND state = 'active' LIMIT 1");
 }
 
-struct Project {
-    TempDir dir;
-    std::string migrations;
-    std::string config;
-    explicit Project(const std::string& toml = "") {
-        migrations = dir.path() + "/migrations";
-        std::filesystem::create_directories(migrations);
-        config = dir.write("pgsafe.toml", toml);
-    }
-    void add(const std::string& file, const std::string& sql) const { dir.write("migrations/" + file, sql); }
-    std::vector<std::string> args(const ScratchDatabase& db, std::vector<std::string> extra = {}) const {
-        std::vector<std::string> a = {"migrate", migrations, "--db", db.dsn(), "--config", config};
-        a.insert(a.end(), extra.begin(), extra.end());
-        return a;
-    }
-    ProcessResult migrate(const ScratchDatabase& db, std::vector<std::string> extra = {}) const {
-        return run_pgsafe(args(db, std::move(extra)));
-    }
-};
+using Project = pgsafe::test::MigrateProject;
 
 // A reader's transaction left open on measurements: it holds ACCESS SHARE until release().
 struct OpenReader {

@@ -4,6 +4,7 @@
 // the table grew or after a file planned before it in the same run, still
 // runs the steps that were planned.
 
+#include "migrate_project.hpp"
 #include "process.hpp"
 #include "test_db.hpp"
 
@@ -41,25 +42,7 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds tim
     return pred();
 }
 
-struct Project {
-    TempDir dir;
-    std::string migrations;
-    std::string config;
-    explicit Project(const std::string& toml = "") {
-        migrations = dir.path() + "/migrations";
-        std::filesystem::create_directories(migrations);
-        config = dir.write("pgsafe.toml", toml);
-    }
-    void add(const std::string& file, const std::string& sql) const { dir.write("migrations/" + file, sql); }
-    std::vector<std::string> args(const ScratchDatabase& db, std::vector<std::string> extra = {}) const {
-        std::vector<std::string> a = {"migrate", migrations, "--db", db.dsn(), "--config", config};
-        a.insert(a.end(), extra.begin(), extra.end());
-        return a;
-    }
-    ProcessResult migrate(const ScratchDatabase& db, std::vector<std::string> extra = {}) const {
-        return run_pgsafe(args(db, std::move(extra)));
-    }
-};
+using Project = pgsafe::test::MigrateProject;
 
 std::string state_of(const ScratchDatabase& db, const std::string& version) {
     return value(db.dsn(), "SELECT state FROM pgsafe.migrations WHERE version = '" + version + "'");

@@ -3,6 +3,7 @@
 // sets, a lost connection, a malformed tracking row, and what the terminal
 // is shown. Each runs the built binary against a real PostgreSQL.
 
+#include "migrate_project.hpp"
 #include "process.hpp"
 #include "test_db.hpp"
 
@@ -45,25 +46,7 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds tim
     return holds();
 }
 
-struct Project {
-    TempDir dir;
-    std::string migrations;
-    std::string config;
-    explicit Project(const std::string& toml = "") {
-        migrations = dir.path() + "/migrations";
-        std::filesystem::create_directories(migrations);
-        config = dir.write("pgsafe.toml", toml);
-    }
-    void add(const std::string& file, const std::string& sql) const { dir.write("migrations/" + file, sql); }
-    std::vector<std::string> args(const ScratchDatabase& db, std::vector<std::string> extra = {}) const {
-        std::vector<std::string> a = {"migrate", migrations, "--db", db.dsn(), "--config", config};
-        a.insert(a.end(), extra.begin(), extra.end());
-        return a;
-    }
-    ProcessResult migrate(const ScratchDatabase& db, std::vector<std::string> extra = {}) const {
-        return run_pgsafe(args(db, std::move(extra)));
-    }
-};
+using Project = pgsafe::test::MigrateProject;
 
 json migrate_json(const ProcessResult& r) {
     INFO(r.out << r.err);
