@@ -141,11 +141,55 @@ INSERT INTO flag VALUES (true);
     CHECK(rerun.err.find("dropping the INVALID index public.items_v_idx_ccnew") != std::string::npos);
     CHECK(state_of(*db, "1") == "applied");
     CHECK(value(db->dsn(),
-                "SELECT string_agg(indexrelid::regclass || ' ' || indisvalid, ',' ORDER BY 1) "
+                "SELECT string_agg(indexrelid::regclass || ' ' || indisvalid, ',' ORDER BY "
+                "indexrelid::regclass::text) "
                 "FROM pg_index WHERE indrelid = 'items'::regclass") == "items_pkey true,items_v_idx true");
     CHECK(value(db->dsn(),
                 "SELECT string_agg(detail->>'index', ',') FROM pgsafe.events "
                 "WHERE kind = 'reindex-cleanup'") == "public.items_v_idx_ccnew");
+}
+
+TEST_CASE("a failed REINDEX TABLE CONCURRENTLY: the rerun drops its leftovers and no other INVALID index",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    exec(db->dsn(), R"sql(
+CREATE TABLE flag (up boolean);
+CREATE FUNCTION guarded(v int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM public.flag) THEN RAISE EXCEPTION 'the rebuild fails'; END IF;
+    RETURN v;
+END
+$$;
+CREATE TABLE items (id int PRIMARY KEY, v int NOT NULL);
+INSERT INTO items SELECT g, g FROM generate_series(1, 100) g;
+CREATE INDEX items_v_idx ON items (guarded(v));
+INSERT INTO flag VALUES (true);
+)sql");
+    // Someone else's failed build: INVALID, but not the REINDEX's to drop.
+    CHECK_THROWS(exec(db->dsn(), "CREATE INDEX CONCURRENTLY items_other ON items (guarded(id))"));
+    Project p;
+    p.add("V1__reindex.sql", "REINDEX TABLE CONCURRENTLY items;\n");
+    auto first = p.migrate(*db);
+    INFO(first.err);
+    REQUIRE(first.exit_code != 0);
+    REQUIRE(value(db->dsn(),
+                  "SELECT count(*) FROM pg_index WHERE indrelid = 'items'::regclass "
+                  "AND NOT indisvalid AND indexrelid::regclass::text LIKE '%\\_ccnew'") == "2");
+
+    exec(db->dsn(), "DELETE FROM flag");
+    auto rerun = p.migrate(*db);
+    INFO(rerun.err);
+    REQUIRE(rerun.exit_code == 0);
+    CHECK(state_of(*db, "1") == "applied");
+    CHECK(value(db->dsn(),
+                "SELECT string_agg(indexrelid::regclass || ' ' || indisvalid, ',' ORDER BY "
+                "indexrelid::regclass::text) "
+                "FROM pg_index WHERE indrelid = 'items'::regclass") ==
+          "items_other false,items_pkey true,items_v_idx true");
+    CHECK(value(db->dsn(),
+                "SELECT string_agg(detail->>'index', ',' ORDER BY detail->>'index') FROM pgsafe.events "
+                "WHERE kind = 'reindex-cleanup'") == "public.items_pkey_ccnew,public.items_v_idx_ccnew");
 }
 
 TEST_CASE("an interrupted DETACH PARTITION CONCURRENTLY: the rerun finishes it with FINALIZE",
