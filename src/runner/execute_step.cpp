@@ -1,6 +1,8 @@
 // One step, end to end: the attempt loop with bounded lock waits and
 // backoff, the three ways a step runs (in a transaction, outside one, in
-// batches), and the cleanup of an index a failed CONCURRENTLY build left.
+// batches), and the cleanup of an index a failed CONCURRENTLY build left
+// (and, with crash_repair.hpp, what an interrupted REINDEX or DETACH
+// CONCURRENTLY left).
 
 #include "execute_step.hpp"
 
@@ -8,6 +10,7 @@
 #include "backoff.hpp"
 #include "batch_loop.hpp"
 #include "blockers.hpp"
+#include "crash_repair.hpp"
 #include "runner_lock.hpp"
 #include "sql_text.hpp"
 
@@ -313,7 +316,8 @@ std::vector<sql::RelationName> dropped_indexes(const StoredStep& step) {
 
 // Whether the work of a step outside a transaction, which an earlier run
 // started, is in fact done: the index it builds exists and is valid, or
-// the indexes it drops are all gone.
+// the indexes it drops are all gone, or the partition it detaches is no
+// longer one.
 bool already_done(StepRun& run, const StepView& view, const StoredStep& step) {
     std::string found;
     if (step.index) {
@@ -323,6 +327,9 @@ bool already_done(StepRun& run, const StepView& view, const StoredStep& step) {
             "checking whether an earlier run built the index");
         if (rows.empty() || rows[0][0] != std::optional<std::string>("t")) return false;
         found = fmt::format("the index {} exists and is valid", step.index->qualified());
+    } else if (auto detach = concurrent_detach(step)) {
+        if (detach_state(run.work, *detach) != DetachState::Detached) return false;
+        found = fmt::format("{} is no longer a partition", detach->partition.qualified());
     } else {
         std::vector<sql::RelationName> names = dropped_indexes(step);
         if (names.empty()) return false;
@@ -342,14 +349,51 @@ bool already_done(StepRun& run, const StepView& view, const StoredStep& step) {
     return true;
 }
 
-void run_outside_transaction(StepRun& run, const StepView& view, const StoredStep& step,
-                             StepOutcome& outcome) {
+// The INVALID indexes an interrupted REINDEX … CONCURRENTLY of the step's
+// index or table left (crash_repair.hpp): still updated by every write,
+// and never dropped by the REINDEX that runs again.
+void clean_up_reindex(StepRun& run, const StepView& view, const StoredStep& step) {
+    for (const auto& leftover : reindex_leftovers(run.work, step)) {
+        run.observer.note(
+            fmt::format("  dropping the INVALID index {} an interrupted REINDEX CONCURRENTLY left, before "
+                        "reindexing again",
+                        leftover.shown));
+        record(run.work, event_sql("reindex-cleanup", view.version, step.number, {{"index", leftover.shown}}),
+               "recording the cleanup");
+        run.work.execute("DROP INDEX CONCURRENTLY IF EXISTS " + leftover.sql_name,
+                         fmt::format("dropping the INVALID index {}", leftover.shown));
+    }
+}
+
+// The SQL a step outside a transaction runs: its own, or, for a DETACH
+// PARTITION … CONCURRENTLY an earlier run left pending, the FINALIZE that
+// completes it (the step as written would fail on a pending detach).
+// `again`: an earlier run, or an earlier try of this run, started the step.
+std::string sql_to_run(StepRun& run, const StepView& view, const StoredStep& step, bool again) {
+    if (!again) return step.sql;
+    auto detach = concurrent_detach(step);
+    if (!detach || detach_state(run.work, *detach) != DetachState::Pending) return step.sql;
+    run.observer.note(
+        fmt::format("  {}: an earlier try left the detach of {} pending; finishing it with FINALIZE",
+                    view.label, detach->partition.qualified()));
+    record(run.work,
+           event_sql("detach-finalize", view.version, step.number,
+                     {{"table", detach->parent.qualified()}, {"partition", detach->partition.qualified()}}),
+           "recording the repair");
+    return finalize_sql(*detach);
+}
+
+void run_outside_transaction(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
+                             EarlierRun earlier) {
     holding_work_key(run, [&] {
+        bool again = earlier == EarlierRun::Yes;
         with_lock_retries(run, view, step, outcome, [&] {
             if (step.index) clean_up_index(run, view, step);
+            if (again) clean_up_reindex(run, view, step);
+            const std::string sql = sql_to_run(run, view, step, again);
+            again = true;
             run.work.execute(attempt_timeouts_sql(run, step, Scope::Session), view.label);
-            undo_on_failure(run.work, k_reset_timeouts_sql,
-                            [&] { execute_cancellable(run, view, step.sql); });
+            undo_on_failure(run.work, k_reset_timeouts_sql, [&] { execute_cancellable(run, view, sql); });
             run.work.execute(k_reset_timeouts_sql, "resetting the timeouts");
         });
         record(run.work, run.lock_check + step_applied_sql(view.version, step.number, outcome.lock_wait_ms),
@@ -408,7 +452,7 @@ bool execute_step(StepRun& run, const StepView& view, const StoredStep& step, St
     if (step.batch)
         run_in_batches(run, view, step, outcome);
     else
-        run_outside_transaction(run, view, step, outcome);
+        run_outside_transaction(run, view, step, outcome, earlier);
     return false;
 }
 

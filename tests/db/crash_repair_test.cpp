@@ -1,0 +1,230 @@
+// What an interrupted REINDEX … CONCURRENTLY or DETACH PARTITION …
+// CONCURRENTLY leaves behind, repaired by the rerun of its migration the
+// way PostgreSQL's docs say (issue 12, item 4): the INVALID _ccnew index
+// dropped before reindexing again, the pending detach finished with
+// FINALIZE. Each runs the built binary against a real PostgreSQL.
+
+#include "process.hpp"
+#include "test_db.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+using nlohmann::json;
+using pgsafe::test::ProcessResult;
+using pgsafe::test::run_pgsafe;
+using pgsafe::test::RunningPgsafe;
+using pgsafe::test::ScratchDatabase;
+using pgsafe::test::TempDir;
+
+using pgsafe::test::exec;
+using pgsafe::test::value;
+
+namespace {
+
+using namespace std::chrono_literals;
+
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 30s) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    auto holds = [&] {
+        try {
+            return pred();
+        } catch (const pqxx::sql_error&) {
+            return false;
+        }
+    };
+    while (std::chrono::steady_clock::now() < until) {
+        if (holds()) return true;
+        std::this_thread::sleep_for(50ms);
+    }
+    return holds();
+}
+
+struct Project {
+    TempDir dir;
+    std::string migrations;
+    std::string config;
+    Project() {
+        migrations = dir.path() + "/migrations";
+        std::filesystem::create_directories(migrations);
+        config = dir.write("pgsafe.toml", "");
+    }
+    void add(const std::string& file, const std::string& sql) const { dir.write("migrations/" + file, sql); }
+    std::vector<std::string> args(const ScratchDatabase& db, std::vector<std::string> extra = {}) const {
+        std::vector<std::string> a = {"migrate", migrations, "--db", db.dsn(), "--config", config};
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    }
+    ProcessResult migrate(const ScratchDatabase& db, std::vector<std::string> extra = {}) const {
+        return run_pgsafe(args(db, std::move(extra)));
+    }
+};
+
+std::string state_of(const ScratchDatabase& db, const std::string& version) {
+    return value(db.dsn(), "SELECT state FROM pgsafe.migrations WHERE version = '" + version + "'");
+}
+
+// events, partitioned by year, and a migration that detaches 2023 concurrently;
+// its first run is interrupted once the detach is pending: a reader's
+// REPEATABLE READ snapshot keeps it waiting, and its statement is cancelled.
+void interrupted_detach(const ScratchDatabase& db, const Project& p) {
+    exec(db.dsn(), R"sql(
+CREATE TABLE events (id int NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE events_2023 PARTITION OF events FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+INSERT INTO events SELECT g, date '2023-01-01' + g FROM generate_series(1, 700) g;
+)sql");
+    p.add("V1__detach.sql", "ALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY;\n");
+    pqxx::connection reader(db.dsn());
+    pqxx::transaction<pqxx::isolation_level::repeatable_read> hold(reader);
+    hold.exec("SELECT count(*) FROM events");
+    RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(db));
+    REQUIRE(eventually([&] {
+        return value(db.dsn(),
+                     "SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = "
+                     "'events_2023'::regclass") == "t";
+    }));
+    exec(db.admin_dsn(),
+         "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'pgsafe migrate' "
+         "AND query LIKE '%DETACH PARTITION%' AND state = 'active'");
+    auto first = runner.wait();
+    INFO(first.err);
+    CHECK(first.exit_code != 0);
+    hold.commit();
+    REQUIRE(value(db.dsn(),
+                  "SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = 'events_2023'::regclass") ==
+            "t");
+    REQUIRE(state_of(db, "1") != "applied");
+}
+
+}  // namespace
+
+TEST_CASE("a failed REINDEX INDEX CONCURRENTLY: the rerun drops the INVALID _ccnew index it left",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    // The index's expression fails while `flag` has a row: the concurrent
+    // rebuild fails after creating items_v_idx_ccnew, as a crash would leave it.
+    exec(db->dsn(), R"sql(
+CREATE TABLE flag (up boolean);
+CREATE FUNCTION guarded(v int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM public.flag) THEN RAISE EXCEPTION 'the rebuild fails'; END IF;
+    RETURN v;
+END
+$$;
+CREATE TABLE items (id int PRIMARY KEY, v int NOT NULL);
+INSERT INTO items SELECT g, g FROM generate_series(1, 100) g;
+CREATE INDEX items_v_idx ON items (guarded(v));
+INSERT INTO flag VALUES (true);
+)sql");
+    Project p;
+    p.add("V1__reindex.sql", "REINDEX INDEX CONCURRENTLY items_v_idx;\n");
+    auto first = p.migrate(*db);
+    INFO(first.err);
+    REQUIRE(first.exit_code != 0);
+    REQUIRE(state_of(*db, "1") == "failed");
+    REQUIRE(value(db->dsn(),
+                  "SELECT indisvalid FROM pg_index WHERE indexrelid = "
+                  "to_regclass('items_v_idx_ccnew')") == "f");
+
+    exec(db->dsn(), "DELETE FROM flag");
+    auto rerun = p.migrate(*db);
+    INFO(rerun.err);
+    REQUIRE(rerun.exit_code == 0);
+    CHECK(rerun.err.find("dropping the INVALID index public.items_v_idx_ccnew") != std::string::npos);
+    CHECK(state_of(*db, "1") == "applied");
+    CHECK(value(db->dsn(),
+                "SELECT string_agg(indexrelid::regclass || ' ' || indisvalid, ',' ORDER BY "
+                "indexrelid::regclass::text) "
+                "FROM pg_index WHERE indrelid = 'items'::regclass") == "items_pkey true,items_v_idx true");
+    CHECK(value(db->dsn(),
+                "SELECT string_agg(detail->>'index', ',') FROM pgsafe.events "
+                "WHERE kind = 'reindex-cleanup'") == "public.items_v_idx_ccnew");
+}
+
+TEST_CASE("a failed REINDEX TABLE CONCURRENTLY: the rerun drops its leftovers and no other INVALID index",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    exec(db->dsn(), R"sql(
+CREATE TABLE flag (up boolean);
+CREATE FUNCTION guarded(v int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM public.flag) THEN RAISE EXCEPTION 'the rebuild fails'; END IF;
+    RETURN v;
+END
+$$;
+CREATE TABLE items (id int PRIMARY KEY, v int NOT NULL);
+INSERT INTO items SELECT g, g FROM generate_series(1, 100) g;
+CREATE INDEX items_v_idx ON items (guarded(v));
+INSERT INTO flag VALUES (true);
+)sql");
+    // Someone else's failed build: INVALID, but not the REINDEX's to drop.
+    CHECK_THROWS(exec(db->dsn(), "CREATE INDEX CONCURRENTLY items_other ON items (guarded(id))"));
+    Project p;
+    p.add("V1__reindex.sql", "REINDEX TABLE CONCURRENTLY items;\n");
+    auto first = p.migrate(*db);
+    INFO(first.err);
+    REQUIRE(first.exit_code != 0);
+    REQUIRE(value(db->dsn(),
+                  "SELECT count(*) FROM pg_index WHERE indrelid = 'items'::regclass "
+                  "AND NOT indisvalid AND indexrelid::regclass::text LIKE '%\\_ccnew'") == "2");
+
+    exec(db->dsn(), "DELETE FROM flag");
+    auto rerun = p.migrate(*db);
+    INFO(rerun.err);
+    REQUIRE(rerun.exit_code == 0);
+    CHECK(state_of(*db, "1") == "applied");
+    CHECK(value(db->dsn(),
+                "SELECT string_agg(indexrelid::regclass || ' ' || indisvalid, ',' ORDER BY "
+                "indexrelid::regclass::text) "
+                "FROM pg_index WHERE indrelid = 'items'::regclass") ==
+          "items_other false,items_pkey true,items_v_idx true");
+    CHECK(value(db->dsn(),
+                "SELECT string_agg(detail->>'index', ',' ORDER BY detail->>'index') FROM pgsafe.events "
+                "WHERE kind = 'reindex-cleanup'") == "public.items_pkey_ccnew,public.items_v_idx_ccnew");
+}
+
+TEST_CASE("an interrupted DETACH PARTITION CONCURRENTLY: the rerun finishes it with FINALIZE",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    interrupted_detach(*db, p);
+
+    auto rerun = p.migrate(*db);
+    INFO(rerun.err);
+    REQUIRE(rerun.exit_code == 0);
+    CHECK(rerun.err.find("finishing it with FINALIZE") != std::string::npos);
+    CHECK(state_of(*db, "1") == "applied");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pg_inherits WHERE inhrelid = 'events_2023'::regclass") ==
+          "0");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM events_2023") == "364");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM events") == "336");
+    CHECK(value(db->dsn(), "SELECT detail->>'partition' FROM pgsafe.events WHERE kind = 'detach-finalize'") ==
+          "events_2023");
+}
+
+TEST_CASE("a DETACH PARTITION CONCURRENTLY finished by hand after an interrupted run counts as done",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    interrupted_detach(*db, p);
+    exec(db->dsn(), "ALTER TABLE events DETACH PARTITION events_2023 FINALIZE");
+
+    auto rerun = p.migrate(*db);
+    INFO(rerun.err);
+    REQUIRE(rerun.exit_code == 0);
+    CHECK(rerun.err.find("an earlier run finished this step") != std::string::npos);
+    CHECK(state_of(*db, "1") == "applied");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pg_inherits WHERE inhrelid = 'events_2023'::regclass") ==
+          "0");
+}
