@@ -21,28 +21,14 @@ using pgsafe::test::RunningPgsafe;
 using pgsafe::test::ScratchDatabase;
 using pgsafe::test::TempDir;
 
+using pgsafe::test::eventually;
 using pgsafe::test::exec;
+using pgsafe::test::state_of;
 using pgsafe::test::value;
 
 namespace {
 
 using namespace std::chrono_literals;
-
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 20s) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    auto holds = [&] {
-        try {
-            return pred();
-        } catch (const pqxx::sql_error&) {
-            return false;
-        }
-    };
-    while (std::chrono::steady_clock::now() < until) {
-        if (holds()) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return holds();
-}
 
 // Small batches, so a few thousand rows take many of them.
 const char* k_config =

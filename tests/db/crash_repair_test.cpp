@@ -4,6 +4,7 @@
 // dropped before reindexing again, the pending detach finished with
 // FINALIZE. Each runs the built binary against a real PostgreSQL.
 
+#include "migrate_project.hpp"
 #include "process.hpp"
 #include "test_db.hpp"
 
@@ -23,52 +24,16 @@ using pgsafe::test::RunningPgsafe;
 using pgsafe::test::ScratchDatabase;
 using pgsafe::test::TempDir;
 
+using pgsafe::test::eventually;
 using pgsafe::test::exec;
+using pgsafe::test::state_of;
 using pgsafe::test::value;
 
 namespace {
 
 using namespace std::chrono_literals;
 
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 30s) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    auto holds = [&] {
-        try {
-            return pred();
-        } catch (const pqxx::sql_error&) {
-            return false;
-        }
-    };
-    while (std::chrono::steady_clock::now() < until) {
-        if (holds()) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return holds();
-}
-
-struct Project {
-    TempDir dir;
-    std::string migrations;
-    std::string config;
-    Project() {
-        migrations = dir.path() + "/migrations";
-        std::filesystem::create_directories(migrations);
-        config = dir.write("pgsafe.toml", "");
-    }
-    void add(const std::string& file, const std::string& sql) const { dir.write("migrations/" + file, sql); }
-    std::vector<std::string> args(const ScratchDatabase& db, std::vector<std::string> extra = {}) const {
-        std::vector<std::string> a = {"migrate", migrations, "--db", db.dsn(), "--config", config};
-        a.insert(a.end(), extra.begin(), extra.end());
-        return a;
-    }
-    ProcessResult migrate(const ScratchDatabase& db, std::vector<std::string> extra = {}) const {
-        return run_pgsafe(args(db, std::move(extra)));
-    }
-};
-
-std::string state_of(const ScratchDatabase& db, const std::string& version) {
-    return value(db.dsn(), "SELECT state FROM pgsafe.migrations WHERE version = '" + version + "'");
-}
+using Project = pgsafe::test::MigrateProject;
 
 // events, partitioned by year, and a migration that detaches 2023 concurrently;
 // its first run is interrupted once the detach is pending: a reader's

@@ -24,7 +24,9 @@ using pgsafe::test::RunningPgsafe;
 using pgsafe::test::ScratchDatabase;
 using pgsafe::test::TempDir;
 
+using pgsafe::test::eventually;
 using pgsafe::test::exec;
+using pgsafe::test::state_of;
 using pgsafe::test::value;
 
 namespace {
@@ -41,23 +43,6 @@ CREATE TABLE measurements (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 INSERT INTO measurements (patient_id, value) SELECT g % 1000 + 1, g * 0.5 FROM generate_series(1, 20000) g;
 ANALYZE;
 )sql");
-}
-
-// Polls until pred() or the timeout; returns pred().
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 20s) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    auto holds = [&] {
-        try {
-            return pred();
-        } catch (const pqxx::sql_error&) {  // e.g. the tracking tables are not there yet
-            return false;
-        }
-    };
-    while (std::chrono::steady_clock::now() < until) {
-        if (holds()) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return holds();
 }
 
 // The pid of the runner's work session while it runs a statement containing `text`.
@@ -92,10 +77,6 @@ std::unique_ptr<RunningPgsafe> migrate_until_waiting(const Project& p, const Scr
 json migrate_json(const ProcessResult& r) {
     INFO(r.out << r.err);
     return json::parse(r.out);
-}
-
-std::string state_of(const ScratchDatabase& db, const std::string& version) {
-    return value(db.dsn(), "SELECT state FROM pgsafe.migrations WHERE version = '" + version + "'");
 }
 
 // What a user compares after two runs: columns, constraints (and whether

@@ -30,27 +30,13 @@ using pgsafe::test::RunningPgsafe;
 using pgsafe::test::TempDir;
 namespace fs = std::filesystem;
 
+using pgsafe::test::eventually;
+using pgsafe::test::state_of;
 using pgsafe::test::value;
 
 namespace {
 
 using namespace std::chrono_literals;
-
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 30s) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    auto holds = [&] {
-        try {
-            return pred();
-        } catch (const std::exception&) {
-            return false;
-        }
-    };
-    while (std::chrono::steady_clock::now() < until) {
-        if (holds()) return true;
-        std::this_thread::sleep_for(100ms);
-    }
-    return holds();
-}
 
 std::string bindir() {
     const char* dir = std::getenv("PGSAFE_PG_BINDIR");

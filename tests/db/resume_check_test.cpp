@@ -18,11 +18,13 @@
 #include <thread>
 
 using nlohmann::json;
+using pgsafe::test::eventually;
 using pgsafe::test::exec;
 using pgsafe::test::ProcessResult;
 using pgsafe::test::run_pgsafe;
 using pgsafe::test::RunningPgsafe;
 using pgsafe::test::ScratchDatabase;
+using pgsafe::test::state_of;
 using pgsafe::test::TempDir;
 using pgsafe::test::value;
 
@@ -30,23 +32,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 30s) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < until) {
-        try {
-            if (pred()) return true;
-        } catch (const pqxx::sql_error&) {
-        }
-        std::this_thread::sleep_for(50ms);
-    }
-    return pred();
-}
-
 using Project = pgsafe::test::MigrateProject;
-
-std::string state_of(const ScratchDatabase& db, const std::string& version) {
-    return value(db.dsn(), "SELECT state FROM pgsafe.migrations WHERE version = '" + version + "'");
-}
 
 // The step's SQL fails (division by zero) until the table gate has a row.
 const std::string k_gated = "INSERT INTO audit SELECT 'gated' WHERE 1 / (SELECT count(*) FROM gate) = 1;\n";

@@ -23,38 +23,20 @@ using pgsafe::test::RunningPgsafe;
 using pgsafe::test::ScratchDatabase;
 using pgsafe::test::TempDir;
 
+using pgsafe::test::eventually;
 using pgsafe::test::exec;
+using pgsafe::test::state_of;
 using pgsafe::test::value;
 
 namespace {
 
 using namespace std::chrono_literals;
 
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 30s) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    auto holds = [&] {
-        try {
-            return pred();
-        } catch (const pqxx::sql_error&) {
-            return false;
-        }
-    };
-    while (std::chrono::steady_clock::now() < until) {
-        if (holds()) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return holds();
-}
-
 using Project = pgsafe::test::MigrateProject;
 
 json migrate_json(const ProcessResult& r) {
     INFO(r.out << r.err);
     return json::parse(r.out);
-}
-
-std::string state_of(const ScratchDatabase& db, const std::string& version) {
-    return value(db.dsn(), "SELECT state FROM pgsafe.migrations WHERE version = '" + version + "'");
 }
 
 // Whether `text` is valid UTF-8 (no sequence cut short, no stray continuation byte).

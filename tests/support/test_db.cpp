@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <initializer_list>
 #include <iostream>
+#include <thread>
 
 #include <unistd.h>
 
@@ -101,6 +102,26 @@ std::string value(const std::string& dsn, const std::string& sql) {
     pqxx::nontransaction n(c);
     auto r = n.exec(sql);
     return r.empty() || r[0][0].is_null() ? "" : r[0][0].c_str();
+}
+
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    auto holds = [&] {
+        try {
+            return pred();
+        } catch (const std::exception&) {
+            return false;
+        }
+    };
+    while (std::chrono::steady_clock::now() < until) {
+        if (holds()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return holds();
+}
+
+std::string state_of(const ScratchDatabase& db, const std::string& version) {
+    return value(db.dsn(), "SELECT state FROM pgsafe.migrations WHERE version = '" + version + "'");
 }
 
 }  // namespace pgsafe::test

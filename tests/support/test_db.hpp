@@ -8,6 +8,8 @@
 //     if (!db) return;  // skipped (with a warning) outside CI
 //     pqxx::connection conn(db->dsn());
 
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -48,5 +50,14 @@ void exec(const std::string& dsn, const std::string& sql);
 
 // The first column of sql's first row on dsn; "" for no row or NULL.
 std::string value(const std::string& dsn, const std::string& sql);
+
+// Whether pred() becomes true within `timeout`, asked every 50 ms. An
+// exception (the tracking tables not there yet, a server restarting) counts
+// as not yet.
+bool eventually(const std::function<bool()>& pred,
+                std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+// The state pgsafe.migrations records for `version`, "" when it has no row.
+std::string state_of(const ScratchDatabase& db, const std::string& version);
 
 }  // namespace pgsafe::test
