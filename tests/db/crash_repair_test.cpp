@@ -35,6 +35,30 @@ using namespace std::chrono_literals;
 
 using Project = pgsafe::test::MigrateProject;
 
+// items with an index whose expression fails while `flag` has a row: a
+// concurrent rebuild of it fails after creating its _ccnew index, as a crash
+// would leave it.
+const char* const k_guarded_index = R"sql(
+CREATE TABLE flag (up boolean);
+CREATE FUNCTION guarded(v int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM public.flag) THEN RAISE EXCEPTION 'the rebuild fails'; END IF;
+    RETURN v;
+END
+$$;
+CREATE TABLE items (id int PRIMARY KEY, v int NOT NULL);
+INSERT INTO items SELECT g, g FROM generate_series(1, 100) g;
+CREATE INDEX items_v_idx ON items (guarded(v));
+INSERT INTO flag VALUES (true);
+)sql";
+
+// "name valid" of each index of items, by name: "items_pkey true,…".
+std::string indexes_of_items(const ScratchDatabase& db) {
+    return value(db.dsn(),
+                 "SELECT string_agg(indexrelid::regclass || ' ' || indisvalid, ',' ORDER BY "
+                 "indexrelid::regclass::text) FROM pg_index WHERE indrelid = 'items'::regclass");
+}
+
 // events, partitioned by year, and a migration that detaches 2023 concurrently;
 // its first run is interrupted once the detach is pending: a reader's
 // REPEATABLE READ snapshot keeps it waiting, and its statement is cancelled.
@@ -74,21 +98,7 @@ TEST_CASE("a failed REINDEX INDEX CONCURRENTLY: the rerun drops the INVALID _ccn
           "[db][migrate][fault]") {
     auto db = pgsafe::test::scratch_database();
     if (!db) return;
-    // The index's expression fails while `flag` has a row: the concurrent
-    // rebuild fails after creating items_v_idx_ccnew, as a crash would leave it.
-    exec(db->dsn(), R"sql(
-CREATE TABLE flag (up boolean);
-CREATE FUNCTION guarded(v int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM public.flag) THEN RAISE EXCEPTION 'the rebuild fails'; END IF;
-    RETURN v;
-END
-$$;
-CREATE TABLE items (id int PRIMARY KEY, v int NOT NULL);
-INSERT INTO items SELECT g, g FROM generate_series(1, 100) g;
-CREATE INDEX items_v_idx ON items (guarded(v));
-INSERT INTO flag VALUES (true);
-)sql");
+    exec(db->dsn(), k_guarded_index);
     Project p;
     p.add("V1__reindex.sql", "REINDEX INDEX CONCURRENTLY items_v_idx;\n");
     auto first = p.migrate(*db);
@@ -105,10 +115,7 @@ INSERT INTO flag VALUES (true);
     REQUIRE(rerun.exit_code == 0);
     CHECK(rerun.err.find("dropping the INVALID index public.items_v_idx_ccnew") != std::string::npos);
     CHECK(state_of(*db, "1") == "applied");
-    CHECK(value(db->dsn(),
-                "SELECT string_agg(indexrelid::regclass || ' ' || indisvalid, ',' ORDER BY "
-                "indexrelid::regclass::text) "
-                "FROM pg_index WHERE indrelid = 'items'::regclass") == "items_pkey true,items_v_idx true");
+    CHECK(indexes_of_items(*db) == "items_pkey true,items_v_idx true");
     CHECK(value(db->dsn(),
                 "SELECT string_agg(detail->>'index', ',') FROM pgsafe.events "
                 "WHERE kind = 'reindex-cleanup'") == "public.items_v_idx_ccnew");
@@ -118,19 +125,7 @@ TEST_CASE("a failed REINDEX TABLE CONCURRENTLY: the rerun drops its leftovers an
           "[db][migrate][fault]") {
     auto db = pgsafe::test::scratch_database();
     if (!db) return;
-    exec(db->dsn(), R"sql(
-CREATE TABLE flag (up boolean);
-CREATE FUNCTION guarded(v int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM public.flag) THEN RAISE EXCEPTION 'the rebuild fails'; END IF;
-    RETURN v;
-END
-$$;
-CREATE TABLE items (id int PRIMARY KEY, v int NOT NULL);
-INSERT INTO items SELECT g, g FROM generate_series(1, 100) g;
-CREATE INDEX items_v_idx ON items (guarded(v));
-INSERT INTO flag VALUES (true);
-)sql");
+    exec(db->dsn(), k_guarded_index);
     // Someone else's failed build: INVALID, but not the REINDEX's to drop.
     CHECK_THROWS(exec(db->dsn(), "CREATE INDEX CONCURRENTLY items_other ON items (guarded(id))"));
     Project p;
@@ -147,11 +142,7 @@ INSERT INTO flag VALUES (true);
     INFO(rerun.err);
     REQUIRE(rerun.exit_code == 0);
     CHECK(state_of(*db, "1") == "applied");
-    CHECK(value(db->dsn(),
-                "SELECT string_agg(indexrelid::regclass || ' ' || indisvalid, ',' ORDER BY "
-                "indexrelid::regclass::text) "
-                "FROM pg_index WHERE indrelid = 'items'::regclass") ==
-          "items_other false,items_pkey true,items_v_idx true");
+    CHECK(indexes_of_items(*db) == "items_other false,items_pkey true,items_v_idx true");
     CHECK(value(db->dsn(),
                 "SELECT string_agg(detail->>'index', ',' ORDER BY detail->>'index') FROM pgsafe.events "
                 "WHERE kind = 'reindex-cleanup'") == "public.items_pkey_ccnew,public.items_v_idx_ccnew");
