@@ -6,8 +6,10 @@
 
 #include "pgsafe/error.hpp"
 #include "pgsafe/source/config_file.hpp"
+#include "pgsafe/source/layout.hpp"
 #include "pgsafe/source/migration.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
@@ -109,6 +111,23 @@ std::vector<source::MigrationFile> layout_migrations(const fs::path& dir, const 
     if (!found.refused.empty())
         return source::discover_migrations(dir, found.layout);  // throws, listing them
     return std::move(found.files);
+}
+
+std::vector<source::MigrationFile> named_migrations(std::vector<std::string> paths,
+                                                    const LoadedSettings& loaded) {
+    if (paths.empty()) paths.push_back(migrations_dir(loaded).string());
+    std::vector<source::MigrationFile> out;
+    for (const auto& path : paths) {
+        std::error_code error;
+        if (fs::is_directory(path, error)) {
+            for (auto& m : layout_migrations(path, loaded)) out.push_back(std::move(m));
+        } else if (fs::exists(path, error)) {
+            out.push_back(source::read_layout_file(path, file_layout(path, loaded)));
+        } else {
+            throw Error(ErrorKind::Usage, fmt::format("{}: no such file or directory", display_path(path)));
+        }
+    }
+    return out;
 }
 
 }  // namespace pgsafe::cli

@@ -41,6 +41,12 @@ source::Layout configured_layout(const LoadedSettings& loaded);
 std::vector<source::MigrationFile> layout_migrations(const std::filesystem::path& dir,
                                                      const LoadedSettings& loaded);
 
+// The migrations named on the command line, in apply order: a directory's
+// (as layout_migrations reads it) or a file as given; with none named, the
+// configured migrations directory's. A path that does not exist is a usage error.
+std::vector<source::MigrationFile> named_migrations(std::vector<std::string> paths,
+                                                    const LoadedSettings& loaded);
+
 // The layout a file named on the command line is read in: the configured
 // one, else (auto) the one its folder is in; pgsafe's own when the folder's
 // is unclear, so a single file is then read whole.

@@ -38,24 +38,6 @@ struct PlanFlags {
     std::string emit_sql;
 };
 
-// The migrations to plan, in apply order: a directory's named migrations, or files as given.
-std::vector<source::MigrationFile> pending_migrations(const PlanFlags& flags, const LoadedSettings& loaded) {
-    std::vector<std::string> paths = flags.paths;
-    if (paths.empty()) paths.push_back(migrations_dir(loaded).string());
-    std::vector<source::MigrationFile> out;
-    for (const auto& path : paths) {
-        std::error_code error;
-        if (fs::is_directory(path, error)) {
-            for (auto& m : layout_migrations(path, loaded)) out.push_back(std::move(m));
-        } else if (fs::exists(path, error)) {
-            out.push_back(source::read_layout_file(path, file_layout(path, loaded)));
-        } else {
-            throw Error(ErrorKind::Usage, fmt::format("{}: no such file or directory", display_path(path)));
-        }
-    }
-    return out;
-}
-
 std::vector<plan::MigrationPlan> plan_all(const std::vector<source::MigrationFile>& migrations,
                                           plan::Planner& planner) {
     std::vector<plan::MigrationPlan> plans;
@@ -138,7 +120,7 @@ void add_plan_command(CLI::App& app, const GlobalOptions& global, int& code) {
     cmd->callback([flags, &global, &code] {
         LoadedSettings loaded = load_settings(global);                        // timeouts, thresholds, rules
         analysis::TableFacts facts = load_table_facts(flags->stats, global);  // sizes drive the rewrites
-        std::vector<source::MigrationFile> files = pending_migrations(*flags, loaded);  // in apply order
+        std::vector<source::MigrationFile> files = named_migrations(flags->paths, loaded);  // in apply order
         plan::Planner planner(plan::plan_options(loaded.settings), std::move(facts));
         std::vector<plan::MigrationPlan> plans = plan_all(files, planner);  // rewrite, group, rate
         if (!flags->emit_sql.empty()) emit_sql(plans, files, flags->emit_sql);

@@ -26,14 +26,11 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <optional>
 
 namespace pgsafe::cli {
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr const char* k_database = "pgsafe_trace";
 constexpr const char* k_plan_database = "pgsafe_trace_plan";
@@ -56,25 +53,6 @@ public:
 private:
     runner::InterruptWatch& m_watch;
 };
-
-// The migrations to trace, in apply order: a directory's named migrations, or files as given.
-std::vector<source::MigrationFile> migrations_to_trace(const TraceFlags& flags,
-                                                       const LoadedSettings& loaded) {
-    std::vector<std::string> paths = flags.paths;
-    if (paths.empty()) paths.push_back(migrations_dir(loaded).string());
-    std::vector<source::MigrationFile> out;
-    for (const auto& path : paths) {
-        std::error_code error;
-        if (fs::is_directory(path, error)) {
-            for (auto& m : layout_migrations(path, loaded)) out.push_back(std::move(m));  // as plan reads it
-        } else if (fs::exists(path, error)) {
-            out.push_back(source::read_layout_file(path, file_layout(path, loaded)));
-        } else {
-            throw Error(ErrorKind::Usage, fmt::format("{}: no such file or directory", display_path(path)));
-        }
-    }
-    return out;
-}
 
 // Every file parsed; SQL that does not parse is reported, all of it, before anything runs.
 std::vector<trace::MigrationToTrace> parse_all(const std::vector<source::MigrationFile>& files,
@@ -233,7 +211,7 @@ void add_trace_command(CLI::App& app, const GlobalOptions& global, int& code) {
     cmd->callback([flags, &global, &code] {
         trace::Format format = format_of(global.format);
         LoadedSettings loaded = load_settings(global);  // thresholds, timeouts
-        std::vector<source::MigrationFile> files = migrations_to_trace(*flags, loaded);  // in apply order
+        std::vector<source::MigrationFile> files = named_migrations(flags->paths, loaded);  // in apply order
         bool parse_error = false;
         std::vector<trace::MigrationToTrace> migrations =
             parse_all(files, parse_error);  // nothing runs on bad SQL
