@@ -9,6 +9,7 @@
 #include "terminal_text.hpp"
 
 #include "pgsafe/db/table_facts.hpp"
+#include "pgsafe/plan/session_state.hpp"
 #include "pgsafe/source/migration.hpp"
 #include "pgsafe/sql/parse.hpp"
 #include "pgsafe/sql/position.hpp"
@@ -16,10 +17,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 #include <stdexcept>
-#include <unordered_set>
 
 namespace pgsafe::runner {
 namespace {
@@ -266,40 +265,7 @@ plan::PlanOptions plan_options_from_json(const json& j) {
 }
 
 std::vector<std::string> words_of(const std::string& text) {
-    std::unordered_set<std::string> words;
-    auto word_char = [](unsigned char c) {
-        return std::isalnum(c) != 0 || c == '_' || c == '$' || c >= 0x80;
-    };
-    for (std::size_t i = 0; i < text.size();) {
-        if (text[i] == '"') {
-            std::string quoted;
-            std::size_t j = i + 1;
-            for (; j < text.size(); ++j) {
-                if (text[j] != '"') {
-                    quoted += text[j];
-                } else if (j + 1 < text.size() && text[j + 1] == '"') {
-                    quoted += '"';
-                    ++j;
-                } else {
-                    break;
-                }
-            }
-            words.insert(quoted);
-            i = j + 1;
-        } else if (word_char(static_cast<unsigned char>(text[i]))) {
-            std::size_t j = i;
-            while (j < text.size() && word_char(static_cast<unsigned char>(text[j]))) ++j;
-            std::string word = text.substr(i, j - i);
-            words.insert(word);
-            std::transform(word.begin(), word.end(), word.begin(),
-                           [](unsigned char c) { return c < 0x80 ? std::tolower(c) : c; });
-            words.insert(word);
-            i = j;
-        } else {
-            ++i;
-        }
-    }
-    return {words.begin(), words.end()};
+    return plan::words_of(text);
 }
 
 FactsSubset::FactsSubset(const analysis::TableFacts& facts) : m_facts(facts) {

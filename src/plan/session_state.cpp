@@ -1,0 +1,129 @@
+// Which steps of a migration set the session up for the later ones
+// (session-level settings, temporary objects), found by parsing each
+// step's SQL; see session_state.hpp for why a resume needs to know.
+
+#include "pgsafe/plan/session_state.hpp"
+
+#include "pgsafe/sql/session_effect.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <unordered_set>
+
+namespace pgsafe::plan {
+namespace {
+
+using sql::SessionStatement;
+
+struct ParsedStep {
+    std::vector<SessionStatement> statements;  // empty when the step does not parse
+    std::unordered_set<std::string> words;
+};
+
+bool drops(const SessionStatement& s, const std::string& name) {
+    return std::any_of(s.dropped.begin(), s.dropped.end(),
+                       [&](const sql::RelationName& n) { return n.name == name; });
+}
+
+bool creates(const SessionStatement& s, const std::string& name) {
+    return s.kind == SessionStatement::Kind::TemporaryObject && s.name.name == name;
+}
+
+// How far the temporary object `name`, created in step `created` (0-based),
+// is used: up to the last later step naming it, ending at the step that
+// drops it or before the one that creates it again. 1-based.
+int last_use(const std::vector<ParsedStep>& steps, std::size_t created, const std::string& name) {
+    int last = static_cast<int>(created) + 1;
+    for (std::size_t s = created + 1; s < steps.size(); ++s) {
+        const auto& statements = steps[s].statements;
+        if (std::any_of(statements.begin(), statements.end(),
+                        [&](const SessionStatement& st) { return creates(st, name); }))
+            break;
+        if (steps[s].words.count(name) == 0) continue;
+        last = static_cast<int>(s) + 1;
+        if (std::any_of(statements.begin(), statements.end(),
+                        [&](const SessionStatement& st) { return drops(st, name); }))
+            break;
+    }
+    return last;
+}
+
+}  // namespace
+
+SessionState session_state(const std::vector<std::string>& steps) {
+    std::vector<ParsedStep> parsed;
+    parsed.reserve(steps.size());
+    for (const auto& sql : steps) {
+        ParsedStep p;
+        if (auto statements = sql::session_statements(sql)) p.statements = std::move(*statements);
+        for (auto& w : words_of(sql)) p.words.insert(std::move(w));
+        parsed.push_back(std::move(p));
+    }
+    SessionState out;
+    for (std::size_t s = 0; s < parsed.size(); ++s) {
+        int number = static_cast<int>(s) + 1;
+        for (const auto& statement : parsed[s].statements) {
+            if (statement.kind == SessionStatement::Kind::Setting) {
+                out.settings.push_back({number, steps[s].substr(statement.span.begin,
+                                                                statement.span.end - statement.span.begin)});
+            } else if (statement.kind == SessionStatement::Kind::TemporaryObject) {
+                int last = last_use(parsed, s, statement.name.name);
+                if (last > number)
+                    out.temporaries.push_back({statement.what, statement.name.name, number, last});
+            }
+        }
+    }
+    return out;
+}
+
+std::string settings_before(const SessionState& state, int next) {
+    std::string out;
+    for (const auto& s : state.settings)
+        if (s.step < next) out += s.sql + ";\n";
+    return out;
+}
+
+std::optional<TemporarySpan> lost_temporary(const SessionState& state, int next) {
+    for (const auto& t : state.temporaries)
+        if (t.created < next && t.last_use >= next) return t;
+    return std::nullopt;
+}
+
+std::vector<std::string> words_of(const std::string& text) {
+    std::unordered_set<std::string> words;
+    auto word_char = [](unsigned char c) {
+        return std::isalnum(c) != 0 || c == '_' || c == '$' || c >= 0x80;
+    };
+    for (std::size_t i = 0; i < text.size();) {
+        if (text[i] == '"') {
+            std::string quoted;
+            std::size_t j = i + 1;
+            for (; j < text.size(); ++j) {
+                if (text[j] != '"') {
+                    quoted += text[j];
+                } else if (j + 1 < text.size() && text[j + 1] == '"') {
+                    quoted += '"';
+                    ++j;
+                } else {
+                    break;
+                }
+            }
+            words.insert(quoted);
+            i = j + 1;
+        } else if (word_char(static_cast<unsigned char>(text[i]))) {
+            std::size_t j = i;
+            while (j < text.size() && word_char(static_cast<unsigned char>(text[j]))) ++j;
+            std::string word = text.substr(i, j - i);
+            words.insert(word);
+            std::transform(word.begin(), word.end(), word.begin(),
+                           [](unsigned char c) { return c < 0x80 ? std::tolower(c) : c; });
+            words.insert(word);
+            i = j;
+        } else {
+            ++i;
+        }
+    }
+    return {words.begin(), words.end()};
+}
+
+}  // namespace pgsafe::plan
