@@ -6,6 +6,7 @@
 
 #include "repeatables.hpp"
 #include "resume_check.hpp"
+#include "resume_session.hpp"
 
 #include "pgsafe/runner/limits.hpp"
 #include "pgsafe/source/migration.hpp"
@@ -56,6 +57,18 @@ int applied_count(const TrackedMigration& tracked) {
     return n;
 }
 
+// What the completed steps left in the killed or failed run's session
+// (resume_session.hpp): settings to apply again, or a refusal.
+bool resume_in_new_session(PreparedMigration& m, Prepared& out) {
+    ResumedSession session = resumed_session(*m.file, m.steps);
+    if (session.refusal) {
+        out.refusals.push_back(*session.refusal);
+        return false;
+    }
+    m.session_sql = session.restore_sql;
+    return true;
+}
+
 }  // namespace
 
 Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan::PlanOptions& options) {
@@ -64,7 +77,7 @@ Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan:
     PlanProvenance provenance(options, live);
     std::unique_ptr<plan::Planner> planner;
     for (const auto& work : todo.work) {
-        PreparedMigration m{work.file, work.action, "", {}, std::nullopt, {}};
+        PreparedMigration m{work.file, work.action, "", "", {}, std::nullopt, {}};
         if (work.action == Action::Resume) {
             // The stored steps run only if they are what the file plans (resume_check.hpp).
             if (auto refused = check_resume(work, *todo.files, connection, options, live)) {
@@ -73,6 +86,7 @@ Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan:
             }
             m.steps = work.tracked->steps;
             m.setup_sql = resume_migration_sql(work.file->version);
+            if (!resume_in_new_session(m, out)) return out;
             out.migrations.push_back(std::move(m));
             continue;
         }
@@ -120,6 +134,7 @@ Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan:
                 resume_migration_sql(plan.version) + "\n" + replace_unfinished_steps_sql(plan, record, rest);
             m.steps.assign(work.tracked->steps.begin(), work.tracked->steps.begin() + done);
             m.steps.insert(m.steps.end(), rest.begin(), rest.end());
+            if (!resume_in_new_session(m, out)) return out;
         }
         out.migrations.push_back(std::move(m));
     }

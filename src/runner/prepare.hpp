@@ -22,6 +22,7 @@ struct PreparedMigration {
     const source::MigrationFile* file = nullptr;
     Action action = Action::Start;
     std::string setup_sql;           // tracking writes before the first step, run in one transaction
+    std::string session_sql;         // a resume: the settings its completed steps made, applied again first
     std::vector<StoredStep> steps;   // all of them; those already applied are skipped
     std::optional<plan::Risk> risk;  // as planned now; nullopt when resumed from the stored plan
     std::set<std::string> rules;     // rule names of the findings planned now
