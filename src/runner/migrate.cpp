@@ -15,6 +15,7 @@
 #include "runner_lock.hpp"
 #include "session.hpp"
 #include "session_changes.hpp"
+#include "session_reset.hpp"
 #include "tracking.hpp"
 #include "tracking_access.hpp"
 
@@ -32,6 +33,8 @@ namespace pgsafe::runner {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+const std::string k_application_name = "pgsafe migrate";  // the work session's, in pg_stat_activity
 
 // Tells every observer of the run, in the order RunOptions lists them.
 class Observers : public RunObserver {
@@ -170,6 +173,11 @@ private:
         StartRecord start;
         try {
             m_observers.migration_started(seen);
+            // From the session pgsafe opened (session_reset.hpp); on a resume, with the settings
+            // its completed steps made (resume_session.hpp).
+            std::string session_sql = m_session_reset.take(k_application_name) + m.session_sql;
+            m_session_reset.saw(m.session_sql);
+            if (!session_sql.empty()) m_work.execute(session_sql, "preparing the session for the migration");
             // The start record goes in the first step's round trip (execute_step.hpp).
             start.sql =
                 start_record_sql(m_lock_check,
@@ -208,6 +216,7 @@ private:
                 }
                 m_observers.step_finished(view);
                 m_session_changes.saw(view);
+                m_session_reset.saw(step.sql);
                 ++applied.steps;
                 applied.lock_wait_ms += outcome.lock_wait_ms;
                 applied.retries += outcome.retries;
@@ -317,6 +326,7 @@ private:
     std::mt19937_64 m_random;
     std::string m_lock_check;
     SessionChanges m_session_changes;
+    SessionReset m_session_reset;
 };
 
 }  // namespace
@@ -402,8 +412,8 @@ RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunO
 RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOptions& options) {
     require_version(files, options.to);  // a typo in --to is a usage error, before connecting
     InterruptWatch interrupt;            // first, so every thread after it leaves SIGINT/SIGTERM to it
-    db::Connection session = open_session(options.conninfo, "pgsafe migrate");  // steps and tracking writes
-    RunnerLock lock(options.conninfo, options.lock_wait, interrupt);            // one runner per database
+    db::Connection session = open_session(options.conninfo, k_application_name);  // steps and tracking writes
+    RunnerLock lock(options.conninfo, options.lock_wait, interrupt);              // one runner per database
     ConnectionExecutor work(session);
     return run_locked(files, options, work, session, interrupt, lock.check_sql());
 }

@@ -1,0 +1,42 @@
+// Resetting the work session between migrations of one run, when one of
+// them changed it (session_reset.hpp says why).
+
+#include "session_reset.hpp"
+
+#include "session.hpp"
+
+#include "pgsafe/sql/session_effect.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace pgsafe::runner {
+
+void SessionReset::saw(const std::string& step_sql) {
+    if (m_changed) return;
+    std::string lower(step_sql);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    // Every statement that can change the session has one of these words: no need to parse the others.
+    if (lower.find("set") == std::string::npos && lower.find("temp") == std::string::npos &&
+        lower.find("prepare") == std::string::npos)
+        return;
+    auto statements = sql::session_statements(step_sql);
+    if (!statements) return;
+    m_changed = std::any_of(statements->begin(), statements->end(), [](const sql::SessionStatement& s) {
+        return s.kind != sql::SessionStatement::Kind::None;
+    });
+}
+
+std::string SessionReset::take(const std::string& application_name) {
+    if (!m_changed) return "";
+    m_changed = false;
+    return session_reset_sql(application_name);
+}
+
+std::string session_reset_sql(const std::string& application_name) {
+    return "RESET SESSION AUTHORIZATION; RESET ROLE; RESET ALL; DISCARD TEMP; DEALLOCATE ALL; " +
+           session_setup_sql(application_name);
+}
+
+}  // namespace pgsafe::runner
