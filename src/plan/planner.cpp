@@ -6,6 +6,7 @@
 // risk from what is left as written.
 
 #include "pgsafe/plan/plan.hpp"
+#include "pgsafe/plan/session_state.hpp"
 
 #include "planning.hpp"
 
@@ -16,6 +17,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 namespace pgsafe::plan {
@@ -101,6 +103,27 @@ Unit as_written(const sql::ParsedFile& file, const StatementPlan& sp) {
     return u;
 }
 
+// A temporary object created by one step and used by a later one dies with
+// the session if the run is killed in between: the step that creates it says
+// so, since such a resume is refused (runner/resume_session.hpp).
+void note_temporary_spans(const sql::ParsedFile& file, std::vector<Step>& steps) {
+    // No "temp" (TEMP, TEMPORARY, pg_temp) and no "prepare" in the file: no temporary object, no need to
+    // parse.
+    std::string lower(file.text);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower.find("temp") == std::string::npos && lower.find("prepare") == std::string::npos) return;
+    std::vector<std::string> sql;
+    for (const auto& step : steps) sql.push_back(step.sql);
+    for (const auto& t : session_state(sql).temporaries) {
+        std::string& why = steps[static_cast<std::size_t>(t.created) - 1].why;
+        why += fmt::format(
+            "{}{} \"{}\" lives only in this session and step {} uses it: a run killed after this step "
+            "and before step {} ends cannot be resumed (pgsafe refuses the resume: session-state-lost)",
+            why.empty() ? "" : "; ", t.what, t.name, t.last_use, t.last_use);
+    }
+}
+
 }  // namespace
 
 Planner::Planner(PlanOptions options, analysis::TableFacts facts)
@@ -180,6 +203,7 @@ MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFi
     if (!out.syntax_error) {
         for (const auto& draft : group_units(statements, m_state->pending))
             out.steps.push_back(make_step(draft, statements, m_facts, m_state->pending, m_options.timeouts));
+        note_temporary_spans(file, out.steps);
     }
 
     out.risk = Risk::Low;
