@@ -247,6 +247,28 @@ TEST_CASE(
     CHECK(digest(db->dsn(), "t") == digest(db->dsn(), "plain_copy"));
 }
 
+TEST_CASE("migrate --dry-run writes each batch's change down with its keys and changes no row",
+          "[db][batches]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    exec(db->dsn(),
+         "CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL);"
+         "INSERT INTO t SELECT g, 0 FROM generate_series(1, 2000) g; ANALYZE;");
+    Project p(
+        "[thresholds]\nlarge_table_rows = 500\n[run]\nbatch_pause_ms = 0\nbatch_min = 1000\nbatch_max = "
+        "1000\n");
+    p.add("V1__bump.sql", "UPDATE t SET v = v + 1;\n");
+    auto args = p.args(*db);
+    args.push_back("--dry-run");
+    auto run = run_pgsafe(args);
+    INFO(run.out << run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.out.find("EXECUTE pgsafe_batch ('1', '1000');") != std::string::npos);
+    CHECK(run.out.find("EXECUTE pgsafe_batch ('1001', '2000');") != std::string::npos);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM t WHERE v <> 0") == "0");
+    CHECK(value(db->dsn(), "SELECT to_regclass('pgsafe.steps') IS NULL") == "t");
+}
+
 TEST_CASE("a table with a statement-level trigger gets its UPDATE as one statement, the trigger fired once",
           "[db][batches]") {
     auto db = pgsafe::test::scratch_database();
