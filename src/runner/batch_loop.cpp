@@ -1,8 +1,9 @@
 // The batch loop of a batched step: each batch is the next keys in key order
 // after the last key done (keyset pagination, never arithmetic on the key),
-// found and changed in one short transaction that also records its last key.
-// Its size adapts toward [run] batch_target_ms; it waits while a streaming
-// replica lags more than [run] max_replica_lag_ms, and says why it waits.
+// found and changed in one short transaction that also records its last key,
+// sent as one round trip. Its size adapts toward [run] batch_target_ms; it
+// waits while a streaming replica lags more than [run] max_replica_lag_ms
+// (read with each batch), and says why it waits.
 
 #include "batch_loop.hpp"
 
@@ -14,6 +15,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <climits>
@@ -126,23 +128,63 @@ double estimated_rows(Executor& work, const plan::Batch& b) {
     return std::stod(*rows[0][0]);
 }
 
-// Why the next batch should wait for the replicas, or "" when none lags.
-std::string replica_lag(Executor& work, milliseconds max_lag) {
+// One streaming replica as k_replica_lag_sql reads it.
+struct Replica {
+    std::string name;
+    std::optional<double> lag;  // replay_lag in s; none until the replica reports one
+    long long behind = 0;       // bytes of WAL not replayed yet
+};
+
+std::vector<Replica> read_replicas(Executor& work) {
+    std::vector<Replica> out;
     for (const auto& row : work.query(k_replica_lag_sql, "reading the replicas' lag")) {
-        std::string name = row.at(0).value_or("?");
-        long long behind = row.at(2) ? std::stoll(*row.at(2)) : 0;
-        if (behind <= 0) continue;  // replayed everything the primary wrote
-        if (row.at(1)) {
-            double lag = std::stod(*row.at(1));
-            if (lag * 1000 > static_cast<double>(max_lag.count()))
-                return fmt::format("replica \"{}\" replays {:.1f} s behind (max_replica_lag_ms {})", name,
-                                   lag, max_lag.count());
-        } else if (behind > k_behind_bytes) {
-            return fmt::format("replica \"{}\" is {} MB behind and reports no replay lag yet", name,
-                               behind / (1024 * 1024));
+        Replica r{row.at(0).value_or("?"), std::nullopt, row.at(2) ? std::stoll(*row.at(2)) : 0};
+        if (row.at(1)) r.lag = std::stod(*row.at(1));
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+// The replicas as a batch's round trip reads them (batch_round_trip_sql's third column).
+std::vector<Replica> replicas_from_json(const std::optional<std::string>& text) {
+    std::vector<Replica> out;
+    if (!text) return out;
+    for (const auto& item : nlohmann::json::parse(*text)) {
+        Replica r;
+        r.name = item.at(0).is_string() ? item.at(0).get<std::string>() : "?";
+        if (item.at(1).is_number()) r.lag = item.at(1).get<double>();
+        if (item.at(2).is_number()) r.behind = item.at(2).get<long long>();
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+// Why the next batch should wait for the replicas, or "" when none lags.
+std::string replica_lag(const std::vector<Replica>& replicas, milliseconds max_lag) {
+    for (const auto& r : replicas) {
+        if (r.behind <= 0) continue;  // replayed everything the primary wrote
+        if (r.lag) {
+            if (*r.lag * 1000 > static_cast<double>(max_lag.count()))
+                return fmt::format("replica \"{}\" replays {:.1f} s behind (max_replica_lag_ms {})", r.name,
+                                   *r.lag, max_lag.count());
+        } else if (r.behind > k_behind_bytes) {
+            return fmt::format("replica \"{}\" is {} MB behind and reports no replay lag yet", r.name,
+                               r.behind / (1024 * 1024));
         }
     }
     return "";
+}
+
+// The types PostgreSQL gave the prepared batch's parameters ($1 … $2n), as
+// SQL spells them; what batch_round_trip_sql casts the keys it found to.
+std::vector<std::string> parameter_types(Executor& work) {
+    std::vector<std::string> out;
+    for (const auto& row : work.query("SELECT u.t::pg_catalog.text FROM pg_catalog.pg_prepared_statements p, "
+                                      "pg_catalog.unnest(p.parameter_types) WITH ORDINALITY AS u(t, i) "
+                                      "WHERE p.name = 'pgsafe_batch' ORDER BY u.i",
+                                      "reading the batch's parameter types"))
+        out.push_back(row.at(0).value_or(""));
+    return out;
 }
 
 class Loop {
@@ -178,6 +220,7 @@ public:
         m_run.work.execute(prepare_batch_sql(m_step), label);
         bool first = true;
         undo_on_failure([&] {
+            choose_round_trip();
             while (true) {
                 if (m_run.interrupt.interrupted()) throw m_hooks.interrupted();
                 if (!first) timed(m_paused, [&] { pause(); });
@@ -253,12 +296,26 @@ private:
             throw m_hooks.interrupted();
     }
 
+    // One round trip per batch (batch_round_trip_sql) whenever statements
+    // reach a server: not for --dry-run, which writes down each batch's
+    // change with its keys, nor for a legacy range step.
+    void choose_round_trip() {
+        if (m_batch.legacy_range || m_run.work.backend_pid() == 0) return;
+        m_types = parameter_types(m_run.work);
+        if (m_types.size() != 2 * m_batch.key.size()) m_types.clear();
+    }
+
+    // Waits while a replica lags. The reading comes with the last batch's
+    // round trip (no query of its own); while one lags, it is read again
+    // every k_replica_poll.
     void wait_for_replicas() {
         milliseconds max_lag = m_run.options.run.max_replica_lag;
         if (max_lag.count() <= 0) return;
         std::string said;
         while (true) {
-            std::string why = replica_lag(m_run.work, max_lag);
+            std::vector<Replica> replicas = m_replicas ? std::move(*m_replicas) : read_replicas(m_run.work);
+            m_replicas.reset();
+            std::string why = replica_lag(replicas, max_lag);
             if (why.empty()) break;
             if (why != said) {
                 m_run.observer.batch_progress(m_view, fmt::format("{}: paused: {}", m_view.label, why),
@@ -277,45 +334,27 @@ private:
         return std::min(1.0, m_done / m_estimate);
     }
 
+    // What one batch did: its keys, and how long its rows were locked.
+    struct Done {
+        long keys = 0;
+        std::vector<std::string> first;
+        std::vector<std::string> last;
+        milliseconds changed{0};  // the change, its record and COMMIT
+    };
+
     // Finds and runs the next batch; false when no keys are left.
     bool one_batch(std::optional<long>& limit) {
+        if (m_finished) return false;
         const std::string& label = m_view.label;
-        std::optional<std::vector<std::string>> first;
-        std::optional<std::vector<std::string>> last;
-        long keys = 0;
+        std::optional<Done> done;
         int tries = 0;
         auto started = Clock::now();
-        milliseconds changed{0};  // the last try's change and record
         while (true) {
             try {
                 m_hooks.with_lock_retries([&] {
                     if (tries++ > 0 && limit && m_sizer.halve()) limit = m_sizer.size();
                     started = Clock::now();
-                    // Three round trips in the transaction: the timeouts with the next
-                    // keys, the change with its record, COMMIT (each one counts when
-                    // batches are short).
-                    m_hooks.in_transaction([&] {
-                        auto rows = m_run.work.query(m_hooks.timeouts_sql() + "\n" +
-                                                         next_batch_sql(m_batch, m_after, limit, m_inclusive),
-                                                     "finding the next batch");
-                        first.reset();
-                        if (rows.empty() || !rows[0][0]) return;
-                        const auto& row = rows[0];
-                        std::size_t n = m_batch.key.size();
-                        keys = std::stol(row.at(0).value_or("0"));
-                        first.emplace();
-                        last.emplace();
-                        for (std::size_t i = 0; i < n; ++i) {
-                            first->push_back(row.at(1 + i).value_or(""));
-                            last->push_back(row.at(1 + n + i).value_or(""));
-                        }
-                        changed = milliseconds(0);
-                        timed(changed, [&] {
-                            m_hooks.execute_cancellable(execute_sql(*first, *last) + "\n" +
-                                                        k_own_settings_sql + "\n" + m_run.lock_check +
-                                                        done_sql(*last));
-                        });
-                    });
+                    done = m_types.empty() ? batch_in_steps(limit) : batch_in_one_round_trip(limit);
                 });
                 break;
             } catch (const db::DatabaseError& e) {
@@ -330,22 +369,84 @@ private:
                                 label, *limit));
             }
         }
-        if (!first) return false;
+        if (!done) return false;
         auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
-        m_changing += changed;
-        m_after = *last;
+        m_changing += done->changed;
+        m_after = done->last;
         m_inclusive = false;
-        m_done += static_cast<double>(keys);
+        m_done += static_cast<double>(done->keys);
         m_busy += took;
         ++m_batches;
+        // Fewer keys than asked for: none were left after them when the batch ran.
+        if (!limit || done->keys < *limit) m_finished = true;
         if (limit) {
-            // Sized by the change itself (while its row locks are held), not by
-            // the round trips around it, which a busy server makes long.
-            m_sizer.finished(keys, changed);
+            // Sized by the time its rows stayed locked (what an application
+            // write to one of them waits for), not by the round trips around it.
+            m_sizer.finished(done->keys, done->changed);
             limit = m_sizer.size();
         }
-        report(keys, *last);
+        report(done->keys, done->last);
         return true;
+    }
+
+    // One round trip: BEGIN, the next keys, the change, its record, COMMIT,
+    // and the replicas' lag read right after (batch_round_trip_sql).
+    std::optional<Done> batch_in_one_round_trip(std::optional<long> limit) {
+        BatchTrip trip{
+            m_after,          limit,          m_types,       m_hooks.timeouts_sql(),
+            m_run.lock_check, m_view.version, m_step.number, m_run.options.run.max_replica_lag.count() > 0};
+        Executor::Rows rows;
+        CancelScope scope(m_run.interrupt, [&work = m_run.work] { work.cancel(); });
+        m_run.observer.statement_started(m_view, m_run.work.backend_pid());
+        try {
+            rows = m_run.work.query(batch_round_trip_sql(m_batch, trip), m_view.label);
+        } catch (const db::DatabaseError& e) {
+            m_run.observer.statement_finished(m_view);
+            // Left in a failed transaction, unless it was the reading after COMMIT that failed.
+            if (!e.connection_lost()) quietly("ROLLBACK");
+            throw;
+        }
+        m_run.observer.statement_finished(m_view);
+        if (rows.empty() || !rows[0].at(0)) return std::nullopt;
+        auto found = nlohmann::json::parse(*rows[0][0]);
+        if (trip.replicas) m_replicas = replicas_from_json(rows[0].at(2));
+        if (found.empty()) return std::nullopt;
+        Done d;
+        std::size_t n = m_batch.key.size();
+        d.keys = found.at(0).get<long>();
+        for (std::size_t i = 0; i < n; ++i) {
+            d.first.push_back(found.at(1 + i).get<std::string>());
+            d.last.push_back(found.at(1 + n + i).get<std::string>());
+        }
+        d.changed = milliseconds(std::lround(std::stod(rows[0].at(1).value_or("0"))));
+        return d;
+    }
+
+    // Three round trips in a transaction (the timeouts with the next keys, the
+    // change with its record, COMMIT), the keys read before the change is
+    // sent: what --dry-run writes down, and how a legacy range step runs.
+    std::optional<Done> batch_in_steps(std::optional<long> limit) {
+        std::optional<Done> done;
+        m_hooks.in_transaction([&] {
+            auto rows = m_run.work.query(
+                m_hooks.timeouts_sql() + "\n" + next_batch_sql(m_batch, m_after, limit, m_inclusive),
+                "finding the next batch");
+            if (rows.empty() || !rows[0][0]) return;
+            const auto& row = rows[0];
+            std::size_t n = m_batch.key.size();
+            Done d;
+            d.keys = std::stol(row.at(0).value_or("0"));
+            for (std::size_t i = 0; i < n; ++i) {
+                d.first.push_back(row.at(1 + i).value_or(""));
+                d.last.push_back(row.at(1 + n + i).value_or(""));
+            }
+            timed(d.changed, [&] {
+                m_hooks.execute_cancellable(execute_sql(d.first, d.last) + "\n" + k_own_settings_sql + "\n" +
+                                            m_run.lock_check + done_sql(d.last));
+            });
+            done = std::move(d);
+        });
+        return done;
     }
 
     std::string execute_sql(const std::vector<std::string>& first,
@@ -427,6 +528,11 @@ private:
     milliseconds m_paused{0};
     milliseconds m_waited{0};  // for replicas
     long m_batches = 0;
+    bool m_finished = false;  // the last batch took the last keys
+    // The prepared batch's parameter types: empty when batches take three round trips.
+    std::vector<std::string> m_types;
+    // The replicas as the last batch's round trip read them.
+    std::optional<std::vector<Replica>> m_replicas;
     Clock::time_point m_started = Clock::now();
 };
 
@@ -452,8 +558,13 @@ bool BatchSizer::halve() {
     return true;
 }
 
-std::string next_batch_sql(const plan::Batch& batch, const std::optional<std::vector<std::string>>& after,
-                           std::optional<long> limit, bool inclusive) {
+namespace {
+
+// The next `limit` keys (all when nullopt) after `after`, as
+// "SELECT <select(count, first, last)> FROM …" (no semicolon); no row when none are left.
+template <typename Select>
+std::string next_keys_sql(const plan::Batch& batch, const std::optional<std::vector<std::string>>& after,
+                          std::optional<long> limit, bool inclusive, Select&& select) {
     std::vector<std::string> key = quoted_key(batch);
     std::string columns = joined(key);
     std::string row = key.size() == 1 ? columns : "(" + columns + ")";
@@ -476,9 +587,68 @@ std::string next_batch_sql(const plan::Batch& batch, const std::optional<std::ve
                              : "";
     std::string count = limit ? "(SELECT count(*) FROM b)" : fmt::format("(SELECT count(*) FROM {})", source);
     return fmt::format(
-        "{0}SELECT {1}, {2}, {3} FROM (SELECT {4} FROM {5} ORDER BY {4} LIMIT 1) f, "
-        "(SELECT {4} FROM {5} ORDER BY {6} LIMIT 1) l;",
-        with, count, joined(f), joined(l), columns, source, joined(key, " DESC"));
+        "{0}SELECT {1} FROM (SELECT {2} FROM {3} ORDER BY {2} LIMIT 1) f, "
+        "(SELECT {2} FROM {3} ORDER BY {4} LIMIT 1) l",
+        with, select(count, joined(f), joined(l)), columns, source, joined(key, " DESC"));
+}
+
+// The n-th element of the batch's keys as the round trip keeps them (the setting pgsafe.batch).
+std::string kept(std::size_t n) {
+    return fmt::format(
+        "pg_catalog.json_extract_path_text(pg_catalog.current_setting('pgsafe.batch')::pg_catalog.json, "
+        "'{}')",
+        n);
+}
+
+}  // namespace
+
+std::string next_batch_sql(const plan::Batch& batch, const std::optional<std::vector<std::string>>& after,
+                           std::optional<long> limit, bool inclusive) {
+    return next_keys_sql(batch, after, limit, inclusive,
+                         [](const std::string& count, const std::string& first, const std::string& last) {
+                             return count + ", " + first + ", " + last;
+                         }) +
+           ";";
+}
+
+std::string batch_round_trip_sql(const plan::Batch& batch, const BatchTrip& trip) {
+    std::size_t n = batch.key.size();
+    // The keys found, as a JSON array [count, first…, last…] kept in a session
+    // setting for the statements after it ('[]': none left).
+    std::string keys =
+        next_keys_sql(batch, trip.after, trip.limit, false,
+                      [](const std::string& count, const std::string& first, const std::string& last) {
+                          return fmt::format("pg_catalog.json_build_array({}, {}, {})::pg_catalog.text",
+                                             count, first, last);
+                      });
+    std::vector<std::string> params;
+    for (std::size_t i = 0; i < 2 * n; ++i)
+        params.push_back(fmt::format("({})::{}", kept(1 + i), trip.parameter_types.at(i)));
+    std::vector<std::string> values;
+    for (std::size_t i = 0; i < n; ++i) values.push_back(kept(1 + n + i));
+    std::string record = fmt::format(
+        "UPDATE pgsafe.steps SET batch_last = pg_catalog.jsonb_build_object('columns', {}::pg_catalog.jsonb, "
+        "'types', {}::pg_catalog.jsonb, 'values', pg_catalog.jsonb_build_array({})) WHERE version = {} AND "
+        "step = {} AND pg_catalog.json_array_length(pg_catalog.current_setting('pgsafe.batch')::"
+        "pg_catalog.json) > 0;",
+        literal(nlohmann::json(batch.key).dump()), literal(nlohmann::json(batch.types).dump()),
+        joined(values), literal(trip.version), trip.step);
+    std::string replicas = trip.replicas
+                               ? fmt::format(
+                                     "(SELECT pg_catalog.json_agg(pg_catalog.json_build_array(r.name, r.lag, "
+                                     "r.behind))::pg_catalog.text FROM ({}) r(name, lag, behind))",
+                                     k_replica_lag_sql)
+                               : "NULL";
+    const std::string now = "pg_catalog.date_part('epoch', pg_catalog.clock_timestamp())";
+    return fmt::format(
+        "BEGIN;\n{0}\n"
+        "SELECT pg_catalog.set_config('pgsafe.batch', coalesce(({1}), '[]'), false);\n"
+        "SELECT pg_catalog.set_config('pgsafe.batch_at', {2}::pg_catalog.text, false);\n"
+        "EXECUTE pgsafe_batch ({3});\n"
+        "{4}\n{5}{6}\nCOMMIT;\n"
+        "SELECT pg_catalog.current_setting('pgsafe.batch'), ({2} - "
+        "pg_catalog.current_setting('pgsafe.batch_at')::pg_catalog.float8) * 1000, {7};",
+        trip.timeouts, keys, now, joined(params), k_own_settings_sql, trip.lock_check, record, replicas);
 }
 
 std::string prepare_batch_sql(const StoredStep& step) {

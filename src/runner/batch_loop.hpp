@@ -60,6 +60,26 @@ private:
 // `inclusive` reads `after` as the first key to take (legacy range steps).
 std::string next_batch_sql(const plan::Batch& batch, const std::optional<std::vector<std::string>>& after,
                            std::optional<long> limit, bool inclusive = false);
+// One batch in one round trip, for a keyset step whose prepared statement
+// (prepare_batch_sql) takes `parameter_types`: BEGIN, the timeouts, the next
+// keys kept in a session setting, EXECUTE with them, pgsafe's own settings,
+// the lock check and the batch's record (its last key; committed with its
+// rows or not at all), COMMIT, then one row: the keys as a JSON array
+// [count, first…, last…] ("[]" when none were left: the EXECUTE changed
+// nothing and nothing was recorded), the ms from the change's start to
+// COMMIT, and the replicas' lag as JSON [[name, lag s, bytes behind]…]
+// (NULL when not asked for, or when there are none).
+struct BatchTrip {
+    std::optional<std::vector<std::string>> after;
+    std::optional<long> limit;
+    std::vector<std::string> parameter_types;  // $1 … $2n
+    std::string timeouts;                      // SET LOCAL lock_timeout …
+    std::string lock_check;
+    std::string version;
+    int step = 0;
+    bool replicas = false;
+};
+std::string batch_round_trip_sql(const plan::Batch& batch, const BatchTrip& trip);
 std::string prepare_batch_sql(const StoredStep& step);
 inline const std::string k_deallocate_batch_sql = "DEALLOCATE pgsafe_batch;";
 std::string execute_batch_sql(const std::vector<std::string>& first, const std::vector<std::string>& last);

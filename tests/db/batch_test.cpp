@@ -200,6 +200,75 @@ TEST_CASE("a killed batched UPDATE on a composite text key resumes after its las
     CHECK(digest(db->dsn(), "t") == digest(db->dsn(), "plain_copy"));
 }
 
+TEST_CASE(
+    "a runner killed while a batch waits for a row lock: the batch commits with its record or not at all, "
+    "and the rerun changes every row once",
+    "[db][batches][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    exec(db->dsn(),
+         "CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL);"
+         "INSERT INTO t SELECT g, 0 FROM generate_series(1, 3000) g;"
+         "CREATE TABLE plain_copy AS SELECT * FROM t; ANALYZE;");
+    Project p(
+        "[thresholds]\nlarge_table_rows = 500\n[timeouts]\nlock_timeout_ms = 60000\n[run]\nbatch_pause_ms = "
+        "0\nbatch_min = 100\nbatch_max = 100\n");
+    p.add("V1__bump.sql", "UPDATE t SET v = v + 1000;\n");
+    const std::string waiting =
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE "
+        "'%pgsafe_batch%'";
+    {
+        // The application holds row 1550: the batch of 1501…1600 changes 1501…1549, then waits.
+        pqxx::connection app(db->dsn());
+        pqxx::work hold(app);
+        hold.exec("SELECT * FROM t WHERE id = 1550 FOR UPDATE");
+        RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db));
+        REQUIRE(eventually([&] { return value(db->dsn(), waiting) == "1"; }));
+        runner.signal(SIGKILL);
+        runner.wait();
+        hold.commit();
+    }
+    // The killed runner's server session finishes the batch it was sent (its
+    // lock check then finds the runner lock gone and rolls it back): its rows
+    // and its record go together.
+    REQUIRE(eventually([&] {
+        return value(db->dsn(),
+                     "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pgsafe_batch%' AND "
+                     "pid <> pg_backend_pid()") == "0";
+    }));
+    std::string last = value(db->dsn(), "SELECT coalesce(batch_last->'values'->>0, '0') FROM pgsafe.steps");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM t WHERE v = 1000") ==
+          value(db->dsn(), "SELECT count(*) FROM t WHERE id <= " + last));
+    CHECK(value(db->dsn(), "SELECT count(*) FROM t WHERE v = 1000 AND id > " + last) == "0");
+    auto rerun = run_pgsafe(p.args(*db));
+    INFO(rerun.err);
+    REQUIRE(rerun.exit_code == 0);
+    exec(db->dsn(), "UPDATE plain_copy SET v = v + 1000");
+    CHECK(digest(db->dsn(), "t") == digest(db->dsn(), "plain_copy"));
+}
+
+TEST_CASE("migrate --dry-run writes each batch's change down with its keys and changes no row",
+          "[db][batches]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    exec(db->dsn(),
+         "CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL);"
+         "INSERT INTO t SELECT g, 0 FROM generate_series(1, 2000) g; ANALYZE;");
+    Project p(
+        "[thresholds]\nlarge_table_rows = 500\n[run]\nbatch_pause_ms = 0\nbatch_min = 1000\nbatch_max = "
+        "1000\n");
+    p.add("V1__bump.sql", "UPDATE t SET v = v + 1;\n");
+    auto args = p.args(*db);
+    args.push_back("--dry-run");
+    auto run = run_pgsafe(args);
+    INFO(run.out << run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.out.find("EXECUTE pgsafe_batch ('1', '1000');") != std::string::npos);
+    CHECK(run.out.find("EXECUTE pgsafe_batch ('1001', '2000');") != std::string::npos);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM t WHERE v <> 0") == "0");
+    CHECK(value(db->dsn(), "SELECT to_regclass('pgsafe.steps') IS NULL") == "t");
+}
+
 TEST_CASE("a table with a statement-level trigger gets its UPDATE as one statement, the trigger fired once",
           "[db][batches]") {
     auto db = pgsafe::test::scratch_database();

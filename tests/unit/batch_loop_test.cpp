@@ -96,3 +96,41 @@ TEST_CASE("names are quoted as (schema, name) pairs, never split at a dot", "[un
     CHECK(qualified(sql::RelationName{"dot.schema", "a.b_idx"}) == "\"dot.schema\".\"a.b_idx\"");
     CHECK(qualified(sql::RelationName{"", "a.b_idx"}) == "\"a.b_idx\"");
 }
+
+TEST_CASE("one batch is one round trip: keys, change, record and COMMIT, then what it did",
+          "[unit][batches]") {
+    BatchTrip trip;
+    trip.after = std::vector<std::string>{"0f0e", "it's"};
+    trip.limit = 500;
+    trip.parameter_types = {"uuid", "text", "uuid", "text"};
+    trip.timeouts = "SET LOCAL lock_timeout = '100ms';";
+    trip.version = "3";
+    trip.step = 2;
+    std::string sql = batch_round_trip_sql(composite(), trip);
+    INFO(sql);
+    auto at = [&](const std::string& part) {
+        auto found = sql.find(part);
+        CHECK(found != std::string::npos);
+        return found;
+    };
+    // In this order, the record inside the transaction, the reading after it.
+    auto begin = at("BEGIN;\nSET LOCAL lock_timeout = '100ms';");
+    auto keys = at("WHERE (\"tenant\", \"id\") > ('0f0e', 'it''s') ORDER BY \"tenant\", \"id\" LIMIT 500");
+    auto change =
+        at("EXECUTE pgsafe_batch "
+           "((pg_catalog.json_extract_path_text(pg_catalog.current_setting('pgsafe.batch')::"
+           "pg_catalog.json, '1'))::uuid, ");
+    auto record = at("UPDATE pgsafe.steps SET batch_last");
+    auto commit = at("COMMIT;\nSELECT pg_catalog.current_setting('pgsafe.batch')");
+    CHECK(begin < keys);
+    CHECK(keys < change);
+    CHECK(change < record);
+    CHECK(record < commit);
+    // The last key's values are the 3rd and 4th kept; nothing is recorded when no key was left.
+    at("'values', pg_catalog.jsonb_build_array(pg_catalog.json_extract_path_text(pg_catalog.current_setting("
+       "'pgsafe.batch')::pg_catalog.json, '3'), ");
+    at("pg_catalog.json_array_length(pg_catalog.current_setting('pgsafe.batch')::pg_catalog.json) > 0");
+    CHECK(sql.find("pg_stat_replication") == std::string::npos);
+    trip.replicas = true;
+    CHECK(batch_round_trip_sql(composite(), trip).find("FROM pg_stat_replication") != std::string::npos);
+}
