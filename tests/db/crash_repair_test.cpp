@@ -62,6 +62,12 @@ std::string indexes_of_items(const ScratchDatabase& db) {
 // events, partitioned by year, and a migration that detaches 2023 concurrently;
 // its first run is interrupted once the detach is pending: a reader's
 // REPEATABLE READ snapshot keeps it waiting, and its statement is cancelled.
+// The wait is a lock wait, so each attempt also ends at lock_timeout and is
+// retried (by then with FINALIZE); a cancel that falls between attempts
+// misses, so the project's retry deadline (k_detach_toml) ends the first run
+// in seconds either way instead of the default 600 s.
+const char* const k_detach_toml = "[retry]\ndeadline_s = 5\n";
+
 void interrupted_detach(const ScratchDatabase& db, const Project& p) {
     exec(db.dsn(), R"sql(
 CREATE TABLE events (id int NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
@@ -152,7 +158,7 @@ TEST_CASE("an interrupted DETACH PARTITION CONCURRENTLY: the rerun finishes it w
           "[db][migrate][fault]") {
     auto db = pgsafe::test::scratch_database();
     if (!db) return;
-    Project p;
+    Project p{k_detach_toml};
     interrupted_detach(*db, p);
 
     auto rerun = p.migrate(*db);
@@ -172,7 +178,7 @@ TEST_CASE("a DETACH PARTITION CONCURRENTLY finished by hand after an interrupted
           "[db][migrate][fault]") {
     auto db = pgsafe::test::scratch_database();
     if (!db) return;
-    Project p;
+    Project p{k_detach_toml};
     interrupted_detach(*db, p);
     exec(db->dsn(), "ALTER TABLE events DETACH PARTITION events_2023 FINALIZE");
 
