@@ -216,7 +216,7 @@ TEST_CASE(
     p.add("V1__bump.sql", "UPDATE t SET v = v + 1000;\n");
     const std::string waiting =
         "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE "
-        "'%pgsafe_batch%'";
+        "'%pgsafe_batch%' AND datname = current_database()";
     {
         // The application holds row 1550: the batch of 1501…1600 changes 1501…1549, then waits.
         pqxx::connection app(db->dsn());
@@ -234,7 +234,7 @@ TEST_CASE(
     REQUIRE(eventually([&] {
         return value(db->dsn(),
                      "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pgsafe_batch%' AND "
-                     "pid <> pg_backend_pid()") == "0";
+                     "pid <> pg_backend_pid() AND datname = current_database()") == "0";
     }));
     std::string last = value(db->dsn(), "SELECT coalesce(batch_last->'values'->>0, '0') FROM pgsafe.steps");
     CHECK(value(db->dsn(), "SELECT count(*) FROM t WHERE v = 1000") ==

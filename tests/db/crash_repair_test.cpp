@@ -87,7 +87,8 @@ INSERT INTO events SELECT g, date '2023-01-01' + g FROM generate_series(1, 700) 
     }));
     exec(db.admin_dsn(),
          "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'pgsafe migrate' "
-         "AND query LIKE '%DETACH PARTITION%' AND state = 'active'");
+         "AND query LIKE '%DETACH PARTITION%' AND state = 'active' AND datname = '" +
+             db.name() + "'");
     auto first = runner.wait();
     INFO(first.err);
     CHECK(first.exit_code != 0);

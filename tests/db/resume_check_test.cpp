@@ -115,7 +115,8 @@ TEST_CASE("a killed run whose stored step definition was changed is refused, and
         CHECK(runner.wait().exit_code == 128 + SIGKILL);
         exec(db->admin_dsn(),
              "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'pgsafe%' "
-             "AND datname = current_database()");
+             "AND datname = '" +
+                 db->name() + "'");
         hold.abort();
     }
     REQUIRE(eventually([&] {

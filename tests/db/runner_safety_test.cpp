@@ -179,8 +179,9 @@ TEST_CASE(
     REQUIRE(eventually(
         [&] { return runner.err_so_far().find("waiting for ACCESS EXCLUSIVE") != std::string::npos; }));
     // Between two tries the work session is idle; end it there.
-    std::string work = value(
-        db->dsn(), "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgsafe migrate' LIMIT 1");
+    std::string work = value(db->dsn(),
+                             "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgsafe migrate' "
+                             "AND datname = current_database() LIMIT 1");
     REQUIRE(!work.empty());
     exec(db->admin_dsn(), "SELECT pg_terminate_backend(" + work + ")");
     ProcessResult r = runner.wait();

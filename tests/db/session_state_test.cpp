@@ -40,7 +40,8 @@ void kill_while_update_waits(const ScratchDatabase& db, const Project& p) {
     CHECK(runner.wait().exit_code == 128 + SIGKILL);
     exec(db.admin_dsn(),
          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'pgsafe%' "
-         "AND datname = current_database()");
+         "AND datname = '" +
+             db.name() + "'");
     hold.abort();
     REQUIRE(eventually([&] {
         return value(db.dsn(),
