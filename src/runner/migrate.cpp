@@ -22,6 +22,7 @@
 #include "pgsafe/db/error.hpp"
 #include "pgsafe/error.hpp"
 #include "pgsafe/runner/runner.hpp"
+#include "pgsafe/sql/parse.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -143,6 +144,34 @@ std::string first_line(const std::string& text) {
     return out.substr(0, cut) + "...";
 }
 
+// Statements that only define something (a comment, a function's body, a
+// type, a trigger, a schema) or drop a definition: the analysis names no
+// table lock for them, yet they run none of the migration's code and are
+// quick, so they may go in a batch (their lock_timeout still holds, and a
+// lock timeout is retried). A DO block, a SELECT or CALL of a function, a
+// SET, and every other statement without a known lock run on their own.
+bool definition_only(const StoredStep& step) {
+    static const std::set<std::string> k_kinds = {"CommentStmt",
+                                                  "CreateFunctionStmt",
+                                                  "CreateSchemaStmt",
+                                                  "CreateEnumStmt",
+                                                  "CompositeTypeStmt",
+                                                  "CreateDomainStmt",
+                                                  "CreateRangeStmt",
+                                                  "DefineStmt",
+                                                  "CreateExtensionStmt",
+                                                  "GrantStmt",
+                                                  "AlterFunctionStmt",
+                                                  "CreateSeqStmt",
+                                                  "AlterSeqStmt",
+                                                  "AlterEnumStmt",
+                                                  "ViewStmt",
+                                                  "CreateTrigStmt",
+                                                  "DropStmt"};
+    sql::ParsedFile parsed = sql::parse_sql(step.sql, {sql::KeepTree::No});
+    return parsed.ok() && parsed.statements.size() == 1 && k_kinds.count(parsed.statements.front().kind) > 0;
+}
+
 bool retryable_in_step(const std::string& sqlstate) {
     return sqlstate == "55P03" || sqlstate == "40P01";  // as execute_step's attempt loop retries
 }
@@ -221,7 +250,8 @@ private:
         if (changes.read_only_possible()) return false;
         for (const auto& step : m.steps) {
             if (step.state == StepState::Applied || !step.transactional || step.batch) return false;
-            if (step.lock_mode == sql::LockMode::None || step.relations.empty()) return false;
+            if ((step.lock_mode == sql::LockMode::None || step.relations.empty()) && !definition_only(step))
+                return false;
             if (!step.estimated_seconds || *step.estimated_seconds >= k_batch_step_seconds) return false;
             changes.saw(view_of(*m.file, step, m.steps.size()));
             if (changes.read_only_possible()) return false;
