@@ -596,7 +596,8 @@ TEST_CASE(
     REQUIRE(eventually([&] { return !runner_backend(db->dsn(), "pg_sleep").empty(); }));
     std::string lock_session =
         value(db->dsn(),
-              "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgsafe migrate (runner lock)'");
+              "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgsafe migrate (runner lock)' "
+              "AND datname = current_database()");  // not another test's runner, in parallel ctest
     REQUIRE(!lock_session.empty());
     exec(db->admin_dsn(), "SELECT pg_terminate_backend(" + lock_session + ")");
 
