@@ -33,9 +33,9 @@ public:
     }
     // Batches are short and report their own progress; other steps are watched while they run.
     void statement_started(const StepView& step, int pid) override {
-        if (!step.batched) m_watch.emplace(m_monitor.watch(pid, step));
+        if (!step.batched) m_monitor.watch(pid, step);
     }
-    void statement_finished(const StepView&) override { m_watch.reset(); }
+    void statement_finished(const StepView&) override { m_monitor.unwatch(); }
     void note(const std::string& text) override { m_progress.note(text); }
     void batch_progress(const StepView&, const std::string& text, double fraction) override {
         m_progress.update(text, fraction);
@@ -45,7 +45,6 @@ public:
 private:
     Progress m_progress;
     StepMonitor m_monitor;
-    std::optional<StepMonitor::Watch> m_watch;
 };
 
 }  // namespace

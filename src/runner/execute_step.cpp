@@ -236,19 +236,29 @@ void with_start_record(StepRun& run, StartRecord* start, F&& f) {
 // default_transaction_read_only), the record waits for a second round trip
 // that asks first: a read-only transaction changed nothing, and its step is
 // recorded right after it instead of inside it.
+// BEGIN, the runner-lock check, the step's timeouts and its SQL (SET TRANSACTION first).
+std::string step_work_sql(const StepRun& run, const StoredStep& step) {
+    const auto modes = split_transaction_modes(step.sql);  // SET TRANSACTION must come first
+    return "BEGIN;\n" + modes.first + run.lock_check + attempt_timeouts_sql(run, step, Scope::Transaction) +
+           "\n" + modes.second;
+}
+
+// pgsafe's own settings, the lock check again, the step's record, `also_commit` and COMMIT.
+std::string step_record_sql(const StepRun& run, const StepView& view, const StoredStep& step,
+                            long long lock_wait_ms, const std::string& also_commit) {
+    return k_own_settings_sql + "\n" + run.lock_check +
+           step_done_sql(view.version, step.number, lock_wait_ms) + "\n" + also_commit + "\nCOMMIT;";
+}
+
 void run_in_transaction(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
                         const std::string& also_commit, StartRecord* start) {
     bool read_only = false;
-    const auto modes = split_transaction_modes(step.sql);  // SET TRANSACTION must come first
     with_lock_retries(run, view, step, outcome, [&] {
         with_start_record(run, start, [&](const std::string& before) {
             // pg_stat_activity shows a query's first 1 kB: the step comes first, not the start record.
-            std::string work = (before.empty() ? "" : step_comment(view, step)) + before + "BEGIN;\n" +
-                               modes.first + run.lock_check +
-                               attempt_timeouts_sql(run, step, Scope::Transaction) + "\n" + modes.second;
-            std::string recorded = k_own_settings_sql + "\n" + run.lock_check +
-                                   step_done_sql(view.version, step.number, outcome.lock_wait_ms) + "\n" +
-                                   also_commit + "\nCOMMIT;";
+            std::string work =
+                (before.empty() ? "" : step_comment(view, step)) + before + step_work_sql(run, step);
+            std::string recorded = step_record_sql(run, view, step, outcome.lock_wait_ms, also_commit);
             if (!run.session_changed) {
                 // The step's SQL may end in a -- comment: the newline ends it.
                 execute_cancellable(run, view, work + "\n;\n" + recorded);
@@ -427,6 +437,12 @@ std::string start_record_sql(const std::string& lock_check, const std::string& t
     return own_transaction_sql(
         lock_check + tracking_sql + "\n" +
         fmt::format("SELECT pg_catalog.set_config('{}', {}, false);", k_started_setting, literal(version)));
+}
+
+std::string one_trip_step_sql(const StepRun& run, const StepView& view, const StoredStep& step,
+                              const std::string& also_commit) {
+    // The step's SQL may end in a -- comment: the newline ends it.
+    return step_work_sql(run, step) + "\n;\n" + step_record_sql(run, view, step, 0, also_commit);
 }
 
 bool execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,

@@ -70,6 +70,15 @@ enum class EarlierRun { No, Yes };
 bool execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
                   EarlierRun earlier, const std::string& also_commit = "", StartRecord* start = nullptr);
 
+// The text run_in_transaction sends for `step` when nothing else shares its
+// round trip and the session is as pgsafe expects (no read-only check): BEGIN,
+// the runner-lock check, the step's timeouts and SQL, pgsafe's own settings,
+// the lock check again, the step's record, `also_commit` and COMMIT. A run
+// sends several of these in one message (migrate.cpp's batches): the server
+// stops at the first error, and each one that committed carries its record.
+std::string one_trip_step_sql(const StepRun& run, const StepView& view, const StoredStep& step,
+                              const std::string& also_commit);
+
 // The start record's SQL: `tracking_sql` with the lock check, in a
 // transaction of its own that also marks the session, so that after an
 // error in the round trip it shares with the step, started_record_committed()

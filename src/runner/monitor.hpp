@@ -10,9 +10,12 @@
 
 #include "pgsafe/db/connection.hpp"
 
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -22,35 +25,37 @@ class StepMonitor {
 public:
     StepMonitor(std::string conninfo, Progress& progress)
         : m_conninfo(std::move(conninfo)), m_progress(progress) {}
+    // Stops the watching thread: woken at once, never waited for by sleeping.
+    ~StepMonitor();
+    StepMonitor(const StepMonitor&) = delete;
+    StepMonitor& operator=(const StepMonitor&) = delete;
 
-    // Set when the watched statement ends; wakes the poll loop at once, so
-    // ending a watch costs no waiting (most statements take a millisecond).
-    struct Stop {
-        std::mutex mutex;
-        std::condition_variable changed;
-        bool requested = false;
-    };
-
-    // Watches backend `pid` while the returned object lives.
-    class Watch {
-    public:
-        ~Watch();
-        Watch(Watch&&) = default;
-
-    private:
-        friend class StepMonitor;
-        explicit Watch(std::unique_ptr<std::thread> thread, std::shared_ptr<Stop> stop)
-            : m_thread(std::move(thread)), m_stop(std::move(stop)) {}
-        std::unique_ptr<std::thread> m_thread;
-        std::shared_ptr<Stop> m_stop;
-    };
-    Watch watch(int pid, const StepView& step);
+    // Watches backend `pid` running `step` until unwatch(). One thread, started
+    // on the first watch, serves every statement of the run: starting and
+    // ending a watch only sets what it watches (no thread per statement, and
+    // no wake-up for the many statements that end within a second).
+    void watch(int pid, const StepView& step);
+    void unwatch();
 
 private:
-    void poll(int pid, const StepView& step, Stop& stop);
+    struct Watched {
+        int pid = 0;
+        StepView step;
+        std::chrono::steady_clock::time_point since;
+        int polls = 0;  // the thread polls at since + k_poll * (polls + 1)
+    };
+    void loop();
+    void poll(const Watched& watched, std::uint64_t generation);
     std::string m_conninfo;
     Progress& m_progress;
-    std::unique_ptr<db::Connection> m_connection;  // opened on first use, used by one watch at a time
+    std::unique_ptr<db::Connection> m_connection;  // opened on first use, by the thread only
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::optional<Watched> m_watched;
+    std::uint64_t m_generation = 0;  // counts watch() and unwatch() calls
+    bool m_shown = false;            // a progress line of the current watch is on screen
+    bool m_quit = false;
+    std::thread m_thread;
 };
 
 }  // namespace pgsafe::runner

@@ -69,10 +69,54 @@ bool resume_in_new_session(PreparedMigration& m, Prepared& out) {
     return true;
 }
 
+// The steps and the tracking SQL that starts a planned migration `m` of
+// `work`, with its plan record; false, with the refusal in `out`, when the
+// applied steps of a failed run are not the first steps of the new plan.
+bool set_up(PreparedMigration& m, const Work& work, const plan::MigrationPlan& plan,
+            const std::vector<StoredStep>& all, const std::string& record, Prepared& out) {
+    if (work.action == Action::Start) {
+        m.fresh = true;
+        m.steps = all;
+        m.setup_sql = begin_migration_sql(plan, record) + "\n" + insert_steps_sql(plan.version, m.steps);
+    } else if (work.action == Action::Rerun) {
+        m.steps = all;
+        m.setup_sql = rerun_repeatable_sql(plan, record, m.steps);
+        m.action = Action::Start;  // from here on a fresh run: nothing of it ran before
+    } else {
+        if (auto step = applied_prefix_mismatch(*work.tracked, all)) {
+            out.refusals.push_back(
+                {"applied-steps-changed",
+                 fmt::format("{}: migration {} failed after step {} was applied, and the file now plans "
+                             "different SQL for that step",
+                             work.file->path.string(), work.file->version, *step),
+                 "undo the applied steps by hand or restore them in the file", work.file->version});
+            return false;
+        }
+        int done = applied_count(*work.tracked);
+        std::vector<StoredStep> rest(all.begin() + std::min<std::size_t>(all.size(), done), all.end());
+        m.setup_sql =
+            resume_migration_sql(plan.version) + "\n" + replace_unfinished_steps_sql(plan, record, rest);
+        m.steps.assign(work.tracked->steps.begin(), work.tracked->steps.begin() + done);
+        m.steps.insert(m.steps.end(), rest.begin(), rest.end());
+        if (!resume_in_new_session(m, out)) return false;
+    }
+    return true;
+}
+
+// The run's first planned file, whose record gets the run's planning order once all are planned.
+struct FirstPlanned {
+    std::size_t index;  // in Prepared::migrations
+    const Work* work;
+    plan::MigrationPlan plan;
+    std::vector<StoredStep> steps;
+    nlohmann::json with;
+};
+
 }  // namespace
 
 Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan::PlanOptions& options) {
     Prepared out;
+    std::optional<FirstPlanned> first;
     LiveFacts live(connection);
     PlanProvenance provenance(options, live);
     std::unique_ptr<plan::Planner> planner;
@@ -109,34 +153,22 @@ Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan:
         m.risk = plan.risk;
         for (const auto& f : plan.findings) m.rules.insert(f.rule);
         std::vector<StoredStep> all = stored_steps(plan);
-        std::string record = plan_record(plan, all, provenance.planned_with(work.file->text, all));
+        nlohmann::json with = provenance.planned_with(work.file->text, all);
+        bool first_planned = !first;
         provenance.planned(work.file->version);  // before the next file: its tables are new to that one
-        if (work.action == Action::Start) {
-            m.steps = std::move(all);
-            m.setup_sql = begin_migration_sql(plan, record) + "\n" + insert_steps_sql(plan.version, m.steps);
-        } else if (work.action == Action::Rerun) {
-            m.steps = std::move(all);
-            m.setup_sql = rerun_repeatable_sql(plan, record, m.steps);
-            m.action = Action::Start;  // from here on a fresh run: nothing of it ran before
-        } else {
-            if (auto step = applied_prefix_mismatch(*work.tracked, all)) {
-                out.refusals.push_back(
-                    {"applied-steps-changed",
-                     fmt::format("{}: migration {} failed after step {} was applied, and the file now plans "
-                                 "different SQL for that step",
-                                 work.file->path.string(), work.file->version, *step),
-                     "undo the applied steps by hand or restore them in the file", work.file->version});
-                return out;
-            }
-            int done = applied_count(*work.tracked);
-            std::vector<StoredStep> rest(all.begin() + std::min<std::size_t>(all.size(), done), all.end());
-            m.setup_sql =
-                resume_migration_sql(plan.version) + "\n" + replace_unfinished_steps_sql(plan, record, rest);
-            m.steps.assign(work.tracked->steps.begin(), work.tracked->steps.begin() + done);
-            m.steps.insert(m.steps.end(), rest.begin(), rest.end());
-            if (!resume_in_new_session(m, out)) return out;
-        }
+        if (!set_up(m, work, plan, all, plan_record(plan, all, with), out)) return out;
+        if (first_planned)
+            first.emplace(
+                FirstPlanned{out.migrations.size(), &work, std::move(plan), std::move(all), std::move(with)});
         out.migrations.push_back(std::move(m));
+    }
+    if (first) {
+        // The run's planning order, once, in the record of its first file (resume_check.hpp).
+        PreparedMigration& m = out.migrations[first->index];
+        m.action = first->work->action;
+        set_up(m, *first->work, first->plan, first->steps,
+               plan_record(first->plan, first->steps, provenance.with_run_order(std::move(first->with))),
+               out);
     }
     return out;
 }

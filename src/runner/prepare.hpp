@@ -26,6 +26,7 @@ struct PreparedMigration {
     std::vector<StoredStep> steps;   // all of them; those already applied are skipped
     std::optional<plan::Risk> risk;  // as planned now; nullopt when resumed from the stored plan
     std::set<std::string> rules;     // rule names of the findings planned now
+    bool fresh = false;              // new to the tracking tables: started now, never before
 };
 
 struct Prepared {

@@ -17,6 +17,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <random>
 #include <set>
 #include <stdexcept>
 
@@ -108,6 +110,12 @@ std::optional<std::vector<StoredStep>> recorded_plan(const json& record, const s
         why_not =
             "its plan record does not say what it was planned with (records written before pgsafe checked "
             "resumes do not)";
+        return std::nullopt;
+    }
+    if (!with->contains("after")) {
+        why_not =
+            "the record of the first file planned in its run, which lists the files planned before it, is "
+            "gone or was replaced";
         return std::nullopt;
     }
     try {
@@ -298,10 +306,49 @@ const analysis::TableFacts& LiveFacts::get() {
     return *m_facts;
 }
 
+PlanProvenance::PlanProvenance(const plan::PlanOptions& options, LiveFacts& live)
+    : m_options(options), m_live(live) {
+    std::random_device random;
+    m_run = fmt::format("{:08x}{:08x}{:08x}{:08x}", random(), random(), random(), random());
+}
+
 json PlanProvenance::planned_with(const std::string& text, const std::vector<StoredStep>& steps) {
     if (!m_subset) m_subset.emplace(m_live.get());
     json facts = json::parse(m_subset->subset(text, steps).to_json());
-    return {{"options", plan_options_json(m_options)}, {"facts", std::move(facts)}, {"after", m_after}};
+    return {{"options", plan_options_json(m_options)},
+            {"facts", std::move(facts)},
+            {"run", m_run},
+            {"position", m_after.size()}};
+}
+
+json PlanProvenance::with_run_order(json first) const {
+    first["run_order"] = m_after;
+    return first;
+}
+
+json with_files_planned_before(const json& record, const std::string& version, db::Connection& reads) {
+    auto with = record.find("planned_with");
+    if (with == record.end() || !with->is_object() || with->contains("after")) return record;
+    auto run = with->find("run");
+    auto position = with->find("position");
+    if (run == with->end() || !run->is_string() || position == with->end() || !position->is_number_unsigned())
+        return record;
+    std::size_t before = position->get<std::size_t>();
+    json out = record;
+    if (before == 0) {
+        out["planned_with"]["after"] = json::array();
+        return out;
+    }
+    auto rows = reads.query(
+        fmt::format("SELECT plan -> 'planned_with' -> 'run_order' FROM pgsafe.migrations WHERE plan -> "
+                    "'planned_with' ->> 'run' = {} AND plan -> 'planned_with' ->> 'position' = '0'",
+                    literal(run->get<std::string>())),
+        fmt::format("reading the files planned before migration {}", version));
+    if (rows.size() != 1 || !rows[0][0]) return record;
+    json order = json::parse(*rows[0][0], nullptr, false);
+    if (!order.is_array() || order.size() <= before || order[before] != json(version)) return record;
+    out["planned_with"]["after"] = json(std::vector<json>(order.begin(), order.begin() + before));
+    return out;
 }
 
 std::optional<Refusal> check_resume(const Work& work, const std::vector<source::MigrationFile>& files,
@@ -320,6 +367,7 @@ std::optional<Refusal> check_resume(const Work& work, const std::vector<source::
         if (!record.is_object()) record = json::object();
         tool = rows.at(0).at(1).value_or("");
     }
+    record = with_files_planned_before(record, tracked.version, reads);
     // (a) The record is of this file.
     if (auto c = record.find("checksum"); c != record.end() && c->is_string() && !file.has_checksum(*c))
         return refusal(work,

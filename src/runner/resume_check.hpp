@@ -84,21 +84,36 @@ private:
 };
 
 // What the plan record keeps of how each file was planned ("planned_with"):
-// the settings, the facts subset, and the files planned before it by the
-// same planner (their CREATE TABLEs make its tables new and empty).
+// the settings, the facts subset, and where the file came in the run's
+// planning order: the run's id and the file's position. The files planned
+// before it by the same planner (their CREATE TABLEs make its tables new
+// and empty) are listed once per run, in the record of the run's first
+// file (with_run_order), not in every record: a run of N files writes O(N)
+// of them, not O(N^2). Records written before kept the list as "after".
 class PlanProvenance {
 public:
-    PlanProvenance(const plan::PlanOptions& options, LiveFacts& live) : m_options(options), m_live(live) {}
+    PlanProvenance(const plan::PlanOptions& options, LiveFacts& live);
     nlohmann::json planned_with(const std::string& text, const std::vector<StoredStep>& steps);
     // The file was given to the planner (whatever became of its plan).
     void planned(const std::string& version) { m_after.push_back(version); }
+    // `first` (planned_with of the run's first file) with every file the run planned, in order.
+    nlohmann::json with_run_order(nlohmann::json first) const;
 
 private:
     const plan::PlanOptions& m_options;
     LiveFacts& m_live;
     std::optional<FactsSubset> m_subset;
     std::vector<std::string> m_after;
+    std::string m_run;  // random, one per run
 };
+
+// The record's "planned_with" with "after" (the files planned before it in
+// its run) filled in from the record of the run's first file, when it holds
+// "run" and "position" instead; unchanged when that record is missing or
+// does not list the file at its position (then the resume plans from the
+// live database, as for a record without "planned_with").
+nlohmann::json with_files_planned_before(const nlohmann::json& record, const std::string& version,
+                                         db::Connection& reads);
 
 // Nullopt when the steps of `work` (a Resume) still to run are what pgsafe
 // plans for its file; else the refusal ("stored-steps-changed"), naming the

@@ -13,17 +13,20 @@
 namespace pgsafe::runner {
 
 void SessionReset::saw(const std::string& step_sql) {
-    if (m_changed) return;
+    if (!m_changed) m_changed = changes_session(step_sql);
+}
+
+bool changes_session(const std::string& step_sql) {
     std::string lower(step_sql);
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     // Every statement that can change the session has one of these words: no need to parse the others.
     if (lower.find("set") == std::string::npos && lower.find("temp") == std::string::npos &&
         lower.find("prepare") == std::string::npos)
-        return;
+        return false;
     auto statements = sql::session_statements(step_sql);
-    if (!statements) return;
-    m_changed = std::any_of(statements->begin(), statements->end(), [](const sql::SessionStatement& s) {
+    if (!statements) return false;
+    return std::any_of(statements->begin(), statements->end(), [](const sql::SessionStatement& s) {
         return s.kind != sql::SessionStatement::Kind::None;
     });
 }

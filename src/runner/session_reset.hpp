@@ -18,10 +18,16 @@ public:
     // The SQL to run before the next migration ("" when nothing changed),
     // and forgets what it saw.
     std::string take(const std::string& application_name);
+    // Whether a migration changed the session since the last take().
+    bool pending() const { return m_changed; }
 
 private:
     bool m_changed = false;
 };
+
+// Whether `step_sql` may change the session (a session-level setting, a
+// temporary object or a prepared statement).
+bool changes_session(const std::string& step_sql);
 
 // RESET SESSION AUTHORIZATION, RESET ROLE, RESET ALL, DISCARD TEMP,
 // DEALLOCATE ALL, then pgsafe's own session settings again.

@@ -516,18 +516,19 @@ Tracking load_tracking(db::Connection& connection) {
 
 void ensure_tracking_schema(Executor& work, int installed) {
     require_known(installed);
-    for (const auto& script : tracking_upgrades(installed)) {
-        work.execute("BEGIN", "creating the tracking schema");
+    // Each upgrade in a transaction of its own, all in one round trip: the
+    // server stops at the first error, and the ones before it stay committed.
+    std::string sql;
+    for (const auto& script : tracking_upgrades(installed)) sql += "BEGIN;\n" + script + "\nCOMMIT;\n";
+    if (sql.empty()) return;
+    try {
+        work.execute(sql, "creating the tracking schema \"pgsafe\"");
+    } catch (...) {
         try {
-            work.execute(script, "creating the tracking schema \"pgsafe\"");
-            work.execute("COMMIT", "creating the tracking schema");
+            work.execute("ROLLBACK", "creating the tracking schema");
         } catch (...) {
-            try {
-                work.execute("ROLLBACK", "creating the tracking schema");
-            } catch (...) {
-            }
-            throw;
         }
+        throw;
     }
 }
 

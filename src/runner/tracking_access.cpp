@@ -47,7 +47,7 @@ db::DatabaseError no_access(const std::string& message) {
 
 }  // namespace
 
-void require_tracking_access(db::Connection& connection, TrackingUse use) {
+bool require_tracking_access(db::Connection& connection, TrackingUse use) {
     auto rows = connection.query(k_schema_query, "checking access to the tracking schema");
     const auto& row = rows.at(0);
     std::string me = row.at(0).value_or("");
@@ -60,7 +60,7 @@ void require_tracking_access(db::Connection& connection, TrackingUse use) {
                 "administrator runs `pgsafe init --env ENVIRONMENT` once, as the role that is to own the "
                 "schema, which creates it and grants the policy's run roles what migrate needs",
                 me, database));
-        return;
+        return false;
     }
     std::string owner = *row.at(3);
     bool acts_as_owner = is_true(row.at(4));
@@ -77,13 +77,14 @@ void require_tracking_access(db::Connection& connection, TrackingUse use) {
         missing.push_back(r.at(0).value_or(""));
     if (!missing.empty())
         throw no_access(fmt::format("role {} lacks {}: {}", me, fmt::join(missing, ", "), fix));
-    if (use != TrackingUse::Run || acts_as_owner) return;
+    if (use != TrackingUse::Run || acts_as_owner) return true;
     int installed = installed_tracking_version(connection);
     if (installed < tracking_schema_version())
         throw no_access(fmt::format(
             "the tracking schema pgsafe is at version {} and this pgsafe needs version {}, which only its "
             "owner {} can install: {} runs `pgsafe init --env ENVIRONMENT` with this pgsafe",
             installed, tracking_schema_version(), owner, owner));
+    return true;
 }
 
 }  // namespace pgsafe::runner

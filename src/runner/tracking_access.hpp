@@ -18,7 +18,9 @@ enum class TrackingUse {
 // connected role lacks and the fix (`pgsafe init`, run by the owner), when
 // that role cannot use the tracking schema as `use` needs: no CREATE on the
 // database to create it, a missing privilege, or an upgrade only the owner
-// may make. Reads the catalogs only; nothing in the schema runs.
-void require_tracking_access(db::Connection& connection, TrackingUse use);
+// may make. Reads the catalogs only; nothing in the schema runs. Returns
+// whether a schema named pgsafe exists (when it does not, there is nothing
+// in it to check or distrust).
+bool require_tracking_access(db::Connection& connection, TrackingUse use);
 
 }  // namespace pgsafe::runner

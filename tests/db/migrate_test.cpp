@@ -334,6 +334,80 @@ TEST_CASE(
     CHECK(value(db->dsn(), "SELECT count(*) FROM a") == "1");
 }
 
+TEST_CASE(
+    "quick steps sent together stop at the first error: what ran before is recorded, nothing after it runs",
+    "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    // Every step takes a known lock on a table new in this run: one message for the three files.
+    p.add("V1__first.sql", "CREATE TABLE a (id int);\n");
+    p.add("V2__broken.sql",
+          "CREATE TABLE b (id int);\n\nALTER TABLE a ADD COLUMN id int;\nCREATE TABLE c (id int);\n");
+    p.add("V3__after.sql", "CREATE TABLE d (id int);\n");
+    auto r = p.migrate(*db, {"--format", "json"});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 4);
+    json out = migrate_json(r);
+    CHECK(out["applied"].size() == 1);
+    CHECK(out["error"]["migration"] == "2");
+    CHECK(out["error"]["step"] == 2);
+    CHECK(out["error"]["sqlstate"] == "42701");
+    CHECK(out["error"]["message"].get<std::string>().find("migrations/V2__broken.sql:3 (step 2/3): column") !=
+          std::string::npos);
+    CHECK(out["pending"] == json::array({"2", "3"}));
+    CHECK(state_of(*db, "1") == "applied");
+    CHECK(state_of(*db, "2") == "failed");
+    CHECK(value(db->dsn(),
+                "SELECT string_agg(state, ',' ORDER BY step) FROM pgsafe.steps WHERE version = '2'") ==
+          "applied,failed,pending");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.migrations WHERE version = '3'") == "0");
+    CHECK(value(db->dsn(),
+                "SELECT to_regclass('b') IS NOT NULL AND to_regclass('c') IS NULL AND to_regclass('d') IS "
+                "NULL") == "t");
+
+    p.add("V2__broken.sql",
+          "CREATE TABLE b (id int);\n\nALTER TABLE a ADD COLUMN x int;\nCREATE TABLE c (id int);\n");
+    auto fixed = p.migrate(*db, {"--format", "json"});
+    INFO(fixed.out << fixed.err);
+    CHECK(fixed.exit_code == 0);
+    CHECK(state_of(*db, "2") == "applied");
+    CHECK(state_of(*db, "3") == "applied");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.events WHERE kind = 'migration-applied'") == "3");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.steps WHERE state <> 'applied'") == "0");
+}
+
+TEST_CASE("a lost runner lock stops quick steps sent together before the next commit",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    // The three files go in one message; the runner's lock session is ended while V1's step runs.
+    p.add("V1__slow.sql", "CREATE TABLE s AS SELECT 1 AS x FROM pg_sleep(3);\n");
+    p.add("V2__next.sql", "CREATE TABLE b (id int);\n");
+    p.add("V3__last.sql", "CREATE TABLE c (id int);\n");
+    RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db, {"--format", "json"}));
+    REQUIRE(eventually([&] { return !runner_backend(db->dsn(), "pg_sleep").empty(); }));
+    exec(db->admin_dsn(),
+         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+         "'pgsafe migrate (runner lock)' AND datname = '" +
+             value(db->dsn(), "SELECT current_database()") + "'");
+    ProcessResult r = runner.wait();
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 4);
+    CHECK(r.out.find("lost the runner lock") != std::string::npos);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.migrations WHERE version IN ('2', '3')") == "0");
+    CHECK(value(db->dsn(), "SELECT state FROM pgsafe.steps WHERE version = '1'") == "pending");
+    CHECK(
+        value(db->dsn(),
+              "SELECT to_regclass('s') IS NULL AND to_regclass('b') IS NULL AND to_regclass('c') IS NULL") ==
+        "t");
+    auto rerun = p.migrate(*db);
+    INFO(rerun.out << rerun.err);
+    CHECK(rerun.exit_code == 0);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.migrations WHERE state = 'applied'") == "3");
+}
+
 TEST_CASE("a lock held past the retry deadline: exit 6, the blocker named, nothing half-applied",
           "[db][migrate][fault]") {
     auto db = pgsafe::test::scratch_database();
@@ -526,7 +600,7 @@ TEST_CASE(
     std::string lock_session =
         value(db->dsn(),
               "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgsafe migrate (runner lock)' "
-              "AND datname = current_database()");
+              "AND datname = current_database()");  // not another test's runner, in parallel ctest
     REQUIRE(!lock_session.empty());
     exec(db->admin_dsn(), "SELECT pg_terminate_backend(" + lock_session + ")");
 

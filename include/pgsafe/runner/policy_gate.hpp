@@ -74,6 +74,7 @@ public:
     explicit PolicyGate(PolicyGateOptions options);
     ~PolicyGate() override;
     GateDecision check(const GateInput& input) override;
+    bool time_independent() const override { return m_effective.refusals.empty() && !m_effective.policy; }
     const EffectivePolicy& effective() const { return m_effective; }
 
 private:

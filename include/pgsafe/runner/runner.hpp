@@ -51,6 +51,10 @@ class MigrationGate {
 public:
     virtual ~MigrationGate() = default;
     virtual GateDecision check(const GateInput& input) = 0;
+    // True when check() decides the same whenever it is asked, without the
+    // clock, approvals, waiting or events (no policy): the run may then ask
+    // it for several migrations before sending their steps in one message.
+    virtual bool time_independent() const { return false; }
 };
 
 struct RunOptions {
