@@ -1,8 +1,11 @@
-// The signal watcher: sigtimedwait on a thread of its own, so that the work
+// The signal watcher: sigwaitinfo on a thread of its own, so that the work
 // done on a signal (cancelling a statement needs libpq) never runs inside a
-// signal handler.
+// signal handler. The destructor wakes it with SIGUSR1 (k_wake) instead of
+// letting it wait out a timeout, so ending a run costs no sleep.
 
 #include "interrupt.hpp"
+
+#include <pthread.h>
 
 #include <csignal>
 #include <ctime>
@@ -10,37 +13,41 @@
 namespace pgsafe::runner {
 namespace {
 
-sigset_t watched_signals() {
+constexpr int k_wake = SIGUSR1;
+
+// SIGINT and SIGTERM, and k_wake when `with_wake`.
+sigset_t watched_signals(bool with_wake) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    if (with_wake) sigaddset(&set, k_wake);
     return set;
 }
 
 }  // namespace
 
 InterruptWatch::InterruptWatch() {
-    sigset_t set = watched_signals();
+    sigset_t set = watched_signals(true);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     m_thread = std::thread([this] { watch(); });
 }
 
 InterruptWatch::~InterruptWatch() {
     m_done = true;
+    pthread_kill(m_thread.native_handle(), k_wake);
     m_thread.join();
     // A signal that arrived and was not consumed stays pending; it ends the
     // process as usual once unblocked, which is what a second Ctrl-C means.
-    sigset_t set = watched_signals();
+    sigset_t set = watched_signals(true);
     pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
 
 void InterruptWatch::watch() {
-    sigset_t set = watched_signals();
-    timespec tick{0, 100 * 1000 * 1000};
+    sigset_t set = watched_signals(true);
     while (!m_done) {
-        int sig = sigtimedwait(&set, nullptr, &tick);
-        if (sig <= 0) continue;
+        int sig = sigwaitinfo(&set, nullptr);
+        if (sig <= 0 || sig == k_wake) continue;
         if (m_signal.load() == 0) m_signal = sig;
         std::function<void()> cancel;
         {
