@@ -92,7 +92,36 @@ int32_t expr_location(const Node* node) {
     }
 }
 
+bool is_space(char c) {
+    return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
+
 }  // namespace
+
+bool for_each_raw_statement(const std::string& sql,
+                            const std::function<void(const PgQuery__RawStmt*, Span)>& each) {
+    PgQueryProtobufParseResult parsed = pg_query_parse_protobuf(sql.c_str());
+    PgQuery__ParseResult* result =
+        parsed.error != nullptr
+            ? nullptr
+            : pg_query__parse_result__unpack(nullptr, parsed.parse_tree.len,
+                                             reinterpret_cast<const uint8_t*>(parsed.parse_tree.data));
+    if (result != nullptr) {
+        for (std::size_t i = 0; i < result->n_stmts; ++i) {
+            const PgQuery__RawStmt* raw = result->stmts[i];
+            std::size_t begin = static_cast<std::size_t>(raw->stmt_location);
+            std::size_t end =
+                raw->stmt_len == 0 ? sql.size() : begin + static_cast<std::size_t>(raw->stmt_len);
+            end = std::min(end, sql.size());
+            while (begin < end && is_space(sql[begin])) ++begin;
+            while (end > begin && (is_space(sql[end - 1]) || sql[end - 1] == ';')) --end;
+            each(raw, Span{begin, end});
+        }
+        pg_query__parse_result__free_unpacked(result, nullptr);
+    }
+    pg_query_free_protobuf_parse_result(parsed);
+    return result != nullptr;
+}
 
 std::string node_type_name(const Node* node) {
     if (node == nullptr || node->node_case == PG_QUERY__NODE__NODE__NOT_SET) return "Unknown";

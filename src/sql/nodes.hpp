@@ -7,12 +7,19 @@
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace pgsafe::sql::detail {
 
 using Node = PgQuery__Node;
+
+// Parses `sql` and calls `each` with every top-level statement and its span
+// in `sql` (leading white space, trailing white space and ';' left out).
+// False, without a call, when `sql` does not parse.
+bool for_each_raw_statement(const std::string& sql,
+                            const std::function<void(const PgQuery__RawStmt*, Span)>& each);
 
 // The node's type name as PostgreSQL spells it: "AlterTableStmt", "String", …
 std::string node_type_name(const Node* node);

@@ -172,35 +172,18 @@ std::vector<RelationName> calls_in(const Node* stmt) {
 
 // SQL text parsed with its spans starting at file offset `base`; nullopt when it does not parse.
 std::optional<std::vector<RoutineStatement>> parse_at(const std::string& sql, std::size_t base) {
-    PgQueryProtobufParseResult parsed = pg_query_parse_protobuf(sql.c_str());
-    std::optional<std::vector<RoutineStatement>> out;
-    PgQuery__ParseResult* result =
-        parsed.error != nullptr
-            ? nullptr
-            : pg_query__parse_result__unpack(nullptr, parsed.parse_tree.len,
-                                             reinterpret_cast<const uint8_t*>(parsed.parse_tree.data));
-    if (result != nullptr) {
-        out.emplace();
-        for (std::size_t i = 0; i < result->n_stmts; ++i) {
-            const PgQuery__RawStmt* raw = result->stmts[i];
-            std::size_t begin = static_cast<std::size_t>(raw->stmt_location);
-            std::size_t end =
-                raw->stmt_len == 0 ? sql.size() : begin + static_cast<std::size_t>(raw->stmt_len);
-            end = std::min(end, sql.size());
-            while (begin < end && is_space(sql[begin])) ++begin;
-            while (end > begin && (is_space(sql[end - 1]) || sql[end - 1] == ';')) --end;
-            RoutineStatement rs;
-            Statement& s = rs.statement;
-            s.span = Span{base + begin, base + end};
-            s.kind = node_type_name(raw->stmt);
-            s.detail = convert_statement(raw->stmt, Ctx{base, s.span});
-            s.tree_index = std::numeric_limits<std::size_t>::max();
-            rs.calls = called_functions(raw->stmt);
-            out->push_back(std::move(rs));
-        }
-        pg_query__parse_result__free_unpacked(result, nullptr);
-    }
-    pg_query_free_protobuf_parse_result(parsed);
+    std::vector<RoutineStatement> out;
+    bool parsed = for_each_raw_statement(sql, [&](const PgQuery__RawStmt* raw, Span span) {
+        RoutineStatement rs;
+        Statement& s = rs.statement;
+        s.span = Span{base + span.begin, base + span.end};
+        s.kind = node_type_name(raw->stmt);
+        s.detail = convert_statement(raw->stmt, Ctx{base, s.span});
+        s.tree_index = std::numeric_limits<std::size_t>::max();
+        rs.calls = called_functions(raw->stmt);
+        out.push_back(std::move(rs));
+    });
+    if (!parsed) return std::nullopt;
     return out;
 }
 

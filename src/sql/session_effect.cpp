@@ -134,41 +134,20 @@ SessionStatement effect_of(const Node* stmt) {
     }
 }
 
-bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
 }  // namespace
 
 std::optional<std::vector<SessionStatement>> session_statements(const std::string& sql) {
-    PgQueryProtobufParseResult parsed = pg_query_parse_protobuf(sql.c_str());
-    std::optional<std::vector<SessionStatement>> out;
-    PgQuery__ParseResult* result =
-        parsed.error != nullptr
-            ? nullptr
-            : pg_query__parse_result__unpack(nullptr, parsed.parse_tree.len,
-                                             reinterpret_cast<const uint8_t*>(parsed.parse_tree.data));
-    if (result != nullptr) {
-        out.emplace();
-        for (std::size_t i = 0; i < result->n_stmts; ++i) {
-            const PgQuery__RawStmt* raw = result->stmts[i];
-            std::size_t begin = static_cast<std::size_t>(raw->stmt_location);
-            std::size_t end =
-                raw->stmt_len == 0 ? sql.size() : begin + static_cast<std::size_t>(raw->stmt_len);
-            end = std::min(end, sql.size());
-            while (begin < end && is_space(sql[begin])) ++begin;
-            while (end > begin && (is_space(sql[end - 1]) || sql[end - 1] == ';')) --end;
-            SessionStatement s = effect_of(raw->stmt);
-            s.span = Span{begin, end};
-            if (raw->stmt->node_case == PG_QUERY__NODE__NODE_DROP_STMT) {
-                Detail d = convert_statement(raw->stmt, Ctx{0, s.span});
-                if (const auto* drop = std::get_if<Drop>(&d)) s.dropped = drop->names;
-            }
-            out->push_back(std::move(s));
+    std::vector<SessionStatement> out;
+    bool parsed = for_each_raw_statement(sql, [&](const PgQuery__RawStmt* raw, Span span) {
+        SessionStatement s = effect_of(raw->stmt);
+        s.span = span;
+        if (raw->stmt->node_case == PG_QUERY__NODE__NODE_DROP_STMT) {
+            Detail d = convert_statement(raw->stmt, Ctx{0, s.span});
+            if (const auto* drop = std::get_if<Drop>(&d)) s.dropped = drop->names;
         }
-        pg_query__parse_result__free_unpacked(result, nullptr);
-    }
-    pg_query_free_protobuf_parse_result(parsed);
+        out.push_back(std::move(s));
+    });
+    if (!parsed) return std::nullopt;
     return out;
 }
 
