@@ -17,7 +17,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -272,10 +271,6 @@ plan::PlanOptions plan_options_from_json(const json& j) {
     return out;
 }
 
-std::vector<std::string> words_of(const std::string& text) {
-    return plan::words_of(text);
-}
-
 FactsSubset::FactsSubset(const analysis::TableFacts& facts) : m_facts(facts) {
     const auto& tables = facts.tables();
     for (std::size_t t = 0; t < tables.size(); ++t) {
@@ -292,7 +287,7 @@ analysis::TableFacts FactsSubset::subset(const std::string& text,
         if (s.index) all += '\n' + s.index->name;
     }
     std::set<std::size_t> kept;
-    for (const auto& word : words_of(all)) {
+    for (const auto& word : plan::words_of(all)) {
         auto range = m_by_name.equal_range(word);
         for (auto it = range.first; it != range.second; ++it) kept.insert(it->second);
     }

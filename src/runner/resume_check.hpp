@@ -66,10 +66,6 @@ private:
     std::multimap<std::string, std::size_t> m_by_name;  // table or index name -> table
 };
 
-// The words a name could be written as in `text`: runs of identifier
-// characters as written and lower-cased, and the contents of double quotes.
-std::vector<std::string> words_of(const std::string& text);
-
 // --- I/O ----------------------------------------------------------------------
 
 // The live table facts, read from the database the first time they are needed.

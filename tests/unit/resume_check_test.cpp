@@ -6,6 +6,7 @@
 #include "runner/tracking.hpp"
 
 #include "pgsafe/plan/plan.hpp"
+#include "pgsafe/plan/session_state.hpp"
 #include "pgsafe/sql/parse.hpp"
 #include "pgsafe/sql/position.hpp"
 
@@ -161,7 +162,7 @@ TEST_CASE("recorded settings outside what a configuration accepts are not planne
 }
 
 TEST_CASE("the words a relation may be named by", "[unit][runner]") {
-    auto words = words_of("ALTER TABLE Orders ADD \"Weird \"\"Name\" int; -- t_x");
+    auto words = plan::words_of("ALTER TABLE Orders ADD \"Weird \"\"Name\" int; -- t_x");
     auto has = [&](const std::string& w) { return std::find(words.begin(), words.end(), w) != words.end(); };
     CHECK(has("Orders"));
     CHECK(has("orders"));
