@@ -138,6 +138,18 @@ db::DatabaseError relabeled(const db::DatabaseError& e, const std::string& label
         e.connection_lost() ? db::DatabaseError::Lost::Yes : db::DatabaseError::Lost::No);
 }
 
+// What starts migration `m`'s record: its setup (tracking rows, plan record)
+// and its `kind` event ("migration-started" or "migration-resumed").
+std::string start_records_sql(const PreparedMigration& m, const char* kind) {
+    return m.setup_sql + "\n" +
+           event_sql(kind, m.file->version, std::nullopt, {{"checksum", m.file->checksum}});
+}
+
+// What ends migration `version`'s record: applied, and its event.
+std::string applied_records_sql(const std::string& version) {
+    return migration_applied_sql(version) + "\n" + event_sql("migration-applied", version, std::nullopt, {});
+}
+
 // "V3__x.sql:4 (step 2/3): ALTER TABLE …" on one line, for the batch's leading comment.
 std::string first_line(const std::string& text) {
     std::string out = text.substr(0, text.find_first_of("\r\n"));
@@ -288,20 +300,15 @@ private:
             const std::string& version = m->file->version;
             items.push_back({m, 0, true, ++m_mark});
             sql += start_record_sql(m_lock_check,
-                                    m->setup_sql + "\n" +
-                                        event_sql("migration-started", version, std::nullopt,
-                                                  {{"checksum", m->file->checksum}}) +
-                                        "\n" + mark_sql(m_mark),
+                                    start_records_sql(*m, "migration-started") + "\n" + mark_sql(m_mark),
                                     version) +
                    "\n";
             StepRun run{m_work, m_interrupt, m_observers, m_options, m_random, m_lock_check};
             for (std::size_t i = 0; i < m->steps.size(); ++i) {
                 const StoredStep& step = m->steps[i];
                 items.push_back({m, i, false, ++m_mark});
-                std::string also = i + 1 == m->steps.size()
-                                       ? migration_applied_sql(version) + "\n" +
-                                             event_sql("migration-applied", version, std::nullopt, {}) + "\n"
-                                       : std::string();
+                std::string also =
+                    i + 1 == m->steps.size() ? applied_records_sql(version) + "\n" : std::string();
                 StepView view = view_of(*m->file, step, m->steps.size());
                 if (shown.size() < 900) shown += first_line(view.label + ": " + step.sql) + "; ";
                 sql += one_trip_step_sql(run, view, step, also + mark_sql(m_mark)) + "\n";
@@ -498,16 +505,12 @@ private:
             m_session_reset.saw(m.session_sql);
             if (!session_sql.empty()) m_work.execute(session_sql, "preparing the session for the migration");
             // The start record goes in the first step's round trip (execute_step.hpp).
-            start.sql =
-                start_record_sql(m_lock_check,
-                                 m.setup_sql + "\n" +
-                                     event_sql(applied.resumed ? "migration-resumed" : "migration-started",
-                                               version, std::nullopt, {{"checksum", m.file->checksum}}),
-                                 version);
+            start.sql = start_record_sql(
+                m_lock_check,
+                start_records_sql(m, applied.resumed ? "migration-resumed" : "migration-started"), version);
             start.version = version;
             start.committed = stop != nullptr && stop->started;
-            const std::string applied_sql = migration_applied_sql(version) + "\n" +
-                                            event_sql("migration-applied", version, std::nullopt, {});
+            const std::string applied_sql = applied_records_sql(version);
             const StoredStep* last = nullptr;
             for (const auto& step : m.steps)
                 if (step.state != StepState::Applied) last = &step;
