@@ -77,6 +77,10 @@ bool Context::created_in_pending_set(const sql::RelationName& table) const {
     return m_pending.created(table);
 }
 
+std::optional<sql::RelationName> Context::table_of_index(const sql::RelationName& index) const {
+    return m_pending.table_of_index(index);
+}
+
 bool Context::has_index_starting_with(const sql::RelationName& table,
                                       const std::vector<std::string>& columns) const {
     if (m_pending.has_index_starting_with(table, columns)) return true;

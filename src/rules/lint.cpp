@@ -313,6 +313,7 @@ FileResult LintSession::run(const std::string& path, const sql::ParsedFile& file
         for (auto& f : sf.findings) result.findings.push_back(std::move(f));
         // A table created under IF or in a loop may have existed already: not counted as new.
         if (info.in_body == nullptr || !info.in_body->conditional) m_pending.record_tables(*info.statement);
+        if (info.routine == nullptr) m_pending.record_index_names(*info.statement);
     }
     top_level.clear();
     top_level.reserve(file.statements.size());

@@ -62,6 +62,47 @@ void PendingSet::record_indexes(const sql::Statement& statement) {
     }
 }
 
+void PendingSet::record_index_names(const sql::Statement& statement) {
+    // An index lives in its table's schema.
+    auto add = [&](const sql::RelationName& table, const std::string& name) {
+        if (!name.empty()) m_index_tables[key(sql::RelationName{table.schema, name})] = table;
+    };
+    if (const auto* index = std::get_if<sql::CreateIndex>(&statement.detail)) {
+        // IF NOT EXISTS may have kept another table's index of that name.
+        if (!index->if_not_exists) add(index->table, index->name);
+    } else if (const auto* create = std::get_if<sql::CreateTable>(&statement.detail)) {
+        for (const auto& c : create->constraints)
+            if (c.kind == sql::ConstraintKind::PrimaryKey || c.kind == sql::ConstraintKind::Unique)
+                add(create->table, c.name);
+    } else if (const auto* alter = std::get_if<sql::AlterTable>(&statement.detail)) {
+        for (const auto& action : alter->actions) {
+            if (action.kind != sql::AlterKind::AddConstraint || !action.constraint) continue;
+            auto kind = action.constraint->kind;
+            if (kind == sql::ConstraintKind::PrimaryKey || kind == sql::ConstraintKind::Unique)
+                add(alter->table, action.constraint->name);
+        }
+    } else if (const auto* drop = std::get_if<sql::Drop>(&statement.detail)) {
+        for (const auto& name : drop->names) {
+            m_index_tables.erase(key(name));
+            if (drop->object != sql::ObjectKind::Index) {  // a table's indexes go with it
+                for (auto it = m_index_tables.begin(); it != m_index_tables.end();)
+                    it = key(it->second) == key(name) ? m_index_tables.erase(it) : std::next(it);
+            }
+        }
+    } else if (const auto* rename = std::get_if<sql::Rename>(&statement.detail)) {
+        // Whatever now holds the new name (an index renamed, or a constraint's index) is not known here.
+        m_index_tables.erase(key(sql::RelationName{rename->relation.schema, rename->new_name}));
+        if (rename->object != sql::ObjectKind::Column && rename->old_name.empty())
+            m_index_tables.erase(key(rename->relation));
+    }
+}
+
+std::optional<sql::RelationName> PendingSet::table_of_index(const sql::RelationName& index) const {
+    auto it = m_index_tables.find(key(index));
+    if (it == m_index_tables.end()) return std::nullopt;
+    return it->second;
+}
+
 bool PendingSet::created(const sql::RelationName& table) const {
     return m_tables.count(key(table)) > 0;
 }

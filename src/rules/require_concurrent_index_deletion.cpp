@@ -18,7 +18,9 @@ bool same_index(const sql::RelationName& dropped, const std::string& schema, con
 }
 
 // The table of an index created earlier in this file (CREATE INDEX, or a named
-// UNIQUE / PRIMARY KEY constraint); the statement itself names only the index.
+// UNIQUE / PRIMARY KEY constraint) or by name in an earlier file of the
+// pending set; the statement itself names only the index. A table created in
+// the pending set is empty: its index is dropped as written (no finding).
 std::optional<sql::RelationName> table_of(const Context& ctx, const sql::RelationName& index) {
     for (size_t i = ctx.index(); i-- > 0;) {
         const sql::Statement& s = *ctx.statements()[i].statement;
@@ -37,7 +39,7 @@ std::optional<sql::RelationName> table_of(const Context& ctx, const sql::Relatio
             }
         }
     }
-    return std::nullopt;
+    return ctx.table_of_index(index);
 }
 
 void report(const Context& ctx, Emitter& emit, const sql::Drop& drop, const sql::RelationName& index) {

@@ -1,11 +1,13 @@
 #pragma once
 // The tables and indexes created by the migrations being linted, so a table
 // created earlier in the pending set counts as empty and its indexes count
-// for foreign-key-without-index.
+// for foreign-key-without-index, and a DROP INDEX of an index it created
+// knows that index's table.
 
 #include "pgsafe/sql/parse.hpp"
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -20,6 +22,14 @@ public:
     void record_tables(const sql::Statement& statement);
     // Indexes a statement creates (CREATE INDEX, PRIMARY KEY, UNIQUE).
     void record_indexes(const sql::Statement& statement);
+
+    // Index names a top-level statement creates (CREATE INDEX with a name and
+    // without IF NOT EXISTS, a named UNIQUE or PRIMARY KEY constraint), each
+    // with its table; a name dropped, renamed to, or whose table is dropped
+    // is forgotten. Called in order, after each statement.
+    void record_index_names(const sql::Statement& statement);
+    // The table of an index a statement recorded by record_index_names created.
+    std::optional<sql::RelationName> table_of_index(const sql::RelationName& index) const;
 
     bool created(const sql::RelationName& table) const;
     // Created with PARTITION BY.
@@ -43,6 +53,7 @@ private:
     std::set<std::string> m_unique;
     std::set<std::string> m_partitioned_indexes;
     std::map<std::string, std::vector<std::vector<std::string>>> m_indexes;
+    std::map<std::string, sql::RelationName> m_index_tables;  // "schema.index" -> its table
 };
 
 }  // namespace pgsafe::rules

@@ -87,6 +87,8 @@ public:
     std::string describe(const sql::RelationName& table) const;
     // Created by an earlier statement of the pending set (this file or an earlier one).
     bool created_in_pending_set(const sql::RelationName& table) const;
+    // The table of an index created by name earlier in the pending set (PendingSet::table_of_index).
+    std::optional<sql::RelationName> table_of_index(const sql::RelationName& index) const;
     // An index (live, or anywhere in the pending set) whose leading columns are `columns`.
     bool has_index_starting_with(const sql::RelationName& table,
                                  const std::vector<std::string>& columns) const;

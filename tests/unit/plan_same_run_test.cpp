@@ -1,0 +1,115 @@
+// A DROP INDEX of an index that an earlier file of the same run created, on a
+// table that run also created, runs as written (as psql runs it): the table
+// is empty and nobody else uses it yet, so there is nothing for CONCURRENTLY
+// to protect, and the step stays in a transaction (it can share a round trip
+// with its neighbours). Any doubt about which table the index is on keeps
+// the DROP INDEX CONCURRENTLY rewrite.
+
+#include "pgsafe/plan/plan.hpp"
+#include "pgsafe/report/plan_report.hpp"
+#include "pgsafe/rules/rule_ids.hpp"
+#include "pgsafe/sql/parse.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace pgsafe;
+
+namespace {
+
+analysis::TableFact large_table(const std::string& name, const std::string& index) {
+    analysis::TableFact t;
+    t.schema = "public";
+    t.name = name;
+    t.rows = 5000000;
+    t.bytes = 800000000;
+    analysis::IndexFact i;
+    i.name = index;
+    i.columns = {"a"};
+    t.indexes.push_back(i);
+    return t;
+}
+
+// The plan of the last file, the earlier ones planned before it in the same run.
+plan::MigrationPlan plan_last(const std::vector<std::string>& files,
+                              std::vector<analysis::TableFact> tables = {}) {
+    plan::Planner planner(plan::PlanOptions{}, analysis::TableFacts(std::move(tables), {"public"}));
+    plan::MigrationPlan out;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        sql::ParsedFile parsed = sql::parse_sql(files[i], {sql::KeepTree::Yes});
+        std::string v = std::to_string(i + 1);
+        out = planner.plan({v, "m" + v, "V" + v + "__m.sql", "sha256:x"}, parsed);
+    }
+    return out;
+}
+
+bool plain_drop(const plan::MigrationPlan& p, std::size_t step) {
+    return step < p.steps.size() && p.steps[step].transactional && !p.steps[step].rule &&
+           p.steps[step].sql.find("CONCURRENTLY") == std::string::npos;
+}
+
+bool concurrent_drop(const plan::MigrationPlan& p, std::size_t step) {
+    return step < p.steps.size() && !p.steps[step].transactional &&
+           p.steps[step].rule ==
+               std::optional<std::string>(rules::rule_id::k_require_concurrent_index_deletion) &&
+           p.steps[step].sql.find("DROP INDEX CONCURRENTLY") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("DROP INDEX of an index created on a table of the same run runs as written", "[plan][same-run]") {
+    const std::string create =
+        "CREATE TABLE t (id bigint PRIMARY KEY, a int);\nCREATE INDEX t_a_idx ON t (a);";
+    SECTION("the index built by CREATE INDEX in an earlier file") {
+        auto p = plan_last({create, "DROP INDEX t_a_idx;"});
+        INFO(report::plan_sql(p));
+        REQUIRE(p.steps.size() == 1);
+        CHECK(plain_drop(p, 0));
+        CHECK(p.findings.empty());
+    }
+    SECTION("a named UNIQUE constraint's index, added by ALTER TABLE in an earlier file") {
+        auto p =
+            plan_last({"CREATE TABLE t (id bigint, a int);",
+                       "ALTER TABLE t ADD CONSTRAINT t_a_key UNIQUE (a);", "DROP INDEX IF EXISTS t_a_key;"});
+        INFO(report::plan_sql(p));
+        CHECK(plain_drop(p, 0));
+    }
+    SECTION("next to an index of a large table the run did not create, which is still dropped CONCURRENTLY") {
+        auto p = plan_last({create, "DROP INDEX t_a_idx;\nDROP INDEX big_a_idx;"},
+                           {large_table("big", "big_a_idx")});
+        INFO(report::plan_sql(p));
+        REQUIRE(p.steps.size() == 2);
+        CHECK(plain_drop(p, 0));
+        CHECK(concurrent_drop(p, 1));
+    }
+}
+
+TEST_CASE("DROP INDEX keeps CONCURRENTLY when the run may not know the index's table", "[plan][same-run]") {
+    const std::string create = "CREATE TABLE t (id bigint PRIMARY KEY, a int);";
+    std::vector<analysis::TableFact> live = {large_table("big", "big_a_idx")};
+    SECTION("an index of a table that was there before the run") {
+        auto p = plan_last({create, "CREATE INDEX big_b_idx ON big (b);", "DROP INDEX big_b_idx;"}, live);
+        INFO(report::plan_sql(p));
+        CHECK(concurrent_drop(p, 0));
+    }
+    SECTION("CREATE INDEX IF NOT EXISTS, which may have kept another table's index of that name") {
+        auto p = plan_last(
+            {create, "CREATE INDEX IF NOT EXISTS big_a_idx ON t (a);", "DROP INDEX big_a_idx;"}, live);
+        INFO(report::plan_sql(p));
+        CHECK(concurrent_drop(p, 0));
+    }
+    SECTION("a name another index was renamed to after the run created one") {
+        auto p = plan_last(
+            {create, "CREATE INDEX t_a_idx ON t (a);",
+             "DROP INDEX t_a_idx;\nALTER INDEX big_a_idx RENAME TO t_a_idx;", "DROP INDEX t_a_idx;"},
+            live);
+        INFO(report::plan_sql(p));
+        CHECK(concurrent_drop(p, 0));
+    }
+    SECTION("an index whose new table was dropped and made again under the name by another statement") {
+        auto p = plan_last({create, "CREATE INDEX t_a_idx ON t (a);", "DROP TABLE t;",
+                            "ALTER TABLE big RENAME CONSTRAINT big_c TO t_a_idx;", "DROP INDEX t_a_idx;"},
+                           live);
+        INFO(report::plan_sql(p));
+        CHECK(concurrent_drop(p, 0));
+    }
+}
