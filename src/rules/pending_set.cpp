@@ -19,7 +19,29 @@ void PendingSet::record_tables(const sql::Statement& statement) {
     if (const auto* create = std::get_if<sql::CreateTable>(&statement.detail)) {
         if (!create->table.empty()) m_tables.insert(key(create->table));
         if (create->partitioned) m_partitioned.insert(key(create->table));
+    } else if (const auto* rename = std::get_if<sql::Rename>(&statement.detail)) {
+        if (rename->object == sql::ObjectKind::Table && created(rename->relation)) renamed(*rename);
     }
+}
+
+// A table the pending set created, renamed: still that (empty) table, under its new name only.
+void PendingSet::renamed(const sql::Rename& rename) {
+    const std::string from = key(rename.relation);
+    const sql::RelationName to_name{rename.relation.schema, rename.new_name};
+    const std::string to = key(to_name);
+    auto move = [&](std::set<std::string>& names) {
+        if (names.erase(from) > 0) names.insert(to);
+    };
+    move(m_tables);
+    move(m_partitioned);
+    move(m_unique);
+    if (auto it = m_indexes.find(from); it != m_indexes.end()) {
+        auto columns = std::move(it->second);
+        m_indexes.erase(it);
+        for (auto& c : columns) m_indexes[to].push_back(std::move(c));
+    }
+    for (auto& [index, table] : m_index_tables)
+        if (key(table) == from) table = to_name;
 }
 
 void PendingSet::add_index(const sql::RelationName& table, std::vector<std::string> columns) {

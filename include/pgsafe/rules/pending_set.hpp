@@ -18,7 +18,8 @@ class PendingSet {
 public:
     explicit PendingSet(std::vector<std::string> search_path = {"public"});
 
-    // Tables a statement creates (CREATE TABLE, CREATE TABLE AS).
+    // Tables a statement creates (CREATE TABLE, CREATE TABLE AS), or renames
+    // when the pending set created them.
     void record_tables(const sql::Statement& statement);
     // Indexes a statement creates (CREATE INDEX, PRIMARY KEY, UNIQUE).
     void record_indexes(const sql::Statement& statement);
@@ -46,6 +47,7 @@ public:
 
 private:
     void add_index(const sql::RelationName& table, std::vector<std::string> columns);
+    void renamed(const sql::Rename& rename);
 
     std::vector<std::string> m_search_path;
     std::set<std::string> m_tables;
