@@ -283,11 +283,13 @@ void run_in_transaction(StepRun& run, const StepView& view, const StoredStep& st
 // An index a failed CREATE INDEX CONCURRENTLY left behind: INVALID, still
 // updated by every write, and in the way of the retry. Returns whether a
 // valid index of that name exists.
-bool clean_up_index(StepRun& run, const StepView& view, const StoredStep& step) {
-    auto rows =
-        run.work.query(fmt::format("SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass({})",
-                                   literal(qualified(*step.index))),
-                       "checking for a half-built index");
+// `rows` answer index_state_sql.
+std::string index_state_sql(const StoredStep& step) {
+    return fmt::format("SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass({})",
+                       literal(qualified(*step.index)));
+}
+
+bool clean_up_index(StepRun& run, const StepView& view, const StoredStep& step, const Executor::Rows& rows) {
     if (rows.empty()) return false;
     if (rows[0][0] == std::optional<std::string>("t")) return true;
     run.observer.note(
@@ -299,6 +301,11 @@ bool clean_up_index(StepRun& run, const StepView& view, const StoredStep& step) 
     run.work.execute(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", qualified(*step.index)),
                      fmt::format("dropping the INVALID index {}", step.index->qualified()));
     return false;
+}
+
+bool clean_up_index(StepRun& run, const StepView& view, const StoredStep& step) {
+    return clean_up_index(run, view, step,
+                          run.work.query(index_state_sql(step), "checking for a half-built index"));
 }
 
 // f() with the work key held (shared) by the work session, so that a runner
@@ -411,6 +418,68 @@ void run_outside_transaction(StepRun& run, const StepView& view, const StoredSte
     });
 }
 
+// A step outside a transaction that no earlier run started, in a run that
+// holds the runner lock, in as few round trips as the statement allows (it
+// must be alone in its message): first its start record (when still to
+// commit), its "running" record, the work key, the lock check and its
+// timeouts (or the question whether a half-built index of its name is
+// there, then the timeouts); then the statement; then its record with
+// `also_commit`, RESET and the work key's release. The same statements in
+// the same order as run_outside_transaction sends them one by one, so a
+// failure leaves the same records. Returns true: `also_commit` committed.
+bool run_fresh_outside_transaction(StepRun& run, const StepView& view, const StoredStep& step,
+                                   StepOutcome& outcome, StartRecord* start, const std::string& also_commit) {
+    const std::string release = release_work_key_sql() + ";";
+    const bool pending_start = start != nullptr && !start->committed;
+    std::string first = (pending_start ? start->sql + "\n" : std::string()) +
+                        own_transaction_sql(run.lock_check + step_started_sql(view.version, step.number)) +
+                        "\n" + hold_work_key_sql() + ";\n" + run.lock_check + "\n";
+    Executor::Rows index_state;
+    try {
+        // The work key is held once hold_work_key_sql ran; releasing one not held only warns.
+        undo_on_failure(run.work, "ROLLBACK;\n" + release, [&] {
+            if (step.index)
+                index_state = run.work.query(first + index_state_sql(step), "recording the step");
+            else
+                run.work.execute(first + attempt_timeouts_sql(run, step, Scope::Session),
+                                 "recording the step");
+        });
+    } catch (const db::DatabaseError& e) {
+        if (pending_start && !e.connection_lost()) {
+            try {
+                start->committed = started_record_committed(run.work, start->version);
+            } catch (const std::exception& q) {
+                spdlog::debug("{}", q.what());
+            }
+        }
+        throw;
+    }
+    if (start != nullptr) start->committed = true;
+    undo_on_failure(run.work, "ROLLBACK;\n" + k_reset_timeouts_sql + "\n" + release, [&] {
+        bool first_try = true;
+        with_lock_retries(run, view, step, outcome, [&] {
+            bool set = first_try && !step.index;  // the first message set the timeouts
+            if (step.index) {
+                if (first_try)
+                    clean_up_index(run, view, step, index_state);
+                else
+                    clean_up_index(run, view, step);
+            }
+            const std::string sql = sql_to_run(run, view, step, !first_try);
+            first_try = false;
+            if (!set) run.work.execute(attempt_timeouts_sql(run, step, Scope::Session), view.label);
+            undo_on_failure(run.work, k_reset_timeouts_sql, [&] { execute_cancellable(run, view, sql); });
+        });
+        run.work.execute(
+            own_transaction_sql(run.lock_check +
+                                step_applied_sql(view.version, step.number, outcome.lock_wait_ms) + "\n" +
+                                also_commit) +
+                "\n" + k_reset_timeouts_sql + "\n" + release,
+            "recording the step");
+    });
+    return true;
+}
+
 // The loop itself is batch_loop.cpp's; it waits, retries and is cancelled the way every step is.
 void run_in_batches(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome) {
     BatchHooks hooks{
@@ -452,6 +521,8 @@ bool execute_step(StepRun& run, const StepView& view, const StoredStep& step, St
         run_in_transaction(run, view, step, outcome, also_commit, start);
         return true;
     }
+    if (!step.batch && earlier == EarlierRun::No && !run.lock_check.empty())
+        return run_fresh_outside_transaction(run, view, step, outcome, start, also_commit);
     if (start != nullptr && !start->committed) {
         undo_on_failure(run.work, "ROLLBACK",
                         [&] { run.work.execute(start->sql, "writing the tracking tables"); });

@@ -54,11 +54,13 @@ struct StepOutcome {
 // applied instead of run again.
 // `also_commit` is tracking SQL to commit with the step (the migration's
 // "applied" record, for its last step), saving a round trip; it is committed
-// only by a step that runs in one transaction, and the result says whether
-// it was.
+// only by a step that runs in one transaction, or outside one when no
+// earlier run started it and the run holds the runner lock (with the step's
+// record), and the result says whether it was.
 // `start`, when given, is the migration's start record (a transaction of its
 // own, tracking SQL only) to commit before the step; a step in a transaction
-// sends it in the same round trip, a step outside one sends it first.
+// sends it in the same round trip, a step outside one sends it first (in the
+// round trip before the statement, when no earlier run started the step).
 // `start->committed` says afterwards whether it was, also when the step
 // failed (false: the step did not run).
 struct StartRecord {
