@@ -29,10 +29,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <exception>
-#include <future>
 #include <map>
-#include <optional>
 #include <random>
 #include <set>
 
@@ -751,24 +748,10 @@ RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunO
 RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOptions& options) {
     require_version(files, options.to);  // a typo in --to is a usage error, before connecting
     InterruptWatch interrupt;            // first, so every thread after it leaves SIGINT/SIGTERM to it
-    // The work session (steps and tracking writes) connects while the runner
-    // lock's session connects and takes the lock (one runner per database):
-    // two connection set-ups at once. The work session's error comes first, as
-    // when it was opened first; the lock is released before it closes.
-    auto opening = std::async(std::launch::async,
-                              [&options] { return open_session(options.conninfo, k_application_name); });
-    std::optional<db::Connection> session;
-    std::optional<RunnerLock> lock;
-    std::exception_ptr lock_failed;
-    try {
-        lock.emplace(options.conninfo, options.lock_wait, interrupt);
-    } catch (...) {
-        lock_failed = std::current_exception();
-    }
-    session.emplace(opening.get());
-    if (lock_failed) std::rethrow_exception(lock_failed);
-    ConnectionExecutor work(*session);
-    return run_locked(files, options, work, *session, interrupt, lock->check_sql());
+    // The work session (steps and tracking writes) and the runner lock (one runner per database).
+    LockedSession opened(options.conninfo, k_application_name, options.lock_wait, interrupt);
+    ConnectionExecutor work(opened.session());
+    return run_locked(files, options, work, opened.session(), interrupt, opened.lock().check_sql());
 }
 
 }  // namespace pgsafe::runner

@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <exception>
+#include <future>
 #include <random>
 
 namespace pgsafe::runner {
@@ -174,6 +176,19 @@ RunnerLock::~RunnerLock() {
     } catch (const std::exception& e) {
         spdlog::debug("{} (the lock ends with the session)", e.what());
     }
+}
+
+LockedSession::LockedSession(const std::string& conninfo, const std::string& application_name,
+                             std::chrono::milliseconds wait, InterruptWatch& interrupt) {
+    auto opening = std::async(std::launch::async, [&] { return open_session(conninfo, application_name); });
+    std::exception_ptr lock_failed;
+    try {
+        m_lock.emplace(conninfo, wait, interrupt);
+    } catch (...) {
+        lock_failed = std::current_exception();
+    }
+    m_session.emplace(opening.get());  // its error first; the lock, if taken, is released on the way out
+    if (lock_failed) std::rethrow_exception(lock_failed);
 }
 
 }  // namespace pgsafe::runner

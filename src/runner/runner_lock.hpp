@@ -12,6 +12,7 @@
 #include "pgsafe/db/connection.hpp"
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace pgsafe::runner {
@@ -79,6 +80,23 @@ private:
     void take_run_key();
     db::Connection m_connection;
     long long m_run_key = 0;
+};
+
+// The work session and the runner lock, their connection set-ups at once:
+// the work session connects while the lock's session connects and takes the
+// lock. A failure to open the work session is reported first (as when it was
+// opened first); on the way out the lock is released before the work session
+// closes.
+class LockedSession {
+public:
+    LockedSession(const std::string& conninfo, const std::string& application_name,
+                  std::chrono::milliseconds wait, InterruptWatch& interrupt);
+    db::Connection& session() { return *m_session; }
+    RunnerLock& lock() { return *m_lock; }
+
+private:
+    std::optional<db::Connection> m_session;
+    std::optional<RunnerLock> m_lock;
 };
 
 }  // namespace pgsafe::runner
