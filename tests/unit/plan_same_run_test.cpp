@@ -113,3 +113,32 @@ TEST_CASE("DROP INDEX keeps CONCURRENTLY when the run may not know the index's t
         CHECK(concurrent_drop(p, 0));
     }
 }
+
+TEST_CASE("a table the run created and renamed still counts as new under its new name", "[plan][same-run]") {
+    const std::string create =
+        "CREATE TABLE t_old (id bigint PRIMARY KEY, a int);\nALTER TABLE t_old RENAME TO t;";
+    SECTION("CREATE INDEX on it in a later file runs as written, in a transaction") {
+        auto p = plan_last({create, "CREATE INDEX t_a_idx ON t (a);"});
+        INFO(report::plan_sql(p));
+        REQUIRE(p.steps.size() == 1);
+        CHECK(p.steps[0].transactional);
+        CHECK_FALSE(p.steps[0].rule);
+        CHECK(p.steps[0].sql.find("CONCURRENTLY") == std::string::npos);
+    }
+    SECTION("an index created on it under the old name is dropped as written") {
+        auto p = plan_last(
+            {"CREATE TABLE t_old (id bigint PRIMARY KEY, a int);\nCREATE INDEX t_a_idx ON t_old (a);",
+             "ALTER TABLE t_old RENAME TO t;", "DROP INDEX t_a_idx;"});
+        INFO(report::plan_sql(p));
+        CHECK(plain_drop(p, 0));
+    }
+    SECTION("the old name no longer counts as new: a large table renamed to it is indexed CONCURRENTLY") {
+        auto p =
+            plan_last({create, "ALTER TABLE big RENAME TO t_old;\nCREATE INDEX t_old_a_idx ON t_old (a);"},
+                      {large_table("big", "big_a_idx")});
+        INFO(report::plan_sql(p));
+        REQUIRE(p.steps.size() == 2);
+        CHECK_FALSE(p.steps[1].transactional);
+        CHECK(p.steps[1].sql.find("CREATE INDEX CONCURRENTLY") != std::string::npos);
+    }
+}
