@@ -129,8 +129,7 @@ void note_temporary_spans(const sql::ParsedFile& file, std::vector<Step>& steps)
 Planner::Planner(PlanOptions options, analysis::TableFacts facts)
     : m_options(std::move(options)),
       m_facts(std::move(facts)),
-      m_state(
-          new State{rules::LintSession(m_options.lint, m_facts), rules::PendingSet(m_facts.search_path())}) {}
+      m_state(new State{rules::LintSession(m_options.lint, m_facts), rules::PendingSet(m_facts)}) {}
 
 Planner::~Planner() = default;
 

@@ -245,7 +245,7 @@ bool needs_own_transaction(const std::string& rule) {
 }
 
 LintSession::LintSession(LintOptions options, analysis::TableFacts facts)
-    : m_options(std::move(options)), m_facts(std::move(facts)), m_pending(m_facts.search_path()) {}
+    : m_options(std::move(options)), m_facts(std::move(facts)), m_pending(m_facts) {}
 
 FileResult LintSession::lint(const std::string& path, const sql::ParsedFile& file) {
     std::vector<StatementInfo> infos;

@@ -15,9 +15,15 @@ std::string PendingSet::key(const sql::RelationName& relation) const {
     return (relation.schema.empty() ? m_search_path.front() : relation.schema) + "." + relation.name;
 }
 
+PendingSet::PendingSet(const analysis::TableFacts& before) : PendingSet(before.search_path()) {
+    for (const auto& t : before.tables()) m_existing.insert(key({t.schema, t.name}));
+}
+
 void PendingSet::record_tables(const sql::Statement& statement) {
     if (const auto* create = std::get_if<sql::CreateTable>(&statement.detail)) {
-        if (!create->table.empty()) m_tables.insert(key(create->table));
+        if (create->table.empty()) return;
+        if (create->if_not_exists && m_existing.count(key(create->table)) > 0) return;  // already there
+        m_tables.insert(key(create->table));
         if (create->partitioned) m_partitioned.insert(key(create->table));
     } else if (const auto* rename = std::get_if<sql::Rename>(&statement.detail)) {
         if (rename->object == sql::ObjectKind::Table && created(rename->relation)) renamed(*rename);

@@ -142,3 +142,24 @@ TEST_CASE("a table the run created and renamed still counts as new under its new
         CHECK(p.steps[1].sql.find("CREATE INDEX CONCURRENTLY") != std::string::npos);
     }
 }
+
+TEST_CASE("CREATE TABLE IF NOT EXISTS of a table that was there before does not make it new",
+          "[plan][same-run]") {
+    const std::string file =
+        "CREATE TABLE IF NOT EXISTS big (id bigint PRIMARY KEY, a int);\n"
+        "CREATE INDEX big_b_idx ON big (b);";
+    SECTION("the large table that was there is indexed CONCURRENTLY") {
+        auto p = plan_last({file}, {large_table("big", "big_a_idx")});
+        INFO(report::plan_sql(p));
+        REQUIRE(p.steps.size() == 2);
+        CHECK_FALSE(p.steps[1].transactional);
+        CHECK(p.steps[1].sql.find("CREATE INDEX CONCURRENTLY") != std::string::npos);
+    }
+    SECTION("a table that was not there is new: its index is built as written") {
+        auto p = plan_last({file});
+        INFO(report::plan_sql(p));
+        REQUIRE_FALSE(p.steps.empty());
+        CHECK(p.steps.back().transactional);
+        CHECK(p.steps.back().sql.find("CONCURRENTLY") == std::string::npos);
+    }
+}

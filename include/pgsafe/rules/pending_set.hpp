@@ -4,6 +4,7 @@
 // for foreign-key-without-index, and a DROP INDEX of an index it created
 // knows that index's table.
 
+#include "pgsafe/analysis/table_facts.hpp"
 #include "pgsafe/sql/parse.hpp"
 
 #include <map>
@@ -17,9 +18,13 @@ namespace pgsafe::rules {
 class PendingSet {
 public:
     explicit PendingSet(std::vector<std::string> search_path = {"public"});
+    // The tables the database had before these migrations: a CREATE TABLE IF
+    // NOT EXISTS of one of them is a no-op, so the table is not new (empty).
+    explicit PendingSet(const analysis::TableFacts& before);
 
-    // Tables a statement creates (CREATE TABLE, CREATE TABLE AS), or renames
-    // when the pending set created them.
+    // Tables a statement creates (CREATE TABLE, CREATE TABLE AS; IF NOT EXISTS
+    // only when the table was not there before), or renames when the pending
+    // set created them.
     void record_tables(const sql::Statement& statement);
     // Indexes a statement creates (CREATE INDEX, PRIMARY KEY, UNIQUE).
     void record_indexes(const sql::Statement& statement);
@@ -50,6 +55,7 @@ private:
     void renamed(const sql::Rename& rename);
 
     std::vector<std::string> m_search_path;
+    std::set<std::string> m_existing;  // "schema.table" the database had before
     std::set<std::string> m_tables;
     std::set<std::string> m_partitioned;
     std::set<std::string> m_unique;
