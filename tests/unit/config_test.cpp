@@ -65,7 +65,7 @@ TEST_CASE("an empty pgsafe.toml gives the documented defaults", "[config]") {
     CHECK(c.retry.initial.count() == 100);
     CHECK(c.retry.max.count() == 10000);
     CHECK(c.run.batch_pause.count() == 0);
-    CHECK(c.run.batch_target.count() == 20);
+    CHECK(c.run.batch_target.count() == 40);
     CHECK(c.run.show_blocker_queries);
 }
 
