@@ -31,19 +31,9 @@ using std::chrono::milliseconds;
 constexpr long long k_behind_bytes = 16LL * 1024 * 1024;
 constexpr milliseconds k_replica_poll{500};
 
-std::string table_of(const plan::Batch& b) {
-    return ident(b.schema) + "." + ident(b.table);
-}
-
 std::string joined(const std::vector<std::string>& items, const char* suffix = "") {
     std::string out;
     for (const auto& item : items) out += (out.empty() ? "" : ", ") + item + suffix;
-    return out;
-}
-
-std::vector<std::string> quoted_key(const plan::Batch& b) {
-    std::vector<std::string> out;
-    for (const auto& k : b.key) out.push_back(ident(k));
     return out;
 }
 
@@ -556,112 +546,6 @@ bool BatchSizer::halve() {
     if (m_size <= m_min) return false;
     m_size = std::max(m_min, m_size / 2);
     return true;
-}
-
-namespace {
-
-// The next `limit` keys (all when nullopt) after `after`, as
-// "SELECT <select(count, first, last)> FROM …" (no semicolon); no row when none are left.
-template <typename Select>
-std::string next_keys_sql(const plan::Batch& batch, const std::optional<std::vector<std::string>>& after,
-                          std::optional<long> limit, bool inclusive, Select&& select) {
-    std::vector<std::string> key = quoted_key(batch);
-    std::string columns = joined(key);
-    std::string row = key.size() == 1 ? columns : "(" + columns + ")";
-    std::string where;
-    if (after) {
-        std::vector<std::string> values;
-        for (const auto& v : *after) values.push_back(literal(v));
-        std::string value = values.size() == 1 ? values.front() : "(" + joined(values) + ")";
-        where = fmt::format(" WHERE {} {} {}", row, inclusive ? ">=" : ">", value);
-    }
-    std::vector<std::string> f;
-    std::vector<std::string> l;
-    for (const auto& k : key) {
-        f.push_back("f." + k + "::text");
-        l.push_back("l." + k + "::text");
-    }
-    std::string source = limit ? "b" : table_of(batch) + where;
-    std::string with = limit ? fmt::format("WITH b AS (SELECT {0} FROM {1}{2} ORDER BY {0} LIMIT {3}) ",
-                                           columns, table_of(batch), where, *limit)
-                             : "";
-    std::string count = limit ? "(SELECT count(*) FROM b)" : fmt::format("(SELECT count(*) FROM {})", source);
-    return fmt::format(
-        "{0}SELECT {1} FROM (SELECT {2} FROM {3} ORDER BY {2} LIMIT 1) f, "
-        "(SELECT {2} FROM {3} ORDER BY {4} LIMIT 1) l",
-        with, select(count, joined(f), joined(l)), columns, source, joined(key, " DESC"));
-}
-
-// The n-th element of the batch's keys as the round trip keeps them (the setting pgsafe.batch).
-std::string kept(std::size_t n) {
-    return fmt::format(
-        "pg_catalog.json_extract_path_text(pg_catalog.current_setting('pgsafe.batch')::pg_catalog.json, "
-        "'{}')",
-        n);
-}
-
-}  // namespace
-
-std::string next_batch_sql(const plan::Batch& batch, const std::optional<std::vector<std::string>>& after,
-                           std::optional<long> limit, bool inclusive) {
-    return next_keys_sql(batch, after, limit, inclusive,
-                         [](const std::string& count, const std::string& first, const std::string& last) {
-                             return count + ", " + first + ", " + last;
-                         }) +
-           ";";
-}
-
-std::string batch_round_trip_sql(const plan::Batch& batch, const BatchTrip& trip) {
-    std::size_t n = batch.key.size();
-    // The keys found, as a JSON array [count, first…, last…] kept in a session
-    // setting for the statements after it ('[]': none left).
-    std::string keys =
-        next_keys_sql(batch, trip.after, trip.limit, false,
-                      [](const std::string& count, const std::string& first, const std::string& last) {
-                          return fmt::format("pg_catalog.json_build_array({}, {}, {})::pg_catalog.text",
-                                             count, first, last);
-                      });
-    std::vector<std::string> params;
-    for (std::size_t i = 0; i < 2 * n; ++i)
-        params.push_back(fmt::format("({})::{}", kept(1 + i), trip.parameter_types.at(i)));
-    std::vector<std::string> values;
-    for (std::size_t i = 0; i < n; ++i) values.push_back(kept(1 + n + i));
-    std::string record = fmt::format(
-        "UPDATE pgsafe.steps SET batch_last = pg_catalog.jsonb_build_object('columns', {}::pg_catalog.jsonb, "
-        "'types', {}::pg_catalog.jsonb, 'values', pg_catalog.jsonb_build_array({})) WHERE version = {} AND "
-        "step = {} AND pg_catalog.json_array_length(pg_catalog.current_setting('pgsafe.batch')::"
-        "pg_catalog.json) > 0;",
-        literal(nlohmann::json(batch.key).dump()), literal(nlohmann::json(batch.types).dump()),
-        joined(values), literal(trip.version), trip.step);
-    std::string replicas = trip.replicas
-                               ? fmt::format(
-                                     "(SELECT pg_catalog.json_agg(pg_catalog.json_build_array(r.name, r.lag, "
-                                     "r.behind))::pg_catalog.text FROM ({}) r(name, lag, behind))",
-                                     k_replica_lag_sql)
-                               : "NULL";
-    const std::string now = "pg_catalog.date_part('epoch', pg_catalog.clock_timestamp())";
-    return fmt::format(
-        "BEGIN;\n{0}\n"
-        "SELECT pg_catalog.set_config('pgsafe.batch', coalesce(({1}), '[]'), false);\n"
-        "SELECT pg_catalog.set_config('pgsafe.batch_at', {2}::pg_catalog.text, false);\n"
-        "EXECUTE pgsafe_batch ({3});\n"
-        "{4}\n{5}{6}\nCOMMIT;\n"
-        "SELECT pg_catalog.current_setting('pgsafe.batch'), ({2} - "
-        "pg_catalog.current_setting('pgsafe.batch_at')::pg_catalog.float8) * 1000, {7};",
-        trip.timeouts, keys, now, joined(params), k_own_settings_sql, trip.lock_check, record, replicas);
-}
-
-std::string prepare_batch_sql(const StoredStep& step) {
-    // Keyset steps leave the parameter types to PostgreSQL: each is its key column's.
-    if (step.batch && step.batch->legacy_range) return "PREPARE pgsafe_batch (bigint, bigint) AS " + step.sql;
-    return "PREPARE pgsafe_batch AS " + step.sql;
-}
-
-std::string execute_batch_sql(const std::vector<std::string>& first, const std::vector<std::string>& last) {
-    std::vector<std::string> values;
-    for (const auto& v : first) values.push_back(literal(v));
-    for (const auto& v : last) values.push_back(literal(v));
-    return fmt::format("EXECUTE pgsafe_batch ({});", joined(values));
 }
 
 void run_batch_loop(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,

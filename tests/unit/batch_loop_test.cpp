@@ -81,6 +81,9 @@ TEST_CASE("the next batch is found by keyset, quoted at the edge", "[unit][batch
     INFO(next);
     CHECK(next.find("WHERE (\"tenant\", \"id\") > ('0f0e', 'it''s')") != std::string::npos);
     CHECK(next.find("ORDER BY \"tenant\" DESC, \"id\" DESC LIMIT 1") != std::string::npos);
+    // The 500th key is reached by skipping in index order, not by collecting and sorting the keys.
+    CHECK(next.find("ORDER BY \"tenant\", \"id\" OFFSET 499 LIMIT 1") != std::string::npos);
+    CHECK(next.find("WITH") == std::string::npos);
     CHECK(execute_batch_sql({"a", "b'c"}, {"d", "e"}) == "EXECUTE pgsafe_batch ('a', 'b''c', 'd', 'e');");
 }
 
