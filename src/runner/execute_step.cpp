@@ -206,6 +206,17 @@ bool started_record_committed(Executor& work, const std::string& version) {
     return !rows.empty() && rows[0][0] == std::optional<std::string>(version);
 }
 
+// After an error in the round trip that carried the start record: whether it
+// committed (unknown when the connection is gone: it stays false).
+void learn_start_record(StepRun& run, StartRecord& start, const db::DatabaseError& e) {
+    if (e.connection_lost()) return;
+    try {
+        start.committed = started_record_committed(run.work, start.version);
+    } catch (const std::exception& q) {
+        spdlog::debug("{}", q.what());
+    }
+}
+
 // f(before) inside a transaction that is rolled back when f throws; `before` is
 // the start record's SQL while it is still to commit (sent in the same round
 // trip), else "". After an error, asks whether the start record committed.
@@ -215,13 +226,7 @@ void with_start_record(StepRun& run, StartRecord* start, F&& f) {
     try {
         undo_on_failure(run.work, "ROLLBACK", [&] { f(pending ? start->sql + "\n" : std::string()); });
     } catch (const db::DatabaseError& e) {
-        if (pending && !e.connection_lost()) {
-            try {
-                start->committed = started_record_committed(run.work, start->version);
-            } catch (const std::exception& q) {
-                spdlog::debug("{}", q.what());
-            }
-        }
+        if (pending) learn_start_record(run, *start, e);
         throw;
     }
     if (pending) start->committed = true;
@@ -445,13 +450,7 @@ bool run_fresh_outside_transaction(StepRun& run, const StepView& view, const Sto
                                  "recording the step");
         });
     } catch (const db::DatabaseError& e) {
-        if (pending_start && !e.connection_lost()) {
-            try {
-                start->committed = started_record_committed(run.work, start->version);
-            } catch (const std::exception& q) {
-                spdlog::debug("{}", q.what());
-            }
-        }
+        if (pending_start) learn_start_record(run, *start, e);
         throw;
     }
     if (start != nullptr) start->committed = true;
