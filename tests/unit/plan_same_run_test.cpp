@@ -163,23 +163,3 @@ TEST_CASE("CREATE TABLE IF NOT EXISTS of a table that was there before does not 
         CHECK(p.steps.back().sql.find("CONCURRENTLY") == std::string::npos);
     }
 }
-
-TEST_CASE("a table the run created and dropped no longer counts as new under its name", "[plan][same-run]") {
-    const std::string create = "CREATE TABLE t (id bigint PRIMARY KEY, a int);";
-    SECTION("a large table renamed to the dropped table's name is indexed CONCURRENTLY") {
-        auto p = plan_last(
-            {create, "DROP TABLE t;\nALTER TABLE big RENAME TO t;", "CREATE INDEX t_b_idx ON t (b);"},
-            {large_table("big", "big_a_idx")});
-        INFO(report::plan_sql(p));
-        REQUIRE(p.steps.size() == 1);
-        CHECK_FALSE(p.steps[0].transactional);
-        CHECK(p.steps[0].sql.find("CREATE INDEX CONCURRENTLY") != std::string::npos);
-    }
-    SECTION("made again by CREATE TABLE, it is new again") {
-        auto p = plan_last({create, "DROP TABLE t;\n" + create, "CREATE INDEX t_b_idx ON t (b);"});
-        INFO(report::plan_sql(p));
-        REQUIRE(p.steps.size() == 1);
-        CHECK(p.steps[0].transactional);
-        CHECK(p.steps[0].sql.find("CONCURRENTLY") == std::string::npos);
-    }
-}
