@@ -184,6 +184,11 @@ MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFi
                     sp.units.back().why = body_why(file, lint.inside[i]);
             }
         }
+        for (const auto& u : sp.units)
+            for (const auto& effects : u.effects)
+                for (const auto& lock : effects.locks)
+                    if (!lock.relation.empty() && m_state->pending.created(lock.relation))
+                        sp.created_tables.insert(m_state->pending.key(lock.relation));
         m_state->pending.record_tables(*sp.statement);
         m_state->pending.record_indexes(*sp.statement);
         m_state->names.record(*sp.statement);

@@ -32,6 +32,10 @@ struct StatementPlan {
     std::vector<Unit> units;         // empty for BEGIN / COMMIT
     std::set<std::string> found;     // rules with a finding here (ignore comments not applied)
     std::set<std::string> answered;  // rules whose finding the units answer
+    // The tables its units lock that the run had created when it was planned
+    // ("schema.table"): steps are made after the whole file, when a later
+    // RENAME may have moved a name the pending set knows.
+    std::set<std::string> created_tables;
 };
 
 // Runs statements PostgreSQL refuses in a transaction block outside one, as

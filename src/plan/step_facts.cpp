@@ -30,19 +30,25 @@ std::string joined_sql(const Draft& draft) {
     return sql;
 }
 
-std::string qualified(const sql::RelationName& relation, const analysis::TableFacts& facts,
+// Whether the run had created `relation` when the statement was planned.
+bool created_then(const StatementPlan& statement, const sql::RelationName& relation,
+                  const rules::PendingSet& pending) {
+    return statement.created_tables.count(pending.key(relation)) > 0;
+}
+
+std::string qualified(const sql::RelationName& relation, bool created, const analysis::TableFacts& facts,
                       const rules::PendingSet& pending) {
-    if (const auto* fact = facts.find(relation); fact != nullptr && !pending.created(relation))
+    if (const auto* fact = facts.find(relation); fact != nullptr && !created)
         return fact->schema + "." + fact->name;
     return pending.key(relation);
 }
 
 // The table a batched step walks as a (schema, name) pair: the facts' spelling
 // when they know it, else the statement's (public when unqualified).
-Batch batch_of(const sql::RelationName& table, const BatchKey& key, const analysis::TableFacts& facts,
-               const rules::PendingSet& pending) {
+Batch batch_of(const sql::RelationName& table, bool created, const BatchKey& key,
+               const analysis::TableFacts& facts) {
     Batch b;
-    if (const auto* fact = facts.find(table); fact != nullptr && !pending.created(table)) {
+    if (const auto* fact = facts.find(table); fact != nullptr && !created) {
         b.schema = fact->schema;
         b.table = fact->name;
     } else {
@@ -93,7 +99,8 @@ Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements,
             sql::RelationName table;
             if (const auto* alter = std::get_if<sql::AlterTable>(&change)) table = alter->table;
             if (const auto* dml = std::get_if<sql::DataChange>(&change)) table = dml->table;
-            step.batch = batch_of(table, *placed.unit.batch_key, facts, pending);
+            step.batch = batch_of(table, created_then(statements[placed.statement], table, pending),
+                                  *placed.unit.batch_key, facts);
         }
     }
     step.why = why(draft, statements);
@@ -111,11 +118,12 @@ Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements,
             for (const auto& lock : effects.locks) {
                 if (lock.relation.empty()) continue;
                 step.lock.mode = std::max(step.lock.mode, lock.mode);
-                std::string name = qualified(lock.relation, facts, pending);
+                const bool created = created_then(statements[placed.statement], lock.relation, pending);
+                std::string name = qualified(lock.relation, created, facts, pending);
                 if (std::find(step.lock.relations.begin(), step.lock.relations.end(), name) ==
                     step.lock.relations.end())
                     step.lock.relations.push_back(name);
-                bool existing = !lock.new_relation && !pending.created(lock.relation);
+                bool existing = !lock.new_relation && !created;
                 if (!existing) continue;
                 if (lock.mode >= sql::LockMode::Share) strong = true;
                 if (lock.work == analysis::TableWork::None || skips_scan) continue;

@@ -163,3 +163,26 @@ TEST_CASE("CREATE TABLE IF NOT EXISTS of a table that was there before does not 
         CHECK(p.steps.back().sql.find("CONCURRENTLY") == std::string::npos);
     }
 }
+
+// Steps are made after the whole file; each statement's tables count as new
+// or not as they were when it ran, not as the end of the file leaves them.
+TEST_CASE("a statement's tables count as new as they were when it ran", "[plan][same-run]") {
+    SECTION("a table created and then renamed in the same file: the steps before the rename know its size") {
+        auto p =
+            plan_last({"CREATE TABLE t_old (id bigint PRIMARY KEY, a int);\nUPDATE t_old SET a = 1;\n"
+                       "ALTER TABLE t_old RENAME TO t;"});
+        INFO(report::plan_sql(p));
+        REQUIRE(p.steps.size() == 3);
+        REQUIRE(p.steps[1].estimated_seconds);
+        CHECK(*p.steps[1].estimated_seconds == 0);
+    }
+    SECTION("a large table changed before a table of its name is made again: its size counts") {
+        auto p =
+            plan_last({"UPDATE big SET a = 1;\nDROP TABLE big;\nCREATE TABLE big (id bigint PRIMARY KEY);"},
+                      {large_table("big", "big_a_idx")});
+        INFO(report::plan_sql(p));
+        REQUIRE_FALSE(p.steps.empty());
+        REQUIRE(p.steps[0].estimated_seconds);
+        CHECK(*p.steps[0].estimated_seconds > 0);
+    }
+}
