@@ -26,8 +26,20 @@ void PendingSet::record_tables(const sql::Statement& statement) {
         m_tables.insert(key(create->table));
         if (create->partitioned) m_partitioned.insert(key(create->table));
     } else if (const auto* rename = std::get_if<sql::Rename>(&statement.detail)) {
-        if (rename->object == sql::ObjectKind::Table && created(rename->relation)) renamed(*rename);
+        if (rename->object != sql::ObjectKind::Table) return;
+        if (created(rename->relation))
+            renamed(*rename);
+        else  // another table now holds the name: not the new one
+            forget_table(key({rename->relation.schema, rename->new_name}));
+    } else if (const auto* drop = std::get_if<sql::Drop>(&statement.detail)) {
+        if (drop->object != sql::ObjectKind::Table) return;
+        for (const auto& table : drop->names) forget_table(key(table));
     }
+}
+
+void PendingSet::forget_table(const std::string& table) {
+    m_tables.erase(table);
+    m_partitioned.erase(table);
 }
 
 // A table the pending set created, renamed: still that (empty) table, under its new name only.

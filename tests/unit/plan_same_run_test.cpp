@@ -176,6 +176,15 @@ TEST_CASE("a statement's tables count as new as they were when it ran", "[plan][
         REQUIRE(p.steps[1].estimated_seconds);
         CHECK(*p.steps[1].estimated_seconds == 0);
     }
+    SECTION("a helper table created, filled and dropped in the same file: its steps know its size") {
+        auto p =
+            plan_last({"CREATE TABLE helper (id bigint PRIMARY KEY, a int);\n"
+                       "INSERT INTO helper VALUES (1, 1);\nDROP TABLE helper;"});
+        INFO(report::plan_sql(p));
+        REQUIRE(p.steps.size() == 3);
+        REQUIRE(p.steps[1].estimated_seconds);
+        CHECK(*p.steps[1].estimated_seconds == 0);
+    }
     SECTION("a large table changed before a table of its name is made again: its size counts") {
         auto p =
             plan_last({"UPDATE big SET a = 1;\nDROP TABLE big;\nCREATE TABLE big (id bigint PRIMARY KEY);"},
@@ -184,5 +193,25 @@ TEST_CASE("a statement's tables count as new as they were when it ran", "[plan][
         REQUIRE_FALSE(p.steps.empty());
         REQUIRE(p.steps[0].estimated_seconds);
         CHECK(*p.steps[0].estimated_seconds > 0);
+    }
+}
+
+TEST_CASE("a table the run created and dropped no longer counts as new under its name", "[plan][same-run]") {
+    const std::string create = "CREATE TABLE t (id bigint PRIMARY KEY, a int);";
+    SECTION("a large table renamed to the dropped table's name is indexed CONCURRENTLY") {
+        auto p = plan_last(
+            {create, "DROP TABLE t;\nALTER TABLE big RENAME TO t;", "CREATE INDEX t_b_idx ON t (b);"},
+            {large_table("big", "big_a_idx")});
+        INFO(report::plan_sql(p));
+        REQUIRE(p.steps.size() == 1);
+        CHECK_FALSE(p.steps[0].transactional);
+        CHECK(p.steps[0].sql.find("CREATE INDEX CONCURRENTLY") != std::string::npos);
+    }
+    SECTION("made again by CREATE TABLE, it is new again") {
+        auto p = plan_last({create, "DROP TABLE t;\n" + create, "CREATE INDEX t_b_idx ON t (b);"});
+        INFO(report::plan_sql(p));
+        REQUIRE(p.steps.size() == 1);
+        CHECK(p.steps[0].transactional);
+        CHECK(p.steps[0].sql.find("CONCURRENTLY") == std::string::npos);
     }
 }

@@ -24,7 +24,8 @@ public:
 
     // Tables a statement creates (CREATE TABLE, CREATE TABLE AS; IF NOT EXISTS
     // only when the table was not there before), or renames when the pending
-    // set created them.
+    // set created them; a table dropped, or whose name another table is
+    // renamed to, is no longer one the pending set created.
     void record_tables(const sql::Statement& statement);
     // Indexes a statement creates (CREATE INDEX, PRIMARY KEY, UNIQUE).
     void record_indexes(const sql::Statement& statement);
@@ -53,6 +54,7 @@ public:
 private:
     void add_index(const sql::RelationName& table, std::vector<std::string> columns);
     void renamed(const sql::Rename& rename);
+    void forget_table(const std::string& table);  // dropped, or its name taken by another
 
     std::vector<std::string> m_search_path;
     std::set<std::string> m_existing;  // "schema.table" the database had before
