@@ -285,15 +285,15 @@ void run_in_transaction(StepRun& run, const StepView& view, const StoredStep& st
                "recording the step");
 }
 
-// An index a failed CREATE INDEX CONCURRENTLY left behind: INVALID, still
-// updated by every write, and in the way of the retry. Returns whether a
-// valid index of that name exists.
-// `rows` answer index_state_sql.
+// Whether the step's index is there and valid: no row, "f" or "t".
 std::string index_state_sql(const StoredStep& step) {
     return fmt::format("SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass({})",
                        literal(qualified(*step.index)));
 }
 
+// An index a failed CREATE INDEX CONCURRENTLY left behind: INVALID, still
+// updated by every write, and in the way of the retry. Returns whether a
+// valid index of that name exists. `rows` answer index_state_sql.
 bool clean_up_index(StepRun& run, const StepView& view, const StoredStep& step, const Executor::Rows& rows) {
     if (rows.empty()) return false;
     if (rows[0][0] == std::optional<std::string>("t")) return true;
@@ -306,11 +306,6 @@ bool clean_up_index(StepRun& run, const StepView& view, const StoredStep& step, 
     run.work.execute(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", qualified(*step.index)),
                      fmt::format("dropping the INVALID index {}", step.index->qualified()));
     return false;
-}
-
-bool clean_up_index(StepRun& run, const StepView& view, const StoredStep& step) {
-    return clean_up_index(run, view, step,
-                          run.work.query(index_state_sql(step), "checking for a half-built index"));
 }
 
 // f() with the work key held (shared) by the work session, so that a runner
@@ -405,17 +400,32 @@ std::string sql_to_run(StepRun& run, const StepView& view, const StoredStep& ste
     return finalize_sql(*detach);
 }
 
+// One try of a step outside a transaction: what an earlier try left cleaned
+// up, then the statement under the step's timeouts (reset if it fails).
+// `again`: an earlier run, or an earlier try of this run, started the step;
+// set once this try is about to start it, so a retry after it fails cleans up.
+// `index_state`, when given, is the answer to index_state_sql the caller
+// already has; `timeouts_set`: the caller already set the timeouts.
+void try_outside_transaction(StepRun& run, const StepView& view, const StoredStep& step, bool& again,
+                             const Executor::Rows* index_state, bool timeouts_set) {
+    if (step.index)
+        clean_up_index(run, view, step,
+                       index_state != nullptr
+                           ? *index_state
+                           : run.work.query(index_state_sql(step), "checking for a half-built index"));
+    if (again) clean_up_reindex(run, view, step);
+    const std::string sql = sql_to_run(run, view, step, again);
+    again = true;
+    if (!timeouts_set) run.work.execute(attempt_timeouts_sql(run, step, Scope::Session), view.label);
+    undo_on_failure(run.work, k_reset_timeouts_sql, [&] { execute_cancellable(run, view, sql); });
+}
+
 void run_outside_transaction(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
                              EarlierRun earlier) {
     holding_work_key(run, [&] {
         bool again = earlier == EarlierRun::Yes;
         with_lock_retries(run, view, step, outcome, [&] {
-            if (step.index) clean_up_index(run, view, step);
-            if (again) clean_up_reindex(run, view, step);
-            const std::string sql = sql_to_run(run, view, step, again);
-            again = true;
-            run.work.execute(attempt_timeouts_sql(run, step, Scope::Session), view.label);
-            undo_on_failure(run.work, k_reset_timeouts_sql, [&] { execute_cancellable(run, view, sql); });
+            try_outside_transaction(run, view, step, again, nullptr, false);
             run.work.execute(k_reset_timeouts_sql, "resetting the timeouts");
         });
         record(run.work, run.lock_check + step_applied_sql(view.version, step.number, outcome.lock_wait_ms),
@@ -455,19 +465,12 @@ bool run_fresh_outside_transaction(StepRun& run, const StepView& view, const Sto
     }
     if (start != nullptr) start->committed = true;
     undo_on_failure(run.work, "ROLLBACK;\n" + k_reset_timeouts_sql + "\n" + release, [&] {
-        bool first_try = true;
+        bool again = false;
         with_lock_retries(run, view, step, outcome, [&] {
-            bool set = first_try && !step.index;  // the first message set the timeouts
-            if (step.index) {
-                if (first_try)
-                    clean_up_index(run, view, step, index_state);
-                else
-                    clean_up_index(run, view, step);
-            }
-            const std::string sql = sql_to_run(run, view, step, !first_try);
-            first_try = false;
-            if (!set) run.work.execute(attempt_timeouts_sql(run, step, Scope::Session), view.label);
-            undo_on_failure(run.work, k_reset_timeouts_sql, [&] { execute_cancellable(run, view, sql); });
+            // The first message answered index_state_sql for an index step, else set the timeouts.
+            const bool first_try = !again;
+            try_outside_transaction(run, view, step, again, first_try && step.index ? &index_state : nullptr,
+                                    first_try && !step.index);
         });
         run.work.execute(
             own_transaction_sql(run.lock_check +

@@ -191,3 +191,30 @@ TEST_CASE("a DETACH PARTITION CONCURRENTLY finished by hand after an interrupted
     CHECK(value(db->dsn(), "SELECT count(*) FROM pg_inherits WHERE inhrelid = 'events_2023'::regclass") ==
           "0");
 }
+
+TEST_CASE("a REINDEX CONCURRENTLY retried after a lock timeout drops the _ccnew index its try left",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    exec(db->dsn(), R"sql(
+CREATE TABLE items (id int PRIMARY KEY, v int NOT NULL);
+INSERT INTO items SELECT g, g FROM generate_series(1, 100) g;
+CREATE INDEX items_v_idx ON items (v);
+)sql");
+    Project p{"[timeouts]\nonline_lock_timeout_ms = 200\n"};  // a try gives up soon, and is retried
+    p.add("V1__reindex.sql", "REINDEX INDEX CONCURRENTLY items_v_idx;\n");
+    // An open write: the rebuild waits for it after creating items_v_idx_ccnew, until lock_timeout.
+    pqxx::connection writer(db->dsn());
+    pqxx::work hold(writer);
+    hold.exec("UPDATE items SET v = v WHERE id = 1");
+    RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db));
+    REQUIRE(eventually([&] {
+        return value(db->dsn(), "SELECT count(*) FROM pgsafe.events WHERE kind = 'reindex-cleanup'") != "0";
+    }));
+    hold.commit();
+    auto run = runner.wait();
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(state_of(*db, "1") == "applied");
+    CHECK(indexes_of_items(*db) == "items_pkey true,items_v_idx true");
+}
