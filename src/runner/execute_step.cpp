@@ -338,10 +338,7 @@ std::vector<sql::RelationName> dropped_indexes(const StoredStep& step) {
 bool already_done(StepRun& run, const StepView& view, const StoredStep& step) {
     std::string found;
     if (step.index) {
-        auto rows = run.work.query(
-            fmt::format("SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass({})",
-                        literal(qualified(*step.index))),
-            "checking whether an earlier run built the index");
+        auto rows = run.work.query(index_state_sql(step), "checking whether an earlier run built the index");
         if (rows.empty() || rows[0][0] != std::optional<std::string>("t")) return false;
         found = fmt::format("the index {} exists and is valid", step.index->qualified());
     } else if (auto detach = concurrent_detach(step)) {
