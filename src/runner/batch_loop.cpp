@@ -31,12 +31,6 @@ using std::chrono::milliseconds;
 constexpr long long k_behind_bytes = 16LL * 1024 * 1024;
 constexpr milliseconds k_replica_poll{500};
 
-std::string joined(const std::vector<std::string>& items, const char* suffix = "") {
-    std::string out;
-    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item + suffix;
-    return out;
-}
-
 // "id 42" or "(a, b) (1, x)", for messages.
 std::string key_text(const plan::Batch& b, const std::vector<std::string>& values) {
     if (b.key.size() == 1) return fmt::format("{} {}", b.key.front(), values.front());
@@ -97,7 +91,7 @@ TableNow table_now(Executor& work, const plan::Batch& b) {
             "pg_catalog.pg_partition_tree(c.oid))) AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND "
             "(t.tgtype & 16) <> 0 AND cardinality(t.tgattr::int2[]) = 0) FROM pg_catalog.pg_class c JOIN "
             "pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = {} AND c.relname = {}",
-            b.key.size(), joined(columns), literal(b.schema), literal(b.table)),
+            b.key.size(), fmt::join(columns, ", "), literal(b.schema), literal(b.table)),
         "checking the table before the batches");
     TableNow now;
     now.key_not_null = true;

@@ -29,10 +29,6 @@ std::vector<std::string> quoted_key(const plan::Batch& b) {
     return out;
 }
 
-}  // namespace
-
-namespace {
-
 // The next `limit` keys (all when nullopt) after `after`, as
 // "SELECT <select(count, first, last)> FROM …" (no semicolon); no row when none are left.
 // The last key is the limit-th in the key's index order, reached by skipping
