@@ -76,7 +76,7 @@ bool execute_step(StepRun& run, const StepView& view, const StoredStep& step, St
 // round trip and the session is as pgsafe expects (no read-only check): BEGIN,
 // the runner-lock check, the step's timeouts and SQL, pgsafe's own settings,
 // the lock check again, the step's record, `also_commit` and COMMIT. A run
-// sends several of these in one message (migrate.cpp's batches): the server
+// sends several of these in one message (migration_batches.cpp): the server
 // stops at the first error, and each one that committed carries its record.
 std::string one_trip_step_sql(const StepRun& run, const StepView& view, const StoredStep& step,
                               const std::string& also_commit);

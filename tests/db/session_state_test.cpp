@@ -141,7 +141,7 @@ TEST_CASE("each migration of a run starts from a fresh session, as psql -f gives
           "SET search_path = app, public;\n"
           "CREATE TABLE in_app (id int);\n"
           "CREATE TEMP TABLE scratch (id int);\n");
-    // V2 alone could go to the server in one message with others (migrate.cpp run_group): it
+    // V2 alone could go to the server in one message with others (run_group, migration_batches.cpp): it
     // must still start from the reset session.
     p.add("V2__next.sql", "CREATE TABLE in_public (id int);\n");
     p.add("V3__temp.sql", "CREATE TEMP TABLE scratch (id int);\n");  // 42P07 if V1's were still there

@@ -1,0 +1,283 @@
+// Consecutive quick migrations in one message (a batch of migrations, not
+// the batches of rows of batch_loop.cpp): each start record and each step
+// still a transaction of its own with its record and the runner-lock check,
+// so the server stops at the first error with what committed before it
+// recorded. A mark set by each transaction tells where it stopped, and the
+// migration it stopped in goes on one step at a time (run_migrations.cpp).
+
+#include "run_migrations.hpp"
+
+#include "session.hpp"
+#include "sql_text.hpp"
+
+#include "pgsafe/sql/parse.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+
+namespace pgsafe::runner {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// What batches of steps (Run::run_group) say while they run, so that an
+// error can be told as the error of the step it stopped at.
+const std::string k_batch_doing = "pgsafe batch";
+const std::string k_mark_setting = "pgsafe.mark";
+// A step the plan expects to take this long or longer runs on its own (watched by the monitor).
+constexpr double k_batch_step_seconds = 1.0;
+
+// The transaction that commits it sets the mark, so that after an error the
+// session tells which of a batch's transactions committed (a rolled-back
+// set_config is undone).
+std::string mark_sql(long long mark) {
+    return fmt::format("SELECT pg_catalog.set_config('{}', '{}', false);", k_mark_setting, mark);
+}
+
+// A batch's error as the error of the step it stopped at.
+db::DatabaseError relabeled(const db::DatabaseError& e, const std::string& label) {
+    std::string text = e.what();
+    if (text.rfind(k_batch_doing, 0) == 0) text = label + text.substr(k_batch_doing.size());
+    return db::DatabaseError(
+        e.kind(), text, e.sqlstate(),
+        e.connection_lost() ? db::DatabaseError::Lost::Yes : db::DatabaseError::Lost::No);
+}
+
+// "V3__x.sql:4 (step 2/3): ALTER TABLE …" on one line, for the batch's leading comment.
+std::string first_line(const std::string& text) {
+    std::string out = text.substr(0, text.find_first_of("\r\n"));
+    if (out.size() <= 200) return out;
+    std::size_t cut = 200;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+    return out.substr(0, cut) + "...";
+}
+
+// Statements that only define something (a comment, a function's body, a
+// type, a trigger, a schema) or drop a definition: the analysis names no
+// table lock for them, yet they run none of the migration's code and are
+// quick, so they may go in a batch (their lock_timeout still holds, and a
+// lock timeout is retried). A DO block, a SELECT or CALL of a function, a
+// SET, and every other statement without a known lock run on their own.
+bool definition_only(const StoredStep& step) {
+    static const std::set<std::string> k_kinds = {"CommentStmt",
+                                                  "CreateFunctionStmt",
+                                                  "CreateSchemaStmt",
+                                                  "CreateEnumStmt",
+                                                  "CompositeTypeStmt",
+                                                  "CreateDomainStmt",
+                                                  "CreateRangeStmt",
+                                                  "DefineStmt",
+                                                  "CreateExtensionStmt",
+                                                  "GrantStmt",
+                                                  "AlterFunctionStmt",
+                                                  "CreateSeqStmt",
+                                                  "AlterSeqStmt",
+                                                  "AlterEnumStmt",
+                                                  "ViewStmt",
+                                                  "CreateTrigStmt",
+                                                  "DropStmt"};
+    sql::ParsedFile parsed = sql::parse_sql(step.sql, {sql::KeepTree::No});
+    return parsed.ok() && parsed.statements.size() == 1 && k_kinds.count(parsed.statements.front().kind) > 0;
+}
+
+bool retryable_in_step(const std::string& sqlstate) {
+    return sqlstate == "55P03" || sqlstate == "40P01";  // as execute_step's attempt loop retries
+}
+
+}  // namespace
+
+// A migration that can go in a batch: new to the tracking tables, every
+// step in a transaction of its own, none in batches of rows, each one
+// whose locks the analysis knows and that the plan expects to be quick
+// (a statement it cannot tell, a DO block or a function call, runs on
+// its own, watched by the monitor and shown as itself in
+// pg_stat_activity), none that may make transactions read-only
+// (`changes` sees its steps), none that changes the session and not
+// after one that did (each migration starts from the session pgsafe
+// opened, session_reset.hpp; run_one resets it), and not --dry-run.
+bool Run::batchable(const PreparedMigration& m, SessionChanges& changes) const {
+    if (m_lock_check.empty() || !m.fresh || m.action != Action::Start || m.steps.empty()) return false;
+    if (m_session_reset.pending() || !m.session_sql.empty()) return false;
+    if (changes.read_only_possible()) return false;
+    for (const auto& step : m.steps) {
+        if (step.state == StepState::Applied || !step.transactional || step.batch) return false;
+        if (changes_session(step.sql)) return false;
+        if ((step.lock_mode == sql::LockMode::None || step.relations.empty()) && !definition_only(step))
+            return false;
+        if (!step.estimated_seconds || *step.estimated_seconds >= k_batch_step_seconds) return false;
+        changes.saw(view_of(*m.file, step, m.steps.size()));
+        if (changes.read_only_possible()) return false;
+    }
+    return true;
+}
+
+// The migrations of `group` (each batchable) in one message: for each,
+// its start record in a transaction of its own, then each step in a
+// transaction of its own with its record (the last one with the
+// migration's "applied" record), every transaction checking the runner
+// lock and setting the mark. The server stops at the first error: what
+// committed before it is recorded, and the migration it stopped in goes
+// on the one-step-at-a-time way from there (run_one), which retries a
+// lock timeout and records a failure as always.
+bool Run::run_group(const std::vector<const PreparedMigration*>& group, RunResult& result) {
+    std::vector<BatchItem> items;
+    std::string sql;
+    std::string shown;  // pg_stat_activity shows a query's first 1 kB: the steps come first
+    for (const PreparedMigration* m : group) {
+        const std::string& version = m->file->version;
+        items.push_back({m, 0, true, ++m_mark});
+        sql +=
+            start_record_sql(m_lock_check,
+                             start_records_sql(*m, "migration-started") + "\n" + mark_sql(m_mark), version) +
+            "\n";
+        StepRun run{m_work, m_interrupt, m_observers, m_options, m_random, m_lock_check};
+        for (std::size_t i = 0; i < m->steps.size(); ++i) {
+            const StoredStep& step = m->steps[i];
+            items.push_back({m, i, false, ++m_mark});
+            std::string also = i + 1 == m->steps.size() ? applied_records_sql(version) + "\n" : std::string();
+            StepView view = view_of(*m->file, step, m->steps.size());
+            if (shown.size() < 900) shown += first_line(view.label + ": " + step.sql) + "; ";
+            sql += one_trip_step_sql(run, view, step, also + mark_sql(m_mark)) + "\n";
+        }
+    }
+    auto started = Clock::now();
+    try {
+        CancelScope scope(m_interrupt, [this] { m_work.cancel(); });
+        m_work.execute("-- " + shown + "\n" + sql, k_batch_doing);
+    } catch (const db::DatabaseError& e) {
+        return group_stopped(group, items, e, result);
+    }
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+    for (const PreparedMigration* m : group)
+        batched_done(*m, m->steps.size(), ms / static_cast<long long>(group.size()), result);
+    return true;
+}
+
+// Observers hear of a migration whose first `steps` steps committed in a
+// batch, and the result lists it as applied when all did.
+void Run::batched_done(const PreparedMigration& m, std::size_t steps, long long ms, RunResult& result) {
+    MigrationView seen{m.file->version, m.file->name, m.file->path.string(), false, m.steps.size()};
+    m_observers.migration_started(seen);
+    for (std::size_t i = 0; i < steps; ++i) {
+        StepView view = view_of(*m.file, m.steps[i], m.steps.size());
+        m_observers.step_started(view);
+        m_observers.step_finished(view);
+        m_session_changes.saw(view);
+    }
+    AppliedMigration applied{m.file->version, m.file->name, static_cast<int>(steps), ms, 0, 0, false};
+    result.applied.push_back(applied);
+    m_observers.migration_finished(seen);
+}
+
+// After a batch's error: the migrations that committed whole are
+// applied; the one it stopped in goes on from the step it stopped at,
+// then the rest of the group one by one.
+bool Run::group_stopped(const std::vector<const PreparedMigration*>& group,
+                        const std::vector<BatchItem>& items, const db::DatabaseError& e, RunResult& result) {
+    std::size_t at = 0;
+    if (e.connection_lost()) {
+        std::optional<std::size_t> read = committed_before_loss(items);
+        if (!read) {
+            // Each transaction carried its own record: the next run reads them and resumes there.
+            RunError error = run_error(e, group.front()->file->version);
+            error.message +=
+                "; what the batch committed before the connection was lost is recorded (the server did "
+                "not answer a new connection to say more), and the next run resumes after it";
+            result.status = run_status_for(e.kind());
+            result.error = error;
+            return false;
+        }
+        at = *read;
+    } else {
+        std::optional<std::size_t> read = committed_items(items);
+        if (!read) return group_stopped(group, items, m_lost, result);
+        at = *read;
+    }
+    return go_on_from(group, items, at, e, result);
+}
+
+// How many of the batch's items committed, by the session's mark; nullopt
+// when the session was lost meanwhile (m_lost holds the error).
+std::optional<std::size_t> Run::committed_items(const std::vector<BatchItem>& items) {
+    long long committed = 0;
+    try {
+        // The transaction the error aborted is rolled back first, and its mark with it.
+        auto rows = m_work.query(
+            fmt::format("ROLLBACK; SELECT pg_catalog.current_setting('{}', true)", k_mark_setting),
+            "checking what the batch committed");
+        if (!rows.empty() && rows[0][0] && !rows[0][0]->empty()) committed = std::stoll(*rows[0][0]);
+    } catch (const db::DatabaseError& q) {
+        if (!q.connection_lost()) throw;
+        m_lost = q;
+        return std::nullopt;
+    }
+    std::size_t at = 0;
+    while (at < items.size() && items[at].mark <= committed) ++at;
+    return at;
+}
+
+// How many of the batch's items committed, read from the tracking tables
+// through a new session after the work session was lost (a start record
+// committed when its migration has step rows, a step when its row says
+// applied); nullopt when the server does not answer.
+std::optional<std::size_t> Run::committed_before_loss(const std::vector<BatchItem>& items) {
+    std::set<std::string> versions;
+    for (const auto& item : items) versions.insert(literal(item.migration->file->version));
+    std::map<std::string, std::map<int, std::string>> states;
+    try {
+        db::Connection fresh = open_session(m_options.conninfo, "pgsafe migrate (reading what committed)");
+        for (const auto& row :
+             fresh.query(fmt::format("SELECT version, step, state FROM pgsafe.steps WHERE version IN ({})",
+                                     fmt::join(versions, ", ")),
+                         "reading what the batch committed"))
+            states[row.at(0).value_or("")][std::stoi(row.at(1).value_or("0"))] = row.at(2).value_or("");
+    } catch (const std::exception& q) {
+        spdlog::warn("could not read what the batch committed ({})", q.what());
+        return std::nullopt;
+    }
+    std::size_t at = 0;
+    for (; at < items.size(); ++at) {
+        const auto& item = items[at];
+        auto rows = states.find(item.migration->file->version);
+        if (rows == states.end()) break;
+        if (item.start) continue;
+        auto state = rows->second.find(item.migration->steps[item.step].number);
+        if (state == rows->second.end() || state->second != "applied") break;
+    }
+    return at;
+}
+
+// The migrations before item `at` committed whole; the one it is in goes
+// on from there, then the rest of the group one by one.
+bool Run::go_on_from(const std::vector<const PreparedMigration*>& group, const std::vector<BatchItem>& items,
+                     std::size_t at, const db::DatabaseError& e, RunResult& result) {
+    if (at == items.size()) {  // all committed; the error came after (cannot happen: COMMIT is last)
+        for (const PreparedMigration* m : group) batched_done(*m, m->steps.size(), 0, result);
+        return true;
+    }
+    const auto& stop_item = items[at];
+    std::size_t g = 0;
+    for (; group[g] != stop_item.migration; ++g) batched_done(*group[g], group[g]->steps.size(), 0, result);
+    BatchStop stop{stop_item.start ? 0 : stop_item.step, !stop_item.start, &e};
+    if (!run_one(*group[g], result, &stop)) return false;
+    for (++g; g < group.size(); ++g) {
+        if (stopped_by_signal(*group[g], result)) return false;
+        if (!run_one(*group[g], result)) return false;
+    }
+    return true;
+}
+
+// The error that stopped a batch at this step, as the step's own; nothing
+// when it is one the step's attempt loop retries (the step runs again).
+void Run::stopped_at(const StepView& view, const BatchStop& stop) {
+    if (m_interrupt.interrupted())
+        throw Error(ErrorKind::Interrupted, fmt::format("{}: interrupted by {}; the statement was cancelled",
+                                                        view.label, m_interrupt.signal_name()));
+    if (!retryable_in_step(stop.error->sqlstate())) throw relabeled(*stop.error, view.label);
+}
+}  // namespace pgsafe::runner
