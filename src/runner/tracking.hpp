@@ -4,6 +4,8 @@
 // from failed, and the audit log says who ran what. The SQL builders are
 // pure and shared by the runner and --dry-run, so what --dry-run prints is
 // what runs; load_tracking() and ensure_tracking_schema() do the I/O.
+// tracking.cpp holds the schema (created, upgraded, trusted, read back),
+// tracking_records.cpp the records (steps and plans as JSON, the SQL builders).
 
 #include "executor.hpp"
 
