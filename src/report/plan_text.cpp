@@ -4,6 +4,7 @@
 
 #include "plan_verdict.hpp"
 
+#include "pgsafe/plan/batch_keys.hpp"
 #include "pgsafe/report/plan_report.hpp"
 #include "pgsafe/sql/position.hpp"
 
@@ -115,51 +116,35 @@ std::string literal(const std::string& text) {
     return out + "'";
 }
 
-// "Measurements" (always quoted)
-std::string ident(const std::string& name) {
-    std::string out = "\"";
-    for (char ch : name) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    return out + "\"";
-}
-
 // A batched step as a DO block that walks the key the way the runner does
-// (keyset: the next keys in key order after the last one done), committing
-// each batch. The batch size is fixed here; pgsafe migrate adapts it.
+// (keyset: the next keys in key order after the last one done, found by the
+// same search, plan/batch_keys.hpp), committing each batch. The batch size
+// is fixed here; pgsafe migrate adapts it.
 std::string batch_block(const plan::Step& s) {
     const plan::Batch& b = *s.batch;
     constexpr int k_size = 1000;
-    std::vector<std::string> key;
-    std::vector<std::string> key_desc;
     std::vector<std::string> first;
     std::vector<std::string> last;
-    std::vector<std::string> first_of;
-    std::vector<std::string> last_of;
     std::string declare = "DECLARE\n  pgsafe_started boolean := false;\n";
     for (std::size_t i = 0; i < b.key.size(); ++i) {
-        key.push_back(ident(b.key[i]));
-        key_desc.push_back(ident(b.key[i]) + " DESC");
         first.push_back(fmt::format("pgsafe_first_{}", i + 1));
         last.push_back(fmt::format("pgsafe_last_{}", i + 1));
-        first_of.push_back("f." + ident(b.key[i]));
-        last_of.push_back("l." + ident(b.key[i]));
         declare += fmt::format("  pgsafe_first_{0} {1};\n  pgsafe_last_{0} {1};\n", i + 1, b.types.at(i));
     }
-    std::string columns = fmt::format("{}", fmt::join(key, ", "));
-    std::string row = b.key.size() == 1 ? columns : "(" + columns + ")";
-    std::string last_row = b.key.size() == 1 ? last.front() : fmt::format("({})", fmt::join(last, ", "));
-    std::string table = ident(b.schema) + "." + ident(b.table);
-    auto next = [&](const std::string& where) {
-        return fmt::format(
-            "      WITH b AS (SELECT {0} FROM {1}{2} ORDER BY {0} LIMIT {3})\n"
-            "      SELECT {4}, {5} INTO {6}, {7}\n"
-            "        FROM (SELECT * FROM b ORDER BY {0} LIMIT 1) f, (SELECT * FROM b ORDER BY {8} LIMIT 1) "
-            "l;\n",
-            columns, table, where, k_size, fmt::join(first_of, ", "), fmt::join(last_of, ", "),
-            fmt::join(first, ", "), fmt::join(last, ", "), fmt::join(key_desc, ", "));
+    auto next = [&](const std::optional<std::vector<std::string>>& after) {
+        plan::NextKeys keys = plan::next_keys(b, after, k_size);
+        std::vector<std::string> first_of;
+        std::vector<std::string> last_of;
+        for (const auto& k : keys.key) {
+            first_of.push_back("f." + k);
+            last_of.push_back("l." + k);
+        }
+        return fmt::format("      SELECT {}, {} INTO {}, {}\n        FROM {};\n", fmt::join(first_of, ", "),
+                           fmt::join(last_of, ", "), fmt::join(first, ", "), fmt::join(last, ", "),
+                           keys.from);
     };
-    std::string body = declare + "BEGIN\n  LOOP\n    IF pgsafe_started THEN\n" +
-                       next(fmt::format(" WHERE {} > {}", row, last_row)) + "    ELSE\n" + next("") +
-                       "    END IF;\n    EXIT WHEN NOT FOUND;\n" +
+    std::string body = declare + "BEGIN\n  LOOP\n    IF pgsafe_started THEN\n" + next(last) + "    ELSE\n" +
+                       next(std::nullopt) + "    END IF;\n    EXIT WHEN NOT FOUND;\n" +
                        fmt::format("    EXECUTE {} USING {}, {};\n", literal(s.sql), fmt::join(first, ", "),
                                    fmt::join(last, ", ")) +
                        "    COMMIT;\n    pgsafe_started := true;\n  END LOOP;\nEND\n";

@@ -1,11 +1,14 @@
 // The statements of a batched step, as text: which keys the next batch
-// takes (keyset pagination in the key's index order), and one batch as one
-// round trip whose change and record commit together or not at all.
+// takes (keyset pagination in the key's index order, plan/batch_keys.hpp),
+// and one batch as one round trip whose change and record commit together
+// or not at all.
 
 #include "batch_sql.hpp"
 
 #include "sql_text.hpp"
 #include "tracking.hpp"
+
+#include "pgsafe/plan/batch_keys.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -13,67 +16,30 @@
 namespace pgsafe::runner {
 namespace {
 
-std::string table_of(const plan::Batch& b) {
-    return ident(b.schema) + "." + ident(b.table);
-}
-
-std::string joined(const std::vector<std::string>& items, const char* suffix = "") {
+std::string joined(const std::vector<std::string>& items) {
     std::string out;
-    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item + suffix;
-    return out;
-}
-
-std::vector<std::string> quoted_key(const plan::Batch& b) {
-    std::vector<std::string> out;
-    for (const auto& k : b.key) out.push_back(ident(k));
+    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
     return out;
 }
 
 // The next `limit` keys (all when nullopt) after `after`, as
 // "SELECT <select(count, first, last)> FROM …" (no semicolon); no row when none are left.
-// The last key is the limit-th in the key's index order, reached by skipping
-// (OFFSET on an index-only scan), or the last one left when fewer are: no
-// keys are collected, counted or sorted (a CTE with two top-N sorts took
-// 5-6 ms for 10,000 keys, this takes ~2 ms).
 template <typename Select>
 std::string next_keys_sql(const plan::Batch& batch, const std::optional<std::vector<std::string>>& after,
                           std::optional<long> limit, bool inclusive, Select&& select) {
-    std::vector<std::string> key = quoted_key(batch);
-    std::string columns = joined(key);
-    std::string row = key.size() == 1 ? columns : "(" + columns + ")";
-    std::string where;
+    std::optional<std::vector<std::string>> values;
     if (after) {
-        std::vector<std::string> values;
-        for (const auto& v : *after) values.push_back(literal(v));
-        std::string value = values.size() == 1 ? values.front() : "(" + joined(values) + ")";
-        where = fmt::format(" WHERE {} {} {}", row, inclusive ? ">=" : ">", value);
+        values.emplace();
+        for (const auto& v : *after) values->push_back(literal(v));
     }
+    plan::NextKeys keys = plan::next_keys(batch, values, limit, inclusive);
     std::vector<std::string> f;
     std::vector<std::string> l;
-    for (const auto& k : key) {
+    for (const auto& k : keys.key) {
         f.push_back("f." + k + "::text");
         l.push_back("l." + k + "::text");
     }
-    std::string from = table_of(batch) + where;
-    std::string descending = joined(key, " DESC");
-    std::string count;
-    std::string last;
-    if (limit) {
-        count = fmt::format(
-            "CASE WHEN l.\"pgsafe full\" THEN {0} ELSE (SELECT count(*) FROM (SELECT FROM {1} ORDER BY {2} "
-            "LIMIT {0}) c) END",
-            *limit, from, columns);
-        last = fmt::format(
-            "(SELECT * FROM ((SELECT {0}, true AS \"pgsafe full\" FROM {1} ORDER BY {0} OFFSET {2} LIMIT 1) "
-            "UNION ALL (SELECT {0}, false FROM {1} ORDER BY {3} LIMIT 1)) u ORDER BY \"pgsafe full\" DESC "
-            "LIMIT 1) l",
-            columns, from, *limit - 1, descending);
-    } else {
-        count = fmt::format("(SELECT count(*) FROM {})", from);
-        last = fmt::format("(SELECT {} FROM {} ORDER BY {} LIMIT 1) l", columns, from, descending);
-    }
-    return fmt::format("SELECT {} FROM (SELECT {} FROM {} ORDER BY {} LIMIT 1) f, {}",
-                       select(count, joined(f), joined(l)), columns, from, columns, last);
+    return fmt::format("SELECT {} FROM {}", select(keys.count, joined(f), joined(l)), keys.from);
 }
 
 // The n-th element of the batch's keys as the round trip keeps them (the setting pgsafe.batch).

@@ -7,11 +7,15 @@
 #include "process.hpp"
 #include "test_db.hpp"
 
+#include "pgsafe/source/migration.hpp"
+#include "pgsafe/sql/parse.hpp"
+
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <thread>
@@ -80,6 +84,16 @@ void same_as_plain(const ScratchDatabase& db, const std::string& table, const st
     CHECK(digest(db.dsn(), table) == digest(db.dsn(), "plain_copy"));
 }
 
+// Runs `text` as psql -f runs a file: one statement at a time, in autocommit
+// (a DO block that commits cannot run in a transaction).
+void run_as_psql_does(const std::string& dsn, const std::string& text) {
+    pgsafe::sql::ParsedFile parsed = pgsafe::sql::parse_sql(text, {pgsafe::sql::KeepTree::No});
+    REQUIRE(parsed.ok());
+    pqxx::connection conn(dsn);
+    pqxx::nontransaction tx(conn);
+    for (const auto& s : parsed.statements) tx.exec(text.substr(s.span.begin, s.span.end - s.span.begin));
+}
+
 struct KeyCase {
     const char* name;
     const char* setup;  // creates and fills table t
@@ -146,6 +160,31 @@ TEST_CASE("a volatile-default backfill fills every row, whatever the key", "[db]
             CHECK(value(db->dsn(),
                         "SELECT is_nullable FROM information_schema.columns WHERE column_name = "
                         "'token'") == "NO");
+        }
+    }
+}
+
+TEST_CASE("the batch block of plan --emit-sql, run as psql runs it, changes every row once, whatever the key",
+          "[db][batches][plan]") {
+    for (const auto& c : k_key_cases) {
+        SECTION(c.name) {
+            auto db = pgsafe::test::scratch_database();
+            if (!db) return;
+            exec(db->dsn(),
+                 std::string(c.setup) + "ALTER TABLE t ADD COLUMN changed int NOT NULL DEFAULT 0; ANALYZE;");
+            Project p;
+            p.add("V1__change.sql", "UPDATE t SET changed = changed + 1;\n");
+            TempDir out;
+            auto plan = run_pgsafe(
+                {"plan", p.migrations, "--db", db->dsn(), "--config", p.config, "--emit-sql", out.path()});
+            INFO(plan.out << plan.err);
+            REQUIRE(plan.exit_code == 0);
+            std::string sql = pgsafe::source::read_file(std::filesystem::path(out.path()) / "V1__change.sql");
+            INFO(sql);
+            REQUIRE(sql.find("DO $pgsafe$") != std::string::npos);  // in batches (of 1,000 keys)
+            run_as_psql_does(db->dsn(), sql);
+            CHECK(value(db->dsn(), "SELECT count(*) > 1000 FROM t") == "t");
+            CHECK(value(db->dsn(), "SELECT count(*) FROM t WHERE changed <> 1") == "0");
         }
     }
 }

