@@ -5,6 +5,7 @@
 #include "pgsafe/plan/batch_keys.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace pgsafe::plan {
 namespace {
@@ -16,15 +17,9 @@ std::string ident(const std::string& name) {
     return out + "\"";
 }
 
-std::string joined(const std::vector<std::string>& items, const char* suffix = "") {
-    std::string out;
-    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item + suffix;
-    return out;
-}
-
 // "a" or "(a, b)": a key's columns or values as one value SQL compares as a row.
 std::string row(const std::vector<std::string>& items) {
-    return items.size() == 1 ? items.front() : "(" + joined(items) + ")";
+    return items.size() == 1 ? items.front() : fmt::format("({})", fmt::join(items, ", "));
 }
 
 }  // namespace
@@ -33,11 +28,13 @@ NextKeys next_keys(const Batch& batch, const std::optional<std::vector<std::stri
                    std::optional<long> limit, bool inclusive) {
     NextKeys out;
     for (const auto& k : batch.key) out.key.push_back(ident(k));
-    std::string columns = joined(out.key);
+    std::string columns = fmt::format("{}", fmt::join(out.key, ", "));
     std::string where;
     if (after) where = fmt::format(" WHERE {} {} {}", row(out.key), inclusive ? ">=" : ">", row(*after));
     std::string from = ident(batch.schema) + "." + ident(batch.table) + where;
-    std::string descending = joined(out.key, " DESC");
+    std::vector<std::string> descending_key;
+    for (const auto& k : out.key) descending_key.push_back(k + " DESC");
+    std::string descending = fmt::format("{}", fmt::join(descending_key, ", "));
     std::string last;
     if (limit) {
         // The limit-th key, or the last one left when fewer are.

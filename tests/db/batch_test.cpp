@@ -5,10 +5,10 @@
 // statement run plainly (as psql -f runs it) on a copy of the table.
 
 #include "process.hpp"
+#include "run_as_written.hpp"
 #include "test_db.hpp"
 
 #include "pgsafe/source/migration.hpp"
-#include "pgsafe/sql/parse.hpp"
 
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
@@ -20,6 +20,7 @@
 #include <string>
 #include <thread>
 
+using pgsafe::test::run_as_written;
 using pgsafe::test::run_pgsafe;
 using pgsafe::test::RunningPgsafe;
 using pgsafe::test::ScratchDatabase;
@@ -82,16 +83,6 @@ void same_as_plain(const ScratchDatabase& db, const std::string& table, const st
     CHECK(value(db.dsn(), "SELECT count(*) FROM pgsafe.steps WHERE batch_last IS NOT NULL") == "1");
     exec(db.dsn(), with_table(statement, "plain_copy"));
     CHECK(digest(db.dsn(), table) == digest(db.dsn(), "plain_copy"));
-}
-
-// Runs `text` as psql -f runs a file: one statement at a time, in autocommit
-// (a DO block that commits cannot run in a transaction).
-void run_as_psql_does(const std::string& dsn, const std::string& text) {
-    pgsafe::sql::ParsedFile parsed = pgsafe::sql::parse_sql(text, {pgsafe::sql::KeepTree::No});
-    REQUIRE(parsed.ok());
-    pqxx::connection conn(dsn);
-    pqxx::nontransaction tx(conn);
-    for (const auto& s : parsed.statements) tx.exec(text.substr(s.span.begin, s.span.end - s.span.begin));
 }
 
 struct KeyCase {
@@ -182,7 +173,7 @@ TEST_CASE("the batch block of plan --emit-sql, run as psql runs it, changes ever
             std::string sql = pgsafe::source::read_file(std::filesystem::path(out.path()) / "V1__change.sql");
             INFO(sql);
             REQUIRE(sql.find("DO $pgsafe$") != std::string::npos);  // in batches (of 1,000 keys)
-            run_as_psql_does(db->dsn(), sql);
+            run_as_written(db->dsn(), sql);
             CHECK(value(db->dsn(), "SELECT count(*) > 1000 FROM t") == "t");
             CHECK(value(db->dsn(), "SELECT count(*) FROM t WHERE changed <> 1") == "0");
         }

@@ -4,6 +4,7 @@
 // CONCURRENTLY) let a second connection keep writing the table while they run.
 
 #include "plan_fixture.hpp"
+#include "run_as_written.hpp"
 #include "test_db.hpp"
 
 #include "runner/batch_loop.hpp"
@@ -12,7 +13,6 @@
 #include "pgsafe/plan/plan.hpp"
 #include "pgsafe/report/plan_report.hpp"
 #include "pgsafe/source/migration.hpp"
-#include "pgsafe/sql/parse.hpp"
 #include "pgsafe/trace/catalog.hpp"
 
 #include <fmt/format.h>
@@ -30,21 +30,11 @@
 
 using namespace pgsafe;
 using Clock = std::chrono::steady_clock;
+using test::run_as_written;
 
 namespace {
 
 // ---- running migrations ------------------------------------------------------------
-
-// Runs a migration file as `psql -f` does: one statement at a time, in
-// autocommit unless the file itself says BEGIN.
-void run_as_written(pqxx::connection& conn, const std::string& text) {
-    sql::ParsedFile parsed = sql::parse_sql(text, {sql::KeepTree::No});
-    REQUIRE(parsed.ok());
-    pqxx::nontransaction tx(conn);
-    for (const auto& statement : parsed.statements) {
-        tx.exec(text.substr(statement.span.begin, statement.span.end - statement.span.begin));
-    }
-}
 
 // Runs one planned step as `pgsafe migrate` does: in a transaction of its own
 // with its timeouts, or alone outside one.

@@ -5,9 +5,8 @@
 // as written, one statement at a time.
 
 #include "process.hpp"
+#include "run_as_written.hpp"
 #include "test_db.hpp"
-
-#include "pgsafe/sql/parse.hpp"
 
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
@@ -15,19 +14,11 @@
 #include <string>
 #include <vector>
 
+using pgsafe::test::run_as_written;
 using pgsafe::test::ScratchDatabase;
 using pgsafe::test::TempDir;
 
 namespace {
-
-// As `psql -f` runs a file: statement by statement on one session, autocommit unless the file says BEGIN.
-void run_as_written(const std::string& dsn, const std::string& text) {
-    pgsafe::sql::ParsedFile parsed = pgsafe::sql::parse_sql(text, {pgsafe::sql::KeepTree::No});
-    REQUIRE(parsed.ok());
-    pqxx::connection conn(dsn);
-    pqxx::nontransaction tx(conn);
-    for (const auto& s : parsed.statements) tx.exec(text.substr(s.span.begin, s.span.end - s.span.begin));
-}
 
 std::vector<std::string> lines(const std::string& dsn, const std::string& query) {
     pqxx::connection conn(dsn);
