@@ -29,7 +29,11 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <exception>
+#include <functional>
+#include <future>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -746,12 +750,36 @@ RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunO
 }
 
 RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOptions& options) {
+    return migrate(files, options, [](RunOptions&) {});
+}
+
+RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOptions& options,
+                  const std::function<void(RunOptions&)>& open_gate) {
     require_version(files, options.to);  // a typo in --to is a usage error, before connecting
     InterruptWatch interrupt;            // first, so every thread after it leaves SIGINT/SIGTERM to it
-    // The work session (steps and tracking writes) and the runner lock (one runner per database).
-    LockedSession opened(options.conninfo, k_application_name, options.lock_wait, interrupt);
-    ConnectionExecutor work(opened.session());
-    return run_locked(files, options, work, opened.session(), interrupt, opened.lock().check_sql());
+    // The gate opens (the stored policy, who runs) while the lock's sessions connect.
+    std::shared_future<RunOptions> gated = std::async(std::launch::async, [&] {
+                                               RunOptions out = options;
+                                               open_gate(out);
+                                               return out;
+                                           }).share();
+    // The work session (steps and tracking writes) and the runner lock (one
+    // runner per database); before waiting for another runner, the gate
+    // must have opened: its error ends the wait.
+    std::optional<LockedSession> opened;
+    std::exception_ptr lock_failed;
+    try {
+        opened.emplace(options.conninfo, k_application_name, options.lock_wait, interrupt,
+                       [&] { gated.get(); });
+    } catch (...) {
+        lock_failed = std::current_exception();
+    }
+    // The gate's error first, as when it opened before the lock (the lock,
+    // if taken, is released on the way out).
+    const RunOptions& run = gated.get();
+    if (lock_failed) std::rethrow_exception(lock_failed);
+    ConnectionExecutor work(opened->session());
+    return run_locked(files, run, work, opened->session(), interrupt, opened->lock().check_sql());
 }
 
 }  // namespace pgsafe::runner

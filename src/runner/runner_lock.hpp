@@ -12,6 +12,7 @@
 #include "pgsafe/db/connection.hpp"
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -60,11 +61,17 @@ std::string runner_lock_holder(db::Connection& connection);
 std::string runner_lock_sql();
 std::string runner_unlock_sql();
 
+// Called once when the lock is not granted at once, before the first wait
+// (for another runner, or for an earlier runner's statement in flight) and
+// before a message about it; what it throws ends the wait.
+using BeforeWaiting = std::function<void()>;
+
 class RunnerLock {
 public:
     // Polls with backoff until the lock is ours or `wait` has passed; throws
     // pgsafe::Error (LockTimeout) naming the holder, or (Interrupted) on a signal.
-    RunnerLock(const std::string& conninfo, std::chrono::milliseconds wait, InterruptWatch& interrupt);
+    RunnerLock(const std::string& conninfo, std::chrono::milliseconds wait, InterruptWatch& interrupt,
+               const BeforeWaiting& before_waiting = {});
     ~RunnerLock();  // releases the lock and closes its session
     // The server process of the lock's session, which lock_check_sql() checks.
     int backend_pid() { return m_connection.backend_pid(); }
@@ -75,7 +82,8 @@ public:
 
 private:
     // Waits until no work session of a runner that lost the lock can still commit.
-    void wait_for_work_key(std::chrono::steady_clock::time_point deadline, InterruptWatch& interrupt);
+    void wait_for_work_key(std::chrono::steady_clock::time_point deadline, InterruptWatch& interrupt,
+                           const std::function<void()>& before_waiting);
     // Takes a random advisory key of this run's own (lock_check_sql(int, long long)).
     void take_run_key();
     db::Connection m_connection;
@@ -90,7 +98,8 @@ private:
 class LockedSession {
 public:
     LockedSession(const std::string& conninfo, const std::string& application_name,
-                  std::chrono::milliseconds wait, InterruptWatch& interrupt);
+                  std::chrono::milliseconds wait, InterruptWatch& interrupt,
+                  const BeforeWaiting& before_waiting = {});
     db::Connection& session() { return *m_session; }
     RunnerLock& lock() { return *m_lock; }
 
