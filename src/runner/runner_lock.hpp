@@ -43,7 +43,9 @@ std::string lock_check_sql(int lock_pid);
 // The same check through the run key (RunnerLock): `run_key` is a random
 // advisory key that only the lock session holds, taken right after the
 // runner lock and released with it (both end with the session, and only
-// that session, which pgsafe sends nothing else on, could release them).
+// that session could release them: pgsafe sends nothing else on it but a
+// first run's read of the table facts, which takes and releases no
+// advisory lock).
 // The work session asks for it shared without waiting: refused means the
 // lock session still holds it, and so the runner lock; granted means the
 // session is gone. A conflict test in the lock manager, a few microseconds.
@@ -75,6 +77,8 @@ public:
     ~RunnerLock();  // releases the lock and closes its session
     // The server process of the lock's session, which lock_check_sql() checks.
     int backend_pid() { return m_connection.backend_pid(); }
+    // The lock's session, for a read while nothing else uses it (fresh_start.hpp).
+    db::Connection& session() { return m_connection; }
     // lock_check_sql(backend_pid(), run key): what the work session runs before every step.
     std::string check_sql() { return lock_check_sql(backend_pid(), m_run_key); }
     RunnerLock(const RunnerLock&) = delete;
