@@ -41,10 +41,11 @@ struct MigrateFlags {
     std::string wait_for_window;
 };
 
-// The policy gate migrate asks before each migration: the stored policy when
-// the database was initialised, else the chosen environment's file.
-std::unique_ptr<runner::PolicyGate> policy_gate(const MigrateFlags& flags, const GlobalOptions& global,
-                                                const LoadedSettings& loaded) {
+// What the policy gate migrate asks before each migration needs: the
+// stored policy when the database was initialised, else the chosen
+// environment's file (read now, before anything connects).
+runner::PolicyGateOptions policy_gate_options(const MigrateFlags& flags, const GlobalOptions& global,
+                                              const LoadedSettings& loaded) {
     runner::PolicyGateOptions o;
     o.conninfo = db::resolve_conninfo(global.db);
     o.chosen = chosen_policy(loaded);
@@ -59,11 +60,7 @@ std::unique_ptr<runner::PolicyGate> policy_gate(const MigrateFlags& flags, const
         o.wait_for_window = std::chrono::duration_cast<std::chrono::seconds>(*wait);
     }
     o.progress = [](const std::string& text) { std::fprintf(stderr, "%s\n", text.c_str()); };
-    auto gate = std::make_unique<runner::PolicyGate>(std::move(o));
-    if (!gate->effective().policy && !flags.break_glass.empty())
-        spdlog::warn("--break-glass: environment {} has no policy, nothing to override",
-                     loaded.settings.project.environment);
-    return gate;
+    return o;
 }
 
 runner::RunOptions run_options(const MigrateFlags& flags, const GlobalOptions& global,
@@ -132,26 +129,36 @@ void add_migrate_command(CLI::App& app, const GlobalOptions& global, int& code) 
         }
         runner::require_version(files,
                                 flags->to.empty() ? std::nullopt : std::optional<std::string>(flags->to));
-        std::unique_ptr<runner::PolicyGate> gate;
+        runner::PolicyGateOptions gate_options;
         try {
-            gate = policy_gate(*flags, global,
-                               loaded);  // stored policy, identity: checked before each migration
+            gate_options = policy_gate_options(*flags, global, loaded);
         } catch (const Error& e) {
             if (global.format == "json") print(report::migrate_json(failed_before_start(e)));
             throw;
         }
-        // The policy's [timeouts] [retry] [run] … over pgsafe.toml's, for its environment.
-        runner::RunOptions options =
-            run_options(*flags, global, with_policy_settings(loaded, gate->effective().policy));
-        options.gate = gate.get();
+        runner::RunOptions options = run_options(*flags, global, loaded.settings);
         // Progress and the step monitor on stderr: a bar on a terminal, plain lines in a log.
         auto console = runner::console_observer(
             isatty(STDERR_FILENO) != 0 ? runner::ProgressStyle::Bar : runner::ProgressStyle::Lines,
             options.conninfo);
         options.observers.push_back(console.get());
+        // The stored policy and identity, read while the runner lock is taken; checked before each migration.
+        std::unique_ptr<runner::PolicyGate> gate;
+        auto open_gate = [&](runner::RunOptions& run) {
+            gate = std::make_unique<runner::PolicyGate>(std::move(gate_options));
+            if (!gate->effective().policy && !flags->break_glass.empty())
+                spdlog::warn("--break-glass: environment {} has no policy, nothing to override",
+                             loaded.settings.project.environment);
+            // The policy's [timeouts] [retry] [run] … over pgsafe.toml's, for its environment.
+            runner::RunOptions with =
+                run_options(*flags, global, with_policy_settings(loaded, gate->effective().policy));
+            with.observers = run.observers;
+            with.gate = gate.get();
+            run = std::move(with);
+        };
         runner::RunResult result;
         try {
-            result = runner::migrate(files, options);  // lock, plan, run, record
+            result = runner::migrate(files, options, open_gate);  // policy and lock, plan, run, record
         } catch (const Error& e) {
             if (global.format == "json") print(report::migrate_json(failed_before_start(e)));
             throw;

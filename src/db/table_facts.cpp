@@ -10,6 +10,8 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include <stdexcept>
+
 namespace pgsafe::db {
 namespace {
 
@@ -114,11 +116,24 @@ analysis::TableFact table_fact(const nlohmann::json& j) {
 }  // namespace
 
 analysis::TableFacts load_table_facts(Connection& connection) {
+    return load_table_facts(connection, std::nullopt);
+}
+
+analysis::TableFacts load_table_facts(Connection& connection, const std::optional<std::string>& schema) {
     auto& impl = connection.impl();
-    auto [tables_text, search_path_text] = guarded("reading table statistics from " + impl.target, [&impl] {
+    std::string query = k_facts_query;
+    if (schema) {  // one more condition on the relations read, after the last one
+        const std::string last_filter = "AND n.nspname !~ '^pg_(toast_)?temp_'\n";
+        auto at = query.find(last_filter);
+        if (at == std::string::npos)
+            throw std::logic_error("load_table_facts: the schema filter has no place");
+        query.insert(at + last_filter.size(),
+                     "      AND n.nspname = " + impl.connection.quote(*schema) + "\n");
+    }
+    auto [tables_text, search_path_text] = guarded("reading table statistics from " + impl.target, [&] {
         pqxx::read_transaction tx(impl.connection);
         tx.exec(k_timeouts);
-        pqxx::row row = tx.exec1(k_facts_query);
+        pqxx::row row = tx.exec1(query);
         return std::make_pair(row[0].as<std::string>(), row[1].as<std::string>());
     });
     std::vector<analysis::TableFact> tables;

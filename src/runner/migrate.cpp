@@ -6,6 +6,7 @@
 
 #include "coexist.hpp"
 #include "executor.hpp"
+#include "fresh_start.hpp"
 #include "interrupt.hpp"
 #include "prepare.hpp"
 #include "reconcile.hpp"
@@ -21,6 +22,11 @@
 #include "pgsafe/runner/runner.hpp"
 
 #include <fmt/format.h>
+
+#include <exception>
+#include <functional>
+#include <future>
+#include <optional>
 
 namespace pgsafe::runner {
 namespace {
@@ -85,27 +91,42 @@ RunResult untrusted_tracking_schema(const std::vector<std::string>& problems,
 
 RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunOptions& options,
                      Executor& work, db::Connection& reads, InterruptWatch& interrupt,
-                     const std::string& lock_check) {
+                     const std::string& lock_check, db::Connection* lock_session) {
     bool schema =
         require_tracking_access(reads, TrackingUse::Run);  // the owner and the fix, not "permission denied"
     std::vector<std::string> distrust;
     if (schema) distrust = tracking_schema_problems(reads);  // before anything in it can fire
     if (!distrust.empty()) return untrusted_tracking_schema(distrust, files);
-    ensure_tracking_schema(work, installed_tracking_version(reads));  // created or upgraded under the lock
+    ReconcileOptions reconciling{options.to, options.allow_out_of_order, options.allow_same_content};
+    std::optional<FreshStart> fresh;  // no schema: the files are planned while it is created
+    if (!schema && lock_session != nullptr) fresh.emplace(files, reconciling, *lock_session, options.plan);
+    int installed = schema ? installed_tracking_version(reads) : 0;
+    ensure_tracking_schema(work, installed);  // created or upgraded under the lock
+    if (fresh) fresh->created();
     auto old_tools =
         coexist_with_old_tools(reads, options.conninfo, options.lock_wait, interrupt,
                                !lock_check.empty());  // the adopted-from tool's lock, while it lives
-    Tracking tracking = load_tracking(reads);         // what ran before
+    // What ran before; a run (not --dry-run, whose executor only records)
+    // knows the version ensure_tracking_schema left.
+    Tracking tracking =
+        lock_session != nullptr ? load_tracking(reads, tracking_schema_version()) : load_tracking(reads);
     RunResult result;
-    Reconciled todo =
-        reconcile(files, tracking,
-                  {options.to, options.allow_out_of_order, options.allow_same_content});  // drift, order
+    std::optional<FreshStart::Planned> planned;
+    if (fresh) planned = fresh->take(tracking);
+    if (!planned) {
+        planned.emplace();
+        planned->todo = reconcile(files, tracking, reconciling);  // drift, order
+        if (planned->todo.refusals.empty())
+            planned->prepared =
+                prepare(planned->todo, reads, options.plan);  // plan every file before anything runs
+    }
+    const Reconciled& todo = planned->todo;
     if (!todo.refusals.empty()) {
         refuse(work, todo.refusals, result);
         add_pending(result, files, tracking);
         return result;
     }
-    Prepared prepared = prepare(todo, reads, options.plan);  // plan every file before anything runs
+    const Prepared& prepared = planned->prepared;
     if (prepared.parse_error) {
         result.status = run_status_for(prepared.parse_error->kind());
         result.error = run_error(*prepared.parse_error, prepared.parse_error_version);
@@ -120,12 +141,37 @@ RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunO
 }
 
 RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOptions& options) {
+    return migrate(files, options, [](RunOptions&) {});
+}
+
+RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOptions& options,
+                  const std::function<void(RunOptions&)>& open_gate) {
     require_version(files, options.to);  // a typo in --to is a usage error, before connecting
     InterruptWatch interrupt;            // first, so every thread after it leaves SIGINT/SIGTERM to it
-    // The work session (steps and tracking writes) and the runner lock (one runner per database).
-    LockedSession opened(options.conninfo, k_application_name, options.lock_wait, interrupt);
-    ConnectionExecutor work(opened.session());
-    return run_locked(files, options, work, opened.session(), interrupt, opened.lock().check_sql());
+    // The gate opens (the stored policy, who runs) while the lock's sessions connect.
+    std::shared_future<RunOptions> gated = std::async(std::launch::async, [&] {
+                                               RunOptions out = options;
+                                               open_gate(out);
+                                               return out;
+                                           }).share();
+    // The work session (steps and tracking writes) and the runner lock (one
+    // runner per database); before waiting for another runner, the gate
+    // must have opened: its error ends the wait.
+    std::optional<LockedSession> opened;
+    std::exception_ptr lock_failed;
+    try {
+        opened.emplace(options.conninfo, k_application_name, options.lock_wait, interrupt,
+                       [&] { gated.get(); });
+    } catch (...) {
+        lock_failed = std::current_exception();
+    }
+    // The gate's error first, as when it opened before the lock (the lock,
+    // if taken, is released on the way out).
+    const RunOptions& run = gated.get();
+    if (lock_failed) std::rethrow_exception(lock_failed);
+    ConnectionExecutor work(opened->session());
+    return run_locked(files, run, work, opened->session(), interrupt, opened->lock().check_sql(),
+                      &opened->lock().session());
 }
 
 }  // namespace pgsafe::runner

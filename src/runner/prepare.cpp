@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <stdexcept>
 
 namespace pgsafe::runner {
 namespace {
@@ -112,12 +113,12 @@ struct FirstPlanned {
     nlohmann::json with;
 };
 
-}  // namespace
-
-Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan::PlanOptions& options) {
+// `ahead`: the plans plan_files() made of the files to plan, in order; null: plan them now.
+Prepared prepare_with(const Reconciled& todo, db::Connection& connection, const plan::PlanOptions& options,
+                      LiveFacts& live, const std::vector<plan::MigrationPlan>* ahead) {
     Prepared out;
+    std::size_t planned = 0;  // files planned so far (the index in `ahead`)
     std::optional<FirstPlanned> first;
-    LiveFacts live(connection);
     PlanProvenance provenance(options, live);
     std::unique_ptr<plan::Planner> planner;
     for (const auto& work : todo.work) {
@@ -141,10 +142,15 @@ Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan:
             out.parse_error_version = work.file->version;
             return out;
         }
-        if (!planner) planner = std::make_unique<plan::Planner>(options, live.get());
-        sql::ParsedFile parsed = sql::parse_sql(work.file->text, {sql::KeepTree::Yes});
-        plan::MigrationPlan plan = planner->plan(
-            {work.file->version, work.file->name, work.file->path.string(), work.file->checksum}, parsed);
+        plan::MigrationPlan plan;
+        if (ahead != nullptr) {
+            plan = ahead->at(planned++);
+        } else {
+            if (!planner) planner = std::make_unique<plan::Planner>(options, live.get());
+            sql::ParsedFile parsed = sql::parse_sql(work.file->text, {sql::KeepTree::Yes});
+            plan = planner->plan(
+                {work.file->version, work.file->name, work.file->path.string(), work.file->checksum}, parsed);
+        }
         if (plan.syntax_error) {
             out.parse_error = syntax_error(plan);
             out.parse_error_version = work.file->version;
@@ -171,6 +177,39 @@ Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan:
                out);
     }
     return out;
+}
+
+}  // namespace
+
+Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan::PlanOptions& options) {
+    LiveFacts live(connection);  // read when the first file is planned
+    return prepare_with(todo, connection, options, live, nullptr);
+}
+
+std::vector<plan::MigrationPlan> plan_files(const Reconciled& todo, const analysis::TableFacts& facts,
+                                            const plan::PlanOptions& options) {
+    std::vector<plan::MigrationPlan> out;
+    plan::Planner planner(options, facts);
+    for (const auto& work : todo.work) {
+        if (work.action != Action::Start)
+            throw std::logic_error("plan_files: only new files are planned ahead");
+        try {
+            require_plannable(work.file->path.string(), work.file->text.size());
+        } catch (const Error&) {
+            return out;  // prepare() stops there
+        }
+        sql::ParsedFile parsed = sql::parse_sql(work.file->text, {sql::KeepTree::Yes});
+        out.push_back(planner.plan(
+            {work.file->version, work.file->name, work.file->path.string(), work.file->checksum}, parsed));
+        if (out.back().syntax_error) return out;  // prepare() stops there
+    }
+    return out;
+}
+
+Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan::PlanOptions& options,
+                 analysis::TableFacts facts, const std::vector<plan::MigrationPlan>& planned) {
+    LiveFacts live(connection, std::move(facts));
+    return prepare_with(todo, connection, options, live, &planned);
 }
 
 }  // namespace pgsafe::runner

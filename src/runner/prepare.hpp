@@ -7,6 +7,7 @@
 #include "reconcile.hpp"
 #include "tracking.hpp"
 
+#include "pgsafe/analysis/table_facts.hpp"
 #include "pgsafe/db/connection.hpp"
 #include "pgsafe/error.hpp"
 #include "pgsafe/plan/plan.hpp"
@@ -40,5 +41,17 @@ struct Prepared {
 
 // Plans from each file's text, read once with its checksum (source::MigrationFile).
 Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan::PlanOptions& options);
+
+// prepare() in two halves, for a run that plans while the tracking schema is
+// created (fresh_start.hpp). plan_files() makes the plans prepare() would
+// make of `todo`'s files, all new (Action::Start; else it throws), with
+// `facts`, in order, up to and including the first that does not parse. The
+// second prepare() takes those plans instead of planning again, and writes
+// their records with the live table facts `facts` (those the plans
+// consulted, FactsSubset), as prepare() does.
+std::vector<plan::MigrationPlan> plan_files(const Reconciled& todo, const analysis::TableFacts& facts,
+                                            const plan::PlanOptions& options);
+Prepared prepare(const Reconciled& todo, db::Connection& connection, const plan::PlanOptions& options,
+                 analysis::TableFacts facts, const std::vector<plan::MigrationPlan>& planned);
 
 }  // namespace pgsafe::runner

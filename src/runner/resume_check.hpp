@@ -21,6 +21,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pgsafe::runner {
@@ -72,6 +73,9 @@ private:
 class LiveFacts {
 public:
     explicit LiveFacts(db::Connection& connection) : m_connection(connection) {}
+    // Facts already read (on another session): the database is not asked again.
+    LiveFacts(db::Connection& connection, analysis::TableFacts facts)
+        : m_connection(connection), m_facts(std::move(facts)) {}
     const analysis::TableFacts& get();
 
 private:

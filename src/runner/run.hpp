@@ -17,10 +17,12 @@ namespace pgsafe::runner {
 // `work` takes every statement the run sends; `reads` answers what the run
 // reads before it decides (tracking tables, table sizes); `lock_check` is
 // RunnerLock::check_sql(), run before every step and commit ("" for
-// --dry-run, which takes no lock). Never throws for what happens once it
-// has started: the result says.
+// --dry-run, which takes no lock); `lock_session` is the runner lock's
+// session, which may read table facts while the work session creates the
+// tracking schema (nullptr for --dry-run, whose `work` only records).
+// Never throws for what happens once it has started: the result says.
 RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunOptions& options,
                      Executor& work, db::Connection& reads, InterruptWatch& interrupt,
-                     const std::string& lock_check);
+                     const std::string& lock_check, db::Connection* lock_session = nullptr);
 
 }  // namespace pgsafe::runner

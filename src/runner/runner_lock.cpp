@@ -85,20 +85,28 @@ std::string runner_unlock_sql() {
     return fmt::format("SELECT pg_advisory_unlock({})", k_runner_lock_key);
 }
 
-RunnerLock::RunnerLock(const std::string& conninfo, std::chrono::milliseconds wait, InterruptWatch& interrupt)
+RunnerLock::RunnerLock(const std::string& conninfo, std::chrono::milliseconds wait, InterruptWatch& interrupt,
+                       const BeforeWaiting& before_waiting)
     : m_connection(open_session(conninfo, "pgsafe migrate (runner lock)")) {
     const std::string try_lock = runner_lock_sql();
     auto deadline = std::chrono::steady_clock::now() + wait;
     Backoff backoff(std::chrono::milliseconds(100), std::chrono::milliseconds(2000));
     std::mt19937_64 random(std::random_device{}());
     std::string last_holder;
+    bool waited = false;
+    auto waiting = [&] {  // before_waiting, once
+        if (waited || !before_waiting) return;
+        waited = true;
+        before_waiting();
+    };
     while (true) {
         auto rows = m_connection.query(try_lock, "taking the runner lock");
         if (rows.at(0).at(0) == std::optional<std::string>("t")) {
             take_run_key();
-            wait_for_work_key(deadline, interrupt);
+            wait_for_work_key(deadline, interrupt, waiting);
             return;
         }
+        waiting();
         std::string holder = runner_lock_holder(m_connection);
         if (holder != last_holder)
             spdlog::warn("another pgsafe runner holds the runner lock: {}; waiting", holder);
@@ -135,8 +143,8 @@ void RunnerLock::take_run_key() {
     }
 }
 
-void RunnerLock::wait_for_work_key(std::chrono::steady_clock::time_point deadline,
-                                   InterruptWatch& interrupt) {
+void RunnerLock::wait_for_work_key(std::chrono::steady_clock::time_point deadline, InterruptWatch& interrupt,
+                                   const std::function<void()>& before_waiting) {
     const std::string try_key = fmt::format("SELECT pg_try_advisory_lock({})", k_runner_work_key);
     std::string last_holders;
     while (true) {
@@ -146,6 +154,7 @@ void RunnerLock::wait_for_work_key(std::chrono::steady_clock::time_point deadlin
                                  "checking that no earlier runner can still commit");
             return;
         }
+        before_waiting();
         auto holders = m_connection.query(k_work_holders_query, "naming the earlier runner's sessions");
         std::string named = holders.empty() ? "" : holders.front().at(0).value_or("");
         if (named != last_holders)
@@ -179,11 +188,12 @@ RunnerLock::~RunnerLock() {
 }
 
 LockedSession::LockedSession(const std::string& conninfo, const std::string& application_name,
-                             std::chrono::milliseconds wait, InterruptWatch& interrupt) {
+                             std::chrono::milliseconds wait, InterruptWatch& interrupt,
+                             const BeforeWaiting& before_waiting) {
     auto opening = std::async(std::launch::async, [&] { return open_session(conninfo, application_name); });
     std::exception_ptr lock_failed;
     try {
-        m_lock.emplace(conninfo, wait, interrupt);
+        m_lock.emplace(conninfo, wait, interrupt, before_waiting);
     } catch (...) {
         lock_failed = std::current_exception();
     }

@@ -12,6 +12,7 @@
 #include "pgsafe/db/connection.hpp"
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -42,7 +43,9 @@ std::string lock_check_sql(int lock_pid);
 // The same check through the run key (RunnerLock): `run_key` is a random
 // advisory key that only the lock session holds, taken right after the
 // runner lock and released with it (both end with the session, and only
-// that session, which pgsafe sends nothing else on, could release them).
+// that session could release them: pgsafe sends nothing else on it but a
+// first run's read of the table facts, which takes and releases no
+// advisory lock).
 // The work session asks for it shared without waiting: refused means the
 // lock session still holds it, and so the runner lock; granted means the
 // session is gone. A conflict test in the lock manager, a few microseconds.
@@ -60,14 +63,22 @@ std::string runner_lock_holder(db::Connection& connection);
 std::string runner_lock_sql();
 std::string runner_unlock_sql();
 
+// Called once when the lock is not granted at once, before the first wait
+// (for another runner, or for an earlier runner's statement in flight) and
+// before a message about it; what it throws ends the wait.
+using BeforeWaiting = std::function<void()>;
+
 class RunnerLock {
 public:
     // Polls with backoff until the lock is ours or `wait` has passed; throws
     // pgsafe::Error (LockTimeout) naming the holder, or (Interrupted) on a signal.
-    RunnerLock(const std::string& conninfo, std::chrono::milliseconds wait, InterruptWatch& interrupt);
+    RunnerLock(const std::string& conninfo, std::chrono::milliseconds wait, InterruptWatch& interrupt,
+               const BeforeWaiting& before_waiting = {});
     ~RunnerLock();  // releases the lock and closes its session
     // The server process of the lock's session, which lock_check_sql() checks.
     int backend_pid() { return m_connection.backend_pid(); }
+    // The lock's session, for a read while nothing else uses it (fresh_start.hpp).
+    db::Connection& session() { return m_connection; }
     // lock_check_sql(backend_pid(), run key): what the work session runs before every step.
     std::string check_sql() { return lock_check_sql(backend_pid(), m_run_key); }
     RunnerLock(const RunnerLock&) = delete;
@@ -75,7 +86,8 @@ public:
 
 private:
     // Waits until no work session of a runner that lost the lock can still commit.
-    void wait_for_work_key(std::chrono::steady_clock::time_point deadline, InterruptWatch& interrupt);
+    void wait_for_work_key(std::chrono::steady_clock::time_point deadline, InterruptWatch& interrupt,
+                           const std::function<void()>& before_waiting);
     // Takes a random advisory key of this run's own (lock_check_sql(int, long long)).
     void take_run_key();
     db::Connection m_connection;
@@ -90,7 +102,8 @@ private:
 class LockedSession {
 public:
     LockedSession(const std::string& conninfo, const std::string& application_name,
-                  std::chrono::milliseconds wait, InterruptWatch& interrupt);
+                  std::chrono::milliseconds wait, InterruptWatch& interrupt,
+                  const BeforeWaiting& before_waiting = {});
     db::Connection& session() { return *m_session; }
     RunnerLock& lock() { return *m_lock; }
 

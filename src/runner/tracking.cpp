@@ -309,8 +309,12 @@ std::vector<std::string> tracking_upgrades(int from) {
 }
 
 Tracking load_tracking(db::Connection& connection) {
+    return load_tracking(connection, installed_tracking_version(connection));
+}
+
+Tracking load_tracking(db::Connection& connection, int version) {
     Tracking t;
-    t.schema_version = installed_tracking_version(connection);
+    t.schema_version = version;
     require_known(t.schema_version);
     t.exists = t.schema_version > 0;
     if (!t.exists) return t;

@@ -112,6 +112,9 @@ std::vector<std::string> tracking_schema_problems(db::Connection& connection);
 // Throws pgsafe::Error (Usage) when the schema, or a record in it, is newer
 // than this pgsafe.
 Tracking load_tracking(db::Connection& connection);
+// The same, once the schema is known to be at `version` (ensure_tracking_schema
+// has just created or upgraded it, under the runner lock): one read, not three.
+Tracking load_tracking(db::Connection& connection, int version);
 
 // Creates or upgrades the tracking schema from version `installed` (as
 // load_tracking read it). Call while holding the runner lock.

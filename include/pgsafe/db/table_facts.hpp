@@ -7,11 +7,16 @@
 #include "pgsafe/analysis/table_facts.hpp"
 #include "pgsafe/db/connection.hpp"
 
+#include <optional>
+#include <string>
+
 namespace pgsafe::db {
 
 // Read-only; waits at most a few seconds for a table lock (sizes take
 // ACCESS SHARE), so a migration holding ACCESS EXCLUSIVE makes it fail fast
 // (pgsafe::Error LockTimeout) instead of hanging. Throws pgsafe::Error.
 analysis::TableFacts load_table_facts(Connection& connection);
+// The same for the tables of one schema only.
+analysis::TableFacts load_table_facts(Connection& connection, const std::optional<std::string>& schema);
 
 }  // namespace pgsafe::db

@@ -82,6 +82,15 @@ RunError run_error(const Error& error, const std::string& migration);
 // applied and what failed. Throws pgsafe::Error before that (cannot connect:
 // Database; runner lock busy: LockTimeout; signal: Interrupted).
 RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOptions& options);
+// The same, with the gate opened while the runner lock's sessions connect:
+// `open_gate` runs on a thread of its own and sets the gate in a copy of
+// `options`, with what the gate changes in them (a policy's timeouts and
+// retries); the run goes on with that copy. The lock is taken with
+// `options` (conninfo, lock_wait), and does not wait for another runner
+// before the gate has opened. What `open_gate` throws is thrown first, as
+// when the gate was opened before the lock, once the lock is released.
+RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOptions& options,
+                  const std::function<void(RunOptions&)>& open_gate);
 
 // The SQL a run would execute now, tracking-table writes included, as the
 // runner's own code sends it (through a recording executor); changes
