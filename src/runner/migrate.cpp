@@ -140,10 +140,6 @@ RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunO
     return result;
 }
 
-RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOptions& options) {
-    return migrate(files, options, [](RunOptions&) {});
-}
-
 RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOptions& options,
                   const std::function<void(RunOptions&)>& open_gate) {
     require_version(files, options.to);  // a typo in --to is a usage error, before connecting

@@ -81,8 +81,7 @@ RunError run_error(const Error& error, const std::string& migration);
 // for what happens once the runner lock is held: the result says what was
 // applied and what failed. Throws pgsafe::Error before that (cannot connect:
 // Database; runner lock busy: LockTimeout; signal: Interrupted).
-RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOptions& options);
-// The same, with the gate opened while the runner lock's sessions connect:
+// The gate is opened while the runner lock's sessions connect:
 // `open_gate` runs on a thread of its own and sets the gate in a copy of
 // `options`, with what the gate changes in them (a policy's timeouts and
 // retries); the run goes on with that copy. The lock is taken with
