@@ -10,7 +10,6 @@
 
 #include "pgsafe/runner/limits.hpp"
 #include "pgsafe/source/migration.hpp"
-#include "pgsafe/sql/parse.hpp"
 #include "pgsafe/sql/position.hpp"
 
 #include <fmt/format.h>
@@ -147,9 +146,7 @@ Prepared prepare_with(const Reconciled& todo, db::Connection& connection, const 
             plan = ahead->at(planned++);
         } else {
             if (!planner) planner = std::make_unique<plan::Planner>(options, live.get());
-            sql::ParsedFile parsed = sql::parse_sql(work.file->text, {sql::KeepTree::Yes});
-            plan = planner->plan(
-                {work.file->version, work.file->name, work.file->path.string(), work.file->checksum}, parsed);
+            plan = plan_file(*planner, *work.file);
         }
         if (plan.syntax_error) {
             out.parse_error = syntax_error(plan);
@@ -198,9 +195,7 @@ std::vector<plan::MigrationPlan> plan_files(const Reconciled& todo, const analys
         } catch (const Error&) {
             return out;  // prepare() stops there
         }
-        sql::ParsedFile parsed = sql::parse_sql(work.file->text, {sql::KeepTree::Yes});
-        out.push_back(planner.plan(
-            {work.file->version, work.file->name, work.file->path.string(), work.file->checksum}, parsed));
+        out.push_back(plan_file(planner, *work.file));
         if (out.back().syntax_error) return out;  // prepare() stops there
     }
     return out;

@@ -79,9 +79,7 @@ const source::MigrationFile* file_of(const std::vector<source::MigrationFile>& f
 // The steps the planner makes of `file`, after whatever it planned before;
 // nullopt when the file does not plan (it did when it started).
 std::optional<std::vector<StoredStep>> plan_steps(plan::Planner& planner, const source::MigrationFile& file) {
-    sql::ParsedFile parsed = sql::parse_sql(file.text, {sql::KeepTree::Yes});
-    plan::MigrationPlan p =
-        planner.plan({file.version, file.name, file.path.string(), file.checksum}, parsed);
+    plan::MigrationPlan p = plan_file(planner, file);
     if (p.syntax_error) return std::nullopt;
     sql::LineIndex lines(p.text);
     std::vector<StoredStep> out;
@@ -396,6 +394,11 @@ std::optional<Refusal> check_resume(const Work& work, const std::vector<source::
         note += ")";
     }
     return refusal(work, found ? *found : *live_found, note);
+}
+
+plan::MigrationPlan plan_file(plan::Planner& planner, const source::MigrationFile& file) {
+    sql::ParsedFile parsed = sql::parse_sql(file.text, {sql::KeepTree::Yes});
+    return planner.plan({file.version, file.name, file.path.string(), file.checksum}, parsed);
 }
 
 }  // namespace pgsafe::runner

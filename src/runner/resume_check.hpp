@@ -47,6 +47,10 @@ struct Mismatch {
 std::optional<Mismatch> first_mismatch(const std::vector<StoredStep>& stored,
                                        const std::vector<StoredStep>& planned);
 
+// `file` parsed and planned by `planner`, after whatever it planned before:
+// how a run plans each file, so that a resume plans it the same way.
+plan::MigrationPlan plan_file(plan::Planner& planner, const source::MigrationFile& file);
+
 // The planner's settings as the plan record keeps them, and back. Reading
 // throws nlohmann::json::exception, or std::out_of_range for a value outside
 // what the configuration accepts (a lock timeout of 0: wait forever).
