@@ -79,6 +79,7 @@ std::optional<bool> matches(const HistoryRow& row, const std::string& bytes) {
 }
 
 // "Flyway" in ASCII plus the Java hashCode of the quoted table name ("schema"."table").
+// Flyway's own string, embedded quotes not doubled: deliberately not sql::quoted_identifier.
 std::optional<long long> lock_key(const LockContext& where) {
     std::string quoted = fmt::format("\"{}\".\"{}\"", where.schema, where.table);
     std::uint32_t hash = 0;

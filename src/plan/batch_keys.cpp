@@ -4,18 +4,13 @@
 
 #include "pgsafe/plan/batch_keys.hpp"
 
+#include "pgsafe/sql/identifier.hpp"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 namespace pgsafe::plan {
 namespace {
-
-// "Measurements" (always quoted, so case and keywords survive)
-std::string ident(const std::string& name) {
-    std::string out = "\"";
-    for (char ch : name) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    return out + "\"";
-}
 
 // "a" or "(a, b)": a key's columns or values as one value SQL compares as a row.
 std::string row(const std::vector<std::string>& items) {
@@ -27,11 +22,12 @@ std::string row(const std::vector<std::string>& items) {
 NextKeys next_keys(const Batch& batch, const std::optional<std::vector<std::string>>& after,
                    std::optional<long> limit, bool inclusive) {
     NextKeys out;
-    for (const auto& k : batch.key) out.key.push_back(ident(k));
+    for (const auto& k : batch.key) out.key.push_back(sql::quoted_identifier(k));
     std::string columns = fmt::format("{}", fmt::join(out.key, ", "));
     std::string where;
     if (after) where = fmt::format(" WHERE {} {} {}", row(out.key), inclusive ? ">=" : ">", row(*after));
-    std::string from = ident(batch.schema) + "." + ident(batch.table) + where;
+    std::string from =
+        sql::quoted_identifier(batch.schema) + "." + sql::quoted_identifier(batch.table) + where;
     std::vector<std::string> descending_key;
     for (const auto& k : out.key) descending_key.push_back(k + " DESC");
     std::string descending = fmt::format("{}", fmt::join(descending_key, ", "));

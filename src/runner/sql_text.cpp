@@ -4,6 +4,7 @@
 
 #include "sql_text.hpp"
 
+#include "pgsafe/sql/identifier.hpp"
 #include "pgsafe/sql/parse.hpp"
 
 #include <fmt/format.h>
@@ -13,25 +14,12 @@
 #include <iterator>
 
 namespace pgsafe::runner {
-namespace {
-
-std::string quoted(std::string_view text, char quote) {
-    std::string out(1, quote);
-    for (char c : text) {
-        if (c == quote) out += quote;
-        out += c;
-    }
-    out += quote;
-    return out;
-}
-
-}  // namespace
 
 std::string literal(std::string_view text) {
-    if (text.find('\\') == std::string_view::npos) return quoted(text, '\'');
     // E'…' reads the same whatever standard_conforming_strings is, which a
     // migration may have turned off on the session the runner records with.
-    std::string out = "E'";
+    const bool escaped = text.find('\\') != std::string_view::npos;
+    std::string out = escaped ? "E'" : "'";
     for (char c : text) {
         if (c == '\'' || c == '\\') out += c;
         out += c;
@@ -45,7 +33,7 @@ std::string literal_or_null(const std::optional<std::string>& text) {
 }
 
 std::string ident(std::string_view name) {
-    return quoted(name, '"');
+    return sql::quoted_identifier(name);
 }
 
 std::string qualified(std::string_view schema_dot_name) {

@@ -18,7 +18,7 @@ namespace pgsafe::runner {
 std::string literal(std::string_view text);
 // literal(*text), or NULL
 std::string literal_or_null(const std::optional<std::string>& text);
-// "Measurements" (always quoted, so case and keywords survive)
+// "Measurements" (always quoted, so case and keywords survive): sql::quoted_identifier
 std::string ident(std::string_view name);
 // "schema.table" -> "schema"."table" (the plan's relation spelling)
 std::string qualified(std::string_view schema_dot_name);

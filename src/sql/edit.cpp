@@ -5,6 +5,7 @@
 
 #include "pgsafe/sql/edit.hpp"
 
+#include "pgsafe/sql/identifier.hpp"
 #include "pgsafe/sql/pg_names.hpp"
 
 #include "choose_names.hpp"
@@ -255,11 +256,8 @@ std::string key_range(const std::vector<std::string>& key) {
     std::string first;
     std::string last;
     for (std::size_t i = 0; i < key.size(); ++i) {
-        std::string quoted = "\"";
-        for (char c : key[i]) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-        quoted += '"';
         const char* sep = i == 0 ? "" : ", ";
-        columns += sep + quoted;
+        columns += sep + quoted_identifier(key[i]);
         first += sep + ("$" + std::to_string(i + 1));
         last += sep + ("$" + std::to_string(key.size() + i + 1));
     }

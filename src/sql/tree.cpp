@@ -4,6 +4,8 @@
 
 #include "tree.hpp"
 
+#include "pgsafe/sql/identifier.hpp"
+
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -74,10 +76,7 @@ bool plain_identifier(const char* name) {
 
 void quote_in_place(char*& field) {
     if (plain_identifier(field)) return;
-    std::string quoted = "\"";
-    for (const char* c = field; *c != '\0'; ++c)
-        quoted += *c == '"' ? std::string("\"\"") : std::string(1, *c);
-    set_string(field, quoted + "\"");
+    set_string(field, quoted_identifier(field));
 }
 
 // libpg_query 15-4.0's deparser writes a few names without the quotes they
