@@ -31,6 +31,20 @@ std::string pg_locks_spelling(sql::LockMode mode) {
     return out + "Lock";
 }
 
+// The oids of the relations a step locks. Its records keep each as
+// "schema.table", which a dot in either name would split wrongly, so
+// PostgreSQL finds the (schema, table) pairs spelled that way instead. Only
+// when two relations share a spelling ("a"."b.c" and "a.b"."c") are both found.
+std::string relation_oids_sql(const std::vector<std::string>& relations) {
+    std::vector<std::string> spellings;
+    for (const auto& r : relations) spellings.push_back(literal(r));
+    return fmt::format(
+        "SELECT c.oid FROM unnest(ARRAY[{}]::text[]) r(spelling) "
+        "JOIN pg_namespace n ON left(r.spelling, length(n.nspname) + 1) = n.nspname || '.' "
+        "JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = substr(r.spelling, length(n.nspname) + 2)",
+        fmt::join(spellings, ", "));
+}
+
 std::string one_line(const std::string& query) {
     static const std::regex k_space(R"(\s+)");
     return shortened(std::regex_replace(query, k_space, " "), 200);
@@ -58,9 +72,6 @@ std::vector<Blocker> find_blockers(Executor& connection, const StoredStep& step,
             if (std::find(modes.begin(), modes.end(), m) == modes.end()) modes.emplace_back(m);
     }
     if (modes.empty() || step.relations.empty()) return {};
-    std::vector<std::string> relations;
-    for (const auto& r : step.relations)
-        relations.push_back(fmt::format("to_regclass({})", literal(qualified(r))));
     std::vector<std::string> mode_literals;
     for (const auto& m : modes) mode_literals.push_back(literal(m));
     auto rows = connection.query(
@@ -74,8 +85,8 @@ std::vector<Blocker> find_blockers(Executor& connection, const StoredStep& step,
             "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() "
             "AND a.state IS DISTINCT FROM 'idle' "
-            "AND l.relation = ANY (ARRAY[{}]::oid[]) AND l.mode = ANY (ARRAY[{}])) b ORDER BY age DESC",
-            fmt::join(relations, ", "), fmt::join(mode_literals, ", ")),
+            "AND l.relation IN ({}) AND l.mode = ANY (ARRAY[{}])) b ORDER BY age DESC",
+            relation_oids_sql(step.relations), fmt::join(mode_literals, ", ")),
         "looking for the sessions that block the step");
     std::vector<Blocker> out;
     for (const auto& r : rows) {

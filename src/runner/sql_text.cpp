@@ -36,12 +36,6 @@ std::string ident(std::string_view name) {
     return sql::quoted_identifier(name);
 }
 
-std::string qualified(std::string_view schema_dot_name) {
-    auto dot = schema_dot_name.find('.');
-    if (dot == std::string_view::npos) return ident(schema_dot_name);
-    return ident(schema_dot_name.substr(0, dot)) + "." + ident(schema_dot_name.substr(dot + 1));
-}
-
 std::string qualified(const sql::RelationName& name) {
     return name.schema.empty() ? ident(name.name) : ident(name.schema) + "." + ident(name.name);
 }

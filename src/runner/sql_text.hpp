@@ -20,8 +20,6 @@ std::string literal(std::string_view text);
 std::string literal_or_null(const std::optional<std::string>& text);
 // "Measurements" (always quoted, so case and keywords survive): sql::quoted_identifier
 std::string ident(std::string_view name);
-// "schema.table" -> "schema"."table" (the plan's relation spelling)
-std::string qualified(std::string_view schema_dot_name);
 // ("dot.schema", "a.b") -> "dot.schema"."a.b"; just "a.b" without a schema
 std::string qualified(const sql::RelationName& name);
 // '100ms' for SET lock_timeout / statement_timeout; 0 means no limit

@@ -122,7 +122,8 @@ TEST_CASE("the runner's own SQL quotes literals and identifiers as PostgreSQL re
     CHECK(literal("it's") == "'it''s'");
     CHECK(literal_or_null(std::nullopt) == "NULL");
     CHECK(ident("Measurements") == "\"Measurements\"");
-    CHECK(qualified("public.my\"table") == "\"public\".\"my\"\"table\"");
+    CHECK(qualified(pgsafe::sql::RelationName{"public", "my\"table"}) == "\"public\".\"my\"\"table\"");
+    CHECK(qualified(pgsafe::sql::RelationName{"a.b", "c"}) == "\"a.b\".\"c\"");
     CHECK(duration_ms(100) == "'100ms'");
 }
 
