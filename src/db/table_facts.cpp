@@ -15,9 +15,13 @@
 namespace pgsafe::db {
 namespace {
 
-// Sizes take ACCESS SHARE on each relation: never queue behind a migration's
-// ACCESS EXCLUSIVE for long.
-constexpr const char* k_timeouts = "SET LOCAL lock_timeout = '5s'; SET LOCAL statement_timeout = '120s'";
+// Read-only, and with timeouts: sizes take ACCESS SHARE on each relation,
+// and must never queue behind a migration's ACCESS EXCLUSIVE for long. Sent
+// in one message with the query, which makes them one implicit transaction
+// (the settings end with it): one round trip, not four.
+constexpr const char* k_read_only_timeouts =
+    "SET LOCAL transaction_read_only = on; SET LOCAL lock_timeout = '5s'; "
+    "SET LOCAL statement_timeout = '120s';\n";
 
 constexpr const char* k_facts_query = R"sql(
 WITH rels AS (
@@ -131,9 +135,8 @@ analysis::TableFacts load_table_facts(Connection& connection, const std::optiona
                      "      AND n.nspname = " + impl.connection.quote(*schema) + "\n");
     }
     auto [tables_text, search_path_text] = guarded("reading table statistics from " + impl.target, [&] {
-        pqxx::read_transaction tx(impl.connection);
-        tx.exec(k_timeouts);
-        pqxx::row row = tx.exec1(query);
+        pqxx::nontransaction tx(impl.connection);
+        pqxx::row row = tx.exec1(k_read_only_timeouts + query);
         return std::make_pair(row[0].as<std::string>(), row[1].as<std::string>());
     });
     std::vector<analysis::TableFact> tables;

@@ -103,13 +103,19 @@ RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunO
     int installed = schema ? installed_tracking_version(reads) : 0;
     ensure_tracking_schema(work, installed);  // created or upgraded under the lock
     if (fresh) fresh->created();
-    auto old_tools =
-        coexist_with_old_tools(reads, options.conninfo, options.lock_wait, interrupt,
-                               !lock_check.empty());  // the adopted-from tool's lock, while it lives
-    // What ran before; a run (not --dry-run, whose executor only records)
-    // knows the version ensure_tracking_schema left.
-    Tracking tracking =
-        lock_session != nullptr ? load_tracking(reads, tracking_schema_version()) : load_tracking(reads);
+    // What ran before. A run (not --dry-run, whose executor only records)
+    // knows what ensure_tracking_schema left: a schema it made holds no
+    // history and no adoptions, one it upgraded is at this pgsafe's version.
+    bool sent = lock_session != nullptr;
+    bool made = sent && installed == 0;
+    std::unique_ptr<OldToolLocks> old_tools;
+    if (!made)
+        old_tools =
+            coexist_with_old_tools(reads, options.conninfo, options.lock_wait, interrupt,
+                                   !lock_check.empty());  // the adopted-from tool's lock, while it lives
+    Tracking tracking = made   ? made_tracking()
+                        : sent ? load_tracking(reads, tracking_schema_version())
+                               : load_tracking(reads);
     RunResult result;
     std::optional<FreshStart::Planned> planned;
     if (fresh) planned = fresh->take(tracking);

@@ -1,9 +1,9 @@
 // Consecutive quick migrations in one message (a batch of migrations, not
-// the batches of rows of batch_loop.cpp): each start record and each step
-// still a transaction of its own with its record and the runner-lock check,
-// so the server stops at the first error with what committed before it
-// recorded. A mark set by each transaction tells where it stopped, and the
-// migration it stopped in goes on one step at a time (run_migrations.cpp).
+// the batches of rows of batch_loop.cpp): each step still a transaction of
+// its own with its record and the runner-lock check, and each start record
+// one of its own or part of the end of the migration before it, so the
+// server stops at the first error with what committed before it recorded. A mark set by each transaction
+// tells where it stopped, and the migration it stopped in goes on one step at a time (run_migrations.cpp).
 
 #include "run_migrations.hpp"
 
@@ -116,11 +116,11 @@ bool Run::batchable(const PreparedMigration& m, SessionChanges& changes) const {
     return true;
 }
 
-// The migrations of `group` (each batchable) in one message: for each,
-// its start record in a transaction of its own, then each step in a
+// The migrations of `group` (each batchable) in one message: the first
+// one's start record in a transaction of its own, then each step in a
 // transaction of its own with its record (the last one with the
-// migration's "applied" record), every transaction checking the runner
-// lock and setting the mark. The server stops at the first error: what
+// migration's "applied" record and the next migration's start record),
+// every transaction checking the runner lock and setting the mark. The server stops at the first error: what
 // committed before it is recorded, and the migration it stopped in goes
 // on the one-step-at-a-time way from there (run_one), which retries a
 // lock timeout and records a failure as always.
@@ -128,22 +128,29 @@ bool Run::run_group(const std::vector<const PreparedMigration*>& group, RunResul
     std::vector<BatchItem> items;
     std::string sql;
     std::string shown;  // pg_stat_activity shows a query's first 1 kB: the steps come first
-    for (const PreparedMigration* m : group) {
-        const std::string& version = m->file->version;
-        items.push_back({m, 0, true, ++m_mark});
-        sql +=
-            start_record_sql(m_lock_check,
-                             start_records_sql(*m, "migration-started") + "\n" + mark_sql(m_mark), version) +
-            "\n";
-        StepRun run{m_work, m_interrupt, m_observers, m_options, m_random, m_lock_check};
+    StepRun run{m_work, m_interrupt, m_observers, m_options, m_random, m_lock_check};
+    items.push_back({group.front(), 0, true, ++m_mark});
+    sql += start_record_sql(m_lock_check,
+                            start_records_sql(*group.front(), "migration-started") + "\n" + mark_sql(m_mark),
+                            group.front()->file->version) +
+           "\n";
+    for (std::size_t g = 0; g < group.size(); ++g) {
+        const PreparedMigration* m = group[g];
+        const PreparedMigration* next = g + 1 < group.size() ? group[g + 1] : nullptr;
         for (std::size_t i = 0; i < m->steps.size(); ++i) {
             const StoredStep& step = m->steps[i];
             items.push_back({m, i, false, ++m_mark});
-            std::string also = i + 1 == m->steps.size() ? applied_records_sql(version) + "\n" : std::string();
+            std::string also;
+            if (i + 1 == m->steps.size()) {
+                also = applied_records_sql(m->file->version) + "\n";
+                // The next migration's start record commits with this one's end.
+                if (next != nullptr) also += start_records_sql(*next, "migration-started") + "\n";
+            }
             StepView view = view_of(*m->file, step, m->steps.size());
             if (shown.size() < 900) shown += first_line(view.label + ": " + step.sql) + "; ";
             sql += one_trip_step_sql(run, view, step, also + mark_sql(m_mark)) + "\n";
         }
+        if (next != nullptr) items.push_back({next, 0, true, m_mark});
     }
     auto started = Clock::now();
     try {

@@ -324,13 +324,28 @@ Tracking load_tracking(db::Connection& connection, int version) {
     return t;
 }
 
+Tracking made_tracking() {
+    Tracking t;
+    t.exists = true;
+    t.schema_version = k_current_version;
+    return t;
+}
+
 void ensure_tracking_schema(Executor& work, int installed) {
     require_known(installed);
-    // Each upgrade in a transaction of its own, all in one round trip: the
-    // server stops at the first error, and the ones before it stay committed.
+    std::vector<std::string> scripts = tracking_upgrades(installed);
+    if (scripts.empty()) return;
+    // All in one round trip: the server stops at the first error. A new
+    // schema in one transaction; each upgrade of one that was there in a
+    // transaction of its own, so the ones before the error stay committed.
     std::string sql;
-    for (const auto& script : tracking_upgrades(installed)) sql += "BEGIN;\n" + script + "\nCOMMIT;\n";
-    if (sql.empty()) return;
+    if (installed == 0) {
+        sql = "BEGIN;\n";
+        for (const auto& script : scripts) sql += script + "\n";
+        sql += "COMMIT;\n";
+    } else {
+        for (const auto& script : scripts) sql += "BEGIN;\n" + script + "\nCOMMIT;\n";
+    }
     try {
         work.execute(sql, "creating the tracking schema \"pgsafe\"");
     } catch (...) {

@@ -116,8 +116,14 @@ Tracking load_tracking(db::Connection& connection);
 // has just created or upgraded it, under the runner lock): one read, not three.
 Tracking load_tracking(db::Connection& connection, int version);
 
+// What a schema ensure_tracking_schema has just made from nothing holds:
+// no history (every table in it was created by that one transaction).
+Tracking made_tracking();
+
 // Creates or upgrades the tracking schema from version `installed` (as
-// load_tracking read it). Call while holding the runner lock.
+// load_tracking read it). Call while holding the runner lock. A schema is
+// made in one transaction (it is there whole or not at all); each upgrade
+// of one that was there commits on its own.
 void ensure_tracking_schema(Executor& work, int installed);
 
 // The format of the plan and step records this pgsafe writes. Records carry

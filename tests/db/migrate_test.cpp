@@ -377,6 +377,57 @@ TEST_CASE(
     CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.steps WHERE state <> 'applied'") == "0");
 }
 
+TEST_CASE(
+    "quick migrations sent together: an error at one's end leaves the next unstarted, one in the next's "
+    "first step leaves it failed and the one before applied",
+    "[db][migrate][fault]") {
+    // A start record commits with the end of the migration before it (run_group, migration_batches.cpp).
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    p.add("V1__first.sql", "CREATE TABLE a (id int);\n");
+    p.add("V2__ends_badly.sql", "CREATE TABLE b (id int);\n\nALTER TABLE a ADD COLUMN id int;\n");
+    p.add("V3__next.sql", "CREATE TABLE d (id int);\n");
+    auto r = p.migrate(*db, {"--format", "json"});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 4);
+    json out = migrate_json(r);
+    CHECK(out["error"]["migration"] == "2");
+    CHECK(out["error"]["step"] == 2);
+    CHECK(out["pending"] == json::array({"2", "3"}));
+    CHECK(state_of(*db, "2") == "failed");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.migrations WHERE version = '3'") == "0");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.events WHERE version = '3'") == "0");
+    CHECK(value(db->dsn(), "SELECT to_regclass('d') IS NULL") == "t");
+
+    // V3's start record commits with V2's end; V3's first step fails.
+    auto other = pgsafe::test::scratch_database();
+    REQUIRE(other);
+    Project q;
+    q.add("V1__first.sql", "CREATE TABLE a (id int);\n");
+    q.add("V2__fine.sql", "CREATE TABLE b (id int);\n");
+    q.add("V3__starts_badly.sql", "ALTER TABLE a ADD COLUMN id int;\nCREATE TABLE d (id int);\n");
+    q.add("V4__last.sql", "CREATE TABLE e (id int);\n");
+    auto second = q.migrate(*other, {"--format", "json"});
+    INFO(second.out << second.err);
+    CHECK(second.exit_code == 4);
+    json failed = migrate_json(second);
+    CHECK(failed["error"]["migration"] == "3");
+    CHECK(failed["error"]["step"] == 1);
+    CHECK(failed["pending"] == json::array({"3", "4"}));
+    CHECK(state_of(*other, "2") == "applied");
+    CHECK(state_of(*other, "3") == "failed");
+    CHECK(value(other->dsn(),
+                "SELECT string_agg(state, ',' ORDER BY step) FROM pgsafe.steps WHERE version = '3'") ==
+          "failed,pending");
+    CHECK(value(other->dsn(),
+                "SELECT string_agg(kind || ' ' || version, ',' ORDER BY id) FROM pgsafe.events "
+                "WHERE kind LIKE 'migration-%'") ==
+          "migration-started 1,migration-applied 1,migration-started 2,migration-applied 2,"
+          "migration-started 3,migration-failed 3");
+    CHECK(value(other->dsn(), "SELECT count(*) FROM pgsafe.migrations WHERE version = '4'") == "0");
+}
+
 TEST_CASE("a lost runner lock stops quick steps sent together before the next commit",
           "[db][migrate][fault]") {
     auto db = pgsafe::test::scratch_database();
