@@ -77,13 +77,17 @@ std::vector<Blocker> find_blockers(Executor& connection, const StoredStep& step,
     auto rows = connection.query(
         // pg_locks and pg_stat_activity are read at slightly different moments: a
         // session whose short transaction ended in between shows as idle, and is
-        // no longer in the way. The oldest transaction comes first.
+        // no longer in the way. pg_locks lists every database's locks, and a
+        // relation's oid may repeat in another (one made from this one as its
+        // TEMPLATE has the same oids): only this database's locks count. The
+        // oldest transaction comes first.
         fmt::format(
             "SELECT * FROM (SELECT DISTINCT ON (a.pid) a.pid, a.usename, coalesce(a.state, ''), "
             "greatest(0, extract(epoch FROM clock_timestamp() - coalesce(a.xact_start, a.query_start)))"
             "::float8 AS age, a.query, a.backend_type "
             "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() "
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "AND a.state IS DISTINCT FROM 'idle' "
             "AND l.relation IN ({}) AND l.mode = ANY (ARRAY[{}])) b ORDER BY age DESC",
             relation_oids_sql(step.relations), fmt::join(mode_literals, ", ")),
