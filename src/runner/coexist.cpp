@@ -68,7 +68,8 @@ std::string holder_of(db::Connection& c, long long key) {
         c.query(fmt::format("SELECT string_agg(format('pid %s (role %s, application \"%s\")', a.pid, "
                             "a.usename, a.application_name), '; ') FROM pg_locks l JOIN pg_stat_activity "
                             "a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND "
-                            "l.classid = {} AND l.objid = {} AND l.objsubid = 1",
+                            "l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                            "AND l.classid = {} AND l.objid = {} AND l.objsubid = 1",
                             (static_cast<unsigned long long>(key) >> 32) & 0xffffffffULL,
                             static_cast<unsigned long long>(key) & 0xffffffffULL),
                 "naming the old tool's lock holder");
