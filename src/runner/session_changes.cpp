@@ -3,20 +3,20 @@
 
 #include "session_changes.hpp"
 
+#include "pgsafe/plan/session_state.hpp"
 #include "pgsafe/sql/parse.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 
 namespace pgsafe::runner {
 
 void SessionChanges::saw(const StepView& view) {
-    std::string lower(view.sql);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (lower.find("set") == std::string::npos) return;  // no SET or RESET in it: no need to parse
+    auto words = plan::words_of(view.sql);
+    if (std::none_of(words.begin(), words.end(),
+                     [](const std::string& w) { return w == "set" || w == "reset"; }))
+        return;  // no SET or RESET in it (as a word, not in subject_set_id): no need to parse
     sql::ParsedFile parsed = sql::parse_sql(view.sql, {sql::KeepTree::No});
     if (!parsed.ok()) return;
     for (const auto& statement : parsed.statements) {

@@ -5,10 +5,11 @@
 
 #include "session.hpp"
 
+#include "pgsafe/plan/session_state.hpp"
 #include "pgsafe/sql/session_effect.hpp"
 
 #include <algorithm>
-#include <cctype>
+#include <set>
 
 namespace pgsafe::runner {
 
@@ -17,12 +18,14 @@ void SessionReset::saw(const std::string& step_sql) {
 }
 
 bool changes_session(const std::string& step_sql) {
-    std::string lower(step_sql);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    // Every statement that can change the session has one of these words: no need to parse the others.
-    if (lower.find("set") == std::string::npos && lower.find("temp") == std::string::npos &&
-        lower.find("prepare") == std::string::npos)
+    // Every statement that can change the session (sql/session_effect.hpp) has
+    // one of these words, or a name in schema pg_temp: no need to parse the
+    // others. A word, not a part of one: subject_set_id and temperature are not.
+    static const std::set<std::string> k_words = {"set",  "reset",     "set_config",
+                                                  "temp", "temporary", "prepare"};
+    auto words = plan::words_of(step_sql);
+    if (std::none_of(words.begin(), words.end(),
+                     [](const std::string& w) { return k_words.count(w) > 0 || w.rfind("pg_temp", 0) == 0; }))
         return false;
     auto statements = sql::session_statements(step_sql);
     if (!statements) return false;

@@ -4,6 +4,8 @@
 
 #include "runner/backoff.hpp"
 #include "runner/reconcile.hpp"
+#include "runner/session_changes.hpp"
+#include "runner/session_reset.hpp"
 #include "runner/sql_text.hpp"
 
 #include "pgsafe/error.hpp"
@@ -195,4 +197,33 @@ TEST_CASE("the JSON result has the shape pipelines read", "[unit][runner]") {
     std::string text = pgsafe::report::migrate_text(r);
     CHECK(text.find("applied 1 fk: 2 steps in 1.2 s (lock wait 0.3 s, 3 retries)") != std::string::npos);
     CHECK(text.find("lock_timeout: migrations/V2__x.sql:4 (step 1/1): gave up") != std::string::npos);
+}
+
+TEST_CASE("a step changes the session only by what it says, whatever words its names hold", "[runner]") {
+    // Names holding set, temp or prepare are not the words: no parse, no change.
+    CHECK_FALSE(changes_session(
+        "CREATE TABLE t (subject_set_id int, temperature int, prepared_at timestamptz, reset_token text)"));
+    CHECK_FALSE(changes_session("ALTER TABLE t ALTER COLUMN a SET NOT NULL"));
+    CHECK_FALSE(changes_session("SET LOCAL lock_timeout = '1s'"));
+    for (const char* sql :
+         {"SET search_path = app", "set role app", "RESET ALL",
+          "SELECT pg_catalog.set_config('app.x', 'y', false)", "CREATE TEMP TABLE x (a int)",
+          "CREATE TEMPORARY TABLE x (a int)", "CREATE TABLE pg_temp.x (a int)",
+          "CREATE FUNCTION pg_temp.f() RETURNS int LANGUAGE sql AS 'SELECT 1'", "PREPARE q AS SELECT 1",
+          "SELECT 1 AS a INTO TEMP t", "CREATE TABLE a (id int); SET\"search_path\" = app"}) {
+        INFO(sql);
+        CHECK(changes_session(sql));
+    }
+
+    SessionChanges changes;
+    StepView view;
+    view.label = "migrations/V1__a.sql:1 (step 1/1)";
+    view.sql = "CREATE TABLE t (subject_set_id int, reset_at timestamptz)";
+    changes.saw(view);
+    CHECK(changes.explain().empty());
+    view.sql = "CREATE TABLE u (id int);\nSET default_transaction_read_only = on";
+    changes.saw(view);
+    CHECK(changes.explain().find("`SET default_transaction_read_only = on` at migrations/V1__a.sql:1") !=
+          std::string::npos);
+    CHECK(changes.read_only_possible());
 }
