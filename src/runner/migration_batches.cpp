@@ -120,10 +120,11 @@ bool Run::batchable(const PreparedMigration& m, SessionChanges& changes) const {
 // one's start record in a transaction of its own, then each step in a
 // transaction of its own with its record (the last one with the
 // migration's "applied" record and the next migration's start record),
-// every transaction checking the runner lock and setting the mark. The server stops at the first error: what
-// committed before it is recorded, and the migration it stopped in goes
-// on the one-step-at-a-time way from there (run_one), which retries a
-// lock timeout and records a failure as always.
+// every transaction checking the runner lock and setting the mark. The
+// server stops at the first error: what committed before it is recorded,
+// and the migration it stopped in goes on the one-step-at-a-time way from
+// there (run_one), which retries a lock timeout and records a failure as
+// always; the ones after it have no record yet.
 bool Run::run_group(const std::vector<const PreparedMigration*>& group, RunResult& result) {
     std::vector<BatchItem> items;
     std::string sql;
