@@ -6,6 +6,7 @@
 // row for row (xmin included: nothing rewrote a row). Real dbmate and
 // node-pg-migrate runs are in adopt_real_tools_test.cpp.
 
+#include "migrate_project.hpp"
 #include "process.hpp"
 #include "runner/tracking.hpp"
 #include "test_db.hpp"
@@ -33,21 +34,8 @@ std::string snapshot(const std::string& dsn, const std::string& table) {
                           table + " t");
 }
 
-struct Project {
-    TempDir dir;
-    std::string migrations;
-    std::string config;
-    Project() {
-        migrations = dir.path() + "/migrations";
-        std::filesystem::create_directories(migrations);
-        config = dir.write("pgsafe.toml", "");
-    }
-    void add(const std::string& file, const std::string& sql) const { dir.write("migrations/" + file, sql); }
-    ProcessResult run(const ScratchDatabase& db, std::vector<std::string> args) const {
-        std::vector<std::string> a = std::move(args);
-        a.insert(a.end(), {"--db", db.dsn(), "--config", config});
-        return run_pgsafe(a);
-    }
+// A migrate project that `pgsafe adopt` takes over; its runs answer in JSON.
+struct Project : pgsafe::test::MigrateProject {
     ProcessResult adopt(const ScratchDatabase& db, const std::string& tool,
                         std::vector<std::string> extra = {}) const {
         std::vector<std::string> a = {"adopt", migrations, "--from", tool};
@@ -55,9 +43,8 @@ struct Project {
         return run(db, a);
     }
     ProcessResult migrate(const ScratchDatabase& db, std::vector<std::string> extra = {}) const {
-        std::vector<std::string> a = {"migrate", migrations, "--format", "json"};
-        a.insert(a.end(), extra.begin(), extra.end());
-        return run(db, a);
+        extra.insert(extra.begin(), {"--format", "json"});
+        return MigrateProject::migrate(db, std::move(extra));
     }
 };
 

@@ -4,6 +4,7 @@
 // and table names with dots. Each run's data is compared with the same
 // statement run plainly (as psql -f runs it) on a copy of the table.
 
+#include "migrate_project.hpp"
 #include "process.hpp"
 #include "run_as_written.hpp"
 #include "test_db.hpp"
@@ -39,19 +40,9 @@ using namespace std::chrono_literals;
 const char* k_config =
     "[thresholds]\nlarge_table_rows = 500\n[run]\nbatch_pause_ms = 0\nbatch_min = 37\nbatch_max = 300\n";
 
-struct Project {
-    TempDir dir;
-    std::string migrations;
-    std::string config;
-    explicit Project(const std::string& toml = k_config) {
-        migrations = dir.path() + "/migrations";
-        std::filesystem::create_directories(migrations);
-        config = dir.write("pgsafe.toml", toml);
-    }
-    void add(const std::string& file, const std::string& sql) const { dir.write("migrations/" + file, sql); }
-    std::vector<std::string> args(const ScratchDatabase& db) const {
-        return {"migrate", migrations, "--db", db.dsn(), "--config", config};
-    }
+// A migrate project with small batches unless told otherwise.
+struct Project : pgsafe::test::MigrateProject {
+    explicit Project(const std::string& toml = k_config) : MigrateProject(toml) {}
 };
 
 // The table's rows in a canonical order, hashed.

@@ -34,6 +34,11 @@ struct MigrateProject {
     ProcessResult migrate(const ScratchDatabase& db, std::vector<std::string> extra = {}) const {
         return run_pgsafe(args(db, std::move(extra)));
     }
+    // Any pgsafe command (`args`) against `db`, with this project's configuration.
+    ProcessResult run(const ScratchDatabase& db, std::vector<std::string> args) const {
+        args.insert(args.end(), {"--db", db.dsn(), "--config", config});
+        return run_pgsafe(args);
+    }
 };
 
 }  // namespace pgsafe::test
