@@ -150,7 +150,8 @@ AdoptResult adopt(const std::vector<source::MigrationFile>& files, const AdoptOp
     runner::InterruptWatch interrupt;
     runner::RunnerLock lock(options.conninfo, std::chrono::minutes(5), interrupt);  // no migrate meanwhile
     runner::ConnectionExecutor work(session);
-    runner::ensure_tracking_schema(work, runner::installed_tracking_version(session));
+    runner::ensure_tracking_schema(work, runner::installed_tracking_version(session),
+                                   runner::lock_check_sql(lock.backend_pid()));
     AdoptResult r = survey(session, files, options);  // again, under the lock
     session.execute("BEGIN;\n" + runner::lock_check_sql(lock.backend_pid()) + r.sql + "\nCOMMIT;",
                     "recording the adoption");

@@ -285,6 +285,8 @@ InitResult init_database(const InitRequest& request) {
                    {"break_glass", role_names(request.break_glass)}};
 
     in_transaction(c, [&] {
+        // The work key: a killed runner's creation of the schema in flight ends first (runner_lock.hpp).
+        c.execute(lock_check_sql(lock.backend_pid()), "checking the runner lock");
         if (result.previous_owner) c.execute(take_over_sql(c), "taking the tracking schema over");
         for (const auto& script : tracking_upgrades(result.schema_from))
             c.execute(script, "creating or upgrading the tracking schema \"pgsafe\"");

@@ -101,7 +101,7 @@ RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunO
     std::optional<FreshStart> fresh;  // no schema: the files are planned while it is created
     if (!schema && lock_session != nullptr) fresh.emplace(files, reconciling, *lock_session, options.plan);
     int installed = schema ? installed_tracking_version(reads) : 0;
-    ensure_tracking_schema(work, installed);  // created or upgraded under the lock
+    ensure_tracking_schema(work, installed, lock_check);  // created or upgraded under the lock
     if (fresh) fresh->created();
     // What ran before. A run (not --dry-run, whose executor only records)
     // knows what ensure_tracking_schema left: a schema it made holds no

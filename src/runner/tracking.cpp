@@ -331,7 +331,7 @@ Tracking made_tracking() {
     return t;
 }
 
-void ensure_tracking_schema(Executor& work, int installed) {
+void ensure_tracking_schema(Executor& work, int installed, const std::string& lock_check) {
     require_known(installed);
     std::vector<std::string> scripts = tracking_upgrades(installed);
     if (scripts.empty()) return;
@@ -340,11 +340,11 @@ void ensure_tracking_schema(Executor& work, int installed) {
     // transaction of its own, so the ones before the error stay committed.
     std::string sql;
     if (installed == 0) {
-        sql = "BEGIN;\n";
+        sql = "BEGIN;\n" + lock_check + "\n";
         for (const auto& script : scripts) sql += script + "\n";
         sql += "COMMIT;\n";
     } else {
-        for (const auto& script : scripts) sql += "BEGIN;\n" + script + "\nCOMMIT;\n";
+        for (const auto& script : scripts) sql += "BEGIN;\n" + lock_check + "\n" + script + "\nCOMMIT;\n";
     }
     try {
         work.execute(sql, "creating the tracking schema \"pgsafe\"");

@@ -121,10 +121,13 @@ Tracking load_tracking(db::Connection& connection, int version);
 Tracking made_tracking();
 
 // Creates or upgrades the tracking schema from version `installed` (as
-// load_tracking read it). Call while holding the runner lock. A schema is
-// made in one transaction (it is there whole or not at all); each upgrade
-// of one that was there commits on its own.
-void ensure_tracking_schema(Executor& work, int installed);
+// load_tracking read it). Call while holding the runner lock; `lock_check`
+// (runner_lock.hpp) starts each transaction, so that a runner that takes
+// the lock after this one was killed waits for the schema's creation to
+// end instead of making it a second time. A schema is made in one
+// transaction (it is there whole or not at all); each upgrade of one that
+// was there commits on its own.
+void ensure_tracking_schema(Executor& work, int installed, const std::string& lock_check);
 
 // The format of the plan and step records this pgsafe writes. Records carry
 // it as "format"; a record without it is format 1 (pgsafe before the key),

@@ -95,7 +95,7 @@ TEST_CASE("a first run's plans, made while the schema is created, are those plan
     pgsafe::db::Connection work(db->dsn());
     runner::FreshStart fresh(files, {}, lock_session, options);
     runner::ConnectionExecutor executor(work);
-    runner::ensure_tracking_schema(executor, 0);
+    runner::ensure_tracking_schema(executor, 0, "");
     fresh.created();
     runner::Tracking tracking = runner::load_tracking(work);
     auto planned = fresh.take(tracking);
@@ -139,14 +139,14 @@ TEST_CASE("a first run plans again when a file names schema pgsafe, or the schem
 
     SECTION("a file names schema pgsafe") {
         runner::FreshStart fresh(files, {}, lock_session, options);
-        runner::ensure_tracking_schema(executor, 0);
+        runner::ensure_tracking_schema(executor, 0, "");
         fresh.created();
         CHECK_FALSE(fresh.take(runner::load_tracking(work)));
     }
     SECTION("the schema has history: someone else ran before the plans were taken") {
         std::vector<pgsafe::source::MigrationFile> first(files.begin(), files.begin() + 1);
         runner::FreshStart fresh(first, {}, lock_session, options);
-        runner::ensure_tracking_schema(executor, 0);
+        runner::ensure_tracking_schema(executor, 0, "");
         fresh.created();
         runner::Tracking tracking = runner::load_tracking(work);
         tracking.migrations.push_back({});
@@ -168,7 +168,7 @@ TEST_CASE(
     {
         pgsafe::db::Connection connection(found_db->dsn());
         runner::ConnectionExecutor executor(connection);
-        runner::ensure_tracking_schema(executor, 0);  // as the first run would create it
+        runner::ensure_tracking_schema(executor, 0, "");  // as the first run would create it
     }
     MigrateProject project("[thresholds]\nlarge_table_rows = 0\nlarge_table_bytes = 0\n");
     write_files(project.dir);

@@ -704,6 +704,41 @@ TEST_CASE(
     CHECK(state_of(*db, "2") == "applied");
 }
 
+TEST_CASE(
+    "kill -9 while a first run creates the tracking schema, immediate rerun: it waits for the orphaned "
+    "creation, then applies every file",
+    "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    p.add("V1__a.sql", "CREATE TABLE a (id int);\n");
+    p.add("V2__b.sql", "CREATE TABLE b (id int);\n");
+
+    // A session holding pg_namespace keeps the creation of schema pgsafe in flight after its runner is
+    // killed.
+    pqxx::connection blocker(db->dsn());
+    pqxx::work hold(blocker);
+    hold.exec("LOCK TABLE pg_catalog.pg_namespace IN SHARE MODE");
+    RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db));
+    REQUIRE(
+        eventually([&] { return !runner_backend(db->dsn(), "CREATE SCHEMA IF NOT EXISTS pgsafe").empty(); }));
+    std::string orphan = runner_backend(db->dsn(), "CREATE SCHEMA IF NOT EXISTS pgsafe");
+    runner.signal(SIGKILL);
+    CHECK(runner.wait().exit_code == 128 + SIGKILL);
+
+    // The rerun starts at once: it must not create the schema beside the orphaned creation.
+    RunningPgsafe rerun(pgsafe::test::k_source_dir, p.args(*db, {"--format", "json"}));
+    CHECK(eventually([&] {
+        return rerun.err_so_far().find("still has a statement in flight: pid " + orphan) != std::string::npos;
+    }));
+    hold.commit();  // the orphaned creation can end now
+    ProcessResult r = rerun.wait();
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.migrations WHERE state = 'applied'") == "2");
+    CHECK(value(db->dsn(), "SELECT to_regclass('a') IS NOT NULL AND to_regclass('b') IS NOT NULL") == "t");
+}
+
 TEST_CASE("a DROP INDEX CONCURRENTLY that finished but was not recorded counts as done on the rerun",
           "[db][migrate][fault]") {
     auto db = pgsafe::test::scratch_database();
