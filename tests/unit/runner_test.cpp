@@ -221,6 +221,10 @@ TEST_CASE("a step changes the session only by what it says, whatever words its n
     view.sql = "CREATE TABLE t (subject_set_id int, reset_at timestamptz)";
     changes.saw(view);
     CHECK(changes.explain().empty());
+    // Only its own transaction: not a change of the session later steps run in.
+    view.sql = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;\nSET LOCAL lock_timeout = '1s'";
+    changes.saw(view);
+    CHECK(changes.explain().empty());
     view.sql = "CREATE TABLE u (id int);\nSET default_transaction_read_only = on";
     changes.saw(view);
     CHECK(changes.explain().find("`SET default_transaction_read_only = on` at migrations/V1__a.sql:1") !=
