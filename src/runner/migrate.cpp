@@ -98,15 +98,15 @@ RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunO
     if (schema) distrust = tracking_schema_problems(reads);  // before anything in it can fire
     if (!distrust.empty()) return untrusted_tracking_schema(distrust, files);
     ReconcileOptions reconciling{options.to, options.allow_out_of_order, options.allow_same_content};
-    std::optional<FreshStart> fresh;  // no schema: the files are planned while it is created
-    if (!schema && lock_session != nullptr) fresh.emplace(files, reconciling, *lock_session, options.plan);
+    bool sent = lock_session != nullptr;  // a run, not --dry-run (whose executor only records)
+    std::optional<FreshStart> fresh;      // no schema: the files are planned while it is created
+    if (!schema && sent) fresh.emplace(files, reconciling, *lock_session, options.plan);
     int installed = schema ? installed_tracking_version(reads) : 0;
     ensure_tracking_schema(work, installed, lock_check);  // created or upgraded under the lock
     if (fresh) fresh->created();
-    // What ran before. A run (not --dry-run, whose executor only records)
-    // knows what ensure_tracking_schema left: a schema it made holds no
-    // history and no adoptions, one it upgraded is at this pgsafe's version.
-    bool sent = lock_session != nullptr;
+    // What ran before. A run knows what ensure_tracking_schema left: a schema
+    // it made holds no history and no adoptions, one it upgraded is at this
+    // pgsafe's version.
     bool made = sent && installed == 0;
     std::unique_ptr<OldToolLocks> old_tools;
     if (!made)
