@@ -9,8 +9,6 @@
 
 #include "planning.hpp"
 
-#include "pgsafe/sql/transaction_block.hpp"
-
 #include <fmt/format.h>
 
 namespace pgsafe::plan::detail {
@@ -28,14 +26,9 @@ rules::Finding refusal(sql::Span span, std::string message, std::string help) {
     return f;
 }
 
-std::string text_of(const sql::ParsedFile& file, const sql::Statement& s) {
-    return file.text.substr(s.span.begin, s.span.end - s.span.begin);
-}
-
 }  // namespace
 
-std::vector<rules::Finding> faithful_to_psql(const sql::ParsedFile& file,
-                                             std::vector<StatementPlan>& statements) {
+std::vector<rules::Finding> faithful_to_psql(std::vector<StatementPlan>& statements) {
     std::vector<rules::Finding> out;
     std::optional<sql::Span> open_block;
     for (auto& sp : statements) {
@@ -45,8 +38,7 @@ std::vector<rules::Finding> faithful_to_psql(const sql::ParsedFile& file,
                 tx->kind == sql::TransactionKind::Prepare)
                 open_block.reset();
         }
-        const std::string text = text_of(file, *sp.statement);
-        if (sql::copy_from_stdin(text)) {
+        if (sp.statement->copy_from_stdin) {
             out.push_back(refusal(sp.statement->span,
                                   "COPY … FROM STDIN needs data from the client, and pgsafe has none to send "
                                   "(psql -f would read the lines after it as the data)",
@@ -54,14 +46,14 @@ std::vector<rules::Finding> faithful_to_psql(const sql::ParsedFile& file,
                                   "this file with psql."));
             continue;
         }
-        auto what = sql::refused_in_transaction_block(text);
-        if (!what) continue;
+        const std::string& what = sp.statement->outside_transaction_block;
+        if (what.empty()) continue;
         if (open_block) {
             out.push_back(refusal(
                 sp.statement->span,
                 fmt::format("{} cannot run inside a transaction block: PostgreSQL refuses it inside BEGIN … "
                             "COMMIT (25001)",
-                            *what),
+                            what),
                 "Move it out of the BEGIN … COMMIT block."));
             continue;
         }
@@ -70,7 +62,7 @@ std::vector<rules::Finding> faithful_to_psql(const sql::ParsedFile& file,
             u.boundary = Boundary::None;
             if (u.why.empty())
                 u.why =
-                    fmt::format("{} cannot run in a transaction block: run on its own, as psql does", *what);
+                    fmt::format("{} cannot run in a transaction block: run on its own, as psql does", what);
         }
     }
     if (open_block) {

@@ -195,7 +195,7 @@ MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFi
     }
 
     if (!out.syntax_error) {
-        std::vector<rules::Finding> refusals = faithful_to_psql(file, statements);
+        std::vector<rules::Finding> refusals = faithful_to_psql(statements);
         if (!refusals.empty()) {
             out.syntax_error = true;  // not runnable: no steps, refused before anything runs
             for (auto& f : refusals) out.findings.push_back(std::move(f));

@@ -42,8 +42,7 @@ struct StatementPlan {
 // psql does, and returns the refusals (as findings) for what pgsafe cannot run
 // as psql would: COPY … FROM STDIN, such a statement inside BEGIN … COMMIT, a
 // file ending inside an open BEGIN (faithful.cpp). Any refusal: no steps.
-std::vector<rules::Finding> faithful_to_psql(const sql::ParsedFile& file,
-                                             std::vector<StatementPlan>& statements);
+std::vector<rules::Finding> faithful_to_psql(std::vector<StatementPlan>& statements);
 
 // BEGIN, COMMIT, ROLLBACK, PREPARE TRANSACTION: they shape steps and run as none.
 bool block_boundary(const sql::Statement& statement);

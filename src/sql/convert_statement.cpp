@@ -174,17 +174,6 @@ VariableSet convert_set(const PgQuery__VariableSetStmt* s) {
     return out;
 }
 
-// An option's value is off when written FALSE, OFF or 0 (VACUUM (FULL FALSE)).
-bool option_value_off(const Node* arg) {
-    if (arg == nullptr) return false;
-    if (arg->node_case == PG_QUERY__NODE__NODE_BOOLEAN) return !arg->boolean->boolval;
-    if (arg->node_case == PG_QUERY__NODE__NODE_INTEGER) return arg->integer->ival == 0;
-    std::string text = string_value(arg);
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text == "false" || text == "off" || text == "0" || text == "no";
-}
-
 bool has_option(Node* const* params, size_t count, const char* option) {
     for (size_t i = 0; i < count; ++i) {
         if (params[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&

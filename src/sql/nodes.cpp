@@ -137,6 +137,18 @@ std::string string_value(const Node* node) {
     return {};
 }
 
+bool option_value_off(const Node* arg) {
+    if (arg == nullptr) return false;
+    if (arg->node_case == PG_QUERY__NODE__NODE_BOOLEAN) return !arg->boolean->boolval;
+    if (arg->node_case == PG_QUERY__NODE__NODE_INTEGER) return arg->integer->ival == 0;
+    std::string text = string_value(arg);
+    if (arg->node_case == PG_QUERY__NODE__NODE_TYPE_NAME && arg->type_name->n_names == 1)
+        text = string_value(arg->type_name->names[0]);  // create_slot = off: `off` parses as a type name
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text == "false" || text == "off" || text == "0" || text == "no";
+}
+
 std::vector<std::string> string_list(Node* const* nodes, size_t count) {
     std::vector<std::string> out;
     out.reserve(count);

@@ -239,6 +239,8 @@ private:
             stmt.kind = detail::node_type_name(raw->stmt);
             stmt.detail = detail::convert_statement(raw->stmt, detail::Ctx{piece.begin, stmt.span});
             stmt.tree_index = m_tree->add_statement(result_index, i);
+            stmt.outside_transaction_block = detail::outside_transaction_block(raw->stmt);
+            stmt.copy_from_stdin = detail::copy_from_stdin(raw->stmt);
             read_plpgsql(raw->stmt, piece.begin, stmt.span);
             m_file.statements.push_back(std::move(stmt));
         }

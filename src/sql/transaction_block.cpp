@@ -2,85 +2,79 @@
 // PreventInTransactionBlock callers in 15, 25001), so the plan runs them
 // outside one as psql -f does, or refuses them inside BEGIN … COMMIT, as
 // PostgreSQL would. Also COPY … FROM STDIN, whose data pgsafe cannot send.
+// Read from the statement's node while parse_sql has it, so no statement is
+// parsed a second time for this.
 
-#include "pgsafe/sql/transaction_block.hpp"
+#include "convert.hpp"
 
-#include <pg_query.h>
-#include <nlohmann/json.hpp>
-
-namespace pgsafe::sql {
+namespace pgsafe::sql::detail {
 namespace {
 
-using Json = nlohmann::json;
-
-// The statement's node ({"VacuumStmt": {…}}), or null when it does not parse as one statement.
-Json statement_node(const std::string& statement) {
-    PgQueryParseResult result = pg_query_parse(statement.c_str());
-    std::string tree = result.error == nullptr && result.parse_tree != nullptr ? result.parse_tree : "";
-    pg_query_free_parse_result(result);
-    if (tree.empty()) return nullptr;
-    Json j = Json::parse(tree, nullptr, false);
-    if (j.is_discarded() || !j.contains("stmts") || j.at("stmts").size() != 1) return nullptr;
-    return j.at("stmts")[0].value("stmt", Json());
+const PgQuery__DefElem* find_option(Node* const* options, size_t count, const char* name) {
+    for (size_t i = 0; i < count; ++i) {
+        if (options[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
+            std::string(options[i]->def_elem->defname) == name)
+            return options[i]->def_elem;
+    }
+    return nullptr;
 }
 
-// A DefElem option list holds `name` set to false.
-bool option_false(const Json& options, const std::string& name) {
-    if (!options.is_array()) return false;
-    for (const auto& o : options) {
-        const Json& d = o.value("DefElem", Json::object());
-        if (d.value("defname", std::string{}) != name) continue;
-        const Json& arg = d.value("arg", Json::object());
-        std::string text = arg.dump();
-        return text.find("false") != std::string::npos || text.find("\"off\"") != std::string::npos ||
-               text.find("\"sval\":\"false\"") != std::string::npos;
-    }
-    return false;
+// `name` is in the option list, set to false (create_slot = false, connect = off).
+bool option_false(Node* const* options, size_t count, const char* name) {
+    const PgQuery__DefElem* option = find_option(options, count, name);
+    return option != nullptr && option_value_off(option->arg);
+}
+
+bool reindex_many(PgQuery__ReindexObjectType kind) {
+    return kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SCHEMA ||
+           kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SYSTEM ||
+           kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_DATABASE;
 }
 
 }  // namespace
 
-std::optional<std::string> refused_in_transaction_block(const std::string& statement) {
-    Json node = statement_node(statement);
-    if (!node.is_object() || node.empty()) return std::nullopt;
-    const std::string kind = node.begin().key();
-    const Json& s = node.begin().value();
-    if (kind == "AlterSystemStmt") return "ALTER SYSTEM";
-    if (kind == "CreatedbStmt") return "CREATE DATABASE";
-    if (kind == "DropdbStmt") return "DROP DATABASE";
-    if (kind == "CreateTableSpaceStmt") return "CREATE TABLESPACE";
-    if (kind == "DropTableSpaceStmt") return "DROP TABLESPACE";
-    if (kind == "DiscardStmt" && s.value("target", std::string{}) == "DISCARD_ALL") return "DISCARD ALL";
-    if (kind == "VacuumStmt" && s.value("is_vacuumcmd", false)) return "VACUUM";
-    if (kind == "ClusterStmt" && !s.contains("relation")) return "CLUSTER without a table";
-    if (kind == "ReindexStmt") {
-        std::string k = s.value("kind", std::string{});
-        if (k == "REINDEX_OBJECT_SCHEMA" || k == "REINDEX_OBJECT_SYSTEM" || k == "REINDEX_OBJECT_DATABASE")
-            return "REINDEX SCHEMA / SYSTEM / DATABASE";
-    }
-    if (kind == "TransactionStmt") {
-        std::string k = s.value("kind", std::string{});
-        if (k == "TRANS_STMT_COMMIT_PREPARED") return "COMMIT PREPARED";
-        if (k == "TRANS_STMT_ROLLBACK_PREPARED") return "ROLLBACK PREPARED";
-    }
-    if (kind == "AlterDatabaseStmt") {
-        for (const auto& o : s.value("options", Json::array())) {
-            if (o.value("DefElem", Json::object()).value("defname", std::string{}) == "tablespace")
-                return "ALTER DATABASE … SET TABLESPACE";
+std::string outside_transaction_block(const Node* stmt) {
+    switch (stmt->node_case) {
+        case PG_QUERY__NODE__NODE_ALTER_SYSTEM_STMT: return "ALTER SYSTEM";
+        case PG_QUERY__NODE__NODE_CREATEDB_STMT: return "CREATE DATABASE";
+        case PG_QUERY__NODE__NODE_DROPDB_STMT: return "DROP DATABASE";
+        case PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT: return "CREATE TABLESPACE";
+        case PG_QUERY__NODE__NODE_DROP_TABLE_SPACE_STMT: return "DROP TABLESPACE";
+        case PG_QUERY__NODE__NODE_DROP_SUBSCRIPTION_STMT: return "DROP SUBSCRIPTION";
+        case PG_QUERY__NODE__NODE_DISCARD_STMT:
+            return stmt->discard_stmt->target == PG_QUERY__DISCARD_MODE__DISCARD_ALL ? "DISCARD ALL" : "";
+        case PG_QUERY__NODE__NODE_VACUUM_STMT: return stmt->vacuum_stmt->is_vacuumcmd ? "VACUUM" : "";
+        case PG_QUERY__NODE__NODE_CLUSTER_STMT:
+            return stmt->cluster_stmt->relation == nullptr ? "CLUSTER without a table" : "";
+        case PG_QUERY__NODE__NODE_REINDEX_STMT:
+            return reindex_many(stmt->reindex_stmt->kind) ? "REINDEX SCHEMA / SYSTEM / DATABASE" : "";
+        case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
+            switch (stmt->transaction_stmt->kind) {
+                case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT_PREPARED: return "COMMIT PREPARED";
+                case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_PREPARED:
+                    return "ROLLBACK PREPARED";
+                default: return "";
+            }
+        case PG_QUERY__NODE__NODE_ALTER_DATABASE_STMT: {
+            const auto* s = stmt->alter_database_stmt;
+            return find_option(s->options, s->n_options, "tablespace") != nullptr
+                       ? "ALTER DATABASE … SET TABLESPACE"
+                       : "";
         }
+        case PG_QUERY__NODE__NODE_CREATE_SUBSCRIPTION_STMT: {
+            const auto* s = stmt->create_subscription_stmt;
+            bool slot = !option_false(s->options, s->n_options, "create_slot") &&
+                        !option_false(s->options, s->n_options, "connect");
+            return slot ? "CREATE SUBSCRIPTION (creating a slot)" : "";
+        }
+        default: return "";
     }
-    if (kind == "CreateSubscriptionStmt" && !option_false(s.value("options", Json()), "create_slot") &&
-        !option_false(s.value("options", Json()), "connect"))
-        return "CREATE SUBSCRIPTION (creating a slot)";
-    if (kind == "DropSubscriptionStmt") return "DROP SUBSCRIPTION";
-    return std::nullopt;
 }
 
-bool copy_from_stdin(const std::string& statement) {
-    Json node = statement_node(statement);
-    if (!node.is_object() || !node.contains("CopyStmt")) return false;
-    const Json& s = node.at("CopyStmt");
-    return s.value("is_from", false) && !s.contains("filename") && !s.value("is_program", false);
+bool copy_from_stdin(const Node* stmt) {
+    if (stmt->node_case != PG_QUERY__NODE__NODE_COPY_STMT) return false;
+    const auto* s = stmt->copy_stmt;
+    return s->is_from && (s->filename == nullptr || *s->filename == '\0') && !s->is_program;
 }
 
-}  // namespace pgsafe::sql
+}  // namespace pgsafe::sql::detail

@@ -11,7 +11,6 @@
 #include "pgsafe/db/error.hpp"
 #include "pgsafe/error.hpp"
 #include "pgsafe/sql/position.hpp"
-#include "pgsafe/sql/transaction_block.hpp"
 #include "pgsafe/trace/catalog.hpp"
 
 #include <fmt/format.h>
@@ -349,7 +348,7 @@ TracedRun Session::run_file(const MigrationToTrace& migration) {
         }
         Unit unit{text, analysis::statement_effects(statement), static_cast<int>(position.line),
                   static_cast<int>(position.column)};
-        bool outside = (unit.model.outside_transaction || sql::refused_in_transaction_block(text)) &&
+        bool outside = (unit.model.outside_transaction || !statement.outside_transaction_block.empty()) &&
                        !m_in_block && !m_in_outer;
         if (!run_unit(unit, outside, run)) break;
     }

@@ -7,7 +7,6 @@
 
 #include "pgsafe/error.hpp"
 #include "pgsafe/sql/position.hpp"
-#include "pgsafe/sql/transaction_block.hpp"
 #include "pgsafe/trace/catalog.hpp"
 #include "session.hpp"
 
@@ -26,10 +25,8 @@ void refuse_outside_statements(const std::vector<MigrationToTrace>& migrations) 
     for (const auto& m : migrations) {
         sql::LineIndex lines(m.parsed.text);
         for (const auto& statement : m.parsed.statements) {
-            std::string text =
-                m.parsed.text.substr(statement.span.begin, statement.span.end - statement.span.begin);
             if (!analysis::statement_effects(statement).outside_transaction &&
-                !sql::refused_in_transaction_block(text))
+                statement.outside_transaction_block.empty())
                 continue;
             sql::Position p = lines.position(statement.span.begin);
             throw Error(ErrorKind::Usage,

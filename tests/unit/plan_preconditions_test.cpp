@@ -299,8 +299,13 @@ TEST_CASE("a file ending inside BEGIN is refused in the plan", "[plan][precondit
 
 TEST_CASE("statements PostgreSQL refuses in a transaction block run outside one, as psql runs them",
           "[plan][preconditions]") {
-    for (const char* statement : {"ALTER SYSTEM SET work_mem = '8MB'", "DISCARD ALL", "CREATE DATABASE x",
-                                  "DROP DATABASE x", "VACUUM", "REINDEX DATABASE x"}) {
+    for (const char* statement :
+         {"ALTER SYSTEM SET work_mem = '8MB'", "DISCARD ALL", "CREATE DATABASE x", "DROP DATABASE x",
+          "VACUUM", "VACUUM (ANALYZE) t", "REINDEX DATABASE x", "REINDEX SCHEMA s", "REINDEX SYSTEM x",
+          "CREATE TABLESPACE ts LOCATION '/tmp/ts'", "DROP TABLESPACE ts", "CLUSTER", "COMMIT PREPARED 'x'",
+          "ROLLBACK PREPARED 'x'", "ALTER DATABASE x SET TABLESPACE ts",
+          "CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p", "DROP SUBSCRIPTION s",
+          "CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p WITH (create_slot = true)"}) {
         INFO(statement);
         auto p = plan_one(std::string(statement) + ";");
         REQUIRE(p.steps.size() == 1);
@@ -308,7 +313,31 @@ TEST_CASE("statements PostgreSQL refuses in a transaction block run outside one,
         auto in_block = plan_one(std::string("BEGIN;\n") + statement + ";\nCOMMIT;\n");
         CHECK(has_refusal(in_block, "transaction block"));
     }
-    auto plans = plan_one("DISCARD PLANS;");
-    REQUIRE(plans.steps.size() == 1);
-    CHECK(plans.steps[0].transactional);
+    // Their near relatives run in a transaction as usual.
+    for (const char* statement :
+         {"DISCARD PLANS", "ANALYZE t", "CLUSTER t USING t_pkey", "ALTER DATABASE x SET work_mem = '8MB'",
+          "ALTER SUBSCRIPTION s DISABLE",
+          "CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p WITH (connect = false)",
+          "CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p WITH (create_slot = false)",
+          "CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p WITH (create_slot = off)",
+          "CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p WITH (connect = 0)"}) {
+        INFO(statement);
+        auto p = plan_one(std::string(statement) + ";");
+        REQUIRE(p.steps.size() == 1);
+        CHECK(p.steps[0].transactional);
+    }
+}
+
+TEST_CASE("COPY FROM a file or a program is not refused; COPY FROM STDIN is, however it is spelled",
+          "[plan][preconditions]") {
+    for (const char* statement : {"COPY t FROM STDIN", "COPY t (id) FROM stdin WITH (FORMAT csv)",
+                                  "COPY t FROM STDIN WITH CSV HEADER"}) {
+        INFO(statement);
+        CHECK(has_refusal(plan_one(std::string(statement) + ";"), "COPY"));
+    }
+    for (const char* statement : {"COPY t FROM '/tmp/x.csv'", "COPY t FROM PROGRAM 'cat /tmp/x.csv'",
+                                  "COPY t TO STDOUT", "COPY (SELECT 1) TO STDOUT"}) {
+        INFO(statement);
+        CHECK_FALSE(has_refusal(plan_one(std::string(statement) + ";"), "COPY"));
+    }
 }

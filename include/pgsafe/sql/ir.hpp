@@ -385,6 +385,10 @@ struct Statement {
     std::string kind;  // libpg_query node name, e.g. "AlterTableStmt", "SelectStmt"
     Detail detail;
     std::size_t tree_index = 0;  // position in the parse tree (for rewrites), see ParsedFile
+    // What the statement is ("VACUUM", "CREATE DATABASE", "DISCARD ALL", …) when
+    // PostgreSQL runs it only outside a transaction block (25001), else "".
+    std::string outside_transaction_block;
+    bool copy_from_stdin = false;  // COPY … FROM STDIN: its data comes from the client
 };
 
 struct Comment {
