@@ -4,6 +4,7 @@
 
 #include "prepare.hpp"
 
+#include "parse_ahead.hpp"
 #include "repeatables.hpp"
 #include "resume_check.hpp"
 #include "resume_session.hpp"
@@ -112,14 +113,29 @@ struct FirstPlanned {
     nlohmann::json with;
 };
 
+// The texts of the works `planned` plans, in order, up to the first too large to plan (where planning stops).
+template <typename Planned>
+std::vector<const std::string*> texts_to_plan(const Reconciled& todo, Planned planned) {
+    std::vector<const std::string*> out;
+    for (const auto& work : todo.work) {
+        if (!planned(work)) continue;
+        if (work.file->text.size() > k_max_planned_bytes) break;
+        out.push_back(&work.file->text);
+    }
+    return out;
+}
+
 // `ahead`: the plans plan_files() made of the files to plan, in order; null: plan them now.
 Prepared prepare_with(const Reconciled& todo, db::Connection& connection, const plan::PlanOptions& options,
                       LiveFacts& live, const std::vector<plan::MigrationPlan>* ahead) {
     Prepared out;
-    std::size_t planned = 0;  // files planned so far (the index in `ahead`)
+    std::size_t planned = 0;  // files planned so far (the index in `ahead`, or in `parsing`)
     std::optional<FirstPlanned> first;
     PlanProvenance provenance(options, live);
     std::unique_ptr<plan::Planner> planner;
+    std::optional<ParseAhead> parsing;
+    if (ahead == nullptr)
+        parsing.emplace(texts_to_plan(todo, [](const Work& w) { return w.action != Action::Resume; }));
     for (const auto& work : todo.work) {
         PreparedMigration m{work.file, work.action, "", "", {}, std::nullopt, {}};
         if (work.action == Action::Resume) {
@@ -146,7 +162,7 @@ Prepared prepare_with(const Reconciled& todo, db::Connection& connection, const 
             plan = ahead->at(planned++);
         } else {
             if (!planner) planner = std::make_unique<plan::Planner>(options, live.get());
-            plan = plan_file(*planner, *work.file);
+            plan = plan_file(*planner, *work.file, parsing->take(planned++));
         }
         if (plan.syntax_error) {
             out.parse_error = syntax_error(plan);
@@ -187,6 +203,7 @@ std::vector<plan::MigrationPlan> plan_files(const Reconciled& todo, const analys
                                             const plan::PlanOptions& options) {
     std::vector<plan::MigrationPlan> out;
     plan::Planner planner(options, facts);
+    ParseAhead parsing(texts_to_plan(todo, [](const Work&) { return true; }));
     for (const auto& work : todo.work) {
         if (work.action != Action::Start)
             throw std::logic_error("plan_files: only new files are planned ahead");
@@ -195,7 +212,7 @@ std::vector<plan::MigrationPlan> plan_files(const Reconciled& todo, const analys
         } catch (const Error&) {
             return out;  // prepare() stops there
         }
-        out.push_back(plan_file(planner, *work.file));
+        out.push_back(plan_file(planner, *work.file, parsing.take(out.size())));
         if (out.back().syntax_error) return out;  // prepare() stops there
     }
     return out;

@@ -397,7 +397,11 @@ std::optional<Refusal> check_resume(const Work& work, const std::vector<source::
 }
 
 plan::MigrationPlan plan_file(plan::Planner& planner, const source::MigrationFile& file) {
-    sql::ParsedFile parsed = sql::parse_sql(file.text, {sql::KeepTree::Yes});
+    return plan_file(planner, file, sql::parse_sql(file.text, {sql::KeepTree::Yes}));
+}
+
+plan::MigrationPlan plan_file(plan::Planner& planner, const source::MigrationFile& file,
+                              const sql::ParsedFile& parsed) {
     return planner.plan({file.version, file.name, file.path.string(), file.checksum}, parsed);
 }
 

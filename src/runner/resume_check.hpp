@@ -50,6 +50,9 @@ std::optional<Mismatch> first_mismatch(const std::vector<StoredStep>& stored,
 // `file` parsed and planned by `planner`, after whatever it planned before:
 // how a run plans each file, so that a resume plans it the same way.
 plan::MigrationPlan plan_file(plan::Planner& planner, const source::MigrationFile& file);
+// The same with `file` already parsed (parse tree kept), as ParseAhead gives it.
+plan::MigrationPlan plan_file(plan::Planner& planner, const source::MigrationFile& file,
+                              const sql::ParsedFile& parsed);
 
 // The planner's settings as the plan record keeps them, and back. Reading
 // throws nlohmann::json::exception, or std::out_of_range for a value outside
