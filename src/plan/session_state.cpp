@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
+#include <string_view>
 #include <unordered_set>
 
 namespace pgsafe::plan {
@@ -89,40 +91,51 @@ std::optional<TemporarySpan> lost_temporary(const SessionState& state, int next)
     return std::nullopt;
 }
 
-std::vector<std::string> words_of(const std::string& text) {
-    std::unordered_set<std::string> words;
+bool any_word(const std::string& text, const std::function<bool(std::string_view)>& each) {
     auto word_char = [](unsigned char c) {
         return std::isalnum(c) != 0 || c == '_' || c == '$' || c >= 0x80;
     };
+    std::string word;  // reused: no allocation per word
     for (std::size_t i = 0; i < text.size();) {
         if (text[i] == '"') {
-            std::string quoted;
+            word.clear();
             std::size_t j = i + 1;
             for (; j < text.size(); ++j) {
                 if (text[j] != '"') {
-                    quoted += text[j];
+                    word += text[j];
                 } else if (j + 1 < text.size() && text[j + 1] == '"') {
-                    quoted += '"';
+                    word += '"';
                     ++j;
                 } else {
                     break;
                 }
             }
-            words.insert(quoted);
+            if (each(word)) return true;
             i = j + 1;
         } else if (word_char(static_cast<unsigned char>(text[i]))) {
             std::size_t j = i;
             while (j < text.size() && word_char(static_cast<unsigned char>(text[j]))) ++j;
-            std::string word = text.substr(i, j - i);
-            words.insert(word);
+            word.assign(text, i, j - i);
+            bool lower = std::none_of(word.begin(), word.end(),
+                                      [](unsigned char c) { return c < 0x80 && std::isupper(c); });
+            if (!lower && each(word)) return true;
             std::transform(word.begin(), word.end(), word.begin(),
                            [](unsigned char c) { return c < 0x80 ? std::tolower(c) : c; });
-            words.insert(word);
+            if (each(word)) return true;
             i = j;
         } else {
             ++i;
         }
     }
+    return false;
+}
+
+std::vector<std::string> words_of(const std::string& text) {
+    std::unordered_set<std::string> words;
+    any_word(text, [&](std::string_view w) {
+        words.emplace(w);
+        return false;
+    });
     return {words.begin(), words.end()};
 }
 

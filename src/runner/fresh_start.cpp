@@ -22,8 +22,7 @@ namespace {
 const std::string k_tracking_schema = "pgsafe";
 
 bool names_tracking_schema(const std::string& text) {
-    auto words = plan::words_of(text);
-    return std::find(words.begin(), words.end(), k_tracking_schema) != words.end();
+    return plan::any_word(text, [](std::string_view w) { return w == k_tracking_schema; });
 }
 
 // Why the plans made without schema pgsafe's tables may not be the ones made

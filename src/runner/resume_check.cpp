@@ -279,15 +279,18 @@ FactsSubset::FactsSubset(const analysis::TableFacts& facts) : m_facts(facts) {
 
 analysis::TableFacts FactsSubset::subset(const std::string& text,
                                          const std::vector<StoredStep>& steps) const {
-    std::string all = text;
-    for (const auto& s : steps) {
-        all += '\n' + s.sql + '\n' + s.why;
-        if (s.index) all += '\n' + s.index->name;
-    }
     std::set<std::size_t> kept;
-    for (const auto& word : plan::words_of(all)) {
-        auto range = m_by_name.equal_range(word);
-        for (auto it = range.first; it != range.second; ++it) kept.insert(it->second);
+    if (!m_by_name.empty()) {  // on an empty database, nothing to look for
+        std::string all = text;
+        for (const auto& s : steps) {
+            all += '\n' + s.sql + '\n' + s.why;
+            if (s.index) all += '\n' + s.index->name;
+        }
+        plan::any_word(all, [&](std::string_view word) {
+            auto range = m_by_name.equal_range(std::string(word));
+            for (auto it = range.first; it != range.second; ++it) kept.insert(it->second);
+            return false;
+        });
     }
     std::vector<analysis::TableFact> tables;
     for (std::size_t t : kept) tables.push_back(m_facts.tables()[t]);

@@ -8,14 +8,10 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-
 namespace pgsafe::runner {
 
 void SessionChanges::saw(const StepView& view) {
-    auto words = plan::words_of(view.sql);
-    if (std::none_of(words.begin(), words.end(),
-                     [](const std::string& w) { return w == "set" || w == "reset"; }))
+    if (!plan::any_word(view.sql, [](std::string_view w) { return w == "set" || w == "reset"; }))
         return;  // no SET or RESET in it (as a word, not in subject_set_id): no need to parse
     sql::ParsedFile parsed = sql::parse_sql(view.sql, {sql::KeepTree::No});
     if (!parsed.ok()) return;

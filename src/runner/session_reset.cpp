@@ -21,11 +21,10 @@ bool changes_session(const std::string& step_sql) {
     // Every statement that can change the session (sql/session_effect.hpp) has
     // one of these words, or a name in schema pg_temp: no need to parse the
     // others. A word, not a part of one: subject_set_id and temperature are not.
-    static const std::set<std::string> k_words = {"set",  "reset",     "set_config",
-                                                  "temp", "temporary", "prepare"};
-    auto words = plan::words_of(step_sql);
-    if (std::none_of(words.begin(), words.end(),
-                     [](const std::string& w) { return k_words.count(w) > 0 || w.rfind("pg_temp", 0) == 0; }))
+    static const std::set<std::string, std::less<>> k_words = {"set",  "reset",     "set_config",
+                                                               "temp", "temporary", "prepare"};
+    if (!plan::any_word(
+            step_sql, [](std::string_view w) { return k_words.count(w) > 0 || w.substr(0, 7) == "pg_temp"; }))
         return false;
     auto statements = sql::session_statements(step_sql);
     if (!statements) return false;

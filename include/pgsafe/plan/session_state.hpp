@@ -10,8 +10,10 @@
 // refuse, before anything runs, a resume that needs a temporary object.
 // Pure: step SQL in, values out.
 
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pgsafe::plan {
@@ -56,5 +58,9 @@ std::optional<TemporarySpan> lost_temporary(const SessionState& state, int next)
 // The words a name could be written as in `text`: runs of identifier
 // characters as written and lower-cased, and the contents of double quotes.
 std::vector<std::string> words_of(const std::string& text);
+// Calls `each` with those words in order (repeats included) until it returns
+// true, and says whether it did: a quick test before parsing, without
+// building the set.
+bool any_word(const std::string& text, const std::function<bool(std::string_view)>& each);
 
 }  // namespace pgsafe::plan
