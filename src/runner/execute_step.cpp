@@ -234,9 +234,7 @@ void with_start_record(StepRun& run, StartRecord* start, F&& f) {
 
 // One round trip: BEGIN, the runner-lock check, the step's timeouts and its
 // SQL, in the session as the migration left it, then pgsafe's own settings,
-// the step's record and COMMIT. The check holds the work key until the
-// COMMIT, so a runner that takes the lock meanwhile waits for the COMMIT and
-// then reads the step as applied: it needs no second check. The step and its
+// the lock check again, the step's record and COMMIT. The step and its
 // record commit together or not at all, so a step in a transaction needs no
 // "running" record of its own: after a crash it is either applied or still
 // to do. Once an earlier step may have made transactions read-only (SET
@@ -250,11 +248,11 @@ std::string step_work_sql(const StepRun& run, const StoredStep& step) {
            "\n" + modes.second;
 }
 
-// pgsafe's own settings, the step's record, `also_commit` and COMMIT, in step_work_sql's transaction.
-std::string step_record_sql(const StepView& view, const StoredStep& step, long long lock_wait_ms,
-                            const std::string& also_commit) {
-    return k_own_settings_sql + "\n" + step_done_sql(view.version, step.number, lock_wait_ms) + "\n" +
-           also_commit + "\nCOMMIT;";
+// pgsafe's own settings, the lock check again, the step's record, `also_commit` and COMMIT.
+std::string step_record_sql(const StepRun& run, const StepView& view, const StoredStep& step,
+                            long long lock_wait_ms, const std::string& also_commit) {
+    return k_own_settings_sql + "\n" + run.lock_check +
+           step_done_sql(view.version, step.number, lock_wait_ms) + "\n" + also_commit + "\nCOMMIT;";
 }
 
 void run_in_transaction(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
@@ -265,7 +263,7 @@ void run_in_transaction(StepRun& run, const StepView& view, const StoredStep& st
             // pg_stat_activity shows a query's first 1 kB: the step comes first, not the start record.
             std::string work =
                 (before.empty() ? "" : step_comment(view, step)) + before + step_work_sql(run, step);
-            std::string recorded = step_record_sql(view, step, outcome.lock_wait_ms, also_commit);
+            std::string recorded = step_record_sql(run, view, step, outcome.lock_wait_ms, also_commit);
             if (!run.session_changed) {
                 // The step's SQL may end in a -- comment: the newline ends it.
                 execute_cancellable(run, view, work + "\n;\n" + recorded);
@@ -512,7 +510,7 @@ std::string start_record_sql(const std::string& lock_check, const std::string& t
 std::string one_trip_step_sql(const StepRun& run, const StepView& view, const StoredStep& step,
                               const std::string& also_commit) {
     // The step's SQL may end in a -- comment: the newline ends it.
-    return step_work_sql(run, step) + "\n;\n" + step_record_sql(view, step, 0, also_commit);
+    return step_work_sql(run, step) + "\n;\n" + step_record_sql(run, view, step, 0, also_commit);
 }
 
 bool execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
