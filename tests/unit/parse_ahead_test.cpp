@@ -24,7 +24,8 @@ std::vector<std::string> kinds(const sql::ParsedFile& f) {
 
 TEST_CASE("ParseAhead gives every file as parse_sql parses it, in order", "[runner][parse-ahead]") {
     std::vector<std::string> texts;
-    for (int i = 0; i < 60; ++i) texts.push_back("CREATE TABLE t" + std::to_string(i) + " (id int);\nSELECT 1;\n");
+    for (int i = 0; i < 60; ++i)
+        texts.push_back("CREATE TABLE t" + std::to_string(i) + " (id int);\nSELECT 1;\n");
     texts[7] = "CREATE TABL broken (id int);\n";
     // Over the budget: parsed by take() when its turn comes, with the files after it still ahead.
     std::string large;
@@ -52,7 +53,8 @@ TEST_CASE("a run that stops planning early does not wait for the files after", "
         runner::ParseAhead ahead(pointers);
         CHECK(ahead.take(0).statements.size() == 1);
         CHECK(ahead.take(1).statements.size() == 1);
-    }  // destroyed here, with most files not taken
+        // destroyed at the brace below, with most files not taken
+    }
     runner::ParseAhead single({&texts[0]});  // one file: parsed by take(), no thread
     CHECK(single.take(0).statements.size() == 1);
 }
