@@ -3,6 +3,8 @@
 
 #include "parse_ahead.hpp"
 
+#include <stdexcept>
+
 namespace pgsafe::runner {
 namespace {
 
@@ -60,7 +62,8 @@ void ParseAhead::work() {
 }
 
 sql::ParsedFile ParseAhead::take(std::size_t i) {
-    if (!m_thread.joinable()) return parse(*m_texts.at(i));
+    if (i >= m_texts.size()) throw std::out_of_range("ParseAhead::take: no such file");  // not a wait forever
+    if (!m_thread.joinable()) return parse(*m_texts[i]);
     Slot slot;
     {
         std::unique_lock<std::mutex> lock(m_mutex);
