@@ -96,22 +96,22 @@ bool retryable_in_step(const std::string& sqlstate) {
 // whose locks the analysis knows and that the plan expects to be quick
 // (a statement it cannot tell, a DO block or a function call, runs on
 // its own, watched by the monitor and shown as itself in
-// pg_stat_activity), none that may make transactions read-only
-// (`changes` sees its steps), none that changes the session and not
-// after one that did (each migration starts from the session pgsafe
-// opened, session_reset.hpp; run_one resets it), and not --dry-run.
-bool Run::batchable(const PreparedMigration& m, SessionChanges& changes) const {
+// pg_stat_activity), none after a change that may have made transactions
+// read-only, none that changes the session and not after one that did
+// (each migration starts from the session pgsafe opened, session_reset.hpp;
+// run_one resets it), and not --dry-run. A step that does not change the
+// session holds no session-level SET or RESET, so SessionChanges has
+// nothing to learn from it.
+bool Run::batchable(const PreparedMigration& m) const {
     if (m_lock_check.empty() || !m.fresh || m.action != Action::Start || m.steps.empty()) return false;
     if (m_session_reset.pending() || !m.session_sql.empty()) return false;
-    if (changes.read_only_possible()) return false;
+    if (m_session_changes.read_only_possible()) return false;
     for (const auto& step : m.steps) {
         if (step.state == StepState::Applied || !step.transactional || step.batch) return false;
         if (changes_session(step.sql)) return false;
         if ((step.lock_mode == sql::LockMode::None || step.relations.empty()) && !definition_only(step))
             return false;
         if (!step.estimated_seconds || *step.estimated_seconds >= k_batch_step_seconds) return false;
-        changes.saw(view_of(*m.file, step, m.steps.size()));
-        if (changes.read_only_possible()) return false;
     }
     return true;
 }
@@ -174,8 +174,7 @@ void Run::batched_done(const PreparedMigration& m, std::size_t steps, long long 
     for (std::size_t i = 0; i < steps; ++i) {
         StepView view = view_of(*m.file, m.steps[i], m.steps.size());
         m_observers.step_started(view);
-        m_observers.step_finished(view);
-        m_session_changes.saw(view);
+        m_observers.step_finished(view);  // batchable: it changed nothing SessionChanges keeps
     }
     AppliedMigration applied{m.file->version, m.file->name, static_cast<int>(steps), ms, 0, 0, false};
     result.applied.push_back(applied);

@@ -42,8 +42,7 @@ void Run::run_all(const Prepared& prepared, RunResult& result) {
     for (std::size_t i = 0; i < all.size();) {
         if (stopped_by_signal(all[i], result)) return;
         if (!passes_gate(all[i], result)) return;
-        SessionChanges changes = m_session_changes;
-        if (!batchable(all[i], changes)) {
+        if (!batchable(all[i])) {
             if (!run_one(all[i], result)) return;
             ++i;
             continue;
@@ -55,13 +54,11 @@ void Run::run_all(const Prepared& prepared, RunResult& result) {
         while (across && i + group.size() < all.size() && bytes < k_batch_bytes &&
                !m_interrupt.interrupted()) {
             const PreparedMigration& next = all[i + group.size()];
-            SessionChanges after = changes;
-            if (!batchable(next, after)) break;
+            if (!batchable(next)) break;
             if (!passes_gate(next, result)) {
                 refused = true;  // the group runs first, then the refusal stops the run
                 break;
             }
-            changes = after;
             group.push_back(&next);
             bytes += next.setup_sql.size();
         }

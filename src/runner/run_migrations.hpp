@@ -112,7 +112,7 @@ private:
     };
     // At most this much SQL in one batch, so that a batch stays one quick message.
     static constexpr std::size_t k_batch_bytes = 1 << 20;
-    bool batchable(const PreparedMigration& m, SessionChanges& changes) const;
+    bool batchable(const PreparedMigration& m) const;
     bool run_group(const std::vector<const PreparedMigration*>& group, RunResult& result);
     void batched_done(const PreparedMigration& m, std::size_t steps, long long ms, RunResult& result);
     bool group_stopped(const std::vector<const PreparedMigration*>& group,

@@ -231,3 +231,39 @@ TEST_CASE("a step changes the session only by what it says, whatever words its n
           std::string::npos);
     CHECK(changes.read_only_possible());
 }
+
+TEST_CASE("a step that does not change the session gives SessionChanges nothing to keep", "[runner]") {
+    // The run batches such steps without showing them to SessionChanges (Run::batchable).
+    for (const char* sql :
+         {"ALTER TABLE t ALTER COLUMN a SET NOT NULL", "ALTER TABLE t ALTER COLUMN a SET DEFAULT 1",
+          "SET LOCAL lock_timeout = '1s'", "SET LOCAL default_transaction_read_only = on",
+          "SET TRANSACTION READ ONLY", "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+          "ALTER TABLE t SET (fillfactor = 70)", "ALTER ROLE app SET search_path = x",
+          "ALTER DATABASE d SET default_transaction_read_only = on", "UPDATE t SET reset = true",
+          "CREATE FUNCTION f() RETURNS void LANGUAGE sql SET search_path = x AS 'SELECT'",
+          "DO $$BEGIN SET search_path = x; END$$", "SET"}) {
+        INFO(sql);
+        StepView view;
+        view.label = "migrations/V1__a.sql:1 (step 1/1)";
+        view.sql = sql;
+        SessionChanges changes;
+        changes.saw(view);
+        CHECK_FALSE(changes_session(sql));
+        CHECK(changes.explain().empty());
+        CHECK_FALSE(changes.read_only_possible());
+    }
+    // And every step SessionChanges keeps changes the session: it is never batched.
+    for (const char* sql :
+         {"SET default_transaction_read_only = on", "RESET ALL", "SET ROLE app",
+          "SET SESSION AUTHORIZATION app", "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+          "reset search_path", "SET search_path TO DEFAULT"}) {
+        INFO(sql);
+        StepView view;
+        view.label = "migrations/V1__a.sql:1 (step 1/1)";
+        view.sql = sql;
+        SessionChanges changes;
+        changes.saw(view);
+        CHECK_FALSE(changes.explain().empty());
+        CHECK(changes_session(sql));
+    }
+}
