@@ -233,6 +233,14 @@ TEST_CASE("a step changes the session only by what it says, whatever words its n
 }
 
 TEST_CASE("a step that does not change the session gives SessionChanges nothing to keep", "[runner]") {
+    auto after_step = [](const char* sql) {
+        StepView view;
+        view.label = "migrations/V1__a.sql:1 (step 1/1)";
+        view.sql = sql;
+        SessionChanges changes;
+        changes.saw(view);
+        return changes;
+    };
     // The run batches such steps without showing them to SessionChanges (Run::batchable).
     for (const char* sql :
          {"ALTER TABLE t ALTER COLUMN a SET NOT NULL", "ALTER TABLE t ALTER COLUMN a SET DEFAULT 1",
@@ -243,11 +251,7 @@ TEST_CASE("a step that does not change the session gives SessionChanges nothing 
           "CREATE FUNCTION f() RETURNS void LANGUAGE sql SET search_path = x AS 'SELECT'",
           "DO $$BEGIN SET search_path = x; END$$", "SET"}) {
         INFO(sql);
-        StepView view;
-        view.label = "migrations/V1__a.sql:1 (step 1/1)";
-        view.sql = sql;
-        SessionChanges changes;
-        changes.saw(view);
+        SessionChanges changes = after_step(sql);
         CHECK_FALSE(changes_session(sql));
         CHECK(changes.explain().empty());
         CHECK_FALSE(changes.read_only_possible());
@@ -258,12 +262,7 @@ TEST_CASE("a step that does not change the session gives SessionChanges nothing 
           "SET SESSION AUTHORIZATION app", "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
           "reset search_path", "SET search_path TO DEFAULT"}) {
         INFO(sql);
-        StepView view;
-        view.label = "migrations/V1__a.sql:1 (step 1/1)";
-        view.sql = sql;
-        SessionChanges changes;
-        changes.saw(view);
-        CHECK_FALSE(changes.explain().empty());
+        CHECK_FALSE(after_step(sql).explain().empty());
         CHECK(changes_session(sql));
     }
 }
