@@ -175,12 +175,8 @@ VariableSet convert_set(const PgQuery__VariableSetStmt* s) {
 }
 
 bool has_option(Node* const* params, size_t count, const char* option) {
-    for (size_t i = 0; i < count; ++i) {
-        if (params[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
-            std::string(params[i]->def_elem->defname) == option)
-            return !option_value_off(params[i]->def_elem->arg);
-    }
-    return false;
+    const PgQuery__DefElem* found = find_option(params, count, option);
+    return found != nullptr && !option_value_off(found->arg);
 }
 
 Reindex convert_reindex(const PgQuery__ReindexStmt* s) {

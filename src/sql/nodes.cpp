@@ -137,6 +137,15 @@ std::string string_value(const Node* node) {
     return {};
 }
 
+const PgQuery__DefElem* find_option(Node* const* options, size_t count, const char* name) {
+    for (size_t i = 0; i < count; ++i) {
+        if (options[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
+            std::string(options[i]->def_elem->defname) == name)
+            return options[i]->def_elem;
+    }
+    return nullptr;
+}
+
 bool option_value_off(const Node* arg) {
     if (arg == nullptr) return false;
     if (arg->node_case == PG_QUERY__NODE__NODE_BOOLEAN) return !arg->boolean->boolval;

@@ -28,6 +28,8 @@ std::string node_type_name(const Node* node);
 std::string string_value(const Node* node);
 // The String nodes of a list, in order.
 std::vector<std::string> string_list(Node* const* nodes, size_t count);
+// The first option (DefElem) named `name` in an option list, or null.
+const PgQuery__DefElem* find_option(Node* const* options, size_t count, const char* name);
 // An option's value is off when written FALSE, OFF or 0 (VACUUM (FULL FALSE), create_slot = off).
 bool option_value_off(const Node* arg);
 

@@ -101,15 +101,6 @@ std::string lower(std::string s) {
     return s;
 }
 
-const PgQuery__DefElem* option(Node* const* options, std::size_t count, const char* name) {
-    for (std::size_t i = 0; i < count; ++i) {
-        const Node* o = options[i];
-        if (o->node_case == PG_QUERY__NODE__NODE_DEF_ELEM && std::string(o->def_elem->defname) == name)
-            return o->def_elem;
-    }
-    return nullptr;
-}
-
 // Where a body's lines start in the file, and where a statement's SQL text is on its line.
 class BodyText {
 public:
@@ -395,19 +386,19 @@ std::optional<Routine> read_routine(const Node* stmt, std::string_view text, std
         const auto* s = stmt->do_stmt;
         out.kind = RoutineKind::DoBlock;
         out.language = "plpgsql";
-        if (const auto* language = option(s->args, s->n_args, "language"))
+        if (const auto* language = find_option(s->args, s->n_args, "language"))
             out.language = lower(string_value(language->arg));
-        if (const auto* as = option(s->args, s->n_args, "as"); as != nullptr && as->location >= 0)
+        if (const auto* as = find_option(s->args, s->n_args, "as"); as != nullptr && as->location >= 0)
             literal_at = base + static_cast<std::size_t>(as->location);
     } else if (stmt->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT) {
         const auto* s = stmt->create_function_stmt;
         out.kind = s->is_procedure ? RoutineKind::Procedure : RoutineKind::Function;
         out.name = relation_from_names(string_list(s->funcname, s->n_funcname));
-        if (const auto* language = option(s->options, s->n_options, "language"))
+        if (const auto* language = find_option(s->options, s->n_options, "language"))
             out.language = lower(string_value(language->arg));
         if (out.language != "plpgsql") return std::nullopt;
         // The DefElem's location is the AS keyword's; the literal follows it.
-        if (const auto* as = option(s->options, s->n_options, "as"); as != nullptr && as->location >= 0)
+        if (const auto* as = find_option(s->options, s->n_options, "as"); as != nullptr && as->location >= 0)
             literal_at = skip_blank(text, base + static_cast<std::size_t>(as->location) + 2);
     } else {
         return std::nullopt;

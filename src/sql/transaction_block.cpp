@@ -10,15 +10,6 @@
 namespace pgsafe::sql::detail {
 namespace {
 
-const PgQuery__DefElem* find_option(Node* const* options, size_t count, const char* name) {
-    for (size_t i = 0; i < count; ++i) {
-        if (options[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
-            std::string(options[i]->def_elem->defname) == name)
-            return options[i]->def_elem;
-    }
-    return nullptr;
-}
-
 // `name` is in the option list, set to false (create_slot = false, connect = off).
 bool option_false(Node* const* options, size_t count, const char* name) {
     const PgQuery__DefElem* option = find_option(options, count, name);
