@@ -5,6 +5,7 @@
 
 #include "pgsafe/plan/session_state.hpp"
 #include "pgsafe/sql/parse.hpp"
+#include "pgsafe/sql/session_effect.hpp"
 
 #include <fmt/format.h>
 
@@ -17,9 +18,7 @@ void SessionChanges::saw(const StepView& view) {
     if (!parsed.ok()) return;
     for (const auto& statement : parsed.statements) {
         const auto* set = std::get_if<sql::VariableSet>(&statement.detail);
-        // SET LOCAL and SET TRANSACTION [SNAPSHOT] last only as long as their transaction.
-        if (set == nullptr || set->local || set->name == "transaction" || set->name == "transaction snapshot")
-            continue;
+        if (set == nullptr || !sql::session_level(*set)) continue;  // SET LOCAL, SET TRANSACTION: not kept
         std::string text = view.sql.substr(statement.span.begin, statement.span.end - statement.span.begin);
         m_changes.push_back(fmt::format("`{}` at {}", text, view.label));
         if (set->name == "default_transaction_read_only" || set->name == "session characteristics" ||

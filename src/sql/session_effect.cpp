@@ -46,14 +46,6 @@ SessionStatement setting() {
     return out;
 }
 
-// SET / RESET of the session: not LOCAL, not SET TRANSACTION [SNAPSHOT] (that transaction only).
-bool session_level(const PgQuery__VariableSetStmt* s) {
-    std::string name = s->name != nullptr ? s->name : "";
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return !s->is_local && name != "transaction" && name != "transaction snapshot";
-}
-
 // A constant false as set_config's third argument: false, 'f', 'off', 0 … (possibly cast).
 bool constant_false(const Node* arg) {
     if (arg == nullptr) return false;
@@ -101,8 +93,11 @@ bool set_config_only(const PgQuery__SelectStmt* s) {
 // What one statement leaves in the session.
 SessionStatement effect_of(const Node* stmt) {
     switch (stmt->node_case) {
-        case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
-            return session_level(stmt->variable_set_stmt) ? setting() : SessionStatement{};
+        case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT: {
+            Detail d = convert_statement(stmt, Ctx{});
+            const auto* set = std::get_if<VariableSet>(&d);
+            return set != nullptr && session_level(*set) ? setting() : SessionStatement{};
+        }
         case PG_QUERY__NODE__NODE_CREATE_STMT:
             return temporary_object(stmt->create_stmt->relation, "temporary table");
         case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT: {
@@ -135,6 +130,10 @@ SessionStatement effect_of(const Node* stmt) {
 }
 
 }  // namespace
+
+bool session_level(const VariableSet& set) {
+    return !set.local && set.name != "transaction" && set.name != "transaction snapshot";
+}
 
 std::optional<std::vector<SessionStatement>> session_statements(const std::string& sql) {
     std::vector<SessionStatement> out;

@@ -23,6 +23,11 @@ struct SessionStatement {
     std::vector<RelationName> dropped;  // DROP …: the names it drops
 };
 
+// A SET or RESET of the session, which outlasts its transaction: not LOCAL,
+// not SET TRANSACTION [SNAPSHOT] (that transaction only). The one rule for
+// session_statements() and for the runner's SessionChanges.
+bool session_level(const VariableSet& set);
+
 // One per statement of `sql`, in order; nullopt when it does not parse.
 std::optional<std::vector<SessionStatement>> session_statements(const std::string& sql);
 
