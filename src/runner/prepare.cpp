@@ -113,12 +113,13 @@ struct FirstPlanned {
     nlohmann::json with;
 };
 
-// The texts of the works `planned` plans, in order, up to the first too large to plan (where planning stops).
-template <typename Planned>
-std::vector<const std::string*> texts_to_plan(const Reconciled& todo, Planned planned) {
+// The texts of the files planned now (all but the resumed ones, which run
+// their stored steps), in order, up to the first too large to plan (where
+// planning stops).
+std::vector<const std::string*> texts_to_plan(const Reconciled& todo) {
     std::vector<const std::string*> out;
     for (const auto& work : todo.work) {
-        if (!planned(work)) continue;
+        if (work.action == Action::Resume) continue;
         if (work.file->text.size() > k_max_planned_bytes) break;
         out.push_back(&work.file->text);
     }
@@ -134,8 +135,7 @@ Prepared prepare_with(const Reconciled& todo, db::Connection& connection, const 
     PlanProvenance provenance(options, live);
     std::unique_ptr<plan::Planner> planner;
     std::optional<ParseAhead> parsing;
-    if (ahead == nullptr)
-        parsing.emplace(texts_to_plan(todo, [](const Work& w) { return w.action != Action::Resume; }));
+    if (ahead == nullptr) parsing.emplace(texts_to_plan(todo));
     for (const auto& work : todo.work) {
         PreparedMigration m{work.file, work.action, "", "", {}, std::nullopt, {}};
         if (work.action == Action::Resume) {
@@ -203,7 +203,7 @@ std::vector<plan::MigrationPlan> plan_files(const Reconciled& todo, const analys
                                             const plan::PlanOptions& options) {
     std::vector<plan::MigrationPlan> out;
     plan::Planner planner(options, facts);
-    ParseAhead parsing(texts_to_plan(todo, [](const Work&) { return true; }));
+    ParseAhead parsing(texts_to_plan(todo));  // every work is new here
     for (const auto& work : todo.work) {
         if (work.action != Action::Start)
             throw std::logic_error("plan_files: only new files are planned ahead");
