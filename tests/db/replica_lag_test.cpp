@@ -4,6 +4,7 @@
 // while the standby lags, say why, and go on when it catches up.
 
 #include "process.hpp"
+#include "server_process.hpp"
 #include "test_db.hpp"
 
 #include <fmt/format.h>
@@ -19,14 +20,14 @@
 #include <string>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <csignal>
 
+using pgsafe::test::free_port;
+using pgsafe::test::give_to_server_user;
 using pgsafe::test::run_pgsafe;
 using pgsafe::test::RunningPgsafe;
+using pgsafe::test::shell_as_server_user;
 using pgsafe::test::TempDir;
 namespace fs = std::filesystem;
 
@@ -43,39 +44,29 @@ std::string bindir() {
     return dir != nullptr ? dir : "/usr/lib/postgresql/15/bin";
 }
 
-// A shell command, as the postgres system user when the tests run as root
-// (PostgreSQL refuses to run as root; the scratch server runs as postgres too).
-int shell(const std::string& command) {
-    std::string quoted = "'";
-    for (char c : command) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    quoted += "'";
-    std::string line = geteuid() == 0 ? "runuser -u postgres -- sh -c " + quoted : "sh -c " + quoted;
-    return std::system(line.c_str());
-}
-
 // A hot standby of the test server, streaming from it, in a directory of its own.
 class Standby {
 public:
     Standby(const std::string& primary_dsn, int port) : m_port(port) {
         m_dir = fs::temp_directory_path() / fmt::format("pgsafe-standby-{}-{}", getpid(), port);
         fs::create_directories(m_dir);
-        if (geteuid() == 0) shell_root(fmt::format("chown postgres {}", m_dir.string()));
+        give_to_server_user(m_dir.string());
         fs::permissions(m_dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                    fs::perms::others_read | fs::perms::others_exec);
         m_data = m_dir / "data";
-        m_ok =
-            shell(fmt::format("{}/pg_basebackup -d '{}' -D {} -R -X stream -c fast > {}/basebackup.log 2>&1",
-                              bindir(), primary_dsn, m_data.string(), m_dir.string())) == 0;
+        m_ok = shell_as_server_user(
+                   fmt::format("{}/pg_basebackup -d '{}' -D {} -R -X stream -c fast > {}/basebackup.log 2>&1",
+                               bindir(), primary_dsn, m_data.string(), m_dir.string())) == 0;
         if (!m_ok) return;
         set_delay("0");
-        m_ok =
-            shell(fmt::format("{}/pg_ctl -D {} -l {}/standby.log -w -t 60 -o \"-p {} -c "
-                              "listen_addresses=127.0.0.1 -c unix_socket_directories={} -c hot_standby=on\" "
-                              "start > /dev/null 2>&1",
-                              bindir(), m_data.string(), m_dir.string(), m_port, m_dir.string())) == 0;
+        m_ok = shell_as_server_user(
+                   fmt::format("{}/pg_ctl -D {} -l {}/standby.log -w -t 60 -o \"-p {} -c "
+                               "listen_addresses=127.0.0.1 -c unix_socket_directories={} -c hot_standby=on\" "
+                               "start > /dev/null 2>&1",
+                               bindir(), m_data.string(), m_dir.string(), m_port, m_dir.string())) == 0;
     }
     ~Standby() {
-        shell(
+        shell_as_server_user(
             fmt::format("{}/pg_ctl -D {} -m immediate -w stop > /dev/null 2>&1", bindir(), m_data.string()));
         std::error_code ignored;
         fs::remove_all(m_dir, ignored);
@@ -87,38 +78,22 @@ public:
     }
     // recovery_min_apply_delay, applied by a reload.
     void set_delay(const std::string& delay) {
-        shell(
+        shell_as_server_user(
             fmt::format("echo \"recovery_min_apply_delay = '{}'\" > {}/pgsafe_delay.conf && "
                         "grep -q pgsafe_delay {}/postgresql.conf || echo \"include_if_exists = "
                         "'pgsafe_delay.conf'\" >> {}/postgresql.conf",
                         delay, m_data.string(), m_data.string(), m_data.string()));
         if (fs::exists(m_data / "postmaster.pid"))
-            shell(fmt::format("{}/pg_ctl -D {} reload > /dev/null 2>&1", bindir(), m_data.string()));
+            shell_as_server_user(
+                fmt::format("{}/pg_ctl -D {} reload > /dev/null 2>&1", bindir(), m_data.string()));
     }
 
 private:
-    static void shell_root(const std::string& command) { (void)std::system(command.c_str()); }
     int m_port;
     fs::path m_dir;
     fs::path m_data;
     bool m_ok = false;
 };
-
-// A port no one listens on now, from the kernel (bind to port 0). Another
-// server may still take it before the standby does: the caller retries.
-int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof address;
-    int port = 0;
-    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&address), size) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0)
-        port = ntohs(address.sin_port);
-    if (fd >= 0) ::close(fd);
-    return port != 0 ? port : 20000 + static_cast<int>(getpid() % 20000);
-}
 
 }  // namespace
 
