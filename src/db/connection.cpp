@@ -39,7 +39,10 @@ std::unique_ptr<Connection::Impl> open(const std::string& conninfo) {
                     "(postgresql://user:pass@host:port/db, or host=… user=… dbname=…)");
     spdlog::debug("connecting to {}", target);
     try {
-        return std::make_unique<Connection::Impl>(conninfo, target);
+        auto impl = std::make_unique<Connection::Impl>(conninfo, target);
+        pqxx::nontransaction tx(impl->connection);
+        impl->server_pid = tx.exec1("SELECT pg_catalog.pg_backend_pid()")[0].as<int>();
+        return impl;
     } catch (const pqxx::broken_connection& e) {
         throw Error(ErrorKind::Database, fmt::format("cannot connect to {}: {}", target, trim(e.what())));
     } catch (const pqxx::sql_error& e) {  // rejected during start-up: bad password, no such database
@@ -87,7 +90,11 @@ std::vector<Connection::Row> Connection::query(std::string_view sql, std::string
 }
 
 int Connection::backend_pid() const {
-    return m_impl->connection.backendpid();
+    return m_impl->server_pid;
+}
+
+bool Connection::through_pooler() const {
+    return m_impl->server_pid != m_impl->connection.backendpid();
 }
 
 void Connection::cancel() noexcept {

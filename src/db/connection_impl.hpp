@@ -34,6 +34,7 @@ struct Connection::Impl {
     pqxx::connection connection;
     std::string target;  // redacted conninfo, for messages
     NoticeLogger notices;
+    int server_pid = 0;  // pg_backend_pid(), asked once connected
 };
 
 // 57P01..57P03 (the server ended the session) and class 08 (connection exception) mean it is gone.

@@ -8,6 +8,7 @@
 #include "interrupt.hpp"
 #include "runner_lock.hpp"
 #include "session.hpp"
+#include "session_affinity.hpp"
 #include "sql_text.hpp"
 #include "tracking.hpp"
 
@@ -240,8 +241,11 @@ InitResult init_database(const InitRequest& request) {
     db::Connection c = open_session(request.conninfo, "pgsafe init");
     InitResult result;
     result.database = c.describe();
-    require_roles_exist(c, request);                                  // before anything changes
-    RunnerLock lock(request.conninfo, request.lock_wait, interrupt);  // no migrate while the schema changes
+    require_roles_exist(c, request);  // before anything changes
+    db::Connection lock_session = open_lock_session(request.conninfo);
+    require_sessions_of_their_own(lock_session, c);  // not through a pooler in transaction mode
+    RunnerLock lock(std::move(lock_session), request.lock_wait,
+                    interrupt);  // no migrate while the schema changes
     SchemaOwner owner = schema_owner(c);
     if (owner.exists && !owner.acts_as_owner)
         throw db::database_error(

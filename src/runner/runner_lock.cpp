@@ -4,6 +4,7 @@
 
 #include "backoff.hpp"
 #include "session.hpp"
+#include "session_affinity.hpp"
 
 #include "pgsafe/error.hpp"
 
@@ -33,12 +34,24 @@ const std::string k_work_holders_query = fmt::format(
     "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     (k_runner_work_key >> 32) & 0xffffffffLL, k_runner_work_key & 0xffffffffLL);
 
+// In the checks' DO block: the work session on the lock session's own server
+// process, which only a pooler in transaction mode does (session_affinity.hpp),
+// and where the lock check cannot tell.
+std::string same_process_check(int lock_pid) {
+    return fmt::format(
+        "IF pg_catalog.pg_backend_pid() = {0} THEN RAISE EXCEPTION 'pgsafe''s work session ran on the "
+        "runner lock session''s server process ({0}): a pooler in transaction mode lends server processes "
+        "between transactions; connect pgsafe directly or through a pool in session mode' USING ERRCODE = "
+        "'{1}'; END IF; ",
+        lock_pid, k_lost_lock_sqlstate);
+}
+
 }  // namespace
 
 std::string lock_check_sql(int lock_pid) {
     if (lock_pid == 0) return "";
     return fmt::format(
-        "DO $pgsafe$ BEGIN PERFORM pg_catalog.pg_advisory_xact_lock_shared({0}); "
+        "DO $pgsafe$ BEGIN PERFORM pg_catalog.pg_advisory_xact_lock_shared({0}); {5}"
         "IF NOT EXISTS (SELECT FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted "
         "AND pid = {1} AND classid = {2} AND objid = {3} AND objsubid = 1 AND database = "
         "(SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())) THEN "
@@ -46,7 +59,7 @@ std::string lock_check_sql(int lock_pid) {
         "timed out or cut off); stopping before anything more is committed, since another runner may "
         "now hold it' USING ERRCODE = '{4}'; END IF; END $pgsafe$;",
         k_runner_work_key, lock_pid, (k_runner_lock_key >> 32) & 0xffffffffLL,
-        k_runner_lock_key & 0xffffffffLL, k_lost_lock_sqlstate);
+        k_runner_lock_key & 0xffffffffLL, k_lost_lock_sqlstate, same_process_check(lock_pid));
 }
 
 std::string lock_check_sql(int lock_pid, long long run_key) {
@@ -55,11 +68,11 @@ std::string lock_check_sql(int lock_pid, long long run_key) {
     // prepares anew each time made the check cost 49 us instead of 29.
     return fmt::format(
         "SELECT pg_catalog.pg_advisory_xact_lock_shared({0}); "
-        "DO $pgsafe$ BEGIN IF pg_catalog.pg_try_advisory_xact_lock_shared({1}) THEN "
+        "DO $pgsafe$ BEGIN {4}IF pg_catalog.pg_try_advisory_xact_lock_shared({1}) THEN "
         "RAISE EXCEPTION 'pgsafe lost the runner lock: its session (pid {2}) no longer holds it (terminated, "
         "timed out or cut off); stopping before anything more is committed, since another runner may "
         "now hold it' USING ERRCODE = '{3}'; END IF; END $pgsafe$;",
-        k_runner_work_key, run_key, lock_pid, k_lost_lock_sqlstate);
+        k_runner_work_key, run_key, lock_pid, k_lost_lock_sqlstate, same_process_check(lock_pid));
 }
 
 std::string hold_work_key_sql() {
@@ -80,16 +93,27 @@ std::string runner_lock_holder(db::Connection& connection) {
 }
 
 std::string runner_lock_sql() {
-    return fmt::format("SELECT pg_try_advisory_lock({})", k_runner_lock_key);
+    // 'held': this server process holds the lock already, which a session of
+    // pgsafe's own never finds (session_affinity.hpp); and which process answered.
+    return fmt::format(
+        "SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted "
+        "AND pid = pg_catalog.pg_backend_pid() AND classid = {1} AND objid = {2} AND objsubid = 1) THEN "
+        "'held' "
+        "WHEN pg_catalog.pg_try_advisory_lock({0}) THEN 't' ELSE 'f' END, pg_catalog.pg_backend_pid()",
+        k_runner_lock_key, (k_runner_lock_key >> 32) & 0xffffffffLL, k_runner_lock_key & 0xffffffffLL);
 }
 
 std::string runner_unlock_sql() {
     return fmt::format("SELECT pg_advisory_unlock({})", k_runner_lock_key);
 }
 
-RunnerLock::RunnerLock(const std::string& conninfo, std::chrono::milliseconds wait, InterruptWatch& interrupt,
+db::Connection open_lock_session(const std::string& conninfo) {
+    return open_session(conninfo, "pgsafe migrate (runner lock)");
+}
+
+RunnerLock::RunnerLock(db::Connection session, std::chrono::milliseconds wait, InterruptWatch& interrupt,
                        const BeforeWaiting& before_waiting)
-    : m_connection(open_session(conninfo, "pgsafe migrate (runner lock)")) {
+    : m_connection(std::move(session)) {
     const std::string try_lock = runner_lock_sql();
     auto deadline = std::chrono::steady_clock::now() + wait;
     Backoff backoff(std::chrono::milliseconds(100), std::chrono::milliseconds(2000));
@@ -103,6 +127,13 @@ RunnerLock::RunnerLock(const std::string& conninfo, std::chrono::milliseconds wa
     };
     while (true) {
         auto rows = m_connection.query(try_lock, "taking the runner lock");
+        same_process(rows, "runner lock");
+        if (rows.at(0).at(0) == std::optional<std::string>("held"))
+            throw Error(ErrorKind::Usage,
+                        pooled_sessions_message(fmt::format(
+                            "server process {} already held the runner lock when this session asked for it "
+                            "(another client of the pool took it there)",
+                            m_connection.backend_pid())));
         if (rows.at(0).at(0) == std::optional<std::string>("t")) {
             take_run_key();
             wait_for_work_key(deadline, interrupt, waiting);
@@ -136,8 +167,10 @@ void RunnerLock::take_run_key() {
     while (true) {
         long long key = static_cast<long long>(random() >> 1);  // positive, never one of pgsafe's fixed keys
         if (key == 0 || key == k_runner_lock_key || key == k_runner_work_key) continue;
-        auto rows = m_connection.query(fmt::format("SELECT pg_try_advisory_lock({})", key),
-                                       "taking the run's own key");
+        auto rows = m_connection.query(
+            fmt::format("SELECT pg_try_advisory_lock({}), pg_catalog.pg_backend_pid()", key),
+            "taking the run's own key");
+        same_process(rows, "run's own key");
         if (rows.at(0).at(0) == std::optional<std::string>("t")) {
             m_run_key = key;
             return;
@@ -147,10 +180,12 @@ void RunnerLock::take_run_key() {
 
 void RunnerLock::wait_for_work_key(std::chrono::steady_clock::time_point deadline, InterruptWatch& interrupt,
                                    const std::function<void()>& before_waiting) {
-    const std::string try_key = fmt::format("SELECT pg_try_advisory_lock({})", k_runner_work_key);
+    const std::string try_key =
+        fmt::format("SELECT pg_try_advisory_lock({}), pg_catalog.pg_backend_pid()", k_runner_work_key);
     std::string last_holders;
     while (true) {
         auto rows = m_connection.query(try_key, "checking that no earlier runner can still commit");
+        same_process(rows, "work key");
         if (rows.at(0).at(0) == std::optional<std::string>("t")) {
             m_connection.execute(fmt::format("SELECT pg_advisory_unlock({})", k_runner_work_key),
                                  "checking that no earlier runner can still commit");
@@ -181,6 +216,17 @@ void RunnerLock::wait_for_work_key(std::chrono::steady_clock::time_point deadlin
     }
 }
 
+void RunnerLock::same_process(const std::vector<db::Connection::Row>& rows, const char* what) {
+    int pid = std::stoi(rows.at(0).at(1).value_or("0"));
+    if (pid == m_connection.backend_pid()) return;
+    throw Error(ErrorKind::Usage,
+                pooled_sessions_message(fmt::format(
+                    "the {} was asked for on server process {}, not on the session's own {}; if granted, "
+                    "it stays held there until the pooler closes that connection (pg_terminate_backend({}) "
+                    "ends it)",
+                    what, pid, m_connection.backend_pid(), pid)));
+}
+
 RunnerLock::~RunnerLock() {
     try {
         m_connection.execute(runner_unlock_sql(), "releasing the runner lock");
@@ -195,11 +241,17 @@ LockedSession::LockedSession(const std::string& conninfo, const std::string& app
     auto opening = std::async(std::launch::async, [&] { return open_session(conninfo, application_name); });
     std::exception_ptr lock_failed;
     try {
-        m_lock.emplace(conninfo, wait, interrupt, before_waiting);
+        db::Connection lock_session = open_lock_session(conninfo);
+        if (lock_session.through_pooler()) {  // probed before the lock is taken: nothing stays behind
+            m_session.emplace(opening.get());
+            require_sessions_of_their_own(lock_session, *m_session);
+        }
+        m_lock.emplace(std::move(lock_session), wait, interrupt, before_waiting);
     } catch (...) {
         lock_failed = std::current_exception();
     }
-    m_session.emplace(opening.get());  // its error first; the lock, if taken, is released on the way out
+    // The work session's error first; the lock, if taken, is released on the way out.
+    if (opening.valid()) m_session.emplace(opening.get());
     if (lock_failed) std::rethrow_exception(lock_failed);
 }
 

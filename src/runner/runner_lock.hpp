@@ -15,6 +15,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pgsafe::runner {
 
@@ -68,11 +69,17 @@ std::string runner_unlock_sql();
 // before a message about it; what it throws ends the wait.
 using BeforeWaiting = std::function<void()>;
 
+// A session for the lock: open_session's, named "pgsafe migrate (runner lock)".
+db::Connection open_lock_session(const std::string& conninfo);
+
 class RunnerLock {
 public:
-    // Polls with backoff until the lock is ours or `wait` has passed; throws
-    // pgsafe::Error (LockTimeout) naming the holder, or (Interrupted) on a signal.
-    RunnerLock(const std::string& conninfo, std::chrono::milliseconds wait, InterruptWatch& interrupt,
+    // Polls with backoff, on `session` (open_lock_session), until the lock is
+    // ours or `wait` has passed; throws pgsafe::Error (LockTimeout) naming the
+    // holder, (Interrupted) on a signal, or (Usage) when a statement of the
+    // lock's ran on another server process than the session's own, or found
+    // the lock already held by it: a pooler in transaction mode (session_affinity.hpp).
+    RunnerLock(db::Connection session, std::chrono::milliseconds wait, InterruptWatch& interrupt,
                const BeforeWaiting& before_waiting = {});
     ~RunnerLock();  // releases the lock and closes its session
     // The server process of the lock's session, which lock_check_sql() checks.
@@ -90,15 +97,18 @@ private:
                            const std::function<void()>& before_waiting);
     // Takes a random advisory key of this run's own (lock_check_sql(int, long long)).
     void take_run_key();
+    // Throws unless the server process in the second column of `rows` is the session's own.
+    void same_process(const std::vector<db::Connection::Row>& rows, const char* what);
     db::Connection m_connection;
     long long m_run_key = 0;
 };
 
 // The work session and the runner lock, their connection set-ups at once:
 // the work session connects while the lock's session connects and takes the
-// lock. A failure to open the work session is reported first (as when it was
-// opened first); on the way out the lock is released before the work session
-// closes.
+// lock. Behind a pooler the lock waits for the work session, and the two are
+// probed first (session_affinity.hpp). A failure to open the work session is
+// reported first (as when it was opened first); on the way out the lock is
+// released before the work session closes.
 class LockedSession {
 public:
     LockedSession(const std::string& conninfo, const std::string& application_name,

@@ -38,8 +38,14 @@ public:
     using Row = std::vector<std::optional<std::string>>;
     std::vector<Row> query(std::string_view sql, std::string_view doing);
 
-    // The server process serving this connection (pg_backend_pid()).
+    // The server process serving this connection, as the server tells it
+    // (pg_backend_pid(), asked once connected). Not the process id in the
+    // connection's start-up reply: a pooler (PgBouncer, …) puts one of its
+    // own there.
     int backend_pid() const;
+    // Whether the start-up reply named another process than the server's:
+    // a pooler stands between pgsafe and the server (runner/session_affinity.hpp).
+    bool through_pooler() const;
 
     // Asks the server to cancel the statement this connection is running;
     // meant to be called from another thread. Never throws.
