@@ -7,6 +7,7 @@
 #include "admin_policy.hpp"
 #include "commands.hpp"
 #include "config_flags.hpp"
+#include "duration_flag.hpp"
 
 #include "pgsafe/db/connection.hpp"
 #include "pgsafe/error.hpp"
@@ -101,8 +102,9 @@ void add_init_command(CLI::App& app, const GlobalOptions& global, int& code) {
                                        "Create or upgrade the tracking schema, grant the policy's roles "
                                        "and store the environment's policy "
                                        "(once, by the administrator who is to own schema pgsafe)");
-    cmd->add_option("--lock-wait", *lock_wait, "Seconds to wait for a running migrate to finish")
-        ->check(CLI::NonNegativeNumber)
+    cmd->add_option("--lock-wait", *lock_wait,
+                    "How long to wait for a running migrate to finish: seconds, or a duration (\"5m\")")
+        ->transform(seconds_or_duration())
         ->capture_default_str();
     cmd->callback([lock_wait, &global, &code] {
         if (global.environment.empty())

@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "config_flags.hpp"
+#include "duration_flag.hpp"
 #include "policy_files.hpp"
 
 #include "pgsafe/db/connection.hpp"
@@ -105,8 +106,9 @@ void add_migrate_command(CLI::App& app, const GlobalOptions& global, int& code) 
     cmd->add_flag("--dry-run", flags->dry_run,
                   "Print the SQL a run would execute, tracking writes included; change nothing");
     cmd->add_option("--to", flags->to, "Apply up to and including this version");
-    cmd->add_option("--lock-wait", flags->lock_wait_s, "Seconds to wait for another runner to finish")
-        ->check(CLI::NonNegativeNumber)
+    cmd->add_option("--lock-wait", flags->lock_wait_s,
+                    "How long to wait for another runner to finish: seconds, or a duration (\"5m\")")
+        ->transform(seconds_or_duration())
         ->capture_default_str();
     cmd->add_flag("--allow-out-of-order", flags->allow_out_of_order,
                   "Apply a new migration that sorts before one already applied");

@@ -68,3 +68,24 @@ TEST_CASE("migrate --help names the flags a pipeline needs", "[cli][migrate]") {
     for (const char* flag : {"--dry-run", "--to", "--lock-wait", "--allow-out-of-order"})
         CHECK(r.out.find(flag) != std::string::npos);
 }
+
+TEST_CASE("migrate and init --lock-wait take seconds or a duration; anything else is a usage error",
+          "[cli][migrate]") {
+    TempDir dir;
+    dir.write("migrations/V1__a.sql", "CREATE TABLE a (id int);\n");
+    for (const char* wait : {"300", "2.5", "90s", "5m", "1h"}) {
+        INFO("--lock-wait " << wait);
+        auto r = run_pgsafe_in(dir.path(), {"migrate", "--db", k_nowhere, "--lock-wait", wait});
+        CHECK(r.exit_code == 4);  // accepted: the run got as far as connecting
+    }
+    for (const char* wait : {"soon", "-5", "5 minutes", ""}) {
+        INFO("--lock-wait " << wait);
+        auto r = run_pgsafe_in(dir.path(), {"migrate", "--db", k_nowhere, "--lock-wait", wait});
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find(R"(expected seconds ("300") or a duration ("90s", "5m", "1h"))") !=
+              std::string::npos);
+    }
+    auto init = run_pgsafe_in(dir.path(), {"init", "--env", "x", "--db", k_nowhere, "--lock-wait", "later"});
+    CHECK(init.exit_code == 2);
+    CHECK(init.err.find("expected seconds") != std::string::npos);
+}
