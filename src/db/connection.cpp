@@ -30,7 +30,7 @@ std::string trim(std::string text) {
     return text;
 }
 
-std::unique_ptr<Connection::Impl> open(const std::string& conninfo) {
+std::unique_ptr<Connection::Impl> open(const std::string& conninfo, const std::string& setup) {
     std::string target = redact(conninfo);
     if (!conninfo_parses(conninfo))  // libpq's own message may quote the password
         throw Error(ErrorKind::Usage,
@@ -41,7 +41,7 @@ std::unique_ptr<Connection::Impl> open(const std::string& conninfo) {
     try {
         auto impl = std::make_unique<Connection::Impl>(conninfo, target);
         pqxx::nontransaction tx(impl->connection);
-        impl->server_pid = tx.exec1("SELECT pg_catalog.pg_backend_pid()")[0].as<int>();
+        impl->server_pid = tx.exec1(setup + "SELECT pg_catalog.pg_backend_pid()")[0].as<int>();
         return impl;
     } catch (const pqxx::broken_connection& e) {
         throw Error(ErrorKind::Database, fmt::format("cannot connect to {}: {}", target, trim(e.what())));
@@ -54,7 +54,8 @@ std::unique_ptr<Connection::Impl> open(const std::string& conninfo) {
 
 }  // namespace
 
-Connection::Connection(const std::string& conninfo) : m_impl(open(conninfo)) {}
+Connection::Connection(const std::string& conninfo, const std::string& setup)
+    : m_impl(open(conninfo, setup)) {}
 Connection::~Connection() = default;
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;

@@ -14,9 +14,7 @@ std::string session_setup_sql(const std::string& application_name) {
 }
 
 db::Connection open_session(const std::string& conninfo, const std::string& application_name) {
-    db::Connection connection(conninfo);
-    connection.execute(session_setup_sql(application_name), "setting up the session");
-    return connection;
+    return db::Connection(conninfo, session_setup_sql(application_name) + "\n");
 }
 
 }  // namespace pgsafe::runner

@@ -18,8 +18,10 @@ std::string resolve_conninfo(const std::string& flag);
 
 class Connection {
 public:
-    // Connects; throws pgsafe::Error (Database) naming the redacted target.
-    explicit Connection(const std::string& conninfo);
+    // Connects, then runs `setup` (statements that set the session up, such
+    // as SET application_name) in the round trip that asks the server for
+    // its process id; throws pgsafe::Error (Database) naming the redacted target.
+    explicit Connection(const std::string& conninfo, const std::string& setup = "");
     ~Connection();
     Connection(Connection&&) noexcept;
     Connection& operator=(Connection&&) noexcept;
