@@ -92,9 +92,12 @@ std::string runner_lock_holder(db::Connection& connection) {
                        r[4].value_or("?"), r[5].value_or("?"));
 }
 
-std::string runner_lock_sql() {
-    // 'held': this server process holds the lock already, which a session of
-    // pgsafe's own never finds (session_affinity.hpp); and which process answered.
+std::string runner_lock_sql(bool through_pooler) {
+    if (!through_pooler)  // a session of its own: a new server process holds no lock yet
+        return fmt::format("SELECT pg_try_advisory_lock({}), pg_catalog.pg_backend_pid()", k_runner_lock_key);
+    // 'held': this server process holds the lock already, which a pooled
+    // session can find (session_affinity.hpp). Only then pg_locks is read:
+    // it copies the server's whole lock table.
     return fmt::format(
         "SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted "
         "AND pid = pg_catalog.pg_backend_pid() AND classid = {1} AND objid = {2} AND objsubid = 1) THEN "
@@ -114,7 +117,7 @@ db::Connection open_lock_session(const std::string& conninfo) {
 RunnerLock::RunnerLock(db::Connection session, std::chrono::milliseconds wait, InterruptWatch& interrupt,
                        const BeforeWaiting& before_waiting)
     : m_connection(std::move(session)) {
-    const std::string try_lock = runner_lock_sql();
+    const std::string try_lock = runner_lock_sql(m_connection.through_pooler());
     auto deadline = std::chrono::steady_clock::now() + wait;
     Backoff backoff(std::chrono::milliseconds(100), std::chrono::milliseconds(2000));
     std::mt19937_64 random(std::random_device{}());

@@ -60,8 +60,9 @@ std::string release_work_key_sql();
 // client 10.0.0.7, connected 2026-11-21 10:02:03+00, 41 s ago)", or "" when nobody.
 std::string runner_lock_holder(db::Connection& connection);
 
-// The statements RunnerLock sends on its own session (the first one polled), as --dry-run shows them.
-std::string runner_lock_sql();
+// The statements RunnerLock sends on its own session (the first one polled,
+// in its form for a session `through_pooler` or not), as --dry-run shows them.
+std::string runner_lock_sql(bool through_pooler = false);
 std::string runner_unlock_sql();
 
 // Called once when the lock is not granted at once, before the first wait
