@@ -149,10 +149,10 @@ AdoptResult adopt(const std::vector<source::MigrationFile>& files, const AdoptOp
     if (options.dry_run) return first;
 
     runner::InterruptWatch interrupt;
+    // No migrate meanwhile; not through a pooler in transaction mode.
     db::Connection lock_session = runner::open_lock_session(options.conninfo);
-    runner::require_sessions_of_their_own(lock_session, session);  // not through a pooler in transaction mode
-    runner::RunnerLock lock(std::move(lock_session), std::chrono::minutes(5),
-                            interrupt);  // no migrate meanwhile
+    runner::require_sessions_of_their_own(lock_session, session);
+    runner::RunnerLock lock(std::move(lock_session), std::chrono::minutes(5), interrupt);
     runner::ConnectionExecutor work(session);
     runner::ensure_tracking_schema(work, runner::installed_tracking_version(session),
                                    runner::lock_check_sql(lock.backend_pid()));

@@ -242,10 +242,10 @@ InitResult init_database(const InitRequest& request) {
     InitResult result;
     result.database = c.describe();
     require_roles_exist(c, request);  // before anything changes
+    // No migrate while the schema changes; not through a pooler in transaction mode.
     db::Connection lock_session = open_lock_session(request.conninfo);
-    require_sessions_of_their_own(lock_session, c);  // not through a pooler in transaction mode
-    RunnerLock lock(std::move(lock_session), request.lock_wait,
-                    interrupt);  // no migrate while the schema changes
+    require_sessions_of_their_own(lock_session, c);
+    RunnerLock lock(std::move(lock_session), request.lock_wait, interrupt);
     SchemaOwner owner = schema_owner(c);
     if (owner.exists && !owner.acts_as_owner)
         throw db::database_error(

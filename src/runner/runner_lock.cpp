@@ -100,9 +100,9 @@ std::string runner_lock_sql(bool through_pooler) {
     // it copies the server's whole lock table.
     return fmt::format(
         "SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted "
-        "AND pid = pg_catalog.pg_backend_pid() AND classid = {1} AND objid = {2} AND objsubid = 1) THEN "
-        "'held' "
-        "WHEN pg_catalog.pg_try_advisory_lock({0}) THEN 't' ELSE 'f' END, pg_catalog.pg_backend_pid()",
+        "AND pid = pg_catalog.pg_backend_pid() AND classid = {1} AND objid = {2} AND objsubid = 1) "
+        "THEN 'held' WHEN pg_catalog.pg_try_advisory_lock({0}) THEN 't' ELSE 'f' END, "
+        "pg_catalog.pg_backend_pid()",
         k_runner_lock_key, (k_runner_lock_key >> 32) & 0xffffffffLL, k_runner_lock_key & 0xffffffffLL);
 }
 
