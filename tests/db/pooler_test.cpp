@@ -35,20 +35,23 @@ namespace runner = pgsafe::runner;
 
 namespace {
 
-bool pgbouncer_installed() {
-    return std::system("command -v pgbouncer > /dev/null 2>&1 || test -x /usr/sbin/pgbouncer") == 0;
+// Where pgbouncer is (Debian puts it in /usr/sbin, which a user's PATH may
+// lack), or "" when it is not installed.
+std::string pgbouncer_binary() {
+    if (std::system("test -x /usr/sbin/pgbouncer") == 0) return "/usr/sbin/pgbouncer";
+    if (std::system("command -v pgbouncer > /dev/null 2>&1") == 0) return "pgbouncer";
+    return "";
 }
 
-// A PgBouncer in `mode` (session, transaction, statement) in front of the
+// PgBouncer (`binary`) in `mode` (session, transaction, statement) in front of the
 // server of `admin_dsn`, on a port of its own; stopped by the destructor.
 class Pooler {
 public:
-    Pooler(const std::string& admin_dsn, const std::string& mode) {
+    Pooler(const std::string& binary, const std::string& admin_dsn, const std::string& mode)
+        : m_user(value(admin_dsn, "SELECT current_user")) {
         std::string server = value(
             admin_dsn, "SELECT format('host=%s port=%s', host(inet_server_addr()), inet_server_port())");
-        std::string user = value(admin_dsn, "SELECT current_user");
-        m_user = user;
-        m_dir.write("users.txt", fmt::format("\"{}\" \"\"\n", user));
+        m_dir.write("users.txt", fmt::format("\"{}\" \"\"\n", m_user));
         pgsafe::test::give_to_server_user(m_dir.path());
         for (int attempt = 0; attempt < 5 && !m_ok; ++attempt) {  // a port taken meanwhile: another one
             m_port = pgsafe::test::free_port();
@@ -59,8 +62,6 @@ public:
                             "default_pool_size = 5\nlogfile = {}/pgbouncer.log\npidfile = {}/pgbouncer.pid\n",
                             server, m_port, m_dir.path(), mode, m_dir.path(), m_dir.path()));
             pgsafe::test::give_to_server_user(m_dir.path());
-            std::string binary =
-                std::system("test -x /usr/sbin/pgbouncer") == 0 ? "/usr/sbin/pgbouncer" : "pgbouncer";
             m_ok = pgsafe::test::shell_as_server_user(fmt::format("{} -d {}", binary, ini)) == 0 &&
                    pgsafe::test::eventually(
                        [&] {
@@ -96,12 +97,13 @@ private:
 // A Pooler, or nullptr when the test is skipped: no pgbouncer outside CI (a
 // warning says so); in CI, where scripts/setup installs it, a failure.
 std::unique_ptr<Pooler> pooler(const std::string& admin_dsn, const std::string& mode) {
-    if (!pgbouncer_installed()) {
+    std::string binary = pgbouncer_binary();
+    if (binary.empty()) {
         if (std::getenv("CI") != nullptr) FAIL("pgbouncer is not installed (scripts/setup installs it)");
         WARN("pgbouncer is not installed (scripts/setup installs it): the pooler tests are skipped");
         return nullptr;
     }
-    auto pool = std::make_unique<Pooler>(admin_dsn, mode);
+    auto pool = std::make_unique<Pooler>(binary, admin_dsn, mode);
     INFO(pool->log());
     REQUIRE(pool->ok());
     return pool;
