@@ -275,15 +275,18 @@ std::string begin_migration_sql(const plan::MigrationPlan& plan, const std::stri
         literal(plan_record));
 }
 
+// One statement for all the steps: a schema dump of 800 statements is one
+// INSERT to parse and plan, not 800.
 std::string insert_steps_sql(const std::string& version, const std::vector<StoredStep>& steps) {
-    std::string out;
-    for (const auto& s : steps)
-        out += fmt::format(
-            "INSERT INTO pgsafe.steps (version, step, sql, definition, state) VALUES ({}, {}, {}, {}::jsonb, "
-            "'pending');\n",
-            literal(version), s.number, literal(s.sql), literal(dump(definition(s))));
-    if (!out.empty()) out.pop_back();
-    return out;
+    if (steps.empty()) return "";
+    std::string out = "INSERT INTO pgsafe.steps (version, step, sql, definition, state) VALUES";
+    const char* separator = "\n";
+    for (const auto& s : steps) {
+        out += fmt::format("{}({}, {}, {}, {}::jsonb, 'pending')", separator, literal(version), s.number,
+                           literal(s.sql), literal(dump(definition(s))));
+        separator = ",\n";
+    }
+    return out + ";";
 }
 
 std::string resume_migration_sql(const std::string& version) {
