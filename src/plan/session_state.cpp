@@ -53,13 +53,25 @@ int last_use(const std::vector<ParsedStep>& steps, std::size_t created, const st
 }  // namespace
 
 SessionState session_state(const std::vector<std::string>& steps) {
-    std::vector<ParsedStep> parsed;
-    parsed.reserve(steps.size());
-    for (const auto& sql : steps) {
-        ParsedStep p;
-        if (auto statements = sql::session_statements(sql)) p.statements = std::move(*statements);
-        for (auto& w : words_of(sql)) p.words.insert(std::move(w));
-        parsed.push_back(std::move(p));
+    // Only the steps that may change the session are parsed, unless one
+    // creates a temporary object: then every step's statements (a later
+    // DROP of it) and words (a later use) count.
+    std::vector<ParsedStep> parsed(steps.size());
+    bool temporary = false;
+    for (std::size_t s = 0; s < steps.size(); ++s) {
+        if (!may_change_session(steps[s])) continue;
+        if (auto statements = sql::session_statements(steps[s]))
+            parsed[s].statements = std::move(*statements);
+        temporary = temporary || std::any_of(parsed[s].statements.begin(), parsed[s].statements.end(),
+                                             [](const SessionStatement& st) {
+                                                 return st.kind == SessionStatement::Kind::TemporaryObject;
+                                             });
+    }
+    for (std::size_t s = 0; temporary && s < steps.size(); ++s) {
+        if (!may_change_session(steps[s]))
+            if (auto statements = sql::session_statements(steps[s]))
+                parsed[s].statements = std::move(*statements);
+        for (auto& w : words_of(steps[s])) parsed[s].words.insert(std::move(w));
     }
     SessionState out;
     for (std::size_t s = 0; s < parsed.size(); ++s) {
@@ -89,6 +101,13 @@ std::optional<TemporarySpan> lost_temporary(const SessionState& state, int next)
     for (const auto& t : state.temporaries)
         if (t.created < next && t.last_use >= next) return t;
     return std::nullopt;
+}
+
+bool may_change_session(const std::string& text) {
+    static const std::unordered_set<std::string_view> k_words = {"set",  "reset",     "set_config",
+                                                                 "temp", "temporary", "prepare"};
+    return any_word(text,
+                    [](std::string_view w) { return k_words.count(w) > 0 || w.substr(0, 7) == "pg_temp"; });
 }
 
 bool any_word(const std::string& text, const std::function<bool(std::string_view)>& each) {

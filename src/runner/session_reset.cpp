@@ -9,7 +9,6 @@
 #include "pgsafe/sql/session_effect.hpp"
 
 #include <algorithm>
-#include <set>
 
 namespace pgsafe::runner {
 
@@ -18,14 +17,8 @@ void SessionReset::saw(const std::string& step_sql) {
 }
 
 bool changes_session(const std::string& step_sql) {
-    // Every statement that can change the session (sql/session_effect.hpp) has
-    // one of these words, or a name in schema pg_temp: no need to parse the
-    // others. A word, not a part of one: subject_set_id and temperature are not.
-    static const std::set<std::string, std::less<>> k_words = {"set",  "reset",     "set_config",
-                                                               "temp", "temporary", "prepare"};
-    if (!plan::any_word(
-            step_sql, [](std::string_view w) { return k_words.count(w) > 0 || w.substr(0, 7) == "pg_temp"; }))
-        return false;
+    // A word, not a part of one: subject_set_id and temperature are not.
+    if (!plan::may_change_session(step_sql)) return false;
     auto statements = sql::session_statements(step_sql);
     if (!statements) return false;
     return std::any_of(statements->begin(), statements->end(), [](const sql::SessionStatement& s) {

@@ -55,6 +55,12 @@ std::string settings_before(const SessionState& state, int next);
 // before `next` created: a resume there would run without it.
 std::optional<TemporarySpan> lost_temporary(const SessionState& state, int next);
 
+// Whether `text` may hold a statement that changes the session: every one
+// (sql/session_effect.hpp) has one of the words SET, RESET, set_config, TEMP,
+// TEMPORARY or PREPARE, or a name in schema pg_temp. False says for sure
+// that it holds none, without parsing.
+bool may_change_session(const std::string& text);
+
 // The words a name could be written as in `text`: runs of identifier
 // characters as written and lower-cased, and the contents of double quotes.
 std::vector<std::string> words_of(const std::string& text);
