@@ -1,9 +1,11 @@
 // Consecutive quick migrations in one message (a batch of migrations, not
-// the batches of rows of batch_loop.cpp): each step still a transaction of
+// the batches of rows of batch_loop.cpp), and consecutive quick steps of a
+// migration that cannot go in one whole: each step still a transaction of
 // its own with its record and the runner-lock check, and each start record
 // one of its own or part of the end of the migration before it, so the
-// server stops at the first error with what committed before it recorded. A mark set by each transaction
-// tells where it stopped, and the migration it stopped in goes on one step at a time (run_migrations.cpp).
+// server stops at the first error with what committed before it recorded.
+// A mark set by each transaction tells where it stopped, and the migration
+// it stopped in goes on one step at a time from there (run_migrations.cpp).
 
 #include "run_migrations.hpp"
 
@@ -16,6 +18,7 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -85,6 +88,15 @@ bool definition_only(const StoredStep& step) {
     return parsed.ok() && parsed.statements.size() == 1 && k_kinds.count(parsed.statements.front().kind) > 0;
 }
 
+// A step that may go in a batch (Run::batchable and Run::quick_steps_from say the rest).
+bool quick_step(const StoredStep& step) {
+    if (step.state == StepState::Applied || !step.transactional || step.batch) return false;
+    if (changes_session(step.sql)) return false;
+    if ((step.lock_mode == sql::LockMode::None || step.relations.empty()) && !definition_only(step))
+        return false;
+    return step.estimated_seconds && *step.estimated_seconds < k_batch_step_seconds;
+}
+
 bool retryable_in_step(const std::string& sqlstate) {
     return sqlstate == "55P03" || sqlstate == "40P01";  // as execute_step's attempt loop retries
 }
@@ -101,57 +113,141 @@ bool retryable_in_step(const std::string& sqlstate) {
 // (each migration starts from the session pgsafe opened, session_reset.hpp;
 // run_one resets it), and not --dry-run. A step that does not change the
 // session holds no session-level SET or RESET, so SessionChanges has
-// nothing to learn from it.
+// nothing to learn from it. A migration without steps (a file of comments,
+// or one another database's variant left empty) is only its records.
 bool Run::batchable(const PreparedMigration& m) const {
-    if (m_lock_check.empty() || !m.fresh || m.action != Action::Start || m.steps.empty()) return false;
+    if (m_lock_check.empty() || !m.fresh || m.action != Action::Start) return false;
     if (m_session_reset.pending() || !m.session_sql.empty()) return false;
     if (m_session_changes.read_only_possible()) return false;
-    for (const auto& step : m.steps) {
-        if (step.state == StepState::Applied || !step.transactional || step.batch) return false;
-        if (changes_session(step.sql)) return false;
-        if ((step.lock_mode == sql::LockMode::None || step.relations.empty()) && !definition_only(step))
-            return false;
-        if (!step.estimated_seconds || *step.estimated_seconds >= k_batch_step_seconds) return false;
+    return std::all_of(m.steps.begin(), m.steps.end(),
+                       [this](const StoredStep& step) { return quick(step); });
+}
+
+// quick_step(step), worked out once: run_all asks again of the migration
+// that ended a group, and run_one of the steps of one that could not go in one.
+bool Run::quick(const StoredStep& step) const {
+    auto known = m_quick.find(&step);
+    if (known == m_quick.end()) known = m_quick.emplace(&step, quick_step(step)).first;
+    return known->second;
+}
+
+// Where a batch of `m`'s steps that starts at step `from` ends: the first
+// step after it that may not go in one, or the one that would make the
+// message too long; `from` itself when no batch may start there (the run
+// is not watching the runner lock, or transactions may have been made
+// read-only). The start record must have committed (run_one's first step
+// carries it).
+std::size_t Run::quick_steps_from(const PreparedMigration& m, std::size_t from) const {
+    if (m_lock_check.empty() || m_session_changes.read_only_possible()) return from;
+    std::size_t to = from;
+    std::size_t bytes = 0;
+    while (to < m.steps.size() && bytes < k_batch_bytes && quick(m.steps[to]))
+        bytes += m.steps[to++].sql.size();
+    return to;
+}
+
+// Steps [from, to) of `m` in one message, as run_group sends migrations;
+// the migration's last step carries `applied_sql`. Returns how many
+// committed. When one failed, `current` is that step and its error is
+// thrown as its own, unless it is one the step's attempt loop retries
+// (then the step runs again on its own: the caller goes on from the
+// returned count).
+std::size_t Run::run_steps_together(const PreparedMigration& m, std::size_t from, std::size_t to,
+                                    const std::string& applied_sql, const StoredStep*& current) {
+    std::vector<BatchItem> items;
+    std::string sql;
+    std::string shown;
+    StepRun run{m_work, m_interrupt, m_observers, m_options, m_random, m_lock_check};
+    for (std::size_t i = from; i < to; ++i) {
+        const StoredStep& step = m.steps[i];
+        items.push_back({&m, i, false, ++m_mark});
+        StepView view = view_of(*m.file, step, m.steps.size());
+        if (shown.size() < 900) shown += first_line(view.label + ": " + step.sql) + "; ";
+        std::string also = i + 1 == m.steps.size() ? applied_sql + "\n" : std::string();
+        sql += one_trip_step_sql(run, view, step, also + mark_sql(m_mark)) + "\n";
     }
-    return true;
+    std::size_t done = items.size();
+    std::optional<db::DatabaseError> error;
+    try {
+        CancelScope scope(m_interrupt, [this] { m_work.cancel(); });
+        m_work.execute("-- " + shown + "\n" + sql, k_batch_doing);
+    } catch (const db::DatabaseError& e) {
+        error = e;
+        std::optional<std::size_t> read =
+            e.connection_lost() ? committed_before_loss(items) : committed_items(items);
+        if (!read) {
+            current = nullptr;  // what committed is recorded: the next run resumes after it
+            throw e.connection_lost() ? e : m_lost;
+        }
+        done = *read;
+    }
+    for (std::size_t i = from; i < from + done; ++i) {
+        StepView view = view_of(*m.file, m.steps[i], m.steps.size());
+        m_observers.step_started(view);
+        m_observers.step_finished(view);  // a quick step: it changed nothing SessionChanges keeps
+    }
+    if (!error || from + done == to) return done;  // (all committed: the error came after COMMIT)
+    const StoredStep& stopped = m.steps[from + done];
+    StepView view = view_of(*m.file, stopped, m.steps.size());
+    current = &stopped;
+    try {
+        if (error->connection_lost()) throw relabeled(*error, view.label);
+        stopped_at(view, BatchStop{from + done, true, &*error});
+    } catch (...) {
+        m_observers.step_started(view);  // as run_one tells of a step that failed
+        m_observers.step_finished(view);
+        throw;
+    }
+    current = nullptr;
+    return done;
 }
 
 // The migrations of `group` (each batchable) in one message: the first
 // one's start record in a transaction of its own, then each step in a
 // transaction of its own with its record (the last one with the
 // migration's "applied" record and the next migration's start record),
-// every transaction checking the runner lock and setting the mark. The
-// server stops at the first error: what committed before it is recorded,
-// and the migration it stopped in goes on the one-step-at-a-time way from
-// there (run_one), which retries a lock timeout and records a failure as
-// always; the ones after it have no record yet.
+// every transaction checking the runner lock and setting the mark. A
+// migration without steps is started and applied in the transaction that
+// starts it. The server stops at the first error: what committed before it
+// is recorded, and the migration it stopped in goes on the
+// one-step-at-a-time way from there (run_one), which retries a lock timeout
+// and records a failure as always; the ones after it have no record yet.
 bool Run::run_group(const std::vector<const PreparedMigration*>& group, RunResult& result) {
     std::vector<BatchItem> items;
     std::string sql;
     std::string shown;  // pg_stat_activity shows a query's first 1 kB: the steps come first
     StepRun run{m_work, m_interrupt, m_observers, m_options, m_random, m_lock_check};
+    // The records that start group[g], and end it and start the ones after
+    // it while they have no steps; `g` moves to the next one with steps.
+    auto starting = [&](std::size_t& g) {
+        std::string out;
+        for (; g < group.size(); ++g) {
+            out += start_records_sql(*group[g], "migration-started") + "\n";
+            if (!group[g]->steps.empty()) break;
+            out += applied_records_sql(group[g]->file->version) + "\n";
+        }
+        return out;
+    };
+    std::size_t g = 0;
     items.push_back({group.front(), 0, true, ++m_mark});
-    sql += start_record_sql(m_lock_check,
-                            start_records_sql(*group.front(), "migration-started") + "\n" + mark_sql(m_mark),
-                            group.front()->file->version) +
-           "\n";
-    for (std::size_t g = 0; g < group.size(); ++g) {
+    sql +=
+        start_record_sql(m_lock_check, starting(g) + mark_sql(m_mark), group.front()->file->version) + "\n";
+    while (g < group.size()) {
         const PreparedMigration* m = group[g];
-        const PreparedMigration* next = g + 1 < group.size() ? group[g + 1] : nullptr;
         for (std::size_t i = 0; i < m->steps.size(); ++i) {
             const StoredStep& step = m->steps[i];
             items.push_back({m, i, false, ++m_mark});
             std::string also;
             if (i + 1 == m->steps.size()) {
-                also = applied_records_sql(m->file->version) + "\n";
-                // The next migration's start record commits with this one's end.
-                if (next != nullptr) also += start_records_sql(*next, "migration-started") + "\n";
+                // The next migrations' start records commit with this one's end.
+                ++g;
+                also = applied_records_sql(m->file->version) + "\n" + starting(g);
+                if (g < group.size()) items.push_back({group[g], 0, true, m_mark});
             }
             StepView view = view_of(*m->file, step, m->steps.size());
             if (shown.size() < 900) shown += first_line(view.label + ": " + step.sql) + "; ";
             sql += one_trip_step_sql(run, view, step, also + mark_sql(m_mark)) + "\n";
         }
-        if (next != nullptr) items.push_back({next, 0, true, m_mark});
     }
     auto started = Clock::now();
     try {
@@ -230,7 +326,7 @@ std::optional<std::size_t> Run::committed_items(const std::vector<BatchItem>& it
 
 // How many of the batch's items committed, read from the tracking tables
 // through a new session after the work session was lost (a start record
-// committed when its migration has step rows, a step when its row says
+// committed when its migration has a row, a step when its row says
 // applied); nullopt when the server does not answer.
 std::optional<std::size_t> Run::committed_before_loss(const std::vector<BatchItem>& items) {
     std::set<std::string> versions;
@@ -238,11 +334,15 @@ std::optional<std::size_t> Run::committed_before_loss(const std::vector<BatchIte
     std::map<std::string, std::map<int, std::string>> states;
     try {
         db::Connection fresh = open_session(m_options.conninfo, "pgsafe migrate (reading what committed)");
-        for (const auto& row :
-             fresh.query(fmt::format("SELECT version, step, state FROM pgsafe.steps WHERE version IN ({})",
-                                     fmt::join(versions, ", ")),
-                         "reading what the batch committed"))
-            states[row.at(0).value_or("")][std::stoi(row.at(1).value_or("0"))] = row.at(2).value_or("");
+        for (const auto& row : fresh.query(
+                 fmt::format(
+                     "SELECT m.version, s.step, s.state FROM pgsafe.migrations m LEFT JOIN pgsafe.steps "
+                     "s ON s.version = m.version WHERE m.version IN ({})",
+                     fmt::join(versions, ", ")),
+                 "reading what the batch committed")) {
+            auto& steps = states[row.at(0).value_or("")];
+            if (row.at(1)) steps[std::stoi(*row.at(1))] = row.at(2).value_or("");
+        }
     } catch (const std::exception& q) {
         spdlog::warn("could not read what the batch committed ({})", q.what());
         return std::nullopt;

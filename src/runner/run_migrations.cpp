@@ -139,7 +139,8 @@ bool Run::run_one(const PreparedMigration& m, RunResult& result, const BatchStop
         for (const auto& step : m.steps)
             if (step.state != StepState::Applied) last = &step;
         bool recorded = false;
-        if (last == nullptr) {  // nothing left to run: started and applied, in one round trip
+        std::size_t alone_until = 0;  // a step a batch stopped at with a retryable error runs on its own
+        if (last == nullptr) {        // nothing left to run: started and applied, in one round trip
             m_work.execute(start.sql + "\n" + own_transaction_sql(m_lock_check + applied_sql),
                            "writing the tracking tables");
             start.committed = recorded = true;
@@ -147,6 +148,19 @@ bool Run::run_one(const PreparedMigration& m, RunResult& result, const BatchStop
         for (std::size_t i = 0; i < m.steps.size(); ++i) {
             const StoredStep& step = m.steps[i];
             if (step.state == StepState::Applied) continue;
+            if (start.committed && i >= alone_until && (stop == nullptr || i > stop->step)) {
+                std::size_t to = quick_steps_from(m, i);
+                if (to - i >= 2) {  // consecutive quick steps: one message (migration_batches.cpp)
+                    std::size_t done = run_steps_together(m, i, to, applied_sql, current);
+                    applied.steps += static_cast<int>(done);
+                    if (i + done < to) alone_until = i + done + 1;  // stopped by a lock timeout
+                    if (done > 0) {
+                        if (i + done == m.steps.size()) recorded = true;  // with the last step's record
+                        i += done - 1;  // the loop's ++i goes on at the first step not done
+                        continue;
+                    }
+                }
+            }
             current = &step;
             outcome = StepOutcome{};
             StepView view = view_of(*m.file, step, m.steps.size());

@@ -18,6 +18,7 @@
 #include "pgsafe/runner/runner.hpp"
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -113,6 +114,10 @@ private:
     // At most this much SQL in one batch, so that a batch stays one quick message.
     static constexpr std::size_t k_batch_bytes = 1 << 20;
     bool batchable(const PreparedMigration& m) const;
+    bool quick(const StoredStep& step) const;
+    std::size_t quick_steps_from(const PreparedMigration& m, std::size_t from) const;
+    std::size_t run_steps_together(const PreparedMigration& m, std::size_t from, std::size_t to,
+                                   const std::string& applied_sql, const StoredStep*& current);
     bool run_group(const std::vector<const PreparedMigration*>& group, RunResult& result);
     void batched_done(const PreparedMigration& m, std::size_t steps, long long ms, RunResult& result);
     bool group_stopped(const std::vector<const PreparedMigration*>& group,
@@ -131,7 +136,8 @@ private:
     std::string m_lock_check;
     SessionChanges m_session_changes;
     SessionReset m_session_reset;
-    long long m_mark = 0;  // the last mark a batch's transaction sets (mark_sql)
+    long long m_mark = 0;                               // the last mark a batch's transaction sets (mark_sql)
+    mutable std::map<const StoredStep*, bool> m_quick;  // quick_step's answers (migration_batches.cpp)
     // The error that lost the work session while reading a batch's mark.
     db::DatabaseError m_lost{ErrorKind::Database, "", "", db::DatabaseError::Lost::Yes};
 };

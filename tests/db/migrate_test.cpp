@@ -428,6 +428,118 @@ TEST_CASE(
     CHECK(value(other->dsn(), "SELECT count(*) FROM pgsafe.migrations WHERE version = '4'") == "0");
 }
 
+TEST_CASE("migrations without steps go with quick ones, each started and applied in the order of the files",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    // A group may start with a migration without steps, and one may sit between two with steps.
+    p.add("V1__empty.sql", "-- nothing for PostgreSQL here\n");
+    p.add("V2__first.sql", "CREATE TABLE a (id int);\n");
+    p.add("V3__empty.sql", "-- nor here\n");
+    p.add("V4__starts_badly.sql", "ALTER TABLE a ADD COLUMN id int;\n");
+    auto r = p.migrate(*db, {"--format", "json"});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 4);
+    json out = migrate_json(r);
+    CHECK(out["applied"].size() == 3);
+    CHECK(out["error"]["migration"] == "4");
+    CHECK(out["pending"] == json::array({"4"}));
+    CHECK(value(db->dsn(),
+                "SELECT string_agg(version || ' ' || state, ',' ORDER BY version) FROM pgsafe.migrations") ==
+          "1 applied,2 applied,3 applied,4 failed");
+    CHECK(value(db->dsn(),
+                "SELECT string_agg(kind || ' ' || version, ',' ORDER BY id) FROM pgsafe.events "
+                "WHERE kind LIKE 'migration-%'") ==
+          "migration-started 1,migration-applied 1,migration-started 2,migration-applied 2,"
+          "migration-started 3,migration-applied 3,migration-started 4,migration-failed 4");
+
+    p.add("V4__starts_badly.sql", "ALTER TABLE a ADD COLUMN x int;\n");
+    p.add("V5__empty.sql", "-- the last one\n");
+    auto fixed = p.migrate(*db, {"--format", "json"});
+    INFO(fixed.out << fixed.err);
+    CHECK(fixed.exit_code == 0);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.migrations WHERE state = 'applied'") == "5");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.steps") == "2");
+}
+
+TEST_CASE(
+    "quick steps of a migration that cannot go in a batch whole are sent together: an error stops them with "
+    "what ran before recorded",
+    "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    // The DO block runs on its own (the analysis cannot tell its locks), so V1
+    // goes one step at a time; steps 3 to 6 are quick and go in one message
+    // (run_steps_together, migration_batches.cpp).
+    p.add("V1__mixed.sql",
+          "CREATE TABLE a (id int);\n"
+          "DO $$ BEGIN PERFORM 1; END $$;\n"
+          "CREATE TABLE b (id int);\n"
+          "COMMENT ON TABLE b IS 'b';\n"
+          "ALTER TABLE a ADD COLUMN id int;\n"
+          "CREATE TABLE c (id int);\n");
+    auto r = p.migrate(*db, {"--format", "json"});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 4);
+    json out = migrate_json(r);
+    CHECK(out["error"]["migration"] == "1");
+    CHECK(out["error"]["step"] == 5);
+    CHECK(out["error"]["sqlstate"] == "42701");
+    CHECK(out["error"]["message"].get<std::string>().find("migrations/V1__mixed.sql:5 (step 5/6): column") !=
+          std::string::npos);
+    CHECK(state_of(*db, "1") == "failed");
+    CHECK(value(db->dsn(),
+                "SELECT string_agg(state, ',' ORDER BY step) FROM pgsafe.steps WHERE version = '1'") ==
+          "applied,applied,applied,applied,failed,pending");
+    CHECK(value(db->dsn(), "SELECT obj_description('b'::regclass) = 'b' AND to_regclass('c') IS NULL") ==
+          "t");
+
+    p.add("V1__mixed.sql",
+          "CREATE TABLE a (id int);\n"
+          "DO $$ BEGIN PERFORM 1; END $$;\n"
+          "CREATE TABLE b (id int);\n"
+          "COMMENT ON TABLE b IS 'b';\n"
+          "ALTER TABLE a ADD COLUMN x int;\n"
+          "CREATE TABLE c (id int);\n");
+    auto fixed = p.migrate(*db, {"--format", "json"});
+    INFO(fixed.out << fixed.err);
+    CHECK(fixed.exit_code == 0);
+    CHECK(state_of(*db, "1") == "applied");
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.steps WHERE state <> 'applied'") == "0");
+    CHECK(value(db->dsn(), "SELECT to_regclass('c') IS NOT NULL") == "t");
+}
+
+TEST_CASE("quick steps sent together: one that waits for a lock is tried again on its own until it runs",
+          "[db][migrate]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    seed(db->dsn());
+    Project p;
+    p.add("V1__mixed.sql",
+          "DO $$ BEGIN PERFORM 1; END $$;\n"
+          "CREATE TABLE x (id int);\n"
+          "ALTER TABLE measurements ADD COLUMN note text;\n"
+          "CREATE TABLE z (id int);\n");
+    OpenReader reader(db->dsn());
+    auto runner = migrate_until_waiting(p, *db);
+    // The message stopped at the ALTER's lock timeout: CREATE TABLE x committed, z did not run.
+    CHECK(value(db->dsn(),
+                "SELECT string_agg(state, ',' ORDER BY step) FROM pgsafe.steps WHERE version = '1'") ==
+          "applied,applied,pending,pending");
+    reader.release();
+    ProcessResult r = runner->wait();
+    CHECK(r.exit_code == 0);
+    json out = migrate_json(r);
+    CHECK(out["applied"][0]["retries"].get<int>() >= 1);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.steps WHERE state <> 'applied'") == "0");
+    CHECK(value(db->dsn(),
+                "SELECT to_regclass('x') IS NOT NULL AND to_regclass('z') IS NOT NULL AND "
+                "EXISTS (SELECT FROM information_schema.columns WHERE table_name = 'measurements' AND "
+                "column_name = 'note')") == "t");
+}
+
 TEST_CASE("a lost runner lock stops quick steps sent together before the next commit",
           "[db][migrate][fault]") {
     auto db = pgsafe::test::scratch_database();
