@@ -540,6 +540,39 @@ TEST_CASE("quick steps sent together: one that waits for a lock is tried again o
                 "column_name = 'note')") == "t");
 }
 
+TEST_CASE(
+    "the work session lost while quick steps of a migration are sent together: what committed is read "
+    "through a new session and the step it stopped at is recorded as failed",
+    "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    p.add("V1__mixed.sql",
+          "DO $$ BEGIN PERFORM 1; END $$;\n"
+          "CREATE TABLE a (id int);\n"
+          "CREATE TABLE s AS SELECT 1 AS x FROM pg_sleep(3);\n"
+          "CREATE TABLE c (id int);\n");
+    RunningPgsafe runner(pgsafe::test::k_source_dir, p.args(*db, {"--format", "json"}));
+    std::string work;
+    REQUIRE(eventually([&] { return !(work = runner_backend(db->dsn(), "pg_sleep")).empty(); }));
+    exec(db->admin_dsn(), "SELECT pg_terminate_backend(" + work + ")");
+    ProcessResult r = runner.wait();
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 4);
+    std::string message = migrate_json(r)["error"]["message"];
+    CHECK(message.find("migrations/V1__mixed.sql:3 (step 3/4)") != std::string::npos);
+    CHECK(message.find("recorded through a new connection: migration 1 failed at step 3") !=
+          std::string::npos);
+    CHECK(value(db->dsn(),
+                "SELECT string_agg(state, ',' ORDER BY step) FROM pgsafe.steps WHERE version = '1'") ==
+          "applied,applied,failed,pending");
+    CHECK(value(db->dsn(), "SELECT to_regclass('a') IS NOT NULL AND to_regclass('s') IS NULL") == "t");
+    auto rerun = p.migrate(*db);
+    INFO(rerun.out << rerun.err);
+    CHECK(rerun.exit_code == 0);
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.steps WHERE state <> 'applied'") == "0");
+}
+
 TEST_CASE("a lost runner lock stops quick steps sent together before the next commit",
           "[db][migrate][fault]") {
     auto db = pgsafe::test::scratch_database();
