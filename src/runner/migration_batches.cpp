@@ -60,6 +60,18 @@ std::string first_line(const std::string& text) {
     return out.substr(0, cut) + "...";
 }
 
+// One message of transactions: what it says in pg_stat_activity (which
+// shows a query's first 1 kB, so the steps come first) and its SQL.
+struct Message {
+    std::string shown;
+    std::string sql;
+    void add_step(const StepView& view, const std::string& step_sql, const std::string& transaction) {
+        if (shown.size() < 900) shown += first_line(view.label + ": " + step_sql) + "; ";
+        sql += transaction + "\n";
+    }
+    std::string text() const { return "-- " + shown + "\n" + sql; }
+};
+
 // Statements that only define something (a comment, a function's body, a
 // type, a trigger, a schema) or drop a definition: the analysis names no
 // table lock for them, yet they run none of the migration's code and are
@@ -155,22 +167,19 @@ std::size_t Run::quick_steps_from(const PreparedMigration& m, std::size_t from) 
 std::size_t Run::run_steps_together(const PreparedMigration& m, std::size_t from, std::size_t to,
                                     const std::string& applied_sql, const StoredStep*& current) {
     std::vector<BatchItem> items;
-    std::string sql;
-    std::string shown;
+    Message message;
     StepRun run{m_work, m_interrupt, m_observers, m_options, m_random, m_lock_check};
     for (std::size_t i = from; i < to; ++i) {
         const StoredStep& step = m.steps[i];
         items.push_back({&m, i, false, ++m_mark});
         StepView view = view_of(*m.file, step, m.steps.size());
-        if (shown.size() < 900) shown += first_line(view.label + ": " + step.sql) + "; ";
         std::string also = i + 1 == m.steps.size() ? applied_sql + "\n" : std::string();
-        sql += one_trip_step_sql(run, view, step, also + mark_sql(m_mark)) + "\n";
+        message.add_step(view, step.sql, one_trip_step_sql(run, view, step, also + mark_sql(m_mark)));
     }
     std::size_t done = items.size();
     std::optional<db::DatabaseError> error;
     try {
-        CancelScope scope(m_interrupt, [this] { m_work.cancel(); });
-        m_work.execute("-- " + shown + "\n" + sql, k_batch_doing);
+        send(message.text());
     } catch (const db::DatabaseError& e) {
         error = e;
         std::optional<std::size_t> read =
@@ -214,8 +223,7 @@ std::size_t Run::run_steps_together(const PreparedMigration& m, std::size_t from
 // and records a failure as always; the ones after it have no record yet.
 bool Run::run_group(const std::vector<const PreparedMigration*>& group, RunResult& result) {
     std::vector<BatchItem> items;
-    std::string sql;
-    std::string shown;  // pg_stat_activity shows a query's first 1 kB: the steps come first
+    Message message;
     StepRun run{m_work, m_interrupt, m_observers, m_options, m_random, m_lock_check};
     // The records that start group[g], and end it and start the ones after
     // it while they have no steps; `g` moves to the next one with steps.
@@ -230,7 +238,7 @@ bool Run::run_group(const std::vector<const PreparedMigration*>& group, RunResul
     };
     std::size_t g = 0;
     items.push_back({group.front(), 0, true, ++m_mark});
-    sql +=
+    message.sql +=
         start_record_sql(m_lock_check, starting(g) + mark_sql(m_mark), group.front()->file->version) + "\n";
     while (g < group.size()) {
         const PreparedMigration* m = group[g];
@@ -245,14 +253,12 @@ bool Run::run_group(const std::vector<const PreparedMigration*>& group, RunResul
                 if (g < group.size()) items.push_back({group[g], 0, true, m_mark});
             }
             StepView view = view_of(*m->file, step, m->steps.size());
-            if (shown.size() < 900) shown += first_line(view.label + ": " + step.sql) + "; ";
-            sql += one_trip_step_sql(run, view, step, also + mark_sql(m_mark)) + "\n";
+            message.add_step(view, step.sql, one_trip_step_sql(run, view, step, also + mark_sql(m_mark)));
         }
     }
     auto started = Clock::now();
     try {
-        CancelScope scope(m_interrupt, [this] { m_work.cancel(); });
-        m_work.execute("-- " + shown + "\n" + sql, k_batch_doing);
+        send(message.text());
     } catch (const db::DatabaseError& e) {
         return group_stopped(group, items, e, result);
     }
@@ -275,6 +281,12 @@ void Run::batched_done(const PreparedMigration& m, std::size_t steps, long long 
     AppliedMigration applied{m.file->version, m.file->name, static_cast<int>(steps), ms, 0, 0, false};
     result.applied.push_back(applied);
     m_observers.migration_finished(seen);
+}
+
+// A batch's message; SIGINT or SIGTERM cancels it.
+void Run::send(const std::string& message) {
+    CancelScope scope(m_interrupt, [this] { m_work.cancel(); });
+    m_work.execute(message, k_batch_doing);
 }
 
 // After a batch's error: the migrations that committed whole are

@@ -119,6 +119,7 @@ private:
     std::size_t run_steps_together(const PreparedMigration& m, std::size_t from, std::size_t to,
                                    const std::string& applied_sql, const StoredStep*& current);
     bool run_group(const std::vector<const PreparedMigration*>& group, RunResult& result);
+    void send(const std::string& message);
     void batched_done(const PreparedMigration& m, std::size_t steps, long long ms, RunResult& result);
     bool group_stopped(const std::vector<const PreparedMigration*>& group,
                        const std::vector<BatchItem>& items, const db::DatabaseError& e, RunResult& result);
