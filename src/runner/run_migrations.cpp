@@ -150,7 +150,8 @@ bool Run::run_one(const PreparedMigration& m, RunResult& result, const BatchStop
             if (step.state == StepState::Applied) continue;
             if (start.committed && i >= alone_until && (stop == nullptr || i > stop->step)) {
                 std::size_t to = quick_steps_from(m, i);
-                if (to - i >= 2) {  // consecutive quick steps: one message (migration_batches.cpp)
+                if (to - i >= 2) {            // consecutive quick steps: one message (migration_batches.cpp)
+                    outcome = StepOutcome{};  // none of them waits or retries
                     std::size_t done = run_steps_together(m, i, to, applied_sql, current);
                     applied.steps += static_cast<int>(done);
                     if (i + done < to) alone_until = i + done + 1;  // stopped by a lock timeout
