@@ -10,7 +10,6 @@
 #include "../runner/interrupt.hpp"
 #include "../runner/runner_lock.hpp"
 #include "../runner/session.hpp"
-#include "../runner/session_affinity.hpp"
 #include "../runner/sql_text.hpp"
 #include "../runner/tracking.hpp"
 
@@ -150,9 +149,8 @@ AdoptResult adopt(const std::vector<source::MigrationFile>& files, const AdoptOp
 
     runner::InterruptWatch interrupt;
     // No migrate meanwhile; not through a pooler in transaction mode.
-    db::Connection lock_session = runner::open_lock_session(options.conninfo);
-    runner::require_sessions_of_their_own(lock_session, session);
-    runner::RunnerLock lock(std::move(lock_session), std::chrono::minutes(5), interrupt);
+    runner::RunnerLock lock(runner::open_lock_session(options.conninfo, session), std::chrono::minutes(5),
+                            interrupt);
     runner::ConnectionExecutor work(session);
     runner::ensure_tracking_schema(work, runner::installed_tracking_version(session),
                                    runner::lock_check_sql(lock.backend_pid()));

@@ -8,7 +8,6 @@
 #include "interrupt.hpp"
 #include "runner_lock.hpp"
 #include "session.hpp"
-#include "session_affinity.hpp"
 #include "sql_text.hpp"
 #include "tracking.hpp"
 
@@ -243,9 +242,7 @@ InitResult init_database(const InitRequest& request) {
     result.database = c.describe();
     require_roles_exist(c, request);  // before anything changes
     // No migrate while the schema changes; not through a pooler in transaction mode.
-    db::Connection lock_session = open_lock_session(request.conninfo);
-    require_sessions_of_their_own(lock_session, c);
-    RunnerLock lock(std::move(lock_session), request.lock_wait, interrupt);
+    RunnerLock lock(open_lock_session(request.conninfo, c), request.lock_wait, interrupt);
     SchemaOwner owner = schema_owner(c);
     if (owner.exists && !owner.acts_as_owner)
         throw db::database_error(

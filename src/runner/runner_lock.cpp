@@ -46,6 +46,12 @@ std::string same_process_check(int lock_pid) {
         lock_pid, k_lost_lock_sqlstate);
 }
 
+// Takes the session-level advisory lock `key` if it is free, and says on
+// which server process that was asked (RunnerLock::same_process).
+std::string try_lock_sql(long long key) {
+    return fmt::format("SELECT pg_try_advisory_lock({}), pg_catalog.pg_backend_pid()", key);
+}
+
 }  // namespace
 
 std::string lock_check_sql(int lock_pid) {
@@ -94,7 +100,7 @@ std::string runner_lock_holder(db::Connection& connection) {
 
 std::string runner_lock_sql(bool through_pooler) {
     if (!through_pooler)  // a session of its own: a new server process holds no lock yet
-        return fmt::format("SELECT pg_try_advisory_lock({}), pg_catalog.pg_backend_pid()", k_runner_lock_key);
+        return try_lock_sql(k_runner_lock_key);
     // 'held': this server process holds the lock already, which a pooled
     // session can find (session_affinity.hpp). Only then pg_locks is read:
     // it copies the server's whole lock table.
@@ -112,6 +118,12 @@ std::string runner_unlock_sql() {
 
 db::Connection open_lock_session(const std::string& conninfo) {
     return open_session(conninfo, "pgsafe migrate (runner lock)");
+}
+
+db::Connection open_lock_session(const std::string& conninfo, db::Connection& work_session) {
+    db::Connection lock_session = open_lock_session(conninfo);
+    require_sessions_of_their_own(lock_session, work_session);
+    return lock_session;
 }
 
 RunnerLock::RunnerLock(db::Connection session, std::chrono::milliseconds wait, InterruptWatch& interrupt,
@@ -170,9 +182,7 @@ void RunnerLock::take_run_key() {
     while (true) {
         long long key = static_cast<long long>(random() >> 1);  // positive, never one of pgsafe's fixed keys
         if (key == 0 || key == k_runner_lock_key || key == k_runner_work_key) continue;
-        auto rows = m_connection.query(
-            fmt::format("SELECT pg_try_advisory_lock({}), pg_catalog.pg_backend_pid()", key),
-            "taking the run's own key");
+        auto rows = m_connection.query(try_lock_sql(key), "taking the run's own key");
         same_process(rows, "run's own key");
         if (rows.at(0).at(0) == std::optional<std::string>("t")) {
             m_run_key = key;
@@ -183,8 +193,7 @@ void RunnerLock::take_run_key() {
 
 void RunnerLock::wait_for_work_key(std::chrono::steady_clock::time_point deadline, InterruptWatch& interrupt,
                                    const std::function<void()>& before_waiting) {
-    const std::string try_key =
-        fmt::format("SELECT pg_try_advisory_lock({}), pg_catalog.pg_backend_pid()", k_runner_work_key);
+    const std::string try_key = try_lock_sql(k_runner_work_key);
     std::string last_holders;
     while (true) {
         auto rows = m_connection.query(try_key, "checking that no earlier runner can still commit");

@@ -72,6 +72,10 @@ using BeforeWaiting = std::function<void()>;
 
 // A session for the lock: open_session's, named "pgsafe migrate (runner lock)".
 db::Connection open_lock_session(const std::string& conninfo);
+// The same beside `work_session`, already open (init, adopt): refused with
+// pgsafe::Error (Usage) when the two are pooled per transaction
+// (require_sessions_of_their_own, session_affinity.hpp).
+db::Connection open_lock_session(const std::string& conninfo, db::Connection& work_session);
 
 class RunnerLock {
 public:
