@@ -128,9 +128,8 @@ bool retryable_in_step(const std::string& sqlstate) {
 // nothing to learn from it. A migration without steps (a file of comments,
 // or one another database's variant left empty) is only its records.
 bool Run::batchable(const PreparedMigration& m) const {
-    if (m_lock_check.empty() || !m.fresh || m.action != Action::Start) return false;
+    if (!batches_allowed() || !m.fresh || m.action != Action::Start) return false;
     if (m_session_reset.pending() || !m.session_sql.empty()) return false;
-    if (m_session_changes.read_only_possible()) return false;
     return std::all_of(m.steps.begin(), m.steps.end(),
                        [this](const StoredStep& step) { return quick(step); });
 }
@@ -143,14 +142,18 @@ bool Run::quick(const StoredStep& step) const {
     return known->second;
 }
 
+// Whether anything may go in a batch now: the run watches the runner lock
+// (not --dry-run), and no step may have made transactions read-only.
+bool Run::batches_allowed() const {
+    return !m_lock_check.empty() && !m_session_changes.read_only_possible();
+}
+
 // Where a batch of `m`'s steps that starts at step `from` ends: the first
 // step after it that may not go in one, or the one that would make the
-// message too long; `from` itself when no batch may start there (the run
-// is not watching the runner lock, or transactions may have been made
-// read-only). The start record must have committed (run_one's first step
-// carries it).
+// message too long; `from` itself when no batch may start now. The start
+// record must have committed (run_one's first step carries it).
 std::size_t Run::quick_steps_from(const PreparedMigration& m, std::size_t from) const {
-    if (m_lock_check.empty() || m_session_changes.read_only_possible()) return from;
+    if (!batches_allowed()) return from;
     std::size_t to = from;
     std::size_t bytes = 0;
     while (to < m.steps.size() && bytes < k_batch_bytes && quick(m.steps[to]))
@@ -190,11 +193,7 @@ std::size_t Run::run_steps_together(const PreparedMigration& m, std::size_t from
         }
         done = *read;
     }
-    for (std::size_t i = from; i < from + done; ++i) {
-        StepView view = view_of(*m.file, m.steps[i], m.steps.size());
-        m_observers.step_started(view);
-        m_observers.step_finished(view);  // a quick step: it changed nothing SessionChanges keeps
-    }
+    steps_done(m, from, from + done);
     if (!error || from + done == to) return done;  // (all committed: the error came after COMMIT)
     const StoredStep& stopped = m.steps[from + done];
     StepView view = view_of(*m.file, stopped, m.steps.size());
@@ -273,14 +272,20 @@ bool Run::run_group(const std::vector<const PreparedMigration*>& group, RunResul
 void Run::batched_done(const PreparedMigration& m, std::size_t steps, long long ms, RunResult& result) {
     MigrationView seen{m.file->version, m.file->name, m.file->path.string(), false, m.steps.size()};
     m_observers.migration_started(seen);
-    for (std::size_t i = 0; i < steps; ++i) {
-        StepView view = view_of(*m.file, m.steps[i], m.steps.size());
-        m_observers.step_started(view);
-        m_observers.step_finished(view);  // batchable: it changed nothing SessionChanges keeps
-    }
+    steps_done(m, 0, steps);
     AppliedMigration applied{m.file->version, m.file->name, static_cast<int>(steps), ms, 0, 0, false};
     result.applied.push_back(applied);
     m_observers.migration_finished(seen);
+}
+
+// Observers hear of `m`'s steps [from, to), committed in a batch: each a
+// quick step, which changed nothing SessionChanges keeps.
+void Run::steps_done(const PreparedMigration& m, std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) {
+        StepView view = view_of(*m.file, m.steps[i], m.steps.size());
+        m_observers.step_started(view);
+        m_observers.step_finished(view);
+    }
 }
 
 // A batch's message; SIGINT or SIGTERM cancels it.

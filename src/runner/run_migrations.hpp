@@ -113,6 +113,7 @@ private:
     };
     // At most this much SQL in one batch, so that a batch stays one quick message.
     static constexpr std::size_t k_batch_bytes = 1 << 20;
+    bool batches_allowed() const;
     bool batchable(const PreparedMigration& m) const;
     bool quick(const StoredStep& step) const;
     std::size_t quick_steps_from(const PreparedMigration& m, std::size_t from) const;
@@ -121,6 +122,7 @@ private:
     bool run_group(const std::vector<const PreparedMigration*>& group, RunResult& result);
     void send(const std::string& message);
     void batched_done(const PreparedMigration& m, std::size_t steps, long long ms, RunResult& result);
+    void steps_done(const PreparedMigration& m, std::size_t from, std::size_t to);
     bool group_stopped(const std::vector<const PreparedMigration*>& group,
                        const std::vector<BatchItem>& items, const db::DatabaseError& e, RunResult& result);
     std::optional<std::size_t> committed_items(const std::vector<BatchItem>& items);
