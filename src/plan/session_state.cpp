@@ -57,20 +57,23 @@ SessionState session_state(const std::vector<std::string>& steps) {
     // creates a temporary object: then every step's statements (a later
     // DROP of it) and words (a later use) count.
     std::vector<ParsedStep> parsed(steps.size());
+    std::vector<bool> read(steps.size(), false);
+    auto read_statements = [&](std::size_t s) {
+        if (auto statements = sql::session_statements(steps[s]))
+            parsed[s].statements = std::move(*statements);
+        read[s] = true;
+    };
     bool temporary = false;
     for (std::size_t s = 0; s < steps.size(); ++s) {
         if (!may_change_session(steps[s])) continue;
-        if (auto statements = sql::session_statements(steps[s]))
-            parsed[s].statements = std::move(*statements);
+        read_statements(s);
         temporary = temporary || std::any_of(parsed[s].statements.begin(), parsed[s].statements.end(),
                                              [](const SessionStatement& st) {
                                                  return st.kind == SessionStatement::Kind::TemporaryObject;
                                              });
     }
     for (std::size_t s = 0; temporary && s < steps.size(); ++s) {
-        if (!may_change_session(steps[s]))
-            if (auto statements = sql::session_statements(steps[s]))
-                parsed[s].statements = std::move(*statements);
+        if (!read[s]) read_statements(s);
         for (auto& w : words_of(steps[s])) parsed[s].words.insert(std::move(w));
     }
     SessionState out;
