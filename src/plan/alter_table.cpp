@@ -7,9 +7,30 @@
 
 #include "rewrite.hpp"
 
+#include <string>
 #include <vector>
 
 namespace pgsafe::plan::detail {
+
+// Why no rewrite of this ALTER TABLE is sure to do what the statement does,
+// or "". The safe forms add statements of their own (VALIDATE, a helper
+// CHECK, CREATE INDEX CONCURRENTLY) that the statement's IF EXISTS, IF NOT
+// EXISTS or ONLY would not cover.
+std::string declined_alter(const RewriteContext& ctx, const sql::AlterTable& alter) {
+    if (ctx.pending.created(alter.table)) return "";  // made by this run: pgsafe knows its shape
+    if (alter.if_exists && ctx.facts.find(alter.table) == nullptr)
+        return "kept as written: ALTER TABLE IF EXISTS on a table pgsafe does not see; the safe form's extra "
+               "steps would fail where the statement does nothing";
+    if (alter.only)
+        return "kept as written: ALTER TABLE ONLY acts on the parent alone, and the safe form's helper "
+               "constraints and indexes would reach its inheritance children";
+    for (const auto& action : alter.actions) {
+        if (action.kind == sql::AlterKind::AddColumn && action.missing_ok)
+            return "kept as written: ADD COLUMN IF NOT EXISTS does nothing when the column exists, and the "
+                   "safe form's extra steps (constraints, default, backfill) would run anyway";
+    }
+    return "";
+}
 
 std::optional<Rewrite> rewrite_alter_table(const RewriteContext& ctx) {
     const auto* alter = std::get_if<sql::AlterTable>(&ctx.statement.detail);

@@ -36,7 +36,7 @@ std::vector<rules::Finding> faithful_to_psql(std::vector<StatementPlan>& stateme
             if (tx->kind == sql::TransactionKind::Begin) open_block = sp.statement->span;
             if (tx->kind == sql::TransactionKind::Commit || tx->kind == sql::TransactionKind::Rollback ||
                 tx->kind == sql::TransactionKind::Prepare)
-                open_block.reset();
+                open_block = tx->chain ? std::optional<sql::Span>(sp.statement->span) : std::nullopt;
         }
         if (sp.statement->copy_from_stdin) {
             out.push_back(refusal(sp.statement->span,
@@ -66,10 +66,11 @@ std::vector<rules::Finding> faithful_to_psql(std::vector<StatementPlan>& stateme
         }
     }
     if (open_block) {
-        out.push_back(refusal(*open_block,
-                              "the file ends inside this BEGIN without COMMIT: psql rolls the block back "
-                              "when the file ends, and pgsafe will not guess which was meant",
-                              "End the block with COMMIT (or ROLLBACK, or remove it)."));
+        out.push_back(refusal(
+            *open_block,
+            "the file ends inside the transaction this statement opens, without COMMIT: psql rolls it back "
+            "when the file ends, and pgsafe will not guess which was meant",
+            "End the block with COMMIT (or ROLLBACK, or remove it)."));
     }
     return out;
 }

@@ -28,6 +28,19 @@ bool inline_validating(const sql::AlterTableAction& action) {
     return false;
 }
 
+bool adds_foreign_key(const std::vector<sql::AlterTableAction>& actions) {
+    for (const auto& action : actions) {
+        if (action.kind == sql::AlterKind::AddConstraint && action.constraint &&
+            action.constraint->kind == sql::ConstraintKind::ForeignKey)
+            return true;
+        if (action.kind == sql::AlterKind::AddColumn && action.column_def) {
+            for (const auto& c : action.column_def->constraints)
+                if (c.kind == sql::ConstraintKind::ForeignKey) return true;
+        }
+    }
+    return false;
+}
+
 Unit validate_unit(const sql::RelationName& table, const std::string& name, const char* rule) {
     Unit u;
     u.sql = sql::validate_constraint_sql(table, name);
@@ -45,6 +58,11 @@ Unit validate_unit(const sql::RelationName& table, const std::string& name, cons
 bool not_valid_constraints(const RewriteContext& ctx, AlterRewrite& rw) {
     if (!ctx.found(k_fk_rule) && !ctx.found(k_check_rule)) return false;
     const auto& actions = rw.alter.actions;
+    if (ctx.partitioned(rw.alter.table) && adds_foreign_key(actions)) {
+        ctx.declined =
+            "kept as written: PostgreSQL 15 cannot add a foreign key NOT VALID to a partitioned table";
+        return false;
+    }
     // Name everything first: if one cannot be named, change nothing.
     std::vector<std::pair<std::size_t, std::string>> named;
     for (std::size_t i = 0; i < actions.size(); ++i) {

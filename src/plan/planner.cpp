@@ -152,12 +152,21 @@ MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFi
     }
 
     const std::set<std::size_t> keep = no_rewrite_statements(file);
+    const std::vector<std::string> whole = whole_blocks(statements);
+    const EarlierSettings earlier = earlier_settings(file, m_facts);
     for (std::size_t i = 0; i < statements.size(); ++i) {
         StatementPlan& sp = statements[i];
+        sp.whole_block = !whole[i].empty();
         if (!block_boundary(*sp.statement)) {
             std::optional<Rewrite> rewrite;
             std::string declined;
-            if (!out.syntax_error && !sp.found.empty() && keep.count(i) == 0) {
+            if (sp.whole_block && !sp.found.empty()) {
+                declined = whole[i];
+            } else if (!earlier.strings[i].empty() && !sp.found.empty()) {
+                declined = earlier.strings[i];
+            } else if (!earlier.names[i].empty() && !sp.found.empty() && names_unqualified(sp.effects)) {
+                declined = earlier.names[i];
+            } else if (!out.syntax_error && !sp.found.empty() && keep.count(i) == 0) {
                 RewriteContext ctx{file, *sp.statement, sp.found, m_facts, m_state->pending, m_state->names,
                                    {}};
                 try {

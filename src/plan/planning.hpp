@@ -36,6 +36,9 @@ struct StatementPlan {
     // ("schema.table"): steps are made after the whole file, when a later
     // RENAME may have moved a name the pending set knows.
     std::set<std::string> created_tables;
+    // In a BEGIN … COMMIT block that must stay one transaction (whole_blocks): not
+    // rewritten, and the block is not cut.
+    bool whole_block = false;
 };
 
 // Runs statements PostgreSQL refuses in a transaction block outside one, as
@@ -46,6 +49,13 @@ std::vector<rules::Finding> faithful_to_psql(std::vector<StatementPlan>& stateme
 
 // BEGIN, COMMIT, ROLLBACK, PREPARE TRANSACTION: they shape steps and run as none.
 bool block_boundary(const sql::Statement& statement);
+
+// Why each statement (by index) sits in a block that must run as the one
+// transaction the file wrote, or "" when it does not: a block that ends in
+// ROLLBACK (nothing of it runs), uses savepoints, sets constraints, or
+// changes rows or runs code pgsafe cannot see through (cut into pieces,
+// deferred constraints and triggers would fire before the block's end).
+std::vector<std::string> whole_blocks(const std::vector<StatementPlan>& statements);
 
 // Steps in file order: outside BEGIN … COMMIT each unit is a step of its
 // own (as psql runs a file); inside, shared units stay in one transaction,
@@ -65,6 +75,19 @@ Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements,
 
 // The risk a finding leaves when its statement runs as written.
 Risk finding_risk(const rules::Finding& finding);
+
+// Per statement (by index), why an earlier SET of the file keeps it as
+// written, or "". names: after one that changed how names resolve (SET
+// search_path, SET ROLE, …), its unqualified names may mean other tables
+// than the facts and the pending set describe. strings: after SET
+// standard_conforming_strings, pgsafe's rebuilt SQL would read otherwise.
+struct EarlierSettings {
+    std::vector<std::string> names;
+    std::vector<std::string> strings;
+};
+EarlierSettings earlier_settings(const sql::ParsedFile& file, const analysis::TableFacts& facts);
+// Whether the statement locks a relation it names without a schema.
+bool names_unqualified(const analysis::Effects& effects);
 
 // Statements (by index) that a `-- pgsafe:no-rewrite` comment on their first
 // line or the line before keeps as written.

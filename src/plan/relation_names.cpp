@@ -64,8 +64,8 @@ void RelationNames::record(const sql::Statement& statement) {
         if (name.empty()) {
             std::vector<std::string> columns;
             for (const auto& c : index->columns) columns.push_back(c.expression ? "expr" : c.name);
-            name = sql::make_object_name(index->table.name, sql::name_addition(columns),
-                                         index->unique ? "key" : "idx");
+            // "_idx" for a unique one too: only a constraint's index ends in "_key".
+            name = sql::make_object_name(index->table.name, sql::name_addition(columns), "idx");
         }
         add(index->table, name);
     } else if (const auto* alter = std::get_if<sql::AlterTable>(&statement.detail)) {

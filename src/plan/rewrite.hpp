@@ -146,6 +146,10 @@ std::vector<Unit> not_null_units(const sql::RelationName& table, const std::stri
 
 // Every contributor in the registry, in its order, over one copy of the statement.
 std::optional<Rewrite> rewrite_alter_table(const RewriteContext& ctx);
+// Why no rewrite of an ALTER TABLE can keep what its IF EXISTS, ONLY or
+// ADD COLUMN IF NOT EXISTS mean (the safe forms' extra steps would not
+// honour them), or "" (alter_table.cpp).
+std::string declined_alter(const RewriteContext& ctx, const sql::AlterTable& alter);
 
 // --- Whole statements ---------------------------------------------------------
 std::optional<Rewrite> detach_partition_concurrently(const RewriteContext& ctx);

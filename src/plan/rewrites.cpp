@@ -63,6 +63,13 @@ const std::vector<RewriteEntry>& rewrite_registry() {
 }
 
 std::optional<Rewrite> rewrite_statement(const RewriteContext& ctx) {
+    const auto* alter = std::get_if<sql::AlterTable>(&ctx.statement.detail);
+    if (alter != nullptr && alter->object == sql::ObjectKind::Table) {
+        if (std::string why = declined_alter(ctx, *alter); !why.empty()) {
+            ctx.declined = std::move(why);
+            return std::nullopt;
+        }
+    }
     bool alter_tried = false;
     for (const auto& entry : rewrite_registry()) {
         std::optional<Rewrite> rewrite;

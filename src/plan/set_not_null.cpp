@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 namespace pgsafe::plan::detail {
 namespace {
 
@@ -43,8 +45,17 @@ bool set_not_null(const RewriteContext& ctx, AlterRewrite& rw) {
     if (!ctx.found(k_rule)) return false;
     std::vector<Unit> before;
     std::vector<Unit> after;
+    std::set<std::string> helpers;
     for (const auto& action : rw.alter.actions) {
         if (action.kind != sql::AlterKind::SetNotNull) continue;
+        // Long names are cut to 63 bytes: two columns' helpers may come out the same.
+        if (!helpers.insert(rules::not_null_helper_name(rw.alter.table, action.column)).second) {
+            ctx.declined = fmt::format(
+                "kept as written: the helper CHECKs of two columns would have the same name once cut to 63 "
+                "bytes ({})",
+                rules::not_null_helper_name(rw.alter.table, action.column));
+            return false;
+        }
         // The helper CHECK runs before the statement: the column must exist by then.
         for (const auto& other : rw.alter.actions) {
             if (other.kind == sql::AlterKind::AddColumn && other.column_def &&

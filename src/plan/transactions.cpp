@@ -6,7 +6,9 @@
 // into consecutive pieces touching disjoint tables, never reordered;
 // statements that share a table (create it, then fill it) stay together, and a block with anything
 // the lock model cannot see through (functions, SET, DO) is left whole. A
-// block the file rolls back runs not at all.
+// block the file rolls back runs not at all. A block whose meaning needs its
+// one transaction (savepoints, SET CONSTRAINTS, rows changed: deferred
+// constraints and triggers fire at its end) is neither rewritten nor cut.
 
 #include "planning.hpp"
 
@@ -70,7 +72,58 @@ std::vector<Draft> split_independent(const Draft& draft, const std::vector<State
     return out;
 }
 
+// Why a statement inside a block makes the block one transaction that cannot
+// be cut, or "".
+std::string needs_whole_block(const StatementPlan& sp) {
+    const sql::Statement& s = *sp.statement;
+    if (const auto* tx = std::get_if<sql::Transaction>(&s.detail)) {
+        if (tx->kind == sql::TransactionKind::Savepoint || tx->kind == sql::TransactionKind::Release ||
+            tx->kind == sql::TransactionKind::RollbackTo)
+            return "kept as written: the block uses savepoints, which exist only inside its one transaction";
+        return "";
+    }
+    if (s.kind == "ConstraintsSetStmt")
+        return "kept as written: the block sets constraints (SET CONSTRAINTS), which hold only inside its "
+               "one "
+               "transaction";
+    const auto* change = std::get_if<sql::DataChange>(&s.detail);
+    bool code = s.kind == "DoStmt" || s.kind == "CallStmt" || s.kind == "SelectStmt" ||
+                s.kind == "CopyStmt" || sp.effects.unknown;
+    if (change != nullptr || code)
+        return "kept as written: the block changes rows or runs code; cut into several transactions, "
+               "deferred "
+               "constraints and triggers would fire before the block ends, so it runs as the one transaction "
+               "the file wrote";
+    return "";
+}
+
 }  // namespace
+
+std::vector<std::string> whole_blocks(const std::vector<StatementPlan>& statements) {
+    std::vector<std::string> out(statements.size());
+    std::optional<std::size_t> begin;
+    std::string why;
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+        const auto* tx = std::get_if<sql::Transaction>(&statements[i].statement->detail);
+        if (tx != nullptr && tx->kind == sql::TransactionKind::Begin) {
+            begin = i;
+            why.clear();
+            continue;
+        }
+        if (!begin) continue;
+        if (tx != nullptr && ends_block(tx->kind)) {
+            if (tx->kind == sql::TransactionKind::Rollback)
+                why = "kept as written: the block ends in ROLLBACK, so nothing of it runs";
+            for (std::size_t k = *begin + 1; k < i && !why.empty(); ++k) out[k] = why;
+            begin.reset();
+            if (tx->chain) begin = i;  // AND CHAIN: the next transaction starts here
+            why.clear();
+            continue;
+        }
+        if (why.empty()) why = needs_whole_block(statements[i]);
+    }
+    return out;
+}
 
 bool block_boundary(const sql::Statement& statement) {
     const auto* tx = std::get_if<sql::Transaction>(&statement.detail);
@@ -87,8 +140,10 @@ std::vector<Draft> group_units(std::vector<StatementPlan>& statements, const rul
         bool holds_lock = std::any_of(block.units.begin(), block.units.end(), [&](const PlacedUnit& p) {
             return statements[p.statement].found.count(k_held_rule) > 0;
         });
+        bool whole = std::any_of(block.units.begin(), block.units.end(),
+                                 [&](const PlacedUnit& p) { return statements[p.statement].whole_block; });
         std::vector<Draft> parts =
-            holds_lock ? split_independent(block, statements, pending) : std::vector<Draft>{block};
+            holds_lock && !whole ? split_independent(block, statements, pending) : std::vector<Draft>{block};
         if (parts.size() > 1) {
             for (const auto& placed : block.units) statements[placed.statement].answered.insert(k_held_rule);
         }
@@ -107,7 +162,7 @@ std::vector<Draft> group_units(std::vector<StatementPlan>& statements, const rul
                 // A block the file rolls back changes nothing: nothing of it runs.
                 if (tx->kind == sql::TransactionKind::Rollback) block = Draft{};
                 flush();
-                in_block = false;
+                in_block = tx->chain;  // AND CHAIN opens the next block at once
                 continue;
             }
         }

@@ -143,6 +143,7 @@ Transaction convert_transaction(const PgQuery__TransactionStmt* s) {
             break;
         default: break;
     }
+    out.chain = s->chain != 0;
     return out;
 }
 

@@ -62,7 +62,13 @@ std::optional<std::string> chosen_constraint_name(const std::string& table, cons
         }
         case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
             if (has_name(c->indexname)) return std::string(c->indexname);
-            return make_object_name(table, name_addition(detail::string_list(c->keys, c->n_keys)), "key");
+            {
+                // Named after the key columns and then the INCLUDE columns, as the index it makes.
+                std::vector<std::string> columns = detail::string_list(c->keys, c->n_keys);
+                for (auto& column : detail::string_list(c->including, c->n_including))
+                    columns.push_back(column);
+                return make_object_name(table, name_addition(columns), "key");
+            }
         case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
             if (has_name(c->indexname)) return std::string(c->indexname);
             return make_object_name(table, "", "pkey");

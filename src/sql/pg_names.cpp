@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <set>
+#include <vector>
 
 namespace pgsafe::sql {
 
@@ -112,9 +113,12 @@ std::pair<int, std::string> figure_colname(const Node* node, bool& unsure) {
 }  // namespace
 
 std::optional<std::vector<std::string>> index_column_names(const PgQuery__IndexStmt* index) {
+    // Key columns, then INCLUDE columns: PostgreSQL names the index after both (allIndexParams).
+    std::vector<const Node*> params(index->index_params, index->index_params + index->n_index_params);
+    params.insert(params.end(), index->index_including_params,
+                  index->index_including_params + index->n_index_including_params);
     std::vector<std::string> out;
-    for (size_t i = 0; i < index->n_index_params; ++i) {
-        const Node* p = index->index_params[i];
+    for (const Node* p : params) {
         if (p->node_case != PG_QUERY__NODE__NODE_INDEX_ELEM) return std::nullopt;
         const auto* elem = p->index_elem;
         std::string name;

@@ -315,6 +315,7 @@ enum class TransactionKind {
 
 struct Transaction {
     TransactionKind kind = TransactionKind::Begin;
+    bool chain = false;  // COMMIT AND CHAIN, ROLLBACK AND CHAIN: a new transaction starts at once
 };
 
 struct VariableSet {
