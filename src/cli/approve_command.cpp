@@ -8,6 +8,7 @@
 #include "admin_policy.hpp"
 #include "commands.hpp"
 #include "config_flags.hpp"
+#include "facts_source.hpp"
 
 #include "pgsafe/db/connection.hpp"
 #include "pgsafe/db/table_facts.hpp"
@@ -80,18 +81,22 @@ std::vector<const source::MigrationFile*> chosen(const std::vector<source::Migra
     return out;
 }
 
-// Every file planned in order, as `pgsafe plan --db` does (tables created
-// earlier are new), the chosen kept.
+// Every file not yet applied planned in order, as `pgsafe plan --db` and
+// migrate do (tables created earlier in the run are new), the chosen kept.
 std::vector<plan::MigrationPlan> plans_of(const std::vector<source::MigrationFile>& files,
                                           const std::vector<const source::MigrationFile*>& wanted,
                                           const LoadedSettings& loaded, const std::string& conninfo) {
+    std::vector<std::string> versions;
+    for (const auto* f : wanted) versions.push_back(f->version);
+    // As migrate plans them: applied migrations are facts of the database, not part of the run.
+    std::vector<source::MigrationFile> pending = not_applied(files, conninfo, versions);
     db::Connection connection(conninfo);
     plan::Planner planner(plan::plan_options(loaded.settings), db::load_table_facts(connection));
     std::vector<plan::MigrationPlan> out;
-    for (const auto& f : files) {
+    for (const auto& f : pending) {
         sql::ParsedFile parsed = sql::parse_sql(f.text, {sql::KeepTree::Yes});
         plan::MigrationPlan p = planner.plan({f.version, f.name, display_path(f.path), f.checksum}, parsed);
-        if (std::find(wanted.begin(), wanted.end(), &f) == wanted.end()) continue;
+        if (std::find(versions.begin(), versions.end(), f.version) == versions.end()) continue;
         if (p.syntax_error)
             throw Error(ErrorKind::Parse, fmt::format("{}: does not parse (or is refused in the plan): see "
                                                       "`pgsafe plan {}`; nothing was approved",

@@ -121,6 +121,8 @@ void add_plan_command(CLI::App& app, const GlobalOptions& global, int& code) {
         LoadedSettings loaded = load_settings(global);                        // timeouts, thresholds, rules
         analysis::TableFacts facts = load_table_facts(flags->stats, global);  // sizes drive the rewrites
         std::vector<source::MigrationFile> files = named_migrations(flags->paths, loaded);  // in apply order
+        if (!global.db.empty())  // what migrate would plan there: the applied ones are facts now
+            files = not_applied(std::move(files), db::resolve_conninfo(global.db));
         plan::Planner planner(plan::plan_options(loaded.settings), std::move(facts));
         std::vector<plan::MigrationPlan> plans = plan_all(files, planner);  // rewrite, group, rate
         if (!flags->emit_sql.empty()) emit_sql(plans, files, flags->emit_sql);

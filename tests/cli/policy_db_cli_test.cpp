@@ -143,3 +143,23 @@ TEST_CASE("audit lists what ran, with who and when, as text and JSON", "[cli][po
     CHECK(j["entries"][0]["role"] == me);
     CHECK(j["entries"][0]["version"] == "1");
 }
+
+TEST_CASE("plan --db and approve judge only what migrate would run: applied migrations are facts",
+          "[cli][policy]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p;
+    p.dir.write("migrations/V1__a.sql", "CREATE TABLE items (id bigint PRIMARY KEY, v text);\n");
+    p.dir.write("migrations/V2__drop.sql", "ALTER TABLE items DROP COLUMN v;\n");
+    auto first = p.run({"migrate", "--to", "1", "--db", db->dsn()});
+    REQUIRE(first.exit_code == 0);
+    // Planned with V1, items would count as a table this run creates (empty, low risk); migrate sees
+    // the applied table and rates the drop high.
+    auto r = p.run({"plan", "--db", db->dsn(), "--format", "json"});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    auto plans = nlohmann::json::parse(r.out).at("migrations");
+    REQUIRE(plans.size() == 1);
+    CHECK(plans[0].at("version") == "2");
+    CHECK(plans[0].at("risk") == "high");
+}
