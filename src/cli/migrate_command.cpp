@@ -124,7 +124,13 @@ void add_migrate_command(CLI::App& app, const GlobalOptions& global, int& code) 
         LoadedSettings loaded = load_settings(global);  // timeouts, retry budget, thresholds
         std::vector<source::MigrationFile> files = migration_files(flags->dir, loaded);  // in apply order
         if (flags->dry_run) {
-            runner::RunOptions options = run_options(*flags, global, loaded.settings);
+            // The policy judges a dry run as it would judge the run: a refusal exits 5, as the run would.
+            runner::PolicyGateOptions gate_options = policy_gate_options(*flags, global, loaded);
+            gate_options.wait_for_window.reset();  // says now what a run would meet now
+            runner::PolicyGate gate(std::move(gate_options));
+            runner::RunOptions options =
+                run_options(*flags, global, with_policy_settings(loaded, gate.effective().policy));
+            options.gate = &gate;
             print(runner::dry_run(files, options));  // reads, writes nothing
             code = exit_code(ExitCode::Ok);
             return;

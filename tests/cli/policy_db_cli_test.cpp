@@ -163,3 +163,17 @@ TEST_CASE("plan --db and approve judge only what migrate would run: applied migr
     CHECK(plans[0].at("version") == "2");
     CHECK(plans[0].at("risk") == "high");
 }
+
+TEST_CASE("migrate --dry-run is refused as the run would be, exit 5, and prints no SQL", "[cli][policy]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Project p("[[freeze]]\nfrom = 2000-01-01\nto = 2999-12-31\nreason = \"year-end\"\n");
+    p.dir.write("pgsafe.toml", "environment = \"production\"\n");
+    auto dry = p.run({"migrate", "--dry-run", "--db", db->dsn()});
+    INFO(dry.out << dry.err);
+    CHECK(dry.exit_code == 5);
+    CHECK(has(dry.err, "year-end"));
+    CHECK_FALSE(has(dry.out, "CREATE TABLE a"));
+    auto run = p.run({"migrate", "--db", db->dsn()});  // the run meets the same refusal
+    CHECK(run.exit_code == 5);
+}
