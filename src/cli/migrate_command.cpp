@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <memory>
 
@@ -39,6 +40,7 @@ struct MigrateFlags {
     bool allow_out_of_order = false;
     bool allow_same_content = false;
     std::string break_glass;
+    CLI::Option* break_glass_given = nullptr;  // given, even as "": a blank reason is an error, not no flag
     std::string wait_for_window;
 };
 
@@ -50,7 +52,13 @@ runner::PolicyGateOptions policy_gate_options(const MigrateFlags& flags, const G
     runner::PolicyGateOptions o;
     o.conninfo = db::resolve_conninfo(global.db);
     o.chosen = chosen_policy(loaded);
-    if (!flags.break_glass.empty()) o.break_glass = flags.break_glass;
+    if (flags.break_glass_given != nullptr && flags.break_glass_given->count() > 0) {
+        if (std::all_of(flags.break_glass.begin(), flags.break_glass.end(),
+                        [](unsigned char c) { return std::isspace(c); }))
+            throw Error(ErrorKind::Usage,
+                        "--break-glass needs a reason: it overrides the policy and is recorded and audited");
+        o.break_glass = flags.break_glass;
+    }
     if (!flags.wait_for_window.empty()) {
         auto wait = policy::parse_duration(flags.wait_for_window);
         if (!wait)
@@ -114,9 +122,10 @@ void add_migrate_command(CLI::App& app, const GlobalOptions& global, int& code) 
                   "Apply a new migration that sorts before one already applied");
     cmd->add_flag("--allow-same-content", flags->allow_same_content,
                   "Apply a new migration whose content is the same as an applied one's");
-    cmd->add_option("--break-glass", flags->break_glass,
-                    "Override windows, freezes and missing approvals, for members of [access] break_glass; "
-                    "recorded with this reason");
+    flags->break_glass_given = cmd->add_option(
+        "--break-glass", flags->break_glass,
+        "Override windows, freezes and missing approvals, for members of [access] break_glass; "
+        "recorded with this reason");
     cmd->add_option(
         "--wait-for-window", flags->wait_for_window,
         "Wait up to this long (\"30m\", \"8h\") for a window or a freeze's end instead of refusing");

@@ -177,3 +177,13 @@ TEST_CASE("migrate --dry-run is refused as the run would be, exit 5, and prints 
     auto run = p.run({"migrate", "--db", db->dsn()});  // the run meets the same refusal
     CHECK(run.exit_code == 5);
 }
+
+TEST_CASE("--break-glass without a reason is refused before connecting, never ignored", "[cli][policy]") {
+    Project p;
+    for (const std::string reason : {"", "   "}) {
+        auto r = p.run({"migrate", "--break-glass", reason, "--db", k_nowhere});
+        INFO("[" << reason << "] " << r.err);
+        CHECK(r.exit_code == 2);
+        CHECK(has(r.err, "--break-glass needs a reason"));
+    }
+}
