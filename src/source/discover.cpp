@@ -7,6 +7,7 @@
 #include "pgsafe/source/migration.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace pgsafe::source {
 
@@ -54,6 +55,15 @@ std::string join_lines(const std::vector<std::string>& lines) {
     return text;
 }
 
+// ".SQL", ".Sql": a migration by the look of it, which ".sql" alone would skip.
+bool upper_sql(const std::string& file_name) {
+    if (file_name.size() < 4) return false;
+    std::string ext = file_name.substr(file_name.size() - 4);
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return ext == ".sql";
+}
+
 }  // namespace
 
 std::vector<MigrationFile> discover_migrations(const fs::path& dir) {
@@ -68,6 +78,13 @@ std::vector<MigrationFile> discover_migrations(const fs::path& dir) {
     try {
         for (const auto& entry : fs::directory_iterator(dir)) {
             auto file_name = entry.path().filename().string();
+            if (!detail::ends_with(file_name, ".sql") && upper_sql(file_name)) {
+                // Skipped, the migrations after it would run without it.
+                not_files.push_back(entry.path().string() + ": ends in \"" +
+                                    file_name.substr(file_name.size() - 4) +
+                                    "\", not \".sql\": migration files end in lower-case .sql; rename it");
+                continue;
+            }
             if (!detail::ends_with(file_name, ".sql") || detail::ends_with(file_name, ".down.sql") ||
                 detail::is_hidden(entry.path())) {
                 continue;

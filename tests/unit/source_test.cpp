@@ -247,6 +247,17 @@ TEST_CASE("a .sql file that fits no pattern is an error naming it", "[source]") 
           "<digits>_<name>.sql or <digits>_<name>.up.sql)");
 }
 
+TEST_CASE("a migration ending in .SQL is an error, not skipped", "[source]") {
+    TempDir dir;
+    dir.write("migrations/V1__init.sql");
+    dir.write("migrations/V7__x.SQL");
+    WorkingDirectory cwd(dir.path());
+
+    CHECK(usage_error([] { discover_migrations("migrations"); }) ==
+          "migrations/V7__x.SQL: ends in \".SQL\", not \".sql\": migration files end in lower-case .sql; "
+          "rename it");
+}
+
 TEST_CASE("every naming problem is reported at once", "[source]") {
     TempDir dir;
     dir.write("migrations/foo.sql");
