@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 namespace pgsafe::plan::detail {
 namespace {
 
@@ -63,13 +65,24 @@ bool not_valid_constraints(const RewriteContext& ctx, AlterRewrite& rw) {
             "kept as written: PostgreSQL 15 cannot add a foreign key NOT VALID to a partitioned table";
         return false;
     }
-    // Name everything first: if one cannot be named, change nothing.
+    // Name everything first: if one cannot be named, change nothing. PostgreSQL numbers a chosen name
+    // that is taken (t_a_check1); pgsafe names them without, so two chosen alike, or one chosen after an
+    // earlier unnamed constraint on the table, are declined.
     std::vector<std::pair<std::size_t, std::string>> named;
+    std::set<std::string> chosen;
     for (std::size_t i = 0; i < actions.size(); ++i) {
         if (actions[i].kind != sql::AlterKind::AddConstraint || !actions[i].constraint) continue;
         if (!validating(*actions[i].constraint)) continue;
         auto name = rw.edit.constraint_name(i);
         if (!name) return false;
+        bool unnamed = actions[i].constraint->name.empty();
+        if ((unnamed && ctx.names.unnamed_constraint_added(rw.alter.table)) || !chosen.insert(*name).second) {
+            ctx.declined = fmt::format(
+                "kept as written: PostgreSQL may number the constraint's name (\"{}1\"), as another unnamed "
+                "constraint of \"{}\" may hold \"{}\"; name the constraint to get the safe form",
+                *name, rw.alter.table.name, *name);
+            return false;
+        }
         named.emplace_back(i, *name);
     }
     std::vector<Unit> validates;

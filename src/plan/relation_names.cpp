@@ -49,15 +49,29 @@ bool RelationNames::triggers_added(const sql::RelationName& table) const {
     return m_created_trigger || m_enabled_triggers.count(m_pending.key(table)) > 0;
 }
 
+bool RelationNames::unnamed_constraint_added(const sql::RelationName& table) const {
+    return m_unnamed_constraints.count(m_pending.key(table)) > 0;
+}
+
 void RelationNames::record(const sql::Statement& statement) {
     if (statement.kind == "CreateTrigStmt") m_created_trigger = true;
+    auto unnamed = [&](const sql::RelationName& table, const sql::Constraint& c) {
+        if (c.name.empty() &&
+            (c.kind == sql::ConstraintKind::Check || c.kind == sql::ConstraintKind::ForeignKey))
+            m_unnamed_constraints.insert(m_pending.key(table));
+    };
     auto column_keys = [&](const sql::RelationName& table, const sql::ColumnDef& column) {
-        for (const auto& c : column.constraints) add(table, key_index_name(table.name, c, {column.name}));
+        for (const auto& c : column.constraints) {
+            add(table, key_index_name(table.name, c, {column.name}));
+            unnamed(table, c);
+        }
     };
     if (const auto* create = std::get_if<sql::CreateTable>(&statement.detail)) {
         add(create->table, create->table.name);
-        for (const auto& c : create->constraints)
+        for (const auto& c : create->constraints) {
             add(create->table, key_index_name(create->table.name, c, c.columns));
+            unnamed(create->table, c);
+        }
         for (const auto& column : create->columns) column_keys(create->table, column);
     } else if (const auto* index = std::get_if<sql::CreateIndex>(&statement.detail)) {
         std::string name = index->name;
@@ -70,9 +84,11 @@ void RelationNames::record(const sql::Statement& statement) {
         add(index->table, name);
     } else if (const auto* alter = std::get_if<sql::AlterTable>(&statement.detail)) {
         for (const auto& action : alter->actions) {
-            if (action.constraint)
+            if (action.constraint) {
                 add(alter->table,
                     key_index_name(alter->table.name, *action.constraint, action.constraint->columns));
+                unnamed(alter->table, *action.constraint);
+            }
             if (action.kind == sql::AlterKind::AddColumn && action.column_def)
                 column_keys(alter->table, *action.column_def);
             if (action.kind == sql::AlterKind::DropColumn || action.kind == sql::AlterKind::AlterColumnType ||

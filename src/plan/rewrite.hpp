@@ -70,6 +70,9 @@ public:
     // An earlier statement created a trigger (on any table: the IR does not
     // carry CREATE TRIGGER's table) or enabled one on `table`.
     bool triggers_added(const sql::RelationName& table) const;
+    // An earlier statement added a CHECK or FOREIGN KEY without a name to
+    // `table`: PostgreSQL named it, maybe as the name a later one would get.
+    bool unnamed_constraint_added(const sql::RelationName& table) const;
 
 private:
     void add(const sql::RelationName& table, const std::string& name);
@@ -77,8 +80,9 @@ private:
     std::set<std::string> m_names;
     std::set<std::string> m_reshaped;  // tables, as "schema.name"
     std::set<std::string> m_dropped_indexes;
-    std::set<std::string> m_nullable;          // "schema.table" + '\n' + column
-    std::set<std::string> m_enabled_triggers;  // tables
+    std::set<std::string> m_nullable;             // "schema.table" + '\n' + column
+    std::set<std::string> m_enabled_triggers;     // tables
+    std::set<std::string> m_unnamed_constraints;  // tables
     bool m_created_trigger = false;
 };
 

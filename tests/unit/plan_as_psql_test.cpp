@@ -181,3 +181,18 @@ TEST_CASE("two NOT NULL helpers that would share a 63-byte name are not built", 
     CHECK(!rewritten(p));
     CHECK(why_has(p, "63 bytes"));
 }
+
+TEST_CASE("an unnamed constraint whose name PostgreSQL may number is kept as written", "[plan][as-psql]") {
+    auto p = plan_one("ALTER TABLE t ADD CHECK (a > 0), ADD CHECK (a < 10);\n", {table("t")});
+    CHECK(!rewritten(p));
+    CHECK(why_has(p, "number the constraint's name"));
+    p = plan_one("ALTER TABLE t ADD CHECK (a > 0);\nALTER TABLE t ADD CHECK (a < 10);\n", {table("t")});
+    REQUIRE(p.steps.size() >= 2);
+    CHECK(p.steps.front().rule.has_value());  // the first is named t_a_check, as PostgreSQL names it
+    CHECK(!p.steps.back().rule.has_value());  // the second would be t_a_check1
+    CHECK(why_has(p, "number the constraint's name"));
+    // Named constraints are what they say.
+    p = plan_one("ALTER TABLE t ADD CONSTRAINT c1 CHECK (a > 0), ADD CONSTRAINT c2 CHECK (a < 10);\n",
+                 {table("t")});
+    CHECK(rewritten(p));
+}
