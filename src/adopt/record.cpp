@@ -56,8 +56,9 @@ std::string insert_adopted_sql(const AdoptedFile& a, const AdoptOptions& options
                  {"steps", json::array()}};
     return fmt::format(
         "INSERT INTO pgsafe.migrations (version, name, checksum, state, tool_version, plan, finished_at, "
-        "duration_ms, adopted_by, adopted_at, adopted_from) VALUES ({}, {}, {}, 'adopted', {}, {}::jsonb, "
-        "now(), 0, session_user, now(), {}::jsonb);",
+        "duration_ms, adopted_by, adopted_at, adopted_from) VALUES ({}, {}, {}, 'adopted', {}, "
+        "{}::pg_catalog.jsonb, "
+        "pg_catalog.now(), 0, session_user, pg_catalog.now(), {}::pg_catalog.jsonb);",
         literal(f.version), literal(f.name), literal(checksum), literal(PGSAFE_VERSION), literal(dump(plan)),
         literal(dump(from)));
 }
@@ -79,7 +80,7 @@ std::string adoption_sql(const AdoptResult& r, const AdoptOptions& options,
     sql += fmt::format(
         "INSERT INTO pgsafe.adoptions (tool, history_table, lock_key, baseline, rows) VALUES ({}, {}, {}, "
         "{}, "
-        "{}::jsonb);\n",
+        "{}::pg_catalog.jsonb);\n",
         literal(source_name(options)),
         literal_or_null(r.history ? std::optional<std::string>(r.history->table) : std::nullopt),
         lock_key ? std::to_string(*lock_key) : "NULL", literal_or_null(r.plan.baseline), literal(dump(rows)));
@@ -98,7 +99,9 @@ std::string adoption_sql(const AdoptResult& r, const AdoptOptions& options,
 
 std::optional<long long> lock_key_of(db::Connection& c, const AdoptOptions& options, const History& history) {
     if (!options.tool) return std::nullopt;
-    auto rows = c.query("SELECT current_database()::text, current_schema()::text", "naming the database");
+    auto rows = c.query(
+        "SELECT pg_catalog.current_database()::pg_catalog.text, pg_catalog.current_schema()::pg_catalog.text",
+        "naming the database");
     std::string database = rows.at(0).at(0).value_or("");
     std::string schema = rows.at(0).at(1).value_or("public");
     std::string table = history.table;
@@ -136,7 +139,8 @@ AdoptResult survey(db::Connection& c, const std::vector<source::MigrationFile>& 
 }  // namespace
 
 AdoptResult adopt(const std::vector<source::MigrationFile>& files, const AdoptOptions& options) {
-    db::Connection session = runner::open_session(options.conninfo, "pgsafe adopt");
+    db::Connection session =
+        runner::open_session(options.conninfo, "pgsafe adopt", runner::SearchPath::Users);
     auto distrust = runner::tracking_schema_problems(session);  // before anything in it is read or fires
     if (!distrust.empty())
         throw RefusedError(

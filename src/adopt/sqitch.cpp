@@ -48,7 +48,8 @@ std::optional<bool> matches(const HistoryRow& row, const std::string& bytes) {
 // The last event of every change, with the deployed change's script_hash.
 std::string rows_sql(const std::string& schema) {
     return fmt::format(
-        "SELECT coalesce(json_agg(x ORDER BY x.committed_at, x.change_id), '[]')::text FROM ("
+        "SELECT coalesce(pg_catalog.json_agg(x ORDER BY x.committed_at, x.change_id), '[]')::pg_catalog.text "
+        "FROM ("
         "SELECT DISTINCT ON (e.change_id) e.change_id, e.change, e.project, e.event, e.committed_at, "
         "e.committer_name, c.script_hash FROM {0}.events e LEFT JOIN {0}.changes c ON c.change_id = "
         "e.change_id ORDER BY e.change_id, e.committed_at DESC) x",

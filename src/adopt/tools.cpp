@@ -73,11 +73,13 @@ struct Located {
 
 // "name" or "schema.name" as the user wrote it, through the search path.
 std::optional<Located> locate(db::Connection& c, const std::string& name) {
-    auto rows = c.query(fmt::format("SELECT n.nspname::text, cl.relname::text FROM pg_catalog.pg_class cl "
-                                    "JOIN pg_catalog.pg_namespace n ON n.oid = cl.relnamespace "
-                                    "WHERE cl.oid = pg_catalog.to_regclass({})",
-                                    runner::literal(name)),
-                        "looking for the history table");
+    auto rows = c.query(
+        fmt::format(
+            "SELECT n.nspname::pg_catalog.text, cl.relname::pg_catalog.text FROM pg_catalog.pg_class cl "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = cl.relnamespace "
+            "WHERE cl.oid = pg_catalog.to_regclass({})::pg_catalog.oid",
+            runner::literal(name)),
+        "looking for the history table");
     if (rows.empty()) return std::nullopt;
     return Located{rows[0][0].value_or(""), rows[0][1].value_or("")};
 }
@@ -99,11 +101,12 @@ std::optional<Located> find_table(db::Connection& c, const ToolSpec& s, const st
 }
 
 std::vector<std::string> columns_of(db::Connection& c, const std::string& qualified) {
-    auto rows = c.query(fmt::format("SELECT attname::text FROM pg_catalog.pg_attribute WHERE attrelid = "
-                                    "pg_catalog.to_regclass({}) AND attnum > 0 AND NOT attisdropped ORDER BY "
-                                    "attnum",
-                                    runner::literal(qualified)),
-                        "reading the history table's columns");
+    auto rows = c.query(
+        fmt::format("SELECT attname::pg_catalog.text FROM pg_catalog.pg_attribute WHERE attrelid = "
+                    "pg_catalog.to_regclass({})::pg_catalog.oid AND attnum > 0 AND NOT attisdropped ORDER BY "
+                    "attnum",
+                    runner::literal(qualified)),
+        "reading the history table's columns");
     std::vector<std::string> out;
     for (const auto& r : rows) out.push_back(r.at(0).value_or(""));
     return out;
@@ -137,8 +140,8 @@ void require_shape(db::Connection& c, const ToolSpec& s, const Located& where) {
 
 std::string rows_sql(const ToolSpec& s, const Located& where) {
     if (s.rows_sql != nullptr) return s.rows_sql(runner::ident(where.schema));
-    return fmt::format("SELECT coalesce(json_agg(t ORDER BY {}), '[]')::text FROM {} t", s.order_by,
-                       where.qualified());
+    return fmt::format("SELECT coalesce(pg_catalog.json_agg(t ORDER BY {}), '[]')::pg_catalog.text FROM {} t",
+                       s.order_by, where.qualified());
 }
 
 std::string display(const Located& where) {

@@ -30,25 +30,25 @@ WITH rels AS (
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'm')
       AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
-      AND n.nspname !~ '^pg_(toast_)?temp_'
+      AND n.nspname::pg_catalog.text !~ '^pg_(toast_)?temp_'
 ),
 sizes AS (
     SELECT r.oid,
-           CASE WHEN r.relkind = 'p' THEN leaves.rows ELSE c.reltuples::float8 END AS rows,
+           CASE WHEN r.relkind = 'p' THEN leaves.rows ELSE c.reltuples::pg_catalog.float8 END AS rows,
            CASE WHEN r.relkind = 'p' THEN leaves.bytes ELSE pg_catalog.pg_total_relation_size(r.oid) END AS bytes
     FROM rels r
     JOIN pg_catalog.pg_class c ON c.oid = r.oid
     LEFT JOIN LATERAL (
-        SELECT coalesce(sum(pg_catalog.pg_total_relation_size(t.relid)), 0)::int8 AS bytes,
-               CASE WHEN count(*) = 0 THEN 0::float8
-                    WHEN bool_and(lc.reltuples >= 0) THEN sum(lc.reltuples::float8)
-                    ELSE -1::float8 END AS rows
+        SELECT coalesce(pg_catalog.sum(pg_catalog.pg_total_relation_size(t.relid)), 0)::pg_catalog.int8 AS bytes,
+               CASE WHEN pg_catalog.count(*) = 0 THEN 0::pg_catalog.float8
+                    WHEN pg_catalog.bool_and(lc.reltuples >= 0::pg_catalog.float4) THEN pg_catalog.sum(lc.reltuples::pg_catalog.float8)
+                    ELSE -1::pg_catalog.float8 END AS rows
         FROM pg_catalog.pg_partition_tree(r.oid) t
         JOIN pg_catalog.pg_class lc ON lc.oid = t.relid
         WHERE t.isleaf AND lc.relkind = 'r'
     ) leaves ON r.relkind = 'p'
 )
-SELECT coalesce(json_agg(json_build_object(
+SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
            'schema', r.schema,
            'name', r.name,
            'kind', CASE r.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table'
@@ -56,17 +56,17 @@ SELECT coalesce(json_agg(json_build_object(
            'rows', s.rows,
            'bytes', s.bytes,
            'indexes', (
-               SELECT coalesce(json_agg(json_build_object(
+               SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
                           'name', ic.relname,
                           'columns', array(
-                              SELECT coalesce(a.attname::text, '')
-                              FROM generate_series(0, i.indnkeyatts - 1) AS k(n)
+                              SELECT coalesce(a.attname::pg_catalog.text, '')
+                              FROM pg_catalog.generate_series(0, i.indnkeyatts - 1) AS k(n)
                               LEFT JOIN pg_catalog.pg_attribute a
                                      ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.n]
                               ORDER BY k.n),
                           'types', array(
                               SELECT coalesce(pg_catalog.format_type(a.atttypid, NULL), '')
-                              FROM generate_series(0, i.indnkeyatts - 1) AS k(n)
+                              FROM pg_catalog.generate_series(0, i.indnkeyatts - 1) AS k(n)
                               LEFT JOIN pg_catalog.pg_attribute a
                                      ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.n]
                               ORDER BY k.n),
@@ -75,21 +75,21 @@ SELECT coalesce(json_agg(json_build_object(
                           'valid', i.indisvalid,
                           'partial', i.indpred IS NOT NULL,
                           'not_null', NOT EXISTS (
-                              SELECT FROM generate_series(0, i.indnkeyatts - 1) AS k(n)
+                              SELECT FROM pg_catalog.generate_series(0, i.indnkeyatts - 1) AS k(n)
                               LEFT JOIN pg_catalog.pg_attribute a
                                      ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.n]
-                              WHERE a.attnotnull IS NOT TRUE)) ORDER BY ic.relname), '[]'::json)
+                              WHERE a.attnotnull IS NOT TRUE)) ORDER BY ic.relname), '[]'::pg_catalog.json)
                FROM pg_catalog.pg_index i
                JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
                WHERE i.indrelid = r.oid),
            'update_triggers', (
-               SELECT coalesce(json_agg(DISTINCT t.tgname ORDER BY t.tgname), '[]'::json)
+               SELECT coalesce(pg_catalog.json_agg(DISTINCT t.tgname ORDER BY t.tgname), '[]'::pg_catalog.json)
                FROM pg_catalog.pg_trigger t
                WHERE (t.tgrelid = r.oid OR t.tgrelid IN (SELECT relid FROM pg_catalog.pg_partition_tree(r.oid)))
-                 AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND (t.tgtype & 16) <> 0
-                 AND cardinality(t.tgattr::int2[]) = 0)
-       ) ORDER BY r.schema, r.name), '[]'::json)::text AS tables,
-       array_to_json(current_schemas(false))::text AS search_path
+                 AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND (t.tgtype::pg_catalog.int4 & 16) <> 0
+                 AND pg_catalog.cardinality(t.tgattr::pg_catalog.int2[]) = 0)
+       ) ORDER BY r.schema, r.name), '[]'::pg_catalog.json)::pg_catalog.text AS tables,
+       pg_catalog.array_to_json(pg_catalog.current_schemas(false))::pg_catalog.text AS search_path
 FROM rels r
 JOIN sizes s ON s.oid = r.oid
 )sql";
@@ -124,10 +124,15 @@ analysis::TableFacts load_table_facts(Connection& connection) {
 }
 
 analysis::TableFacts load_table_facts(Connection& connection, const std::optional<std::string>& schema) {
+    return load_table_facts(connection, schema, FactsSearchPath::Current);
+}
+
+analysis::TableFacts load_table_facts(Connection& connection, const std::optional<std::string>& schema,
+                                      FactsSearchPath path_from) {
     auto& impl = connection.impl();
     std::string query = k_facts_query;
     if (schema) {  // one more condition on the relations read, after the last one
-        const std::string last_filter = "AND n.nspname !~ '^pg_(toast_)?temp_'\n";
+        const std::string last_filter = "AND n.nspname::pg_catalog.text !~ '^pg_(toast_)?temp_'\n";
         auto at = query.find(last_filter);
         if (at == std::string::npos)
             throw std::logic_error("load_table_facts: the schema filter has no place");
@@ -136,7 +141,12 @@ analysis::TableFacts load_table_facts(Connection& connection, const std::optiona
     }
     auto [tables_text, search_path_text] = guarded("reading table statistics from " + impl.target, [&] {
         pqxx::nontransaction tx(impl.connection);
-        pqxx::row row = tx.exec1(k_read_only_timeouts + query);
+        // SET LOCAL: the session's own search_path is back once the read ends.
+        pqxx::row row = tx.exec1(k_read_only_timeouts +
+                                 (path_from == FactsSearchPath::SessionDefault
+                                      ? std::string("SET LOCAL search_path TO DEFAULT;\n")
+                                      : std::string()) +
+                                 query);
         return std::make_pair(row[0].as<std::string>(), row[1].as<std::string>());
     });
     std::vector<analysis::TableFact> tables;

@@ -35,7 +35,8 @@ NextKeys next_keys(const Batch& batch, const std::optional<std::vector<std::stri
     if (limit) {
         // The limit-th key, or the last one left when fewer are.
         out.count = fmt::format(
-            "CASE WHEN l.\"pgsafe full\" THEN {0} ELSE (SELECT count(*) FROM (SELECT FROM {1} ORDER BY {2} "
+            "CASE WHEN l.\"pgsafe full\" THEN {0} ELSE (SELECT pg_catalog.count(*) FROM (SELECT FROM {1} "
+            "ORDER BY {2} "
             "LIMIT {0}) c) END",
             *limit, from, columns);
         last = fmt::format(
@@ -44,7 +45,7 @@ NextKeys next_keys(const Batch& batch, const std::optional<std::vector<std::stri
             "LIMIT 1) l",
             columns, from, *limit - 1, descending);
     } else {
-        out.count = fmt::format("(SELECT count(*) FROM {})", from);
+        out.count = fmt::format("(SELECT pg_catalog.count(*) FROM {})", from);
         last = fmt::format("(SELECT {} FROM {} ORDER BY {} LIMIT 1) l", columns, from, descending);
     }
     out.from = fmt::format("(SELECT {0} FROM {1} ORDER BY {0} LIMIT 1) f, {2}", columns, from, last);

@@ -79,24 +79,24 @@ void in_transaction(db::Connection& c, F&& f) {
 const char* const k_list_query = R"(
 WITH stored AS (
     SELECT pg_catalog.jsonb_array_elements_text(
-               substring(p.prosrc FROM $re$v_roles jsonb := '([^']*)';$re$)::jsonb) AS name
+               substring(p.prosrc FROM $re$v_roles jsonb := '([^']*)';$re$)::pg_catalog.jsonb) AS name
       FROM pg_catalog.pg_proc p
      WHERE p.oid = pg_catalog.to_regprocedure('pgsafe.approve(text,text,text,interval)')),
-roles AS (SELECT name FROM stored UNION SELECT unnest({}::text[]))
-SELECT json_build_object(
-  'now', extract(epoch FROM now())::bigint,
-  'approve_roles', (SELECT coalesce(json_agg(name ORDER BY name), '[]') FROM stored),
-  'approvals', (SELECT coalesce(json_agg(json_build_object(
-        'row', to_jsonb(a),
+roles AS (SELECT name FROM stored UNION SELECT pg_catalog.unnest({}::pg_catalog.text[]))
+SELECT pg_catalog.json_build_object(
+  'now', extract(epoch FROM pg_catalog.now())::bigint,
+  'approve_roles', (SELECT coalesce(pg_catalog.json_agg(name ORDER BY name), '[]') FROM stored),
+  'approvals', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
+        'row', pg_catalog.to_jsonb(a),
         'created', extract(epoch FROM a.created_at)::bigint,
         'expires', extract(epoch FROM a.expires_at)::bigint,
-        'revoked', extract(epoch FROM (to_jsonb(a) ->> 'revoked_at')::timestamptz)::bigint,
-        'member_of', (SELECT coalesce(json_agg(r.name ORDER BY r.name), '[]') FROM roles r
+        'revoked', extract(epoch FROM (pg_catalog.to_jsonb(a) ->> 'revoked_at'::pg_catalog.text)::pg_catalog.timestamptz)::bigint,
+        'member_of', (SELECT coalesce(pg_catalog.json_agg(r.name ORDER BY r.name), '[]') FROM roles r
                         JOIN pg_catalog.pg_roles g ON g.rolname = r.name
                         JOIN pg_catalog.pg_roles ar ON ar.rolname = a.approver
                        WHERE pg_catalog.pg_has_role(ar.oid, g.oid, 'MEMBER')),
         'runner', (SELECT m.applied_by FROM pgsafe.migrations m WHERE m.version = a.version))
-      ORDER BY a.id), '[]') FROM pgsafe.approvals a))::text)";
+      ORDER BY a.id), '[]') FROM pgsafe.approvals a))::pg_catalog.text)";
 
 std::optional<long long> optional_number(const json& j, const char* key) {
     auto it = j.find(key);
@@ -130,7 +130,7 @@ ApprovalRow row_from_json(const json& j) {
 std::string text_array(const std::vector<std::string>& items) {
     std::string out;
     for (const auto& i : items) out += (out.empty() ? "" : ", ") + literal(i);
-    return "ARRAY[" + out + "]::text[]";
+    return "ARRAY[" + out + "]::pg_catalog.text[]";
 }
 
 }  // namespace
@@ -168,7 +168,7 @@ ApproveResult approve(const std::string& conninfo, const std::vector<ApprovalTar
                         .at(0)
                         .value_or("0");
                 auto expires = c.query(
-                    fmt::format("SELECT to_char(expires_at AT TIME ZONE 'UTC', "
+                    fmt::format("SELECT pg_catalog.to_char(expires_at AT TIME ZONE 'UTC', "
                                 "'YYYY-MM-DD HH24:MI:SS \"UTC\"') FROM pgsafe.approvals WHERE id = {}",
                                 id),
                     "reading the approval back");
@@ -201,13 +201,15 @@ ApprovalList list_approvals(const std::string& conninfo, const std::vector<std::
     list.database = c.describe();
     require_tracking_access(c, TrackingUse::Read);  // the owner and the fix, not "permission denied"
     bool has_schema =
-        c.query("SELECT to_regclass('pgsafe.approvals') IS NOT NULL", "looking for approvals").at(0).at(0) ==
-        std::optional<std::string>("t");
+        c.query("SELECT pg_catalog.to_regclass('pgsafe.approvals') IS NOT NULL", "looking for approvals")
+            .at(0)
+            .at(0) == std::optional<std::string>("t");
     if (!has_schema) {
-        list.now = std::stoll(c.query("SELECT extract(epoch FROM now())::bigint", "reading the clock")
-                                  .at(0)
-                                  .at(0)
-                                  .value_or("0"));
+        list.now =
+            std::stoll(c.query("SELECT extract(epoch FROM pg_catalog.now())::bigint", "reading the clock")
+                           .at(0)
+                           .at(0)
+                           .value_or("0"));
         return list;
     }
     auto rows = c.query(fmt::format(k_list_query, text_array(also_roles)), "reading the approvals");
@@ -215,7 +217,8 @@ ApprovalList list_approvals(const std::string& conninfo, const std::vector<std::
     list.now = j.at("now").get<long long>();
     list.approve_roles = j.at("approve_roles").get<std::vector<std::string>>();
     for (const auto& a : j.at("approvals")) list.approvals.push_back(row_from_json(a));
-    if (c.query("SELECT to_regclass('pgsafe.environment') IS NOT NULL", "looking for the environment")
+    if (c.query("SELECT pg_catalog.to_regclass('pgsafe.environment') IS NOT NULL",
+                "looking for the environment")
             .at(0)
             .at(0) == std::optional<std::string>("t")) {
         auto env = c.query("SELECT name, policy FROM pgsafe.environment", "reading the stored environment");

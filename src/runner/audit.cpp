@@ -21,14 +21,14 @@ entries AS (
     FROM pgsafe.events e, since WHERE since.t IS NULL OR e.at >= since.t
   UNION ALL
   SELECT NULL, s.finished_at, m.applied_by, 'step-' || s.state, s.version, s.step,
-         jsonb_build_object('sql', s.sql, 'attempts', s.attempts, 'lock_wait_ms', s.lock_wait_ms, 'error', s.error)
+         pg_catalog.jsonb_build_object('sql', s.sql, 'attempts', s.attempts, 'lock_wait_ms', s.lock_wait_ms, 'error', s.error)
     FROM pgsafe.steps s JOIN pgsafe.migrations m USING (version), since
    WHERE s.finished_at IS NOT NULL AND s.state IN ('applied', 'failed') AND (since.t IS NULL OR s.finished_at >= since.t))
-SELECT coalesce(json_agg(json_build_object(
+SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
     'id', id, 'at', extract(epoch FROM at)::bigint,
-    'at_text', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS "UTC"'),
+    'at_text', pg_catalog.to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS "UTC"'),
     'role', role, 'kind', kind, 'version', version, 'step', step, 'detail', detail)
-    ORDER BY at, id NULLS FIRST), '[]')::text
+    ORDER BY at, id NULLS FIRST), '[]')::pg_catalog.text
   FROM entries)";
 
 }  // namespace
@@ -39,17 +39,19 @@ AuditLog read_audit(const std::string& conninfo, std::optional<std::chrono::seco
     log.database = c.describe();
     require_tracking_access(c, TrackingUse::Read);  // the owner and the fix, not "permission denied"
     log.tracking_exists =
-        c.query("SELECT to_regclass('pgsafe.events') IS NOT NULL", "looking for the audit log").at(0).at(0) ==
-        std::optional<std::string>("t");
+        c.query("SELECT pg_catalog.to_regclass('pgsafe.events') IS NOT NULL", "looking for the audit log")
+            .at(0)
+            .at(0) == std::optional<std::string>("t");
     if (!log.tracking_exists) return log;
-    if (c.query("SELECT to_regclass('pgsafe.environment') IS NOT NULL", "looking for the environment")
+    if (c.query("SELECT pg_catalog.to_regclass('pgsafe.environment') IS NOT NULL",
+                "looking for the environment")
             .at(0)
             .at(0) == std::optional<std::string>("t")) {
         auto env = c.query("SELECT name FROM pgsafe.environment", "reading the stored environment");
         if (!env.empty()) log.environment = env.at(0).at(0);
     }
-    std::string from =
-        since ? fmt::format("now() - interval '{} seconds'", since->count()) : "NULL::timestamptz";
+    std::string from = since ? fmt::format("pg_catalog.now() - interval '{} seconds'", since->count())
+                             : "NULL::pg_catalog.timestamptz";
     auto rows = c.query(fmt::format(k_audit_query, from), "reading the audit log");
     for (const auto& e : json::parse(rows.at(0).at(0).value_or("[]"))) {
         AuditEntry entry;

@@ -61,8 +61,9 @@ std::vector<std::string> statement_triggers(Executor& work, const plan::Batch& b
         fmt::format(
             "SELECT t.tgname FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
             "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = {} AND "
-            "c.relname = {} AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND (t.tgtype & 1) = 0 "
-            "AND (t.tgtype & 24) <> 0 ORDER BY 1",
+            "c.relname = {} AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND (t.tgtype::pg_catalog.int4 & "
+            "1) = 0 "
+            "AND (t.tgtype::pg_catalog.int4 & 24) <> 0 ORDER BY 1",
             literal(b.schema), literal(b.table)),
         "looking for statement-level triggers");
     std::vector<std::string> out;
@@ -85,11 +86,15 @@ TableNow table_now(Executor& work, const plan::Batch& b) {
     for (const auto& k : b.key) columns.push_back(literal(k));
     auto rows = work.query(
         fmt::format(
-            "SELECT (SELECT count(*) = {} FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND "
-            "a.attnotnull AND a.attname IN ({})), (SELECT string_agg(DISTINCT t.tgname, ', ') FROM "
+            "SELECT (SELECT pg_catalog.count(*) = {} FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid "
+            "AND "
+            "a.attnotnull AND a.attname IN ({})), (SELECT pg_catalog.string_agg(DISTINCT t.tgname, ', ') "
+            "FROM "
             "pg_catalog.pg_trigger t WHERE (t.tgrelid = c.oid OR t.tgrelid IN (SELECT relid FROM "
             "pg_catalog.pg_partition_tree(c.oid))) AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND "
-            "(t.tgtype & 16) <> 0 AND cardinality(t.tgattr::int2[]) = 0) FROM pg_catalog.pg_class c JOIN "
+            "(t.tgtype::pg_catalog.int4 & 16) <> 0 AND pg_catalog.cardinality(t.tgattr::pg_catalog.int2[]) = "
+            "0) FROM "
+            "pg_catalog.pg_class c JOIN "
             "pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = {} AND c.relname = {}",
             b.key.size(), fmt::join(columns, ", "), literal(b.schema), literal(b.table)),
         "checking the table before the batches");
@@ -102,12 +107,11 @@ TableNow table_now(Executor& work, const plan::Batch& b) {
 }
 
 double estimated_rows(Executor& work, const plan::Batch& b) {
-    auto rows = work.query(
-        fmt::format(
-            "SELECT greatest(c.reltuples, 0)::float8 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace "
-            "n ON n.oid = c.relnamespace WHERE n.nspname = {} AND c.relname = {}",
-            literal(b.schema), literal(b.table)),
-        "estimating the rows to walk");
+    auto rows = work.query(fmt::format("SELECT greatest(c.reltuples, 0)::pg_catalog.float8 FROM "
+                                       "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace "
+                                       "n ON n.oid = c.relnamespace WHERE n.nspname = {} AND c.relname = {}",
+                                       literal(b.schema), literal(b.table)),
+                           "estimating the rows to walk");
     if (rows.empty() || !rows[0][0]) return 0;
     return std::stod(*rows[0][0]);
 }

@@ -36,8 +36,8 @@ std::string next_keys_sql(const plan::Batch& batch, const std::optional<std::vec
     std::vector<std::string> f;
     std::vector<std::string> l;
     for (const auto& k : keys.key) {
-        f.push_back("f." + k + "::text");
-        l.push_back("l." + k + "::text");
+        f.push_back("f." + k + "::pg_catalog.text");
+        l.push_back("l." + k + "::pg_catalog.text");
     }
     return fmt::format("SELECT {} FROM {}", select(keys.count, joined(f), joined(l)), keys.from);
 }
@@ -97,7 +97,7 @@ std::string batch_round_trip_sql(const plan::Batch& batch, const BatchTrip& trip
         "EXECUTE pgsafe_batch ({3});\n"
         "{4}\n{5}{6}\nCOMMIT;\n"
         "SELECT pg_catalog.current_setting('pgsafe.batch'), ({2} - "
-        "pg_catalog.current_setting('pgsafe.batch_at')::pg_catalog.float8) * 1000, {7};",
+        "pg_catalog.current_setting('pgsafe.batch_at')::pg_catalog.float8) OPERATOR(pg_catalog.*) 1000, {7};",
         trip.timeouts, keys, now, joined(params), k_own_settings_sql, trip.lock_check, record, replicas);
 }
 

@@ -45,8 +45,9 @@ inline const std::string k_deallocate_batch_sql = "DEALLOCATE pgsafe_batch;";
 std::string execute_batch_sql(const std::vector<std::string>& first, const std::vector<std::string>& last);
 // The streaming replicas as (name, replay lag in s or "", bytes behind or "").
 inline const std::string k_replica_lag_sql =
-    "SELECT coalesce(nullif(application_name, ''), client_addr::text, pid::text), "
-    "extract(epoch FROM replay_lag)::float8, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint "
-    "FROM pg_stat_replication ORDER BY 1";
+    "SELECT coalesce(nullif(application_name, ''), client_addr::pg_catalog.text, pid::pg_catalog.text), "
+    "extract(epoch FROM replay_lag)::pg_catalog.float8, "
+    "pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), replay_lsn)::bigint "
+    "FROM pg_catalog.pg_stat_replication ORDER BY 1";
 
 }  // namespace pgsafe::runner

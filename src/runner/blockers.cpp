@@ -39,9 +39,11 @@ std::string relation_oids_sql(const std::vector<std::string>& relations) {
     std::vector<std::string> spellings;
     for (const auto& r : relations) spellings.push_back(literal(r));
     return fmt::format(
-        "SELECT c.oid FROM unnest(ARRAY[{}]::text[]) r(spelling) "
-        "JOIN pg_namespace n ON left(r.spelling, length(n.nspname) + 1) = n.nspname || '.' "
-        "JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = substr(r.spelling, length(n.nspname) + 2)",
+        "SELECT c.oid FROM pg_catalog.unnest(ARRAY[{}]::pg_catalog.text[]) r(spelling) "
+        "JOIN pg_catalog.pg_namespace n ON pg_catalog.left(r.spelling, pg_catalog.length(n.nspname) + 1) = "
+        "n.nspname::pg_catalog.text || '.' "
+        "JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = pg_catalog.substr(r.spelling, "
+        "pg_catalog.length(n.nspname) + 2)",
         fmt::join(spellings, ", "));
 }
 
@@ -81,16 +83,17 @@ std::vector<Blocker> find_blockers(Executor& connection, const StoredStep& step,
         // relation's oid may repeat in another (one made from this one as its
         // TEMPLATE has the same oids): only this database's locks count. The
         // oldest transaction comes first.
-        fmt::format(
-            "SELECT * FROM (SELECT DISTINCT ON (a.pid) a.pid, a.usename, coalesce(a.state, ''), "
-            "greatest(0, extract(epoch FROM clock_timestamp() - coalesce(a.xact_start, a.query_start)))"
-            "::float8 AS age, a.query, a.backend_type "
-            "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid() "
-            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "AND a.state IS DISTINCT FROM 'idle' "
-            "AND l.relation IN ({}) AND l.mode = ANY (ARRAY[{}])) b ORDER BY age DESC",
-            relation_oids_sql(step.relations), fmt::join(mode_literals, ", ")),
+        fmt::format("SELECT * FROM (SELECT DISTINCT ON (a.pid) a.pid, a.usename, coalesce(a.state, ''), "
+                    "greatest(0, extract(epoch FROM pg_catalog.clock_timestamp() - coalesce(a.xact_start, "
+                    "a.query_start)))"
+                    "::pg_catalog.float8 AS age, a.query, a.backend_type "
+                    "FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_catalog.pg_backend_pid() "
+                    "AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = "
+                    "pg_catalog.current_database()) "
+                    "AND a.state IS DISTINCT FROM 'idle' "
+                    "AND l.relation IN ({}) AND l.mode = ANY (ARRAY[{}])) b ORDER BY age DESC",
+                    relation_oids_sql(step.relations), fmt::join(mode_literals, ", ")),
         "looking for the sessions that block the step");
     std::vector<Blocker> out;
     for (const auto& r : rows) {

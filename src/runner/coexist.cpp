@@ -30,10 +30,12 @@ struct Adoption {
 
 // The latest adoption of each old table (a later `pgsafe adopt` takes over what ran since).
 std::vector<Adoption> adoptions(db::Connection& reads) {
-    auto exists = reads.query("SELECT to_regclass('pgsafe.adoptions') IS NOT NULL", "looking for adoptions");
+    auto exists =
+        reads.query("SELECT pg_catalog.to_regclass('pgsafe.adoptions') IS NOT NULL", "looking for adoptions");
     if (exists.at(0).at(0) != std::optional<std::string>("t")) return {};
     auto rows = reads.query(
-        "SELECT DISTINCT ON (tool, history_table) tool, history_table, lock_key::text, rows::text "
+        "SELECT DISTINCT ON (tool, history_table) tool, history_table, lock_key::pg_catalog.text, "
+        "rows::pg_catalog.text "
         "FROM pgsafe.adoptions WHERE history_table IS NOT NULL ORDER BY tool, history_table, id DESC",
         "reading the adoptions");
     std::vector<Adoption> out;
@@ -64,15 +66,18 @@ void warn_new_rows(db::Connection& reads, const Adoption& a) {
 }
 
 std::string holder_of(db::Connection& c, long long key) {
-    auto rows =
-        c.query(fmt::format("SELECT string_agg(format('pid %s (role %s, application \"%s\")', a.pid, "
-                            "a.usename, a.application_name), '; ') FROM pg_locks l JOIN pg_stat_activity "
-                            "a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND "
-                            "l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-                            "AND l.classid = {} AND l.objid = {} AND l.objsubid = 1",
-                            (static_cast<unsigned long long>(key) >> 32) & 0xffffffffULL,
-                            static_cast<unsigned long long>(key) & 0xffffffffULL),
-                "naming the old tool's lock holder");
+    auto rows = c.query(
+        fmt::format(
+            "SELECT pg_catalog.string_agg(pg_catalog.format('pid %s (role %s, application \"%s\")', a.pid, "
+            "a.usename, a.application_name), '; ') FROM pg_catalog.pg_locks l JOIN "
+            "pg_catalog.pg_stat_activity "
+            "a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND "
+            "l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = "
+            "pg_catalog.current_database()) "
+            "AND l.classid = {} AND l.objid = {} AND l.objsubid = 1",
+            (static_cast<unsigned long long>(key) >> 32) & 0xffffffffULL,
+            static_cast<unsigned long long>(key) & 0xffffffffULL),
+        "naming the old tool's lock holder");
     return rows.empty() ? "" : rows.front().at(0).value_or("");
 }
 
@@ -84,7 +89,7 @@ void take(OldToolLocks& locks, const Adoption& a, long long key, std::chrono::mi
     bool told = false;
     while (true) {
         auto rows =
-            locks.connection().query(fmt::format("SELECT pg_try_advisory_lock({})", key),
+            locks.connection().query(fmt::format("SELECT pg_catalog.pg_try_advisory_lock({})", key),
                                      fmt::format("taking {}'s advisory lock", adopt::tool_name(a.tool)));
         if (rows.at(0).at(0) == std::optional<std::string>("t")) {
             locks.keys.push_back(key);
@@ -117,7 +122,7 @@ void take(OldToolLocks& locks, const Adoption& a, long long key, std::chrono::mi
 OldToolLocks::~OldToolLocks() {
     for (long long key : keys) {
         try {
-            m_connection.execute(fmt::format("SELECT pg_advisory_unlock({})", key),
+            m_connection.execute(fmt::format("SELECT pg_catalog.pg_advisory_unlock({})", key),
                                  "releasing an old tool's lock");
         } catch (const std::exception& e) {
             spdlog::debug("{} (the lock ends with the session)", e.what());

@@ -27,6 +27,31 @@ struct Leftover {
 // other step. Indexes of the table's TOAST table are left alone.
 std::vector<Leftover> reindex_leftovers(Executor& work, const StoredStep& step);
 
+// A step that builds an index outside a transaction (CREATE INDEX
+// CONCURRENTLY name ON table): its table as written, and whether it says
+// IF NOT EXISTS.
+struct ConcurrentIndex {
+    sql::RelationName table;
+    std::string name;
+    bool if_not_exists = false;
+};
+std::optional<ConcurrentIndex> concurrent_index(const StoredStep& step);
+
+// The index of the step's name on the step's table, as the work session
+// resolves that table: the index lives in its table's schema, which need not
+// be the first on the search_path, and an index of that name on another
+// table is someone else's. Empty when there is none.
+struct BuiltIndex {
+    bool valid = false;
+    std::string sql_name;  // "schema"."index", for DROP INDEX
+    std::string shown;     // schema.index, for people
+};
+std::optional<BuiltIndex> built_index(Executor& work, const ConcurrentIndex& index);
+// The query built_index runs, and how it reads its answer (a round trip may
+// bring the query with other statements).
+std::string built_index_sql(const ConcurrentIndex& index);
+std::optional<BuiltIndex> built_index_of(const Executor::Rows& rows);
+
 // A step that is one ALTER TABLE parent DETACH PARTITION child CONCURRENTLY.
 struct ConcurrentDetach {
     sql::RelationName parent;

@@ -44,7 +44,7 @@ private:
 std::string dry_run(const std::vector<source::MigrationFile>& files, const RunOptions& options) {
     require_version(files, options.to);
     InterruptWatch interrupt;
-    db::Connection reads = open_session(options.conninfo, "pgsafe migrate");
+    db::Connection reads = open_session(options.conninfo, "pgsafe migrate", SearchPath::Users);
     RecordingExecutor script(reads);
     ScriptComments comments(script);
     RunOptions recorded = options;
@@ -52,7 +52,7 @@ std::string dry_run(const std::vector<source::MigrationFile>& files, const RunOp
     recorded.run.batch_pause = std::chrono::milliseconds(0);      // nothing runs: no load to pause for
     recorded.run.max_replica_lag = std::chrono::milliseconds(0);  // nor replicas to wait for
 
-    script.record(session_setup_sql("pgsafe migrate"));
+    script.record(session_setup_sql("pgsafe migrate", SearchPath::Users));
     script.record(runner_lock_sql(), "polled until granted, on a session of its own");
     RunResult result = run_locked(files, recorded, script, reads, interrupt, "");
     script.record(runner_unlock_sql());

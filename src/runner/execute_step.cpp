@@ -285,27 +285,30 @@ void run_in_transaction(StepRun& run, const StepView& view, const StoredStep& st
                "recording the step");
 }
 
-// Whether the step's index is there and valid: no row, "f" or "t".
+// Whether the step's index is there and valid, on the step's table
+// (built_index_sql); no row when the step's statement cannot be read.
 std::string index_state_sql(const StoredStep& step) {
-    return fmt::format("SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass({})",
-                       literal(qualified(*step.index)));
+    auto index = concurrent_index(step);
+    return index ? built_index_sql(*index) : "SELECT WHERE false";
 }
 
 // An index a failed CREATE INDEX CONCURRENTLY left behind: INVALID, still
-// updated by every write, and in the way of the retry. Returns whether a
-// valid index of that name exists. `rows` answer index_state_sql.
-bool clean_up_index(StepRun& run, const StepView& view, const StoredStep& step, const Executor::Rows& rows) {
-    if (rows.empty()) return false;
-    if (rows[0][0] == std::optional<std::string>("t")) return true;
-    run.observer.note(
-        fmt::format("  dropping the INVALID index {} a failed build left, before building it again",
-                    step.index->qualified()));
-    record(run.work,
-           event_sql("index-cleanup", view.version, step.number, {{"index", step.index->qualified()}}),
+// updated by every write, and in the way of the retry. Only one on the
+// step's table (`rows` answer index_state_sql); with IF NOT EXISTS, only
+// once this step was tried before (`again`): until then it is someone
+// else's, and the statement skips it, as psql would.
+void clean_up_index(StepRun& run, const StepView& view, const StoredStep& step, const Executor::Rows& rows,
+                    bool again) {
+    auto index = built_index_of(rows);
+    if (!index || index->valid) return;
+    auto target = concurrent_index(step);
+    if (target && target->if_not_exists && !again) return;
+    run.observer.note(fmt::format(
+        "  dropping the INVALID index {} a failed build left, before building it again", index->shown));
+    record(run.work, event_sql("index-cleanup", view.version, step.number, {{"index", index->shown}}),
            "recording the cleanup");
-    run.work.execute(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", qualified(*step.index)),
-                     fmt::format("dropping the INVALID index {}", step.index->qualified()));
-    return false;
+    run.work.execute("DROP INDEX CONCURRENTLY IF EXISTS " + index->sql_name,
+                     fmt::format("dropping the INVALID index {}", index->shown));
 }
 
 // f() with the work key held (shared) by the work session, so that a runner
@@ -338,9 +341,10 @@ std::vector<sql::RelationName> dropped_indexes(const StoredStep& step) {
 bool already_done(StepRun& run, const StepView& view, const StoredStep& step) {
     std::string found;
     if (step.index) {
-        auto rows = run.work.query(index_state_sql(step), "checking whether an earlier run built the index");
-        if (rows.empty() || rows[0][0] != std::optional<std::string>("t")) return false;
-        found = fmt::format("the index {} exists and is valid", step.index->qualified());
+        auto target = concurrent_index(step);
+        auto index = target ? built_index(run.work, *target) : std::nullopt;
+        if (!index || !index->valid) return false;
+        found = fmt::format("the index {} exists and is valid", index->shown);
     } else if (auto detach = concurrent_detach(step)) {
         if (detach_state(run.work, *detach) != DetachState::Detached) return false;
         found = fmt::format("{} is no longer a partition", detach->partition.qualified());
@@ -351,10 +355,10 @@ bool already_done(StepRun& run, const StepView& view, const StoredStep& step) {
         for (const auto& n : names)
             literals.push_back(
                 literal(n.schema.empty() ? ident(n.name) : ident(n.schema) + "." + ident(n.name)));
-        auto rows =
-            run.work.query(fmt::format("SELECT bool_and(to_regclass(n) IS NULL) FROM unnest(ARRAY[{}]) n",
-                                       fmt::join(literals, ", ")),
-                           "checking whether an earlier run dropped the index");
+        auto rows = run.work.query(fmt::format("SELECT pg_catalog.bool_and(pg_catalog.to_regclass(n) IS "
+                                               "NULL) FROM pg_catalog.unnest(ARRAY[{}]) n",
+                                               fmt::join(literals, ", ")),
+                                   "checking whether an earlier run dropped the index");
         if (rows.empty() || rows[0][0] != std::optional<std::string>("t")) return false;
         found = "the index it drops is gone";
     }
@@ -409,7 +413,8 @@ void try_outside_transaction(StepRun& run, const StepView& view, const StoredSte
         clean_up_index(run, view, step,
                        index_state != nullptr
                            ? *index_state
-                           : run.work.query(index_state_sql(step), "checking for a half-built index"));
+                           : run.work.query(index_state_sql(step), "checking for a half-built index"),
+                       again);
     if (again) clean_up_reindex(run, view, step);
     const std::string sql = sql_to_run(run, view, step, again);
     again = true;

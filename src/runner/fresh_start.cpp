@@ -85,12 +85,15 @@ void FreshStart::created() {
 }
 
 FreshStart::Ahead FreshStart::plan_ahead(std::future<bool> created) {
-    analysis::TableFacts facts = without_tracking_schema(db::load_table_facts(m_lock_session));
+    // As the work session will see them: the search_path it starts with, not the lock session's.
+    analysis::TableFacts facts = without_tracking_schema(
+        db::load_table_facts(m_lock_session, std::nullopt, db::FactsSearchPath::SessionDefault));
     std::vector<plan::MigrationPlan> plans = plan_files(m_todo, facts, m_plan);
     Ahead out;
     if (!created.get()) return out;
     // What a read after the schema's creation adds: its tables (and the search path, once more).
-    analysis::TableFacts tracking_tables = db::load_table_facts(m_lock_session, k_tracking_schema);
+    analysis::TableFacts tracking_tables =
+        db::load_table_facts(m_lock_session, k_tracking_schema, db::FactsSearchPath::SessionDefault);
     out.why_not = why_plan_again(facts, tracking_tables, plans);
     if (out.why_not.empty())
         out.prepared =

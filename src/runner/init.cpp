@@ -97,11 +97,11 @@ void refuse_untrusted(db::Connection& c) {
 std::string take_over_sql(db::Connection& c) {
     std::string sql = "ALTER SCHEMA pgsafe OWNER TO CURRENT_USER;\n";
     for (const auto& row : c.query(R"(
-SELECT 'TABLE pgsafe.' || quote_ident(c.relname) FROM pg_catalog.pg_class c
+SELECT 'TABLE pgsafe.' || pg_catalog.quote_ident(c.relname) FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = 'pgsafe' AND c.relkind IN ('r', 'p', 'v', 'm')
 UNION ALL
-SELECT 'FUNCTION ' || p.oid::pg_catalog.regprocedure::text FROM pg_catalog.pg_proc p
+SELECT 'FUNCTION ' || p.oid::pg_catalog.regprocedure::pg_catalog.text FROM pg_catalog.pg_proc p
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname = 'pgsafe' ORDER BY 1)",
                                    "listing the tracking schema's objects"))
@@ -119,7 +119,9 @@ std::string revoke_all_sql(db::Connection& c) {
 WITH n AS (SELECT oid, nspowner, nspacl FROM pg_catalog.pg_namespace WHERE nspname = 'pgsafe'),
 acl AS (SELECT (pg_catalog.aclexplode(nspacl)).grantee FROM n
         UNION SELECT (pg_catalog.aclexplode(relacl)).grantee FROM pg_catalog.pg_class, n WHERE relnamespace = n.oid
-        UNION SELECT (pg_catalog.aclexplode(proacl)).grantee FROM pg_catalog.pg_proc, n WHERE pronamespace = n.oid)
+        UNION SELECT (pg_catalog.aclexplode(proacl)).grantee FROM pg_catalog.pg_proc, n WHERE pronamespace = n.oid
+        UNION SELECT (pg_catalog.aclexplode(a.attacl)).grantee FROM pg_catalog.pg_attribute a
+                JOIN pg_catalog.pg_class c ON c.oid = a.attrelid, n WHERE c.relnamespace = n.oid)
 SELECT DISTINCT r.rolname FROM acl JOIN pg_catalog.pg_roles r ON r.oid = acl.grantee
  WHERE acl.grantee <> (SELECT nspowner FROM n) AND r.rolname <> current_user ORDER BY 1)",
                         "listing the tracking schema's grants");
@@ -147,6 +149,9 @@ std::string grantee_sql(const std::string& role) {
 }
 
 // Run roles: read everything, write the run's tables, append events; never approvals.
+// Events only through the columns event_sql writes: who (session_user) and when
+// (the server's clock) are the defaults', so nobody appends in another's name or
+// with a date of their choosing.
 std::string grant_run_sql(db::Connection& c, const std::vector<std::string>& roles) {
     std::vector<std::string> writable;
     for (const auto& row :
@@ -165,7 +170,7 @@ std::string grant_run_sql(db::Connection& c, const std::vector<std::string>& rol
         std::string g = grantee_sql(role);
         sql += fmt::format(
             "GRANT USAGE ON SCHEMA pgsafe TO {0};\nGRANT SELECT ON ALL TABLES IN SCHEMA pgsafe TO {0};\n"
-            "GRANT INSERT ON pgsafe.events TO {0};\n",
+            "GRANT INSERT (kind, version, step, detail) ON pgsafe.events TO {0};\n",
             g);
         if (!tables.empty()) sql += fmt::format("GRANT INSERT, UPDATE, DELETE ON {} TO {};\n", tables, g);
     }
@@ -195,8 +200,8 @@ struct StoredEnvironment {
 };
 
 std::optional<StoredEnvironment> stored_environment(db::Connection& c) {
-    auto exists =
-        c.query("SELECT to_regclass('pgsafe.environment') IS NOT NULL", "looking for the environment");
+    auto exists = c.query("SELECT pg_catalog.to_regclass('pgsafe.environment') IS NOT NULL",
+                          "looking for the environment");
     if (exists.at(0).at(0) != std::optional<std::string>("t")) return std::nullopt;
     auto rows = c.query("SELECT name, checksum FROM pgsafe.environment", "reading the stored environment");
     if (rows.empty()) return std::nullopt;
@@ -206,7 +211,8 @@ std::optional<StoredEnvironment> stored_environment(db::Connection& c) {
 std::string store_environment_sql(const InitRequest& request, const std::string& checksum) {
     return fmt::format(
         "INSERT INTO pgsafe.environment (name, policy, checksum) VALUES ({0}, {1}, {2}) "
-        "ON CONFLICT (singleton) DO UPDATE SET name = {0}, policy = {1}, checksum = {2}, stored_at = now(), "
+        "ON CONFLICT (singleton) DO UPDATE SET name = {0}, policy = {1}, checksum = {2}, stored_at = "
+        "pg_catalog.now(), "
         "stored_by = session_user;\n",
         literal(request.environment), literal(request.policy_text), literal(checksum));
 }

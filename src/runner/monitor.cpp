@@ -17,8 +17,9 @@ constexpr auto k_poll = std::chrono::milliseconds(1000);
 
 std::string progress_query(int pid) {
     return fmt::format(
-        "SELECT p.phase, p.blocks_done, p.blocks_total, array_to_string(pg_blocking_pids({0}), ', ') "
-        "FROM (SELECT 1) one LEFT JOIN pg_stat_progress_create_index p ON p.pid = {0}",
+        "SELECT p.phase, p.blocks_done, p.blocks_total, "
+        "pg_catalog.array_to_string(pg_catalog.pg_blocking_pids({0}), ', ') "
+        "FROM (SELECT 1) one LEFT JOIN pg_catalog.pg_stat_progress_create_index p ON p.pid = {0}",
         pid);
 }
 

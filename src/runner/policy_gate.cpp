@@ -44,10 +44,12 @@ Relation relation(db::Connection& c, const char* name) {
     std::string text(name);
     auto dot = text.find('.');
     auto rows = c.query(
-        fmt::format("SELECT has_table_privilege(session_user, c.oid, 'SELECT') AND "
-                    "has_schema_privilege(session_user, n.oid, 'USAGE') FROM pg_class c JOIN "
-                    "pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = {} AND c.relname = {}",
-                    literal(text.substr(0, dot)), literal(text.substr(dot + 1))),
+        fmt::format(
+            "SELECT pg_catalog.has_table_privilege(session_user, c.oid, 'SELECT') AND "
+            "pg_catalog.has_schema_privilege(session_user, n.oid, 'USAGE') FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = {} AND "
+            "c.relname = {}",
+            literal(text.substr(0, dot)), literal(text.substr(dot + 1))),
         "reading the catalog");
     if (rows.empty()) return Relation::Missing;
     return is_true(rows[0][0]) ? Relation::Readable : Relation::Unreadable;
@@ -94,11 +96,14 @@ policy::Identity read_identity(db::Connection& c, const policy::Policy& p) {
     policy::Identity id;
     bool approvals = relation_exists(c, "pgsafe.approvals");
     auto rows = c.query(
-        fmt::format("SELECT session_user, r.rolsuper, {} FROM pg_roles r WHERE r.rolname = session_user",
+        fmt::format("SELECT session_user, r.rolsuper, {} FROM pg_catalog.pg_roles r WHERE r.rolname = "
+                    "session_user",
                     approvals
-                        ? "(SELECT has_table_privilege(session_user, c.oid, 'INSERT, UPDATE, DELETE') FROM "
-                          "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
-                          "'pgsafe' AND c.relname = 'approvals')"
+                        // INSERT or UPDATE on any one column is enough to forge one
+                        ? "(SELECT pg_catalog.has_table_privilege(session_user, c.oid, 'DELETE') OR "
+                          "pg_catalog.has_any_column_privilege(session_user, c.oid, 'INSERT, UPDATE') FROM "
+                          "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                          "WHERE n.nspname = 'pgsafe' AND c.relname = 'approvals')"
                         : "false"),
         "reading who runs pgsafe");
     if (rows.empty()) throw Error(ErrorKind::Database, "session_user is not in pg_roles");
@@ -106,11 +111,10 @@ policy::Identity read_identity(db::Connection& c, const policy::Policy& p) {
     id.superuser = is_true(rows[0][1]);
     id.can_write_approvals = is_true(rows[0][2]);
     for (const auto& mention : policy::roles_named(p)) {
-        auto found =
-            c.query(fmt::format("SELECT pg_has_role(session_user, oid, 'MEMBER') FROM pg_roles WHERE "
-                                "rolname = {}",
-                                literal(mention.role)),
-                    "reading role memberships");
+        auto found = c.query(fmt::format("SELECT pg_catalog.pg_has_role(session_user, oid, 'MEMBER') FROM "
+                                         "pg_catalog.pg_roles WHERE rolname = {}",
+                                         literal(mention.role)),
+                             "reading role memberships");
         if (found.empty())
             throw Error(ErrorKind::Usage,
                         fmt::format("{}: role \"{}\" named by {} does not exist in the database", p.origin,
@@ -127,14 +131,16 @@ std::vector<policy::ApprovalRecord> read_approvals(db::Connection& c, const poli
     std::string may_approve;
     for (const auto& role : p.access.approve)
         may_approve += (may_approve.empty() ? "" : " OR ") +
-                       fmt::format("pg_has_role(a.approver, {}, 'MEMBER')", literal(role));
+                       fmt::format("pg_catalog.pg_has_role(a.approver, {}, 'MEMBER')", literal(role));
     if (may_approve.empty()) may_approve = "false";
     auto rows = c.query(
         fmt::format(
             "SELECT a.id, a.version, a.checksum, a.approver, extract(epoch FROM a.created_at)::bigint, "
             "extract(epoch FROM a.expires_at)::bigint, "
-            "extract(epoch FROM (to_jsonb(a) ->> 'revoked_at')::timestamptz)::bigint, "
-            "CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = a.approver) THEN {} ELSE false END "
+            "extract(epoch FROM (pg_catalog.to_jsonb(a) ->> "
+            "'revoked_at'::pg_catalog.text)::pg_catalog.timestamptz)::bigint, "
+            "CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = a.approver) THEN {} ELSE "
+            "false END "
             "FROM pgsafe.approvals a WHERE a.version IN ({}) ORDER BY a.id",
             may_approve, in_list(versions)),
         "reading approvals");
@@ -156,12 +162,14 @@ std::vector<policy::ApprovalRecord> read_approvals(db::Connection& c, const poli
 std::optional<std::pair<plan::Risk, std::set<std::string>>> stored_plan_facts(db::Connection& c,
                                                                               const std::string& version) {
     if (!readable(c, "pgsafe.migrations")) return std::nullopt;
-    auto rows =
-        c.query(fmt::format("SELECT plan ->> 'risk', (SELECT string_agg(DISTINCT f ->> 'rule', ',') FROM "
-                            "jsonb_array_elements(plan -> 'findings') f) FROM pgsafe.migrations WHERE "
-                            "version = {}",
-                            literal(version)),
-                "reading the stored plan");
+    auto rows = c.query(
+        fmt::format("SELECT plan ->> 'risk'::pg_catalog.text, (SELECT pg_catalog.string_agg(DISTINCT f ->> "
+                    "'rule'::pg_catalog.text, "
+                    "',') FROM pg_catalog.jsonb_array_elements(plan -> 'findings'::pg_catalog.text) f) FROM "
+                    "pgsafe.migrations WHERE "
+                    "version = {}",
+                    literal(version)),
+        "reading the stored plan");
     if (rows.empty() || !rows[0][0]) return std::nullopt;
     auto risk = policy::risk_from_name(*rows[0][0]);
     if (!risk) return std::nullopt;

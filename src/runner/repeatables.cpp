@@ -38,8 +38,10 @@ std::string rerun_repeatable_sql(const plan::MigrationPlan& plan, const std::str
     return fmt::format(
                "DELETE FROM pgsafe.steps WHERE version = {};\n"
                "UPDATE pgsafe.migrations SET name = {}, checksum = {}, state = 'running', applied_by = "
-               "session_user, started_at = clock_timestamp(), finished_at = NULL, duration_ms = NULL, "
-               "tool_version = {}, plan = {}::jsonb, error = NULL, adopted_by = NULL, adopted_at = NULL, "
+               "session_user, started_at = pg_catalog.clock_timestamp(), finished_at = NULL, duration_ms = "
+               "NULL, "
+               "tool_version = {}, plan = {}::pg_catalog.jsonb, error = NULL, adopted_by = NULL, adopted_at "
+               "= NULL, "
                "adopted_from = NULL WHERE version = {};\n",
                literal(plan.version), literal(plan.name), literal(plan.checksum), literal(PGSAFE_VERSION),
                literal(plan_record), literal(plan.version)) +

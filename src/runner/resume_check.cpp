@@ -336,9 +336,11 @@ json with_files_planned_before(const json& record, const std::string& version, d
         return out;
     }
     auto rows = reads.query(
-        fmt::format("SELECT plan -> 'planned_with' -> 'run_order' FROM pgsafe.migrations WHERE plan -> "
-                    "'planned_with' ->> 'run' = {} AND plan -> 'planned_with' ->> 'position' = '0'",
-                    literal(run->get<std::string>())),
+        fmt::format(
+            "SELECT pg_catalog.jsonb_extract_path(plan, 'planned_with', 'run_order') FROM "
+            "pgsafe.migrations WHERE pg_catalog.jsonb_extract_path_text(plan, 'planned_with', 'run') = "
+            "{} AND pg_catalog.jsonb_extract_path_text(plan, 'planned_with', 'position') = '0'",
+            literal(run->get<std::string>())),
         fmt::format("reading the files planned before migration {}", version));
     if (rows.size() != 1 || !rows[0][0]) return record;
     json order = json::parse(*rows[0][0], nullptr, false);
@@ -352,10 +354,10 @@ std::optional<Refusal> check_resume(const Work& work, const std::vector<source::
                                     LiveFacts& live) {
     const TrackedMigration& tracked = *work.tracked;
     const source::MigrationFile& file = *work.file;
-    auto rows =
-        reads.query(fmt::format("SELECT plan::text, tool_version FROM pgsafe.migrations WHERE version = {}",
-                                literal(tracked.version)),
-                    fmt::format("reading the plan recorded for migration {}", tracked.version));
+    auto rows = reads.query(
+        fmt::format("SELECT plan::pg_catalog.text, tool_version FROM pgsafe.migrations WHERE version = {}",
+                    literal(tracked.version)),
+        fmt::format("reading the plan recorded for migration {}", tracked.version));
     json record = json::object();
     std::string tool;
     if (!rows.empty()) {

@@ -19,19 +19,24 @@ namespace pgsafe::runner {
 namespace {
 
 const std::string k_holder_query = fmt::format(
-    "SELECT a.pid, a.usename, a.application_name, coalesce(host(a.client_addr), 'local socket'), "
-    "date_trunc('second', a.backend_start)::text, round(extract(epoch FROM now() - a.backend_start))::bigint "
-    "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {} AND l.objid = {} AND l.objsubid = 1 "
-    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    "SELECT a.pid, a.usename, a.application_name, coalesce(pg_catalog.host(a.client_addr), 'local socket'), "
+    "pg_catalog.date_trunc('second', a.backend_start)::pg_catalog.text, pg_catalog.round(extract(epoch FROM "
+    "pg_catalog.now() - a.backend_start))::bigint "
+    "FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {}::pg_catalog.oid AND l.objid = "
+    "{}::pg_catalog.oid AND l.objsubid = 1 "
+    "AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())",
     (k_runner_lock_key >> 32) & 0xffffffffLL, k_runner_lock_key & 0xffffffffLL);
 
 const std::string k_work_holders_query = fmt::format(
-    "SELECT string_agg(format('pid %s (application \"%s\", %s for %s s: %s)', a.pid, a.application_name, "
-    "a.state, round(extract(epoch FROM now() - a.state_change)), left(a.query, 60)), '; ') "
-    "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {} AND l.objid = {} AND l.objsubid = 1 "
-    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    "SELECT pg_catalog.string_agg(pg_catalog.format('pid %s (application \"%s\", %s for %s s: %s)', a.pid, "
+    "a.application_name, "
+    "a.state, pg_catalog.round(extract(epoch FROM pg_catalog.now() - a.state_change)), "
+    "pg_catalog.left(a.query, 60)), '; ') "
+    "FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {}::pg_catalog.oid AND l.objid = "
+    "{}::pg_catalog.oid AND l.objsubid = 1 "
+    "AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())",
     (k_runner_work_key >> 32) & 0xffffffffLL, k_runner_work_key & 0xffffffffLL);
 
 // In the checks' DO block: the work session on the lock session's own server
@@ -49,7 +54,7 @@ std::string same_process_check(int lock_pid) {
 // Takes the session-level advisory lock `key` if it is free, and says on
 // which server process that was asked (RunnerLock::same_process).
 std::string try_lock_sql(long long key) {
-    return fmt::format("SELECT pg_try_advisory_lock({}), pg_catalog.pg_backend_pid()", key);
+    return fmt::format("SELECT pg_catalog.pg_try_advisory_lock({}), pg_catalog.pg_backend_pid()", key);
 }
 
 }  // namespace
@@ -59,7 +64,8 @@ std::string lock_check_sql(int lock_pid) {
     return fmt::format(
         "DO $pgsafe$ BEGIN PERFORM pg_catalog.pg_advisory_xact_lock_shared({0}); {5}"
         "IF NOT EXISTS (SELECT FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted "
-        "AND pid = {1} AND classid = {2} AND objid = {3} AND objsubid = 1 AND database = "
+        "AND pid = {1} AND classid = {2}::pg_catalog.oid AND objid = {3}::pg_catalog.oid AND objsubid = 1 "
+        "AND database = "
         "(SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())) THEN "
         "RAISE EXCEPTION 'pgsafe lost the runner lock: its session (pid {1}) no longer holds it (terminated, "
         "timed out or cut off); stopping before anything more is committed, since another runner may "
@@ -106,14 +112,15 @@ std::string runner_lock_sql(bool through_pooler) {
     // it copies the server's whole lock table.
     return fmt::format(
         "SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted "
-        "AND pid = pg_catalog.pg_backend_pid() AND classid = {1} AND objid = {2} AND objsubid = 1) "
+        "AND pid = pg_catalog.pg_backend_pid() AND classid = {1}::pg_catalog.oid AND objid = "
+        "{2}::pg_catalog.oid AND objsubid = 1) "
         "THEN 'held' WHEN pg_catalog.pg_try_advisory_lock({0}) THEN 't' ELSE 'f' END, "
         "pg_catalog.pg_backend_pid()",
         k_runner_lock_key, (k_runner_lock_key >> 32) & 0xffffffffLL, k_runner_lock_key & 0xffffffffLL);
 }
 
 std::string runner_unlock_sql() {
-    return fmt::format("SELECT pg_advisory_unlock({})", k_runner_lock_key);
+    return fmt::format("SELECT pg_catalog.pg_advisory_unlock({})", k_runner_lock_key);
 }
 
 db::Connection open_lock_session(const std::string& conninfo) {
@@ -199,7 +206,7 @@ void RunnerLock::wait_for_work_key(std::chrono::steady_clock::time_point deadlin
         auto rows = m_connection.query(try_key, "checking that no earlier runner can still commit");
         same_process(rows, "work key");
         if (rows.at(0).at(0) == std::optional<std::string>("t")) {
-            m_connection.execute(fmt::format("SELECT pg_advisory_unlock({})", k_runner_work_key),
+            m_connection.execute(fmt::format("SELECT pg_catalog.pg_advisory_unlock({})", k_runner_work_key),
                                  "checking that no earlier runner can still commit");
             return;
         }
@@ -250,7 +257,8 @@ RunnerLock::~RunnerLock() {
 LockedSession::LockedSession(const std::string& conninfo, const std::string& application_name,
                              std::chrono::milliseconds wait, InterruptWatch& interrupt,
                              const BeforeWaiting& before_waiting) {
-    auto opening = std::async(std::launch::async, [&] { return open_session(conninfo, application_name); });
+    auto opening = std::async(std::launch::async,
+                              [&] { return open_session(conninfo, application_name, SearchPath::Users); });
     std::exception_ptr lock_failed;
     try {
         db::Connection lock_session = open_lock_session(conninfo);

@@ -34,7 +34,7 @@ std::string SessionReset::take(const std::string& application_name) {
 
 std::string session_reset_sql(const std::string& application_name) {
     return "RESET SESSION AUTHORIZATION; RESET ROLE; RESET ALL; DISCARD TEMP; DEALLOCATE ALL; " +
-           session_setup_sql(application_name);
+           session_setup_sql(application_name, SearchPath::Users);
 }
 
 }  // namespace pgsafe::runner

@@ -169,17 +169,17 @@ REVOKE ALL ON FUNCTION pgsafe.revoke(text) FROM PUBLIC;)",
 };
 constexpr int k_current_version = static_cast<int>(sizeof k_upgrades / sizeof k_upgrades[0]);
 
-constexpr const char* k_load_query = R"(SELECT coalesce(json_agg(json_build_object(
+constexpr const char* k_load_query = R"(SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
     'version', m.version, 'name', m.name, 'checksum', m.checksum, 'state', m.state,
-    'applied_by', m.applied_by, 'started_at', to_char(m.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'),
-    'finished_at', to_char(m.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'),
+    'applied_by', m.applied_by, 'started_at', pg_catalog.to_char(m.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'),
+    'finished_at', pg_catalog.to_char(m.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'),
     'duration_ms', m.duration_ms, 'error', m.error,
-    'steps', (SELECT coalesce(json_agg(json_build_object(
+    'steps', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
         'step', s.step, 'sql', s.sql, 'definition', s.definition, 'state', s.state,
         'attempts', s.attempts, 'lock_wait_ms', s.lock_wait_ms, 'batch_next', s.batch_next,
-        'batch_last', to_jsonb(s) -> 'batch_last')
+        'batch_last', pg_catalog.to_jsonb(s) -> 'batch_last'::pg_catalog.text)
         ORDER BY s.step), '[]') FROM pgsafe.steps s WHERE s.version = m.version))
-    ORDER BY m.started_at, m.version), '[]')::text
+    ORDER BY m.started_at, m.version), '[]')::pg_catalog.text
 FROM pgsafe.migrations m)";
 
 void require_known(int version) {
@@ -199,16 +199,16 @@ WITH s AS (SELECT oid, nspowner, nspacl FROM pg_catalog.pg_namespace WHERE nspna
 me AS (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user),
 mine AS (WITH RECURSIVE m(r) AS (SELECT oid FROM me UNION
          SELECT am.roleid FROM pg_catalog.pg_auth_members am JOIN m ON am.member = m.r) SELECT r FROM m),
-who(oid, name) AS (SELECT oid, rolname::text FROM pg_catalog.pg_roles UNION ALL SELECT 0, 'PUBLIC')
+who(oid, name) AS (SELECT oid, rolname::pg_catalog.text FROM pg_catalog.pg_roles UNION ALL SELECT 0, 'PUBLIC')
 SELECT problem FROM (
-  SELECT 1 AS o, format('schema pgsafe is owned by %s, which is not %s, a role %s belongs to, a superuser, '
+  SELECT 1 AS o, pg_catalog.format('schema pgsafe is owned by %s, which is not %s, a role %s belongs to, a superuser, '
                         'the database''s owner, or a role that administers %s',
                         pg_catalog.pg_get_userbyid(s.nspowner), current_user, current_user, current_user) AS problem
     FROM s WHERE s.nspowner NOT IN (SELECT r FROM mine)
      AND NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE oid = s.nspowner)
      -- pgsafe init's owner: the database's owner, or a role that can make itself a member of
      -- the run role anyway (ADMIN OPTION on it)
-     AND s.nspowner <> (SELECT datdba FROM pg_catalog.pg_database WHERE datname = current_database())
+     AND s.nspowner <> (SELECT datdba FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
      AND NOT EXISTS (SELECT FROM pg_catalog.pg_auth_members am
                      WHERE am.roleid = (SELECT oid FROM me) AND am.member = s.nspowner AND am.admin_option)
   UNION ALL
@@ -216,27 +216,27 @@ SELECT problem FROM (
     FROM s WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c
                              WHERE c.relnamespace = s.oid AND c.relname = 'schema_version')
   UNION ALL
-  SELECT 3, format('trigger %I on %s (pgsafe creates none)', t.tgname, t.tgrelid::regclass)
+  SELECT 3, pg_catalog.format('trigger %I on %s (pgsafe creates none)', t.tgname, t.tgrelid::pg_catalog.regclass)
     FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN s ON c.relnamespace = s.oid
    WHERE NOT t.tgisinternal
   UNION ALL
-  SELECT 4, format('rule %I on %s (pgsafe creates none)', r.rulename, r.ev_class::regclass)
+  SELECT 4, pg_catalog.format('rule %I on %s (pgsafe creates none)', r.rulename, r.ev_class::pg_catalog.regclass)
     FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class JOIN s ON c.relnamespace = s.oid
    WHERE r.rulename <> '_RETURN'
   UNION ALL
-  SELECT 5, format('function %s, owned by %s (pgsafe creates none)', p.oid::regprocedure,
+  SELECT 5, pg_catalog.format('function %s, owned by %s (pgsafe creates none)', p.oid::pg_catalog.regprocedure,
                    pg_catalog.pg_get_userbyid(p.proowner))
     FROM pg_catalog.pg_proc p JOIN s ON p.pronamespace = s.oid
    -- except the two pgsafe creates for approvers, as its owner made them
    WHERE NOT (p.proowner = s.nspowner AND p.prosecdef
-              AND (coalesce(p.oid = pg_catalog.to_regprocedure('pgsafe.approve(text,text,text,interval)'), false)
-                   OR coalesce(p.oid = pg_catalog.to_regprocedure('pgsafe.revoke(text)'), false)))
+              AND (coalesce(p.oid = pg_catalog.to_regprocedure('pgsafe.approve(text,text,text,interval)')::pg_catalog.oid, false)
+                   OR coalesce(p.oid = pg_catalog.to_regprocedure('pgsafe.revoke(text)')::pg_catalog.oid, false)))
   UNION ALL
-  SELECT 6, format('%s is owned by %s, not by the schema''s owner %s', c.oid::regclass,
+  SELECT 6, pg_catalog.format('%s is owned by %s, not by the schema''s owner %s', c.oid::pg_catalog.regclass,
                    pg_catalog.pg_get_userbyid(c.relowner), pg_catalog.pg_get_userbyid(s.nspowner))
     FROM pg_catalog.pg_class c JOIN s ON c.relnamespace = s.oid WHERE c.relowner <> s.nspowner
   UNION ALL
-  SELECT 7, format('%s grants %s to %s', c.oid::regclass, a.privilege_type, w.name)
+  SELECT 7, pg_catalog.format('%s grants %s to %s', c.oid::pg_catalog.regclass, a.privilege_type, w.name)
     FROM pg_catalog.pg_class c JOIN s ON c.relnamespace = s.oid,
          LATERAL pg_catalog.aclexplode(c.relacl) a JOIN who w ON w.oid = a.grantee
    WHERE a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'TRIGGER')
@@ -246,7 +246,7 @@ SELECT problem FROM (
               AND (a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE') AND c.relname <> 'events'
                    OR a.privilege_type = 'INSERT'))
   UNION ALL
-  SELECT 8, format('schema pgsafe grants CREATE to %s', w.name)
+  SELECT 8, pg_catalog.format('schema pgsafe grants CREATE to %s', w.name)
     FROM s, LATERAL pg_catalog.aclexplode(s.nspacl) a JOIN who w ON w.oid = a.grantee
    WHERE a.privilege_type = 'CREATE' AND a.grantee <> s.nspowner AND a.grantee NOT IN (SELECT oid FROM me)
 ) found ORDER BY o, problem
@@ -262,10 +262,10 @@ std::vector<std::string> tracking_schema_problems(db::Connection& connection) {
 }
 
 int installed_tracking_version(db::Connection& connection) {
-    auto exists = connection.query("SELECT to_regclass('pgsafe.schema_version') IS NOT NULL",
+    auto exists = connection.query("SELECT pg_catalog.to_regclass('pgsafe.schema_version') IS NOT NULL",
                                    "looking for the tracking schema");
     if (exists.at(0).at(0) != std::optional<std::string>("t")) return 0;
-    auto rows = connection.query("SELECT coalesce(max(version), 0) FROM pgsafe.schema_version",
+    auto rows = connection.query("SELECT coalesce(pg_catalog.max(version), 0) FROM pgsafe.schema_version",
                                  "reading the tracking schema version");
     return std::stoi(rows.at(0).at(0).value_or("0"));
 }
@@ -338,13 +338,17 @@ void ensure_tracking_schema(Executor& work, int installed, const std::string& lo
     // All in one round trip: the server stops at the first error. A new
     // schema in one transaction; each upgrade of one that was there in a
     // transaction of its own, so the ones before the error stay committed.
+    // The scripts' defaults and casts resolve through pg_catalog alone, whatever
+    // the work session's search_path (session.hpp): a now() of another schema
+    // would otherwise run on every insert into the tracking tables.
+    const std::string begin = "BEGIN;\n" + lock_check + "\nSET LOCAL search_path = pg_catalog, pg_temp;\n";
     std::string sql;
     if (installed == 0) {
-        sql = "BEGIN;\n" + lock_check + "\n";
+        sql = begin;
         for (const auto& script : scripts) sql += script + "\n";
         sql += "COMMIT;\n";
     } else {
-        for (const auto& script : scripts) sql += "BEGIN;\n" + lock_check + "\n" + script + "\nCOMMIT;\n";
+        for (const auto& script : scripts) sql += begin + script + "\nCOMMIT;\n";
     }
     try {
         work.execute(sql, "creating the tracking schema \"pgsafe\"");

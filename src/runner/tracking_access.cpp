@@ -18,14 +18,14 @@ namespace pgsafe::runner {
 namespace {
 
 const char* const k_schema_query = R"(
-SELECT current_user, current_database(), has_database_privilege(current_database(), 'CREATE'),
+SELECT current_user, pg_catalog.current_database(), pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE'),
        pg_catalog.pg_get_userbyid(n.nspowner), pg_catalog.pg_has_role(current_user, n.nspowner, 'USAGE'),
        pg_catalog.has_schema_privilege(n.oid, 'USAGE')
   FROM (SELECT 1) one LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = 'pgsafe')";
 
 // What each use needs, table by table; a table an older schema lacks is skipped.
 const char* const k_missing_query = R"(
-SELECT format('%s on pgsafe.%s', v.privilege, v.relname)
+SELECT pg_catalog.format('%s on pgsafe.%s', v.privilege, v.relname)
   FROM (VALUES (1, 'schema_version', 'SELECT', true), (2, 'migrations', 'SELECT', true),
                (3, 'steps', 'SELECT', true), (4, 'events', 'SELECT', false), (5, 'approvals', 'SELECT', false),
                (6, 'environment', 'SELECT', false), (7, 'migrations', 'INSERT', false),
@@ -35,6 +35,8 @@ SELECT format('%s on pgsafe.%s', v.privilege, v.relname)
   JOIN pg_catalog.pg_class c ON c.relname = v.relname
    AND c.relnamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = 'pgsafe')
  WHERE (v.read OR {}) AND NOT pg_catalog.has_table_privilege(c.oid, v.privilege)
+   -- pgsafe init grants INSERT on events' columns pgsafe writes, not on the table
+   AND NOT (v.privilege <> 'DELETE' AND pg_catalog.has_any_column_privilege(c.oid, v.privilege))
  ORDER BY v.o)";
 
 bool is_true(const std::optional<std::string>& value) {

@@ -270,7 +270,7 @@ std::string own_transaction_sql(const std::string& sql) {
 std::string begin_migration_sql(const plan::MigrationPlan& plan, const std::string& plan_record) {
     return fmt::format(
         "INSERT INTO pgsafe.migrations (version, name, checksum, state, tool_version, plan) "
-        "VALUES ({}, {}, {}, 'running', {}, {}::jsonb);",
+        "VALUES ({}, {}, {}, 'running', {}, {}::pg_catalog.jsonb);",
         literal(plan.version), literal(plan.name), literal(plan.checksum), literal(PGSAFE_VERSION),
         literal(plan_record));
 }
@@ -282,8 +282,8 @@ std::string insert_steps_sql(const std::string& version, const std::vector<Store
     std::string out = "INSERT INTO pgsafe.steps (version, step, sql, definition, state) VALUES";
     const char* separator = "\n";
     for (const auto& s : steps) {
-        out += fmt::format("{}({}, {}, {}, {}::jsonb, 'pending')", separator, literal(version), s.number,
-                           literal(s.sql), literal(dump(definition(s))));
+        out += fmt::format("{}({}, {}, {}, {}::pg_catalog.jsonb, 'pending')", separator, literal(version),
+                           s.number, literal(s.sql), literal(dump(definition(s))));
         separator = ",\n";
     }
     return out + ";";
@@ -300,7 +300,8 @@ std::string replace_unfinished_steps_sql(const plan::MigrationPlan& plan, const 
                                          const std::vector<StoredStep>& new_steps) {
     int first = new_steps.empty() ? 1 : new_steps.front().number;
     return fmt::format(
-               "UPDATE pgsafe.migrations SET checksum = {}, name = {}, plan = {}::jsonb, tool_version = {} "
+               "UPDATE pgsafe.migrations SET checksum = {}, name = {}, plan = {}::pg_catalog.jsonb, "
+               "tool_version = {} "
                "WHERE version = {};\nDELETE FROM pgsafe.steps WHERE version = {} AND step >= {};\n",
                literal(plan.checksum), literal(plan.name), literal(plan_record), literal(PGSAFE_VERSION),
                literal(plan.version), literal(plan.version), first) +
@@ -310,13 +311,14 @@ std::string replace_unfinished_steps_sql(const plan::MigrationPlan& plan, const 
 std::string step_started_sql(const std::string& version, int step) {
     return fmt::format(
         "UPDATE pgsafe.steps SET state = 'running', attempts = attempts + 1, error = NULL, "
-        "started_at = coalesce(started_at, now()) WHERE version = {} AND step = {};",
+        "started_at = coalesce(started_at, pg_catalog.now()) WHERE version = {} AND step = {};",
         literal(version), step);
 }
 
 std::string step_applied_sql(const std::string& version, int step, long long lock_wait_ms) {
     return fmt::format(
-        "UPDATE pgsafe.steps SET state = 'applied', lock_wait_ms = {}, finished_at = clock_timestamp() "
+        "UPDATE pgsafe.steps SET state = 'applied', lock_wait_ms = {}, finished_at = "
+        "pg_catalog.clock_timestamp() "
         "WHERE version = {} AND step = {};",
         lock_wait_ms, literal(version), step);
 }
@@ -324,7 +326,8 @@ std::string step_applied_sql(const std::string& version, int step, long long loc
 std::string step_done_sql(const std::string& version, int step, long long lock_wait_ms) {
     return fmt::format(
         "UPDATE pgsafe.steps SET state = 'applied', attempts = attempts + 1, error = NULL, "
-        "started_at = coalesce(started_at, now()), lock_wait_ms = {}, finished_at = clock_timestamp() "
+        "started_at = coalesce(started_at, pg_catalog.now()), lock_wait_ms = {}, finished_at = "
+        "pg_catalog.clock_timestamp() "
         "WHERE version = {} AND step = {};",
         lock_wait_ms, literal(version), step);
 }
@@ -335,8 +338,8 @@ std::string step_failed_sql(const std::string& version, int step, long long lock
         // A step in a transaction records its start with its commit, so its failed
         // attempt was rolled back to 'pending' and counts here.
         "UPDATE pgsafe.steps SET state = 'failed', lock_wait_ms = {}, error = {}, finished_at = "
-        "clock_timestamp(), attempts = attempts + CASE WHEN state = 'running' THEN 0 ELSE 1 END, "
-        "started_at = coalesce(started_at, clock_timestamp()) "
+        "pg_catalog.clock_timestamp(), attempts = attempts + CASE WHEN state = 'running' THEN 0 ELSE 1 END, "
+        "started_at = coalesce(started_at, pg_catalog.clock_timestamp()) "
         "WHERE version = {} AND step = {};",
         lock_wait_ms, literal(error), literal(version), step);
 }
@@ -349,23 +352,28 @@ std::string batch_done_sql(const std::string& version, int step, long long next_
 std::string batch_done_sql(const std::string& version, int step, const plan::Batch& batch,
                            const std::vector<std::string>& last_key) {
     json last = {{"columns", batch.key}, {"types", batch.types}, {"values", last_key}};
-    return fmt::format("UPDATE pgsafe.steps SET batch_last = {}::jsonb WHERE version = {} AND step = {};",
-                       literal(dump(last)), literal(version), step);
+    return fmt::format(
+        "UPDATE pgsafe.steps SET batch_last = {}::pg_catalog.jsonb WHERE version = {} AND step = {};",
+        literal(dump(last)), literal(version), step);
 }
 
 std::string migration_applied_sql(const std::string& version) {
     return fmt::format(
-        "UPDATE pgsafe.migrations SET state = 'applied', finished_at = clock_timestamp(), "
-        "duration_ms = (extract(epoch FROM clock_timestamp() - started_at) * 1000)::bigint, error = NULL "
+        "UPDATE pgsafe.migrations SET state = 'applied', finished_at = pg_catalog.clock_timestamp(), "
+        "duration_ms = (extract(epoch FROM pg_catalog.clock_timestamp() - started_at) OPERATOR(pg_catalog.*) "
+        "1000)::bigint, error "
+        "= NULL "
         "WHERE version = {};",
         literal(version));
 }
 
 std::string migration_failed_sql(const std::string& version, const json& error) {
     return fmt::format(
-        "UPDATE pgsafe.migrations SET state = 'failed', finished_at = clock_timestamp(), "
-        "duration_ms = (extract(epoch FROM clock_timestamp() - started_at) * 1000)::bigint, error = "
-        "{}::jsonb "
+        "UPDATE pgsafe.migrations SET state = 'failed', finished_at = pg_catalog.clock_timestamp(), "
+        "duration_ms = (extract(epoch FROM pg_catalog.clock_timestamp() - started_at) OPERATOR(pg_catalog.*) "
+        "1000)::bigint, error "
+        "= "
+        "{}::pg_catalog.jsonb "
         "WHERE version = {};",
         literal(dump(error)), literal(version));
 }
@@ -373,7 +381,7 @@ std::string migration_failed_sql(const std::string& version, const json& error) 
 std::string event_sql(const std::string& kind, const std::optional<std::string>& version,
                       std::optional<int> step, const json& detail) {
     return fmt::format(
-        "INSERT INTO pgsafe.events (kind, version, step, detail) VALUES ({}, {}, {}, {}::jsonb);",
+        "INSERT INTO pgsafe.events (kind, version, step, detail) VALUES ({}, {}, {}, {}::pg_catalog.jsonb);",
         literal(kind), literal_or_null(version), step ? std::to_string(*step) : "NULL",
         literal(dump(detail)));
 }

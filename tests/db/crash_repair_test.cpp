@@ -2,7 +2,9 @@
 // CONCURRENTLY leaves behind, repaired by the rerun of its migration the
 // way PostgreSQL's docs say (issue 12, item 4): the INVALID _ccnew index
 // dropped before reindexing again, the pending detach finished with
-// FINALIZE. Each runs the built binary against a real PostgreSQL.
+// FINALIZE; and the INVALID index of a failed CREATE INDEX CONCURRENTLY,
+// looked for on the step's own table only. Each runs the built binary
+// against a real PostgreSQL.
 
 #include "migrate_project.hpp"
 #include "process.hpp"
@@ -217,4 +219,111 @@ CREATE INDEX items_v_idx ON items (v);
     REQUIRE(run.exit_code == 0);
     CHECK(state_of(*db, "1") == "applied");
     CHECK(indexes_of_items(*db) == "items_pkey true,items_v_idx true");
+}
+
+namespace {
+
+// An index lives in its table's schema, which need not be the first on the
+// search_path: app.items_v below is found first by its bare name, but the
+// step builds public.items_v on public.items (BUG 2 of the adversarial test).
+const char* const k_two_schemas = R"sql(
+CREATE SCHEMA app;
+CREATE TABLE app.other (v int);
+INSERT INTO app.other VALUES (1), (1);
+CREATE TABLE public.items (id int PRIMARY KEY, v int);
+INSERT INTO public.items SELECT g, g FROM generate_series(1, 100) g;
+INSERT INTO public.items VALUES (101, 1);
+)sql";
+
+std::string valid_of(const ScratchDatabase& db, const std::string& index) {
+    return value(db.dsn(), "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('" + index + "')");
+}
+
+}  // namespace
+
+TEST_CASE("a failed CREATE INDEX CONCURRENTLY is repaired on its own table, not by the index's bare name",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    exec(db->dsn(), k_two_schemas);
+    exec(db->dsn(), "ALTER DATABASE " + db->name() + " SET search_path = app, public");
+    Project p;
+    p.add("V1__index.sql", "CREATE UNIQUE INDEX CONCURRENTLY items_v ON items (v);\n");
+
+    SECTION("a valid index of that name on another schema's table is not the step's") {
+        exec(db->dsn(), "CREATE INDEX items_v ON app.other (v)");
+        auto first = p.migrate(*db);  // the duplicate v = 1 fails the build
+        INFO(first.err);
+        REQUIRE(first.exit_code != 0);
+        REQUIRE(valid_of(*db, "public.items_v") == "f");
+        exec(db->dsn(), "DELETE FROM public.items WHERE id = 101");
+        auto rerun = p.migrate(*db);
+        INFO(rerun.err);
+        REQUIRE(rerun.exit_code == 0);
+        CHECK(rerun.err.find("an earlier run finished this step") == std::string::npos);
+        CHECK(rerun.err.find("dropping the INVALID index public.items_v") != std::string::npos);
+        CHECK(state_of(*db, "1") == "applied");
+        CHECK(valid_of(*db, "public.items_v") == "t");
+        CHECK(valid_of(*db, "app.items_v") == "t");
+    }
+    SECTION("an INVALID index of that name on another schema's table is left alone") {
+        // Another team's failed build: INVALID app.items_v on app.other.
+        try {
+            exec(db->dsn(), "CREATE UNIQUE INDEX CONCURRENTLY items_v ON app.other (v)");
+        } catch (const std::exception&) {
+        }
+        REQUIRE(valid_of(*db, "app.items_v") == "f");
+        exec(db->dsn(), "DELETE FROM public.items WHERE id = 101");
+        auto run = p.migrate(*db);
+        INFO(run.err);
+        REQUIRE(run.exit_code == 0);
+        CHECK(run.err.find("dropping the INVALID index") == std::string::npos);
+        CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.events WHERE kind = 'index-cleanup'") == "0");
+        CHECK(valid_of(*db, "public.items_v") == "t");
+        CHECK(valid_of(*db, "app.items_v") == "f");
+    }
+}
+
+TEST_CASE("CREATE INDEX CONCURRENTLY IF NOT EXISTS skips an INVALID index it did not leave, as psql does",
+          "[db][migrate][fault]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    exec(db->dsn(), R"sql(
+CREATE TABLE t (a int);
+CREATE TABLE u (b int);
+INSERT INTO u VALUES (1), (1);
+)sql");
+    Project p;
+    SECTION("on another table") {
+        // A failed build on u leaves INVALID index i there (/tmp/adv1 §18).
+        try {
+            exec(db->dsn(), "CREATE UNIQUE INDEX CONCURRENTLY i ON u (b)");
+        } catch (const std::exception&) {
+        }
+        REQUIRE(valid_of(*db, "i") == "f");
+        p.add("V1__index.sql", "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\n");
+        auto run = p.migrate(*db);
+        INFO(run.err);
+        REQUIRE(run.exit_code == 0);
+        CHECK(run.err.find("dropping the INVALID index") == std::string::npos);
+        CHECK(value(db->dsn(),
+                    "SELECT indrelid::regclass::text FROM pg_index WHERE indexrelid = 'i'::regclass") == "u");
+        CHECK(valid_of(*db, "i") == "f");
+    }
+    SECTION("on the step's own table, before the step was ever tried") {
+        exec(db->dsn(), "INSERT INTO t VALUES (1), (1)");
+        try {
+            exec(db->dsn(), "CREATE UNIQUE INDEX CONCURRENTLY i ON t (a)");
+        } catch (const std::exception&) {
+        }
+        REQUIRE(valid_of(*db, "i") == "f");
+        p.add("V1__index.sql", "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\n");
+        auto run = p.migrate(*db);
+        INFO(run.err);
+        REQUIRE(run.exit_code == 0);
+        CHECK(run.err.find("dropping the INVALID index") == std::string::npos);
+        CHECK(value(db->dsn(), "SELECT pg_get_indexdef('i'::regclass)") ==
+              "CREATE UNIQUE INDEX i ON public.t USING btree (a)");
+        CHECK(state_of(*db, "1") == "applied");
+    }
 }

@@ -262,6 +262,40 @@ TEST_CASE("pgsafe init is idempotent and the run role can still migrate after it
     CHECK(audit.environment == std::optional<std::string>("production"));
 }
 
+TEST_CASE("after pgsafe init a run role appends events only as itself and at the server's time",
+          "[db][policy]") {
+    auto admin = pgsafe::test::admin_dsn();
+    if (!admin) return;
+    TestRoles roles(*admin);
+    auto db = pgsafe::test::scratch_database();
+    Team team(roles, *db);
+    SECTION("a fresh init") {}
+    SECTION("an init before pgsafe granted events by column: init again takes the old grant back") {
+        pgsafe::runner::init_database(team.init_request(*db));
+        exec(as(db->dsn(), team.admin), "GRANT INSERT ON pgsafe.events TO " + team.deploy);
+    }
+    pgsafe::runner::init_database(team.init_request(*db));
+    const std::string deploy = as(db->dsn(), team.deploy);
+    CHECK(denied(deploy, "INSERT INTO pgsafe.events (role, kind, version, detail) VALUES ('" + team.dba1 +
+                             "', 'approved', '1', '{\"reason\": \"reviewed\"}')"));
+    CHECK(denied(deploy,
+                 "INSERT INTO pgsafe.events (at, kind, version) VALUES ('2020-01-01 09:00Z', "
+                 "'migration-applied', '1')"));
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.events WHERE kind <> 'init'") == "0");
+
+    TempDir dir;
+    dir.write("migrations/V1__a.sql", "CREATE TABLE a (id int);\n");
+    auto r = run_pgsafe({"migrate", dir.path() + "/migrations", "--db", deploy});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(value(db->dsn(),
+                "SELECT string_agg(DISTINCT role, ',') FROM pgsafe.events WHERE kind LIKE "
+                "'migration-%'") == team.deploy);
+    CHECK(value(db->dsn(),
+                "SELECT count(*) FROM pgsafe.events WHERE kind = 'migration-applied' AND at > "
+                "now() - interval '1 hour'") == "1");
+}
+
 TEST_CASE("pgsafe init refuses a policy naming a role that does not exist, and changes nothing",
           "[db][policy]") {
     auto admin = pgsafe::test::admin_dsn();

@@ -32,6 +32,16 @@ std::string as_role(const std::string& dsn, const std::string& role) {
     return dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + "user=" + role;
 }
 
+// The same connection string with search_path set at connection start
+// (options=-csearch_path=…), as a run role may connect.
+std::string with_search_path(const std::string& dsn, const std::string& path) {
+    bool url = dsn.rfind("postgresql://", 0) == 0 || dsn.rfind("postgres://", 0) == 0;
+    if (!url) return dsn + " options='-csearch_path=" + path + "'";
+    std::string encoded;
+    for (char c : path) encoded += c == ',' ? std::string("%2C") : std::string(1, c);
+    return dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + encoded;
+}
+
 // Roles named after the test's database (roles are cluster-wide), dropped at the end.
 struct Roles {
     const ScratchDatabase& db;
@@ -104,9 +114,11 @@ struct Setup {
     void add(const std::string& file, const std::string& sql) const { dir.write("migrations/" + file, sql); }
 
     ProcessResult migrate(const std::string& role, std::vector<std::string> extra = {}) const {
-        std::vector<std::string> args = {"migrate",  migrations, "--db",  as_role(db.dsn(), role),
-                                         "--config", config,     "--env", "production",
-                                         "--format", "json"};
+        return migrate_with(as_role(db.dsn(), role), std::move(extra));
+    }
+    ProcessResult migrate_with(const std::string& dsn, std::vector<std::string> extra = {}) const {
+        std::vector<std::string> args = {"migrate", migrations, "--db",       dsn,        "--config",
+                                         config,    "--env",    "production", "--format", "json"};
         args.insert(args.end(), extra.begin(), extra.end());
         return run_pgsafe(args);
     }
@@ -289,4 +301,98 @@ TEST_CASE("policy gate: the stored policy and environment win over the runner's 
     CHECK(other.out.find("initialised as environment") != std::string::npos);
     CHECK(s.table_exists("legacy"));
     CHECK(s.refusals().find("wrong-environment") != std::string::npos);
+}
+
+// pgsafe's own SQL names pg_catalog's functions and reads in sessions whose
+// search_path is pg_catalog alone (BUG 1 of the adversarial test): a function
+// in public never runs in their place, whoever made it and whatever the run
+// role's search_path.
+TEST_CASE("policy gate: a function another role made in public never runs for pgsafe's checks", "[policy]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Setup s(*db);
+    s.add("V2__drop.sql", k_high_risk);
+    s.approve(s.alice, "2", s.checksum("2"));
+    exec(db->dsn(), "REVOKE " + s.dba + " FROM " + s.alice);  // her approval stops counting
+    // A role with CREATE on public (every role's, in a database from before PostgreSQL 15):
+    // pg_has_role(text, text, text) matches the approver's text column better than pg_catalog's.
+    std::string mallory = s.roles.make("mallory");
+    exec(db->dsn(), "GRANT CREATE ON SCHEMA public TO " + mallory);
+    exec(as_role(db->dsn(), mallory), R"sql(
+CREATE TABLE public.loot (sess text, cur text, what text);
+GRANT INSERT ON public.loot TO PUBLIC;
+CREATE FUNCTION public.pg_has_role(text, text, text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.loot VALUES (session_user, current_user, $1 || ' ' || $2);
+    RETURN true;
+END $$;
+-- Operators too, where an operand is not of the exact type of pg_catalog's: on the work
+-- session, which keeps the user's search_path, pgsafe's tracking writes and lock checks.
+CREATE FUNCTION public.times(numeric, integer) RETURNS numeric LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.loot VALUES (session_user, current_user, 'numeric * integer');
+    RETURN $1 OPERATOR(pg_catalog.*) $2;
+END $$;
+CREATE OPERATOR public.* (leftarg = numeric, rightarg = integer, function = public.times);
+CREATE FUNCTION public.oid_is(oid, bigint) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.loot VALUES (session_user, current_user, 'oid = bigint');
+    RETURN $1 OPERATOR(pg_catalog.=) $2::pg_catalog.oid;
+END $$;
+CREATE OPERATOR public.= (leftarg = oid, rightarg = bigint, function = public.oid_is);
+CREATE FUNCTION public.oid_is(oid, integer) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.loot VALUES (session_user, current_user, 'oid = integer');
+    RETURN $1 OPERATOR(pg_catalog.=) $2::pg_catalog.oid;
+END $$;
+CREATE OPERATOR public.= (leftarg = oid, rightarg = integer, function = public.oid_is);
+)sql");
+    ProcessResult r = s.migrate(s.deployer);
+    CHECK(s.codes(r) == std::vector<std::string>{"needs-approval"});
+    CHECK(value(db->dsn(), "SELECT string_agg(DISTINCT what, '; ') FROM public.loot") == "");
+    CHECK(s.table_exists("fine"));  // V1 ran, on the work session
+    CHECK(s.table_exists("legacy"));
+}
+
+TEST_CASE("policy gate: a run role's own search_path does not make it a member of break_glass", "[policy]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Setup s(*db);
+    s.add("V2__drop.sql", k_high_risk);
+    exec(as_role(db->dsn(), s.deployer),
+         "CREATE FUNCTION public.pg_has_role(name, oid, text) RETURNS boolean LANGUAGE sql AS 'SELECT true'");
+    ProcessResult r = s.migrate_with(with_search_path(as_role(db->dsn(), s.deployer), "public,pg_catalog"),
+                                     {"--break-glass", "outage"});
+    CHECK(s.codes(r) == std::vector<std::string>{"not-allowed-to-run"});
+    CHECK(s.table_exists("legacy"));
+    CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.events WHERE kind = 'break-glass'") == "0");
+}
+
+TEST_CASE("policy gate: approvals the run role can write count as forgeable, however it hides that",
+          "[policy]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    Setup s(*db);
+    s.add("V2__drop.sql", k_high_risk);
+    const std::string deployer = as_role(db->dsn(), s.deployer);
+    SECTION("a shadowed has_table_privilege") {
+        exec(db->dsn(), "GRANT INSERT ON pgsafe.approvals TO " + s.deployer);
+        exec(deployer, R"sql(
+CREATE FUNCTION public.has_table_privilege(u name, o oid, p text) RETURNS boolean LANGUAGE sql AS
+$$ SELECT CASE WHEN p LIKE 'INSERT%' THEN false ELSE pg_catalog.has_table_privilege(u, o, p) END $$;
+CREATE FUNCTION public.has_any_column_privilege(u name, o oid, p text) RETURNS boolean LANGUAGE sql AS
+$$ SELECT false $$;
+)sql");
+    }
+    SECTION("INSERT granted on the columns, not on the table") {
+        exec(db->dsn(),
+             "GRANT INSERT (version, checksum, approver, reason, expires_at) ON pgsafe.approvals TO " +
+                 s.deployer);
+    }
+    // The approval a DBA never gave, written by the run role itself.
+    exec(deployer, "INSERT INTO pgsafe.approvals (version, checksum, approver, reason) VALUES ('2', '" +
+                       s.checksum("2") + "', '" + s.alice + "', 'lgtm')");
+    ProcessResult r = s.migrate_with(with_search_path(deployer, "public,pg_catalog"));
+    CHECK(s.codes(r) == std::vector<std::string>{"approvals-forgeable"});
+    CHECK(s.table_exists("legacy"));
 }

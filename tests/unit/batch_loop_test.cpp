@@ -92,7 +92,7 @@ TEST_CASE("the last key done is recorded as text with its columns and types", "[
     INFO(sql);
     CHECK(sql.find("batch_last = "
                    "'{\"columns\":[\"tenant\",\"id\"],\"types\":[\"uuid\",\"text\"],\"values\":[\"0f0e\","
-                   "\"it''s\"]}'::jsonb") != std::string::npos);
+                   "\"it''s\"]}'::pg_catalog.jsonb") != std::string::npos);
 }
 
 TEST_CASE("names are quoted as (schema, name) pairs, never split at a dot", "[unit][batches]") {
@@ -135,5 +135,6 @@ TEST_CASE("one batch is one round trip: keys, change, record and COMMIT, then wh
     at("pg_catalog.json_array_length(pg_catalog.current_setting('pgsafe.batch')::pg_catalog.json) > 0");
     CHECK(sql.find("pg_stat_replication") == std::string::npos);
     trip.replicas = true;
-    CHECK(batch_round_trip_sql(composite(), trip).find("FROM pg_stat_replication") != std::string::npos);
+    CHECK(batch_round_trip_sql(composite(), trip).find("FROM pg_catalog.pg_stat_replication") !=
+          std::string::npos);
 }

@@ -19,4 +19,12 @@ analysis::TableFacts load_table_facts(Connection& connection);
 // The same for the tables of one schema only.
 analysis::TableFacts load_table_facts(Connection& connection, const std::optional<std::string>& schema);
 
+// Whose search path the facts carry (and the read runs under): the
+// connection's as it is now, or the one it started with (its default), for a
+// session of pgsafe's own whose search_path is pg_catalog's alone but that
+// reads for the work session (runner/session.hpp).
+enum class FactsSearchPath { Current, SessionDefault };
+analysis::TableFacts load_table_facts(Connection& connection, const std::optional<std::string>& schema,
+                                      FactsSearchPath search_path);
+
 }  // namespace pgsafe::db
