@@ -24,13 +24,19 @@ constexpr const char* k_read_only_timeouts =
     "SET LOCAL statement_timeout = '120s';\n";
 
 constexpr const char* k_facts_query = R"sql(
-WITH rels AS (
+WITH RECURSIVE rels AS (
     SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind
     FROM pg_catalog.pg_class c
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'm')
       AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
       AND n.nspname !~ '^pg_(toast_)?temp_'
+),
+-- Each relation and every table an UPDATE or DELETE of it reaches (partitions, inheritance children).
+family AS (
+    SELECT r.oid AS root, r.oid AS relid FROM rels r
+    UNION
+    SELECT f.root, i.inhrelid FROM family f JOIN pg_catalog.pg_inherits i ON i.inhparent = f.relid
 ),
 sizes AS (
     SELECT r.oid,
@@ -87,7 +93,80 @@ SELECT coalesce(json_agg(json_build_object(
                FROM pg_catalog.pg_trigger t
                WHERE (t.tgrelid = r.oid OR t.tgrelid IN (SELECT relid FROM pg_catalog.pg_partition_tree(r.oid)))
                  AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND (t.tgtype & 16) <> 0
-                 AND cardinality(t.tgattr::int2[]) = 0)
+                 AND cardinality(t.tgattr::int2[]) = 0),
+           'triggers', (
+               SELECT coalesce(json_agg(json_build_object(
+                          'name', t.tgname,
+                          'level', CASE WHEN t.tgtype & 1 <> 0 THEN 'row' ELSE 'statement' END,
+                          'timing', CASE WHEN t.tgtype & 2 <> 0 THEN 'before'
+                                         WHEN t.tgtype & 64 <> 0 THEN 'instead of' ELSE 'after' END,
+                          'events', array_remove(ARRAY[
+                              CASE WHEN t.tgtype & 4 <> 0 THEN 'insert' END,
+                              CASE WHEN t.tgtype & 16 <> 0 THEN 'update' END,
+                              CASE WHEN t.tgtype & 8 <> 0 THEN 'delete' END,
+                              CASE WHEN t.tgtype & 32 <> 0 THEN 'truncate' END], NULL),
+                          'transition', t.tgoldtable IS NOT NULL OR t.tgnewtable IS NOT NULL)
+                          ORDER BY t.tgname), '[]'::json)
+               FROM pg_catalog.pg_trigger t
+               WHERE t.tgrelid IN (SELECT f.relid FROM family f WHERE f.root = r.oid)
+                 AND NOT t.tgisinternal AND t.tgenabled <> 'D'),
+           'rules', (
+               SELECT coalesce(json_agg(json_build_object(
+                          'name', w.rulename,
+                          'event', CASE w.ev_type WHEN '1' THEN 'select' WHEN '2' THEN 'update'
+                                                  WHEN '3' THEN 'insert' ELSE 'delete' END)
+                          ORDER BY w.rulename), '[]'::json)
+               FROM pg_catalog.pg_rewrite w
+               WHERE w.ev_class IN (SELECT f.relid FROM family f WHERE f.root = r.oid)
+                 AND w.rulename <> '_RETURN' AND w.ev_enabled <> 'D'),
+           'generated_columns', array(
+               SELECT DISTINCT a.attname::text FROM pg_catalog.pg_attribute a
+               WHERE a.attrelid IN (SELECT f.relid FROM family f WHERE f.root = r.oid)
+                 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''
+               ORDER BY 1),
+           'constraints', (
+               SELECT coalesce(json_agg(json_build_object('name', x.name, 'kind', x.kind, 'columns', x.columns)
+                                        ORDER BY x.kind, x.name), '[]'::json)
+               FROM (
+                   -- Unique and exclusion indexes: their key columns and the columns their
+                   -- expressions and WHERE read (the Vars of the stored node trees); '*' for a
+                   -- whole-row reference, which reads every column.
+                   SELECT ic.relname::text AS name,
+                          CASE WHEN i.indisexclusion THEN 'exclusion' ELSE 'unique' END AS kind,
+                          CASE WHEN concat(i.indexprs::text, ' ', i.indpred::text) ~ ':varattno 0 '
+                               THEN ARRAY['*']
+                               ELSE array(
+                                   SELECT DISTINCT a.attname::text FROM pg_catalog.pg_attribute a
+                                   WHERE a.attrelid = i.indrelid AND a.attnum > 0 AND (
+                                       a.attnum IN (SELECT i.indkey[k.n]
+                                                    FROM generate_series(0, i.indnkeyatts - 1) AS k(n))
+                                       OR a.attnum IN (
+                                           SELECT v[1]::int2 FROM regexp_matches(
+                                               concat(i.indexprs::text, ' ', i.indpred::text),
+                                               ':varattno ([0-9]+)', 'g') AS v))
+                                   ORDER BY 1) END AS columns
+                   FROM pg_catalog.pg_index i
+                   JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                   WHERE i.indrelid IN (SELECT f.relid FROM family f WHERE f.root = r.oid)
+                     AND (i.indisunique OR i.indisexclusion)
+                   UNION ALL
+                   SELECT c.conname::text, 'foreign key',
+                          array(SELECT a.attname::text FROM pg_catalog.pg_attribute a
+                                WHERE a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) ORDER BY 1)
+                   FROM pg_catalog.pg_constraint c
+                   WHERE c.contype = 'f' AND c.conrelid IN (SELECT f.relid FROM family f WHERE f.root = r.oid)
+                   UNION ALL
+                   SELECT c.conname::text, 'referenced by foreign key',
+                          array(SELECT a.attname::text FROM pg_catalog.pg_attribute a
+                                WHERE a.attrelid = c.confrelid AND a.attnum = ANY (c.confkey) ORDER BY 1)
+                   FROM pg_catalog.pg_constraint c
+                   WHERE c.contype = 'f' AND c.confrelid IN (SELECT f.relid FROM family f WHERE f.root = r.oid)
+               ) x),
+           'columns_without_select', array(
+               SELECT a.attname::text FROM pg_catalog.pg_attribute a
+               WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+                 AND NOT pg_catalog.has_column_privilege(r.oid, a.attnum, 'SELECT')
+               ORDER BY a.attnum)
        ) ORDER BY r.schema, r.name), '[]'::json)::text AS tables,
        array_to_json(current_schemas(false))::text AS search_path
 FROM rels r
@@ -114,6 +193,25 @@ analysis::TableFact table_fact(const nlohmann::json& j) {
         t.indexes.push_back(std::move(i));
     }
     t.update_triggers = j.at("update_triggers").get<std::vector<std::string>>();
+    t.triggers.emplace();
+    for (const auto& jt : j.at("triggers")) {
+        analysis::TriggerFact tr;
+        tr.name = jt.at("name").get<std::string>();
+        tr.row = jt.at("level").get<std::string>() == "row";
+        tr.timing = jt.at("timing").get<std::string>();
+        tr.events = jt.at("events").get<std::vector<std::string>>();
+        tr.transition = jt.at("transition").get<bool>();
+        t.triggers->push_back(std::move(tr));
+    }
+    t.rules.emplace();
+    for (const auto& jr : j.at("rules"))
+        t.rules->push_back({jr.at("name").get<std::string>(), jr.at("event").get<std::string>()});
+    t.generated_columns = j.at("generated_columns").get<std::vector<std::string>>();
+    t.constraints.emplace();
+    for (const auto& jc : j.at("constraints"))
+        t.constraints->push_back({jc.at("name").get<std::string>(), jc.at("kind").get<std::string>(),
+                                  jc.at("columns").get<std::vector<std::string>>()});
+    t.columns_without_select = j.at("columns_without_select").get<std::vector<std::string>>();
     return t;
 }
 
