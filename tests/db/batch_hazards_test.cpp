@@ -29,7 +29,7 @@ const char* k_config =
     "[thresholds]\nlarge_table_rows = 0\nlarge_table_bytes = 0\n[run]\nbatch_pause_ms = 0\nbatch_min = 37\n"
     "batch_max = 300\n";
 
-// A role without SELECT on the tables (cluster-wide: created once, kept for the run).
+// A role without SELECT on the tables (cluster-wide).
 const char* k_role = "pgsafe_test_batch_hazard";
 
 struct Hazard {
@@ -106,10 +106,23 @@ const Hazard k_hazards[] = {
      "is not a domain", "SELECT count(*) FROM t WHERE x IS NOT NULL AND y IS NOT NULL"},
 };
 
-void create_role(const std::string& admin) {
-    exec(admin, std::string("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '") + k_role +
-                    "') THEN CREATE ROLE " + k_role + "; END IF; END$$;");
-}
+// The role the privilege cases switch to, for one section: created before its
+// databases, dropped after them (their grants go with them).
+struct TemporaryRole {
+    std::string admin;
+    explicit TemporaryRole(std::string dsn) : admin(std::move(dsn)) {
+        exec(admin, std::string("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '") + k_role +
+                        "') THEN CREATE ROLE " + k_role + "; END IF; END$$;");
+    }
+    ~TemporaryRole() {
+        try {
+            exec(admin, std::string("DROP ROLE IF EXISTS ") + k_role);
+        } catch (const std::exception&) {  // left for the next run, which reuses it
+        }
+    }
+    TemporaryRole(const TemporaryRole&) = delete;
+    TemporaryRole& operator=(const TemporaryRole&) = delete;
+};
 
 }  // namespace
 
@@ -117,9 +130,9 @@ TEST_CASE("a change whose batches would end unlike the one statement runs as wri
           "[db][batches]") {
     auto admin = pgsafe::test::admin_dsn();
     if (!admin) return;
-    create_role(*admin);
     for (const auto& h : k_hazards) {
         SECTION(h.name) {
+            TemporaryRole role(*admin);
             ScratchDatabase plain(*admin);
             ScratchDatabase safe(*admin);
             for (const auto* db : {&plain, &safe})
