@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -54,7 +55,85 @@ T field(const Json& j, const char* name, const std::string& origin, const std::s
     }
 }
 
+Json trigger_json(const TriggerFact& t) {
+    return Json{{"name", t.name},
+                {"level", t.row ? "row" : "statement"},
+                {"timing", t.timing},
+                {"events", t.events},
+                {"transition", t.transition}};
+}
+
+TriggerFact trigger_from(const Json& j, const std::string& origin, const std::string& where) {
+    TriggerFact t;
+    t.name = field<std::string>(j, "name", origin, where);
+    t.row = field<std::string>(j, "level", origin, where) != "statement";
+    t.timing = field<std::string>(j, "timing", origin, where);
+    t.events = field<std::vector<std::string>>(j, "events", origin, where);
+    t.transition = field<bool>(j, "transition", origin, where);
+    return t;
+}
+
+ConstraintFact constraint_from(const Json& j, const std::string& origin, const std::string& where) {
+    ConstraintFact c;
+    c.name = field<std::string>(j, "name", origin, where);
+    c.kind = field<std::string>(j, "kind", origin, where);
+    c.columns = field<std::vector<std::string>>(j, "columns", origin, where);
+    return c;
+}
+
+// The optional batching facts of a table (nullopt stays absent, so an older reader sees none).
+void write_batch_facts(const TableFact& t, Json& jt) {
+    if (t.triggers) {
+        jt["triggers"] = Json::array();
+        for (const auto& tr : *t.triggers) jt["triggers"].push_back(trigger_json(tr));
+    }
+    if (t.rules) {
+        jt["rules"] = Json::array();
+        for (const auto& r : *t.rules) jt["rules"].push_back(Json{{"name", r.name}, {"event", r.event}});
+    }
+    if (t.generated_columns) jt["generated_columns"] = *t.generated_columns;
+    if (t.constraints) {
+        jt["constraints"] = Json::array();
+        for (const auto& c : *t.constraints)
+            jt["constraints"].push_back(Json{{"name", c.name}, {"kind", c.kind}, {"columns", c.columns}});
+    }
+    if (t.columns_without_select) jt["columns_without_select"] = *t.columns_without_select;
+}
+
+void read_batch_facts(const Json& jt, const std::string& origin, const std::string& where, TableFact& t) {
+    if (jt.contains("triggers")) {
+        t.triggers.emplace();
+        for (const auto& j : jt.at("triggers"))
+            t.triggers->push_back(trigger_from(j, origin, where + ".triggers"));
+    }
+    if (jt.contains("rules")) {
+        t.rules.emplace();
+        for (const auto& j : jt.at("rules"))
+            t.rules->push_back(RuleFact{field<std::string>(j, "name", origin, where + ".rules"),
+                                        field<std::string>(j, "event", origin, where + ".rules")});
+    }
+    if (jt.contains("generated_columns"))
+        t.generated_columns = field<std::vector<std::string>>(jt, "generated_columns", origin, where);
+    if (jt.contains("constraints")) {
+        t.constraints.emplace();
+        for (const auto& j : jt.at("constraints"))
+            t.constraints->push_back(constraint_from(j, origin, where + ".constraints"));
+    }
+    if (jt.contains("columns_without_select"))
+        t.columns_without_select =
+            field<std::vector<std::string>>(jt, "columns_without_select", origin, where);
+}
+
 }  // namespace
+
+bool TriggerFact::fires_on(const std::string& event) const {
+    return std::find(events.begin(), events.end(), event) != events.end();
+}
+
+bool ConstraintFact::uses(const std::string& column) const {
+    return std::any_of(columns.begin(), columns.end(),
+                       [&](const std::string& c) { return c == column || c == "*"; });
+}
 
 TableFacts::TableFacts(std::vector<TableFact> tables, std::vector<std::string> search_path)
     : m_tables(std::move(tables)), m_search_path(std::move(search_path)) {
@@ -101,6 +180,7 @@ std::string TableFacts::to_json() const {
             jt["indexes"].push_back(std::move(ji));
         }
         if (t.update_triggers) jt["update_triggers"] = *t.update_triggers;
+        write_batch_facts(t, jt);
         out["tables"].push_back(std::move(jt));
     }
     return out.dump(2) + "\n";
@@ -148,6 +228,7 @@ TableFacts TableFacts::from_json(const std::string& text, const std::string& ori
         }
         if (jt.contains("update_triggers"))
             t.update_triggers = field<std::vector<std::string>>(jt, "update_triggers", origin, where);
+        read_batch_facts(jt, origin, where, t);
         tables.push_back(std::move(t));
     }
     return TableFacts(std::move(tables), std::move(search_path));

@@ -7,7 +7,9 @@
 // row-local (sql/row_local: no subquery, WITH, FROM / USING, RETURNING, or
 // function pgsafe cannot prove immutable), and the table has a primary key,
 // or else a unique index over NOT NULL columns, whose text form reads back
-// (rewrite_context); an UPDATE of a key column stays as written too.
+// (rewrite_context); an UPDATE of a key column stays as written too, and so
+// does a statement whose rules, triggers, constraints, privileges or session
+// would see the batches (batch_hazards).
 
 #include "rewrite.hpp"
 
@@ -34,6 +36,12 @@ std::optional<Rewrite> batched_data_change(const RewriteContext& ctx) {
     if (!edit.limit_to_key_range(key->columns)) {
         ctx.declined = fmt::format("kept as written: it sets a column of the {} the batches walk",
                                    key->unique_index.empty() ? "primary key" : "unique key");
+        return std::nullopt;
+    }
+    auto assigned = sql::assigned_columns(text);
+    if (!assigned) return std::nullopt;
+    if (auto hazard = data_change_hazard(ctx, *change, *assigned, *key)) {
+        ctx.declined = *hazard;
         return std::nullopt;
     }
     auto sql = edit.sql();

@@ -1,6 +1,6 @@
 // What an earlier SET of the file changes for the rewrites after it.
 // Names: after a SET search_path (or set_config), SET ROLE or SET SESSION
-// AUTHORIZATION ("$user" in the path) or RESET ALL, an unqualified name may
+// AUTHORIZATION ("$user" in the path), RESET ALL or DISCARD, an unqualified name may
 // mean another table than the facts and the pending set describe (they
 // resolve names through the search path the database had when read), so a
 // rewrite of a statement naming one is declined. Strings: pgsafe's parser
@@ -40,10 +40,11 @@ std::vector<std::string> schema_list(const std::string& value) {
 
 // Whether a statement may change how later names resolve.
 bool moves_names(const sql::Statement& statement, const analysis::TableFacts& facts) {
+    if (statement.kind == "DiscardStmt") return true;  // DISCARD ALL: RESET ALL and more
     if (const auto* set = std::get_if<sql::VariableSet>(&statement.detail)) {
         if (set->name == "search_path")  // the same path the facts were read with changes nothing
             return set->reset || schema_list(set->value) != facts.search_path();
-        return set->name == "role" || set->name == "session authorization" || set->name.empty();
+        return set->name == "role" || set->name == "session_authorization" || set->name.empty();
     }
     return false;
 }
@@ -51,6 +52,7 @@ bool moves_names(const sql::Statement& statement, const analysis::TableFacts& fa
 // Whether a statement may make string literals read otherwise: SET (or
 // RESET, RESET ALL) of standard_conforming_strings to anything but on.
 bool moves_strings(const sql::Statement& statement) {
+    if (statement.kind == "DiscardStmt") return true;
     const auto* set = std::get_if<sql::VariableSet>(&statement.detail);
     if (set == nullptr) return false;
     if (set->name.empty()) return true;  // RESET ALL: back to the server's default, maybe off

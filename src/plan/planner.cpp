@@ -162,10 +162,10 @@ MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFi
             std::string declined;
             if (sp.whole_block && !sp.found.empty()) {
                 declined = whole[i];
-            } else if (!earlier.strings[i].empty() && !sp.found.empty()) {
-                declined = earlier.strings[i];
             } else if (!earlier.names[i].empty() && !sp.found.empty() && names_unqualified(sp.effects)) {
                 declined = earlier.names[i];
+            } else if (!earlier.strings[i].empty() && !sp.found.empty()) {
+                declined = earlier.strings[i];
             } else if (!out.syntax_error && !sp.found.empty() && keep.count(i) == 0) {
                 RewriteContext ctx{file, *sp.statement, sp.found, m_facts, m_state->pending, m_state->names,
                                    {}};

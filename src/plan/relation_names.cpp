@@ -53,8 +53,59 @@ bool RelationNames::unnamed_constraint_added(const sql::RelationName& table) con
     return m_unnamed_constraints.count(m_pending.key(table)) > 0;
 }
 
+bool RelationNames::rules_added(const sql::RelationName& table) const {
+    return m_created_rule || m_enabled_rules.count(m_pending.key(table)) > 0;
+}
+
+bool RelationNames::constraints_added(const sql::RelationName& table) const {
+    return m_inherit_added || m_constrained.count(m_pending.key(table)) > 0;
+}
+
+void RelationNames::record_session(const sql::Statement& statement) {
+    if (statement.kind == "DiscardStmt") m_role_changed = true;  // DISCARD ALL resets the session's role
+    const auto* set = std::get_if<sql::VariableSet>(&statement.detail);
+    if (set == nullptr) return;
+    if (set->name == "role" || set->name == "session_authorization") m_role_changed = true;
+    if (set->name == "client_encoding") m_client_encoding_changed = true;
+    if (set->name == "search_path") m_search_path_changed = true;
+}
+
+void RelationNames::record_constraints(const sql::Statement& statement) {
+    auto constrained = [&](const sql::RelationName& table) { m_constrained.insert(m_pending.key(table)); };
+    // A constraint of `table`: unique, exclusion and foreign keys check rows against other rows.
+    auto constraint = [&](const sql::RelationName& table, const sql::Constraint& c) {
+        if (c.kind == sql::ConstraintKind::ForeignKey && !c.referenced_table.empty())
+            constrained(c.referenced_table);
+        if (c.kind == sql::ConstraintKind::ForeignKey || c.kind == sql::ConstraintKind::Unique ||
+            c.kind == sql::ConstraintKind::PrimaryKey || c.kind == sql::ConstraintKind::Exclusion)
+            constrained(table);
+    };
+    if (const auto* create = std::get_if<sql::CreateTable>(&statement.detail)) {
+        for (const auto& c : create->constraints) constraint(create->table, c);
+        for (const auto& column : create->columns)
+            for (const auto& c : column.constraints) constraint(create->table, c);
+        if (!create->partition_of.empty()) constrained(create->partition_of);
+        for (const auto& parent : create->inherits) constrained(parent);
+    } else if (const auto* index = std::get_if<sql::CreateIndex>(&statement.detail)) {
+        if (index->unique) constrained(index->table);
+    } else if (const auto* alter = std::get_if<sql::AlterTable>(&statement.detail)) {
+        for (const auto& action : alter->actions) {
+            if (action.constraint) constraint(alter->table, *action.constraint);
+            if (action.column_def)
+                for (const auto& c : action.column_def->constraints) constraint(alter->table, c);
+            if (action.kind == sql::AlterKind::AttachPartition) constrained(alter->table);
+            if (action.kind == sql::AlterKind::AddInherit) m_inherit_added = true;
+            if (action.kind == sql::AlterKind::EnableRule)
+                m_enabled_rules.insert(m_pending.key(alter->table));
+        }
+    }
+}
+
 void RelationNames::record(const sql::Statement& statement) {
     if (statement.kind == "CreateTrigStmt") m_created_trigger = true;
+    if (statement.kind == "RuleStmt") m_created_rule = true;
+    record_session(statement);
+    record_constraints(statement);
     auto unnamed = [&](const sql::RelationName& table, const sql::Constraint& c) {
         if (c.name.empty() &&
             (c.kind == sql::ConstraintKind::Check || c.kind == sql::ConstraintKind::ForeignKey))

@@ -73,8 +73,24 @@ public:
     // An earlier statement added a CHECK or FOREIGN KEY without a name to
     // `table`: PostgreSQL named it, maybe as the name a later one would get.
     bool unnamed_constraint_added(const sql::RelationName& table) const;
+    // An earlier statement created a rule (on any table: the IR does not
+    // carry CREATE RULE's table) or enabled one on `table`.
+    bool rules_added(const sql::RelationName& table) const;
+    // An earlier statement added something that checks rows of `table`
+    // against other rows (a unique index or constraint, an exclusion
+    // constraint, a foreign key of it or to it) or gave it a partition or an
+    // inheritance child: the table facts no longer list them all.
+    bool constraints_added(const sql::RelationName& table) const;
+    // Session state an earlier statement changed, which the table facts were
+    // not read with: the role (SET ROLE, SET SESSION AUTHORIZATION, RESET,
+    // DISCARD), client_encoding (SET client_encoding, SET NAMES), search_path.
+    bool role_changed() const { return m_role_changed; }
+    bool client_encoding_changed() const { return m_client_encoding_changed; }
+    bool search_path_changed() const { return m_search_path_changed; }
 
 private:
+    void record_session(const sql::Statement& statement);
+    void record_constraints(const sql::Statement& statement);
     void add(const sql::RelationName& table, const std::string& name);
     const rules::PendingSet& m_pending;
     std::set<std::string> m_names;
@@ -84,6 +100,13 @@ private:
     std::set<std::string> m_enabled_triggers;     // tables
     std::set<std::string> m_unnamed_constraints;  // tables
     bool m_created_trigger = false;
+    std::set<std::string> m_enabled_rules;  // tables
+    bool m_created_rule = false;
+    std::set<std::string> m_constrained;  // tables
+    bool m_inherit_added = false;         // ALTER TABLE … INHERIT: the IR does not carry the parent
+    bool m_role_changed = false;
+    bool m_client_encoding_changed = false;
+    bool m_search_path_changed = false;
 };
 
 struct RewriteContext {
@@ -165,6 +188,16 @@ std::optional<Rewrite> refresh_concurrently(const RewriteContext& ctx);
 std::optional<Rewrite> volatile_default_backfill(const RewriteContext& ctx);
 // UPDATE / DELETE of a whole large table → the same statement per primary-key range.
 std::optional<Rewrite> batched_data_change(const RewriteContext& ctx);
+
+// --- What batching could change (src/plan/batch_hazards.cpp) ------------------
+// Why an UPDATE / DELETE of a whole table (setting `assigned`) run in batches
+// by `key` could end unlike the one statement, as the step's `why`, or nullopt.
+std::optional<std::string> data_change_hazard(const RewriteContext& ctx, const sql::DataChange& change,
+                                              const std::vector<std::string>& assigned, const BatchKey& key);
+// Why a volatile-default backfill in batches by `key` could fail or differ
+// where ADD COLUMN does not (its UPDATE triggers aside), or nullopt.
+std::optional<std::string> backfill_hazard(const RewriteContext& ctx, const sql::RelationName& table,
+                                           const BatchKey& key);
 
 // --- The registry (src/plan/rewrites.cpp) -------------------------------------
 using StatementRewrite = std::optional<Rewrite> (*)(const RewriteContext&);

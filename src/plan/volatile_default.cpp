@@ -6,12 +6,16 @@
 // the table's primary key (or a unique index over NOT NULL columns) from the
 // live database or a snapshot. ADD COLUMN fires no trigger, the backfill's
 // UPDATE fires every UPDATE trigger of the table: a table with any is left
-// to the statement as written, so the result is psql's.
+// to the statement as written, so the result is psql's. So is a column whose
+// type may be a domain that rejects the NULL the bare ADD COLUMN leaves.
 
 #include "rewrite.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <algorithm>
+#include <set>
 
 namespace pgsafe::plan::detail {
 namespace {
@@ -35,6 +39,41 @@ std::optional<std::string> trigger_hazard(const RewriteContext& ctx, const sql::
         quoted.size() == 1 ? "" : "s", fmt::join(quoted, ", "));
 }
 
+// Built-in base types, as the parser spells them (keyword types come as
+// pg_catalog.<name>): none is a domain, so none rejects the NULL the bare
+// ADD COLUMN leaves in every row. A domain with NOT NULL or a CHECK that
+// rejects NULL would make that first step fail where ADD COLUMN … DEFAULT
+// succeeds, and pgsafe does not read domains: any other type declines.
+const std::set<std::string> k_base_types = {
+    "bigint",   "bit",     "bool",      "boolean",     "box",    "bpchar",  "bytea",    "char",
+    "cidr",     "circle",  "date",      "float4",      "float8", "inet",    "int2",     "int4",
+    "int8",     "integer", "interval",  "json",        "jsonb",  "line",    "lseg",     "macaddr",
+    "macaddr8", "money",   "numeric",   "oid",         "path",   "point",   "polygon",  "smallint",
+    "text",     "time",    "timestamp", "timestamptz", "timetz", "tsquery", "tsvector", "uuid",
+    "varbit",   "varchar", "xml",
+};
+
+// Why the column's type may be a domain that rejects NULL, or nullopt.
+std::optional<std::string> type_hazard(const RewriteContext& ctx, const sql::ColumnDef& column) {
+    const sql::TypeName& type = column.type;
+    bool known = !type.pct_type && !type.names.empty() && k_base_types.count(type.base()) > 0;
+    if (known && type.names.size() == 2) known = type.names[0] == "pg_catalog";
+    if (known && type.names.size() == 1) {
+        // An unqualified name is pg_catalog's unless the search path puts another schema before it.
+        const auto& path = ctx.facts.search_path();
+        auto catalog = std::find(path.begin(), path.end(), "pg_catalog");
+        known = !ctx.names.search_path_changed() && (catalog == path.end() || catalog == path.begin());
+    }
+    if (known && type.names.size() > 2) known = false;
+    if (known) return std::nullopt;
+    return fmt::format(
+        "kept as written, not backfilled in batches: pgsafe cannot tell that the type {} is not a domain "
+        "with "
+        "NOT NULL or a CHECK, which would reject the NULL that adding \"{}\" without its default leaves in "
+        "every row",
+        type.display(), column.name);
+}
+
 }  // namespace
 
 std::optional<Rewrite> volatile_default_backfill(const RewriteContext& ctx) {
@@ -45,9 +84,12 @@ std::optional<Rewrite> volatile_default_backfill(const RewriteContext& ctx) {
     const sql::ColumnDef& column = *alter->actions[0].column_def;
     auto key = ctx.batch_key(alter->table);
     if (!key) return std::nullopt;
-    if (auto hazard = trigger_hazard(ctx, alter->table)) {
-        ctx.declined = *hazard;
-        return std::nullopt;
+    for (auto hazard : {trigger_hazard(ctx, alter->table), type_hazard(ctx, column),
+                        backfill_hazard(ctx, alter->table, *key)}) {
+        if (hazard) {
+            ctx.declined = *hazard;
+            return std::nullopt;
+        }
     }
     sql::StatementEdit edit(ctx.file, ctx.statement);
     auto set_default = edit.set_default_sql(0);

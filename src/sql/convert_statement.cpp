@@ -42,6 +42,10 @@ CreateTable convert_create(const PgQuery__CreateStmt* s, const Ctx& ctx) {
     if (s->partbound != nullptr && s->n_inh_relations > 0 &&
         s->inh_relations[0]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
         out.partition_of = relation_name(s->inh_relations[0]->range_var);
+    for (size_t i = 0; s->partbound == nullptr && i < s->n_inh_relations; ++i) {
+        if (s->inh_relations[i]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
+            out.inherits.push_back(relation_name(s->inh_relations[i]->range_var));
+    }
     for (size_t i = 0; i < s->n_table_elts; ++i) {
         const Node* e = s->table_elts[i];
         if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {

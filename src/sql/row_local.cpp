@@ -54,6 +54,10 @@ std::optional<std::string> hazard_in(const Json& node) {
             return std::string(
                 "it has a subquery, which could read the table being changed and would see "
                 "the earlier batches' writes");
+        if (key == "SetToDefault")
+            return std::string(
+                "it sets a column to DEFAULT, whose expression (now(), nextval() …) would be taken per batch "
+                "and in the batches' order, not once for the statement");
         if (key == "SQLValueFunction")
             return std::string(
                 "it uses a value such as CURRENT_TIMESTAMP or CURRENT_USER, which is taken "
@@ -72,17 +76,36 @@ std::optional<std::string> hazard_in(const Json& node) {
     return std::nullopt;
 }
 
-}  // namespace
-
-std::optional<std::string> batching_hazard(const std::string& statement) {
+// The one statement of `statement`'s parse tree, or nullopt.
+std::optional<Json> statement_tree(const std::string& statement) {
     PgQueryParseResult result = pg_query_parse(statement.c_str());
     std::string tree = result.error == nullptr && result.parse_tree != nullptr ? result.parse_tree : "";
     pg_query_free_parse_result(result);
-    if (tree.empty()) return std::string("pgsafe could not read the statement");
+    if (tree.empty()) return std::nullopt;
     Json j = Json::parse(tree, nullptr, false);
-    if (j.is_discarded() || !j.contains("stmts") || j.at("stmts").size() != 1)
-        return std::string("pgsafe could not read the statement");
-    const Json& stmt = j.at("stmts")[0].value("stmt", Json::object());
+    if (j.is_discarded() || !j.contains("stmts") || j.at("stmts").size() != 1) return std::nullopt;
+    return j.at("stmts")[0].value("stmt", Json::object());
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string>> assigned_columns(const std::string& statement) {
+    auto stmt = statement_tree(statement);
+    if (!stmt) return std::nullopt;
+    std::vector<std::string> out;
+    if (stmt->contains("DeleteStmt")) return out;
+    if (!stmt->contains("UpdateStmt")) return std::nullopt;
+    for (const auto& target : stmt->at("UpdateStmt").value("targetList", Json::array())) {
+        if (!target.contains("ResTarget") || !target.at("ResTarget").contains("name")) return std::nullopt;
+        out.push_back(target.at("ResTarget").at("name").get<std::string>());
+    }
+    return out;
+}
+
+std::optional<std::string> batching_hazard(const std::string& statement) {
+    auto tree = statement_tree(statement);
+    if (!tree) return std::string("pgsafe could not read the statement");
+    const Json& stmt = *tree;
     const Json* change = nullptr;
     for (const char* kind : {"UpdateStmt", "DeleteStmt"}) {
         if (stmt.contains(kind)) change = &stmt.at(kind);

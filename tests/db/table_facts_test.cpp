@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -144,6 +145,76 @@ TEST_CASE("the live loader reads sizes, indexes and the search path", "[db]") {
         CHECK(t.schema != "information_schema");
         CHECK(t.schema != "pg_toast");
     }
+}
+
+TEST_CASE(
+    "the live loader reads what batching needs: triggers, rules, generated columns, constraints, privileges",
+    "[db][batches]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    pgsafe::test::exec(db->dsn(), R"sql(
+CREATE TABLE t (id int PRIMARY KEY, parent int REFERENCES t, g int GENERATED ALWAYS AS (id * 2) STORED,
+                e text, d int, n int, EXCLUDE USING btree (d WITH =));
+CREATE UNIQUE INDEX t_lower ON t (lower(e)) WHERE n > 0;
+CREATE UNIQUE INDEX t_whole ON t ((id + 0), (t.*));
+CREATE TABLE child () INHERITS (t);
+CREATE UNIQUE INDEX child_n ON child (n);
+CREATE TABLE other (id int PRIMARY KEY, t_id int REFERENCES t);
+CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER on_child BEFORE UPDATE ON child FOR EACH ROW EXECUTE FUNCTION f();
+CREATE TRIGGER gone AFTER DELETE ON t REFERENCING OLD TABLE AS o FOR EACH STATEMENT EXECUTE FUNCTION f();
+CREATE TRIGGER disabled AFTER UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f();
+ALTER TABLE t DISABLE TRIGGER disabled;
+CREATE RULE r AS ON UPDATE TO t DO ALSO NOTIFY t_changed;
+)sql");
+    pgsafe::db::Connection connection(db->dsn());
+    TableFacts facts = pgsafe::db::load_table_facts(connection);
+    const TableFact* t = facts.find(RelationName{"", "t"});
+    REQUIRE(t != nullptr);
+    REQUIRE(t->triggers);
+    REQUIRE(t->triggers->size() == 2);  // its own and its child's; not the disabled one
+    CHECK(t->triggers->at(0).name == "gone");
+    CHECK_FALSE(t->triggers->at(0).row);
+    CHECK(t->triggers->at(0).transition);
+    CHECK(t->triggers->at(0).events == std::vector<std::string>{"delete"});
+    CHECK(t->triggers->at(1).name == "on_child");
+    CHECK(t->triggers->at(1).timing == "before");
+    REQUIRE(t->rules);
+    REQUIRE(t->rules->size() == 1);
+    CHECK(t->rules->at(0).event == "update");
+    CHECK(t->generated_columns == std::optional<std::vector<std::string>>({"g"}));
+    CHECK(t->columns_without_select == std::optional<std::vector<std::string>>(std::vector<std::string>{}));
+    REQUIRE(t->constraints);
+    std::map<std::string, std::string> constraints;  // "kind name" -> columns
+    for (const auto& c : *t->constraints) {
+        std::string columns;
+        for (const auto& col : c.columns) columns += (columns.empty() ? "" : ",") + col;
+        constraints[c.kind + " " + c.name] = columns;
+    }
+    CHECK(constraints["exclusion t_d_excl"] == "d");
+    CHECK(constraints["unique t_lower"] == "e,n");  // expression and WHERE columns
+    CHECK(constraints["unique t_whole"] == "*");    // a whole-row reference reads every column
+    CHECK(constraints["unique child_n"] == "n");    // the child's, which an UPDATE of t reaches
+    CHECK(constraints["foreign key t_parent_fkey"] == "parent");
+    CHECK(constraints["referenced by foreign key t_parent_fkey"] == "id");
+    CHECK(constraints["referenced by foreign key other_t_id_fkey"] == "id");
+
+    // Read as a role that may SELECT only "e": the key is not among what it may read.
+    const std::string role = "pgsafe_test_facts_reader";
+    pgsafe::test::exec(db->dsn(), "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + role +
+                                      "') THEN CREATE ROLE " + role +
+                                      "; END IF; END$$;"
+                                      "GRANT SELECT (e) ON t TO " +
+                                      role + ";");
+    {
+        pgsafe::db::Connection as_role(db->dsn(), "SET ROLE " + role + ";");
+        TableFacts limited = pgsafe::db::load_table_facts(as_role);
+        const TableFact* seen = limited.find(RelationName{"", "t"});
+        REQUIRE(seen != nullptr);
+        REQUIRE(seen->columns_without_select);
+        CHECK(*seen->columns_without_select == std::vector<std::string>{"id", "parent", "g", "d", "n"});
+    }
+    pgsafe::test::exec(db->dsn(), "DROP OWNED BY " + role + "; DROP ROLE " + role + ";");
 }
 
 TEST_CASE("stats export writes the snapshot; lint --db and lint --stats agree and name the size", "[db]") {

@@ -167,8 +167,12 @@ TEST_CASE("a write-blocking lock on a large existing table fails the trace", "[d
     if (!db) return;
     run_sql(db->dsn(), k_setup);
     trace::TraceOptions options;
-    options.facts =
-        analysis::TableFacts({{"public", "t", 5e6, 2'000'000'000, "table", {}, std::nullopt}}, {"public"});
+    analysis::TableFact t;
+    t.schema = "public";
+    t.name = "t";
+    t.rows = 5e6;
+    t.bytes = 2'000'000'000;
+    options.facts = analysis::TableFacts({t}, {"public"});
     trace::TraceReport report =
         trace::trace_migrations({migration("CREATE TABLE fresh (id int);\nALTER TABLE fresh ADD COLUMN a "
                                            "int;\nALTER TABLE t ADD COLUMN a int;\n")},

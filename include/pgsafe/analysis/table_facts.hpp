@@ -26,6 +26,36 @@ struct IndexFact {
     std::optional<bool> not_null;  // every key column is a NOT NULL column
 };
 
+// An enabled user trigger on the table or a table it reaches (a partition, an
+// inheritance child). What batching asks of it: which events fire it, row or
+// statement level, before or after, and whether it sees transition tables.
+struct TriggerFact {
+    std::string name;
+    bool row = true;                  // FOR EACH ROW, else FOR EACH STATEMENT
+    std::string timing = "after";     // "before", "after" or "instead of"
+    std::vector<std::string> events;  // "insert", "update", "delete", "truncate"
+    bool transition = false;          // REFERENCING OLD TABLE / NEW TABLE
+    bool fires_on(const std::string& event) const;
+};
+
+// An enabled rule (pg_rewrite, not a view's _RETURN) on the table or a table it reaches.
+struct RuleFact {
+    std::string name;
+    std::string event;  // "select", "update", "insert" or "delete"
+};
+
+// What checks a column across rows: a unique or exclusion index (constraint
+// or not), a foreign key of the table, or one that references it. Of the
+// table or of a table it reaches.
+struct ConstraintFact {
+    std::string name;
+    std::string kind;  // "unique", "exclusion", "foreign key", "referenced by foreign key"
+    // The table's columns it reads (key, expression and WHERE columns; those
+    // of this table for a referencing key); "*" when that is not known.
+    std::vector<std::string> columns;
+    bool uses(const std::string& column) const;
+};
+
 struct TableFact {
     std::string schema;
     std::string name;
@@ -37,6 +67,15 @@ struct TableFact {
     // column would fire: ON UPDATE without a column list, on the table or a
     // partition of it. nullopt: not known (a snapshot from before they were recorded).
     std::optional<std::vector<std::string>> update_triggers;
+    // What running an UPDATE or DELETE in batches could change (see
+    // docs/plan.md, "Which statements are batched"). Each nullopt when not
+    // known: a snapshot from before it was recorded, and batching declines.
+    std::optional<std::vector<TriggerFact>> triggers;
+    std::optional<std::vector<RuleFact>> rules;
+    std::optional<std::vector<std::string>> generated_columns;  // GENERATED ALWAYS AS (…) STORED
+    std::optional<std::vector<ConstraintFact>> constraints;
+    // Columns the role that read the facts may not SELECT (has_column_privilege).
+    std::optional<std::vector<std::string>> columns_without_select;
 };
 
 struct Thresholds {

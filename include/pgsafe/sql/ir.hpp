@@ -270,6 +270,7 @@ struct CreateTable {
     bool partitioned = false;  // PARTITION BY
     bool as_select = false;    // CREATE TABLE … AS / SELECT INTO
     RelationName partition_of;
+    std::vector<RelationName> inherits;  // INHERITS (…)
     std::vector<ColumnDef> columns;
     std::vector<Constraint> constraints;  // table constraints
 };

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pgsafe::sql {
 
@@ -13,5 +14,9 @@ namespace pgsafe::sql {
 // its result, as a phrase for a step's `why` ("it has a subquery, which …"),
 // or nullopt when it is provably row-local.
 std::optional<std::string> batching_hazard(const std::string& statement);
+
+// The columns an UPDATE's SET assigns (none for a DELETE), as written;
+// nullopt when the statement is neither or does not parse.
+std::optional<std::vector<std::string>> assigned_columns(const std::string& statement);
 
 }  // namespace pgsafe::sql
