@@ -89,11 +89,11 @@ const Hazard k_hazards[] = {
     {"UPDATE after SET ROLE to a role without SELECT",
      "CREATE TABLE t (id int PRIMARY KEY, a int); INSERT INTO t SELECT g, g FROM generate_series(1, 2000) g;"
      "GRANT UPDATE (a) ON t TO pgsafe_test_batch_hazard;",
-     "SET ROLE pgsafe_test_batch_hazard;\nUPDATE t SET a = 0;", "changes the role", "SELECT sum(a) FROM t"},
+     "SET ROLE pgsafe_test_batch_hazard;\nUPDATE t SET a = 0;", "role", "SELECT sum(a) FROM t"},
     {"DELETE after SET ROLE to a role without SELECT",
      "CREATE TABLE t (id int PRIMARY KEY, a int); INSERT INTO t SELECT g, g FROM generate_series(1, 2000) g;"
      "GRANT DELETE ON t TO pgsafe_test_batch_hazard;",
-     "SET ROLE pgsafe_test_batch_hazard;\nDELETE FROM t;", "changes the role", "SELECT count(*) FROM t"},
+     "SET ROLE pgsafe_test_batch_hazard;\nDELETE FROM t;", "role", "SELECT count(*) FROM t"},
     {"UPDATE of a text key after SET client_encoding",
      "CREATE TABLE t (k text PRIMARY KEY, a int);"
      "INSERT INTO t SELECT CASE WHEN g % 2 = 0 THEN 'ж' ELSE 'a' END || g, 0 FROM generate_series(1, 2000) "
