@@ -57,7 +57,7 @@ bool why_has(const plan::MigrationPlan& p, const std::string& part) {
 }  // namespace
 
 TEST_CASE("nothing of a block the file rolls back runs, rewritten statements included", "[plan][as-psql]") {
-    for (const std::string& body : {"UPDATE t SET a = a + 1;", "CREATE INDEX ta ON t (a);",
+    for (const std::string body : {"UPDATE t SET a = a + 1;", "CREATE INDEX ta ON t (a);",
                                     "ALTER TABLE t ADD CHECK (a > 0);", "INSERT INTO t VALUES (1);"}) {
         INFO(body);
         auto p = plan_one("BEGIN;\n" + body + "\nROLLBACK;\n", {table("t")});
@@ -156,7 +156,7 @@ TEST_CASE("a foreign key from a partitioned table is kept as written", "[plan][a
 }
 
 TEST_CASE("REINDEX is kept as written: CONCURRENTLY is not the same statement", "[plan][as-psql]") {
-    for (const std::string& s : {"REINDEX TABLE t;", "REINDEX INDEX t_pkey;"}) {
+    for (const std::string s : {"REINDEX TABLE t;", "REINDEX INDEX t_pkey;"}) {
         INFO(s);
         auto p = plan_one(s, {table("t")});
         CHECK(!rewritten(p));
