@@ -113,7 +113,7 @@ TEST_CASE("after SET search_path, a statement on an unqualified name is kept as 
     // The path the facts were read with changes nothing.
     p = plan_one("SET search_path = public;\nCREATE INDEX ta ON t (a);\n", {table("t")});
     CHECK(rewritten(p));
-    for (const std::string& set :
+    for (const std::string set :
          {"SET ROLE app;", "SELECT pg_catalog.set_config('search_path', 's', false);", "RESET ALL;"}) {
         INFO(set);
         CHECK(!rewritten(plan_one(set + "\nCREATE INDEX ta ON t (a);\n", {table("t")})));
