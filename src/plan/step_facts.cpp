@@ -69,9 +69,10 @@ std::string why(const Draft& draft, const std::vector<StatementPlan>& statements
         return statements[placed.statement].found.empty() ? "as written"
                                                           : "as written: no safe form (see findings)";
     }
+    const std::string kept = "kept as written: ";
     for (const auto& placed : draft.units) {  // a statement kept as written for a reason: say which
-        if (placed.unit.why.rfind("kept as written: ", 0) == 0)
-            return "as written, in one transaction as the file asks; " + placed.unit.why.substr(17);
+        if (placed.unit.why.rfind(kept, 0) == 0)
+            return "as written, in one transaction as the file asks; " + placed.unit.why.substr(kept.size());
     }
     return "as written, in one transaction as the file asks";
 }
