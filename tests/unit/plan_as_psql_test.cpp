@@ -58,7 +58,7 @@ bool why_has(const plan::MigrationPlan& p, const std::string& part) {
 
 TEST_CASE("nothing of a block the file rolls back runs, rewritten statements included", "[plan][as-psql]") {
     for (const std::string body : {"UPDATE t SET a = a + 1;", "CREATE INDEX ta ON t (a);",
-                                    "ALTER TABLE t ADD CHECK (a > 0);", "INSERT INTO t VALUES (1);"}) {
+                                   "ALTER TABLE t ADD CHECK (a > 0);", "INSERT INTO t VALUES (1);"}) {
         INFO(body);
         auto p = plan_one("BEGIN;\n" + body + "\nROLLBACK;\n", {table("t")});
         CHECK(!p.syntax_error);
