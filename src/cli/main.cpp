@@ -5,6 +5,7 @@
 
 #include "pgsafe/error.hpp"
 #include "pgsafe/exit_codes.hpp"
+#include "pgsafe/report/error_report.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -82,6 +83,9 @@ int main(int argc, char** argv) {
         return shown == 0 ? exit_code(ExitCode::Ok) : exit_code(ExitCode::Usage);
     } catch (const pgsafe::Error& e) {
         std::fprintf(stderr, "pgsafe: error: %s\n", e.what());
+        // migrate prints its own result, error included; every other command's JSON reader gets this.
+        if (global.format == "json" && !app.got_subcommand("migrate"))
+            std::fputs(pgsafe::report::error_json(e).c_str(), stdout);
         return exit_code(pgsafe::exit_code_for(e.kind()));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "pgsafe: internal error: %s\n", e.what());

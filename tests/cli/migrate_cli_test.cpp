@@ -39,6 +39,26 @@ TEST_CASE("migrate against an unreachable database: exit 4, a JSON result, the p
     CHECK(status.err.find("s3cret-pw") == std::string::npos);
 }
 
+TEST_CASE("every command asked for JSON prints a JSON error when it cannot connect", "[cli][migrate]") {
+    TempDir dir;
+    dir.write("migrations/V1__a.sql", "CREATE TABLE a (id int);\n");
+    const std::vector<std::vector<std::string>> commands = {
+        {"status"}, {"plan"}, {"approvals"}, {"audit"}, {"lint", "migrations"}};
+    for (const auto& command : commands) {
+        std::vector<std::string> args = command;
+        for (const std::string more : {"--db", k_nowhere.c_str(), "--format", "json"}) args.push_back(more);
+        auto r = run_pgsafe_in(dir.path(), args);
+        INFO(command.front() << ": " << r.out << r.err);
+        CHECK(r.exit_code == 4);
+        auto out = nlohmann::json::parse(r.out);
+        CHECK(out["error"]["kind"] == "database");
+        CHECK(out["error"]["exit_code"] == 4);
+        CHECK(out["error"]["message"].get<std::string>().find("cannot connect to user=deploy dbname=app") !=
+              std::string::npos);
+        CHECK(r.out.find("s3cret-pw") == std::string::npos);
+    }
+}
+
 TEST_CASE("migrate usage errors are found before connecting: exit 2, located", "[cli][migrate]") {
     TempDir dir;
     dir.write("migrations/V1__a.sql", "CREATE TABLE a (id int);\n");
