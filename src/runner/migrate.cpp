@@ -136,6 +136,7 @@ RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunO
     if (prepared.parse_error) {
         result.status = run_status_for(prepared.parse_error->kind());
         result.error = run_error(*prepared.parse_error, prepared.parse_error_version);
+        result.error->location = prepared.parse_error_location;
     } else if (!prepared.refusals.empty()) {
         refuse(work, prepared.refusals, result);
     } else {

@@ -17,17 +17,21 @@
 
 #include <memory>
 #include <stdexcept>
+#include <utility>
 
 namespace pgsafe::runner {
 namespace {
 
-Error syntax_error(const plan::MigrationPlan& plan) {
+// The first syntax error's message, and its location as "path:line".
+std::pair<Error, std::string> syntax_error(const plan::MigrationPlan& plan) {
     for (const auto& f : plan.findings) {
         if (f.rule != rules::rule_id::k_syntax_error) continue;
         auto at = sql::LineIndex(plan.text).position(f.span.begin);
-        return Error(ErrorKind::Parse, fmt::format("{}:{}:{}: {}", plan.path, at.line, at.column, f.message));
+        return {
+            Error(ErrorKind::Parse, fmt::format("{}:{}:{}: {}", plan.path, at.line, at.column, f.message)),
+            fmt::format("{}:{}", plan.path, at.line)};
     }
-    return Error(ErrorKind::Parse, fmt::format("{}: does not parse", plan.path));
+    return {Error(ErrorKind::Parse, fmt::format("{}: does not parse", plan.path)), ""};
 }
 
 std::vector<StoredStep> stored_steps(const plan::MigrationPlan& plan) {
@@ -165,8 +169,10 @@ Prepared prepare_with(const Reconciled& todo, db::Connection& connection, const 
             plan = plan_file(*planner, *work.file, parsing->take(planned++));
         }
         if (plan.syntax_error) {
-            out.parse_error = syntax_error(plan);
+            auto [error, location] = syntax_error(plan);
+            out.parse_error = error;
             out.parse_error_version = work.file->version;
+            out.parse_error_location = location;
             return out;
         }
         m.risk = plan.risk;

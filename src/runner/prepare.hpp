@@ -35,6 +35,7 @@ struct Prepared {
     // A file that does not parse: nothing may run.
     std::optional<Error> parse_error;
     std::string parse_error_version;
+    std::string parse_error_location;  // "migrations/V3__fk.sql:4", "" when the whole file is refused
     // A changed file whose applied steps no longer match: nothing may run.
     std::vector<Refusal> refusals;
 };

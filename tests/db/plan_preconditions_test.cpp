@@ -9,6 +9,7 @@
 #include "test_db.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include <string>
@@ -185,4 +186,22 @@ TEST_CASE("what pgsafe cannot run as psql would is refused before anything runs"
         CHECK(lines(db.dsn(), "SELECT count(*) FROM pg_class WHERE relname IN ('t1', 't2')") ==
               std::vector<std::string>{"0"});
     }
+}
+
+TEST_CASE("a migration that does not parse is refused with its file and line in the JSON result",
+          "[db][plan][preconditions]") {
+    auto admin = pgsafe::test::admin_dsn();
+    if (!admin) return;
+    ScratchDatabase db(*admin);
+    TempDir dir;
+    dir.write("migrations/V1__first.sql", "CREATE TABLE t1 (id int);\n\nCREATE TABLE t2 (id int,);\n");
+    std::string config = dir.write("pgsafe.toml", "");
+    auto r = pgsafe::test::run_pgsafe(
+        {"migrate", dir.path() + "/migrations", "--db", db.dsn(), "--config", config, "--format", "json"});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 3);
+    auto out = nlohmann::json::parse(r.out);
+    CHECK(out["status"] == "failed");
+    CHECK(out["error"]["location"] == dir.path() + "/migrations/V1__first.sql:3");
+    CHECK(out["error"]["migration"] == "1");
 }
