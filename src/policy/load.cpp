@@ -114,6 +114,14 @@ const date::time_zone* read_zone(const TomlReader& r, const toml::table& t, std:
     auto text = r.string(t, "timezone", section);
     if (!text) return nullptr;
     name = *text;
+    // "localtime" (or a path) would be whatever zone the machine that runs pgsafe is set to:
+    // the same policy would open its windows at different hours on a laptop and in CI.
+    if (name == "localtime" || name.empty() || name.front() == '/' || name.find("..") != std::string::npos)
+        r.fail(
+            t.get("timezone")->source(),
+            fmt::format("{} must name an IANA time zone such as \"Europe/Amsterdam\" or \"UTC\", not \"{}\": "
+                        "the machine's local zone differs between the machines that run pgsafe",
+                        TomlReader::label("timezone", section), name));
     try {
         return date::locate_zone(name);
     } catch (const std::exception&) {

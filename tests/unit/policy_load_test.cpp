@@ -128,6 +128,13 @@ TEST_CASE("policy mistakes are errors with file:line:col", "[policy]") {
     CHECK(policy_error(w("06:00", "Europe/Amsterdm")) ==
           "policies/production.toml:6:12: \"timezone\" in [window] must be an IANA time zone such as "
           "\"Europe/Amsterdam\" or \"UTC\", not \"Europe/Amsterdm\"");
+    // The machine's own zone would move the window with the machine that runs pgsafe.
+    CHECK(policy_error(w("06:00", "localtime")) ==
+          "policies/production.toml:6:12: \"timezone\" in [window] must name an IANA time zone such as "
+          "\"Europe/Amsterdam\" or \"UTC\", not \"localtime\": the machine's local zone differs between the "
+          "machines that run pgsafe");
+    CHECK(policy_error(w("06:00", "/etc/localtime")).find("must name an IANA time zone") !=
+          std::string::npos);
     CHECK(policy_error(w("22:00", "UTC"))
               .rfind("policies/production.toml:5:7: window \"nightly\" ends when it "
                      "starts (22:00)",
