@@ -42,14 +42,14 @@ std::string missing_why(const std::vector<std::string>& missing) {
 
 // The session the batches run in is not the one the facts describe.
 std::optional<std::string> session_hazard(const RewriteContext& ctx) {
-    if (ctx.names.role_changed())
+    if (ctx.earlier.role)
         return fmt::format(
             "{}an earlier statement changes the role (SET ROLE, SET SESSION AUTHORIZATION, RESET, DISCARD), "
             "and the batches SELECT the key columns to find their keys, which that role may not be allowed "
             "to "
             "do where the statement alone needs no SELECT",
             k_kept);
-    if (ctx.names.client_encoding_changed())
+    if (ctx.earlier.client_encoding)
         return fmt::format(
             "{}an earlier statement sets client_encoding, and the batches carry the key's values as text, "
             "which that encoding may not be able to hold",

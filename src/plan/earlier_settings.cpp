@@ -1,4 +1,5 @@
-// What an earlier SET of the file changes for the rewrites after it.
+// What an earlier SET of the file changes for the rewrites after it (one
+// record for the planner's declines and the batches' session hazards).
 // Names: after a SET search_path (or set_config), SET ROLE or SET SESSION
 // AUTHORIZATION ("$user" in the path), RESET ALL or DISCARD, an unqualified name may
 // mean another table than the facts and the pending set describe (they
@@ -18,6 +19,7 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <initializer_list>
 
 namespace pgsafe::plan::detail {
 namespace {
@@ -69,28 +71,34 @@ std::function<bool(std::string_view)> is(std::string_view word) {
 
 }  // namespace
 
-EarlierSettings earlier_settings(const sql::ParsedFile& file, const analysis::TableFacts& facts) {
-    EarlierSettings out;
-    out.names.resize(file.statements.size());
-    out.strings.resize(file.statements.size());
-    std::string names_why;
-    std::string strings_why;
+std::vector<EarlierSetting> earlier_settings(const sql::ParsedFile& file, const analysis::TableFacts& facts) {
+    std::vector<EarlierSetting> out(file.statements.size());
+    EarlierSetting now;  // what the statements so far changed
     for (std::size_t i = 0; i < file.statements.size(); ++i) {
-        out.names[i] = names_why;
-        out.strings[i] = strings_why;
+        out[i] = now;
         const sql::Statement& s = file.statements[i];
         auto line = [&] { return sql::LineIndex(file.text).position(s.span.begin).line; };
         const std::string text = file.text.substr(s.span.begin, s.span.end - s.span.begin);
+        // set_config() can set anything, the role and search_path included.
         bool set_config = s.kind == "SelectStmt" && any_word(text, is("set_config"));
-        if (names_why.empty() && (moves_names(s, facts) || set_config))
-            names_why = fmt::format(
+        const auto* set = std::get_if<sql::VariableSet>(&s.detail);
+        auto sets = [&](std::initializer_list<const char*> names) {
+            return set != nullptr && std::any_of(names.begin(), names.end(),
+                                                 [&](const char* name) { return set->name == name; });
+        };
+        now.role =
+            now.role || set_config || s.kind == "DiscardStmt" || sets({"role", "session_authorization"});
+        now.client_encoding = now.client_encoding || set_config || sets({"client_encoding"});
+        now.search_path = now.search_path || set_config || sets({"search_path"});
+        if (now.names.empty() && (moves_names(s, facts) || set_config))
+            now.names = fmt::format(
                 "kept as written: the statement at line {} changed how names resolve (search_path, role), so "
                 "pgsafe cannot tell which table an unqualified name here means; schema-qualify it to get the "
                 "safe form",
                 line());
-        if (strings_why.empty() &&
+        if (now.strings.empty() &&
             (moves_strings(s) || (set_config && any_word(text, is("standard_conforming_strings")))))
-            strings_why = fmt::format(
+            now.strings = fmt::format(
                 "kept as written: the statement at line {} changed how string literals are read "
                 "(standard_conforming_strings), and pgsafe rebuilds statements with standard-conforming "
                 "strings",

@@ -153,7 +153,7 @@ MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFi
 
     const std::set<std::size_t> keep = no_rewrite_statements(file);
     const std::vector<std::string> whole = whole_blocks(statements);
-    const EarlierSettings earlier = earlier_settings(file, m_facts);
+    const std::vector<EarlierSetting> earlier = earlier_settings(file, m_facts);
     for (std::size_t i = 0; i < statements.size(); ++i) {
         StatementPlan& sp = statements[i];
         sp.whole_block = !whole[i].empty();
@@ -162,13 +162,13 @@ MigrationPlan Planner::plan(const MigrationInput& migration, const sql::ParsedFi
             std::string declined;
             if (sp.whole_block && !sp.found.empty()) {
                 declined = whole[i];
-            } else if (!earlier.names[i].empty() && !sp.found.empty() && names_unqualified(sp.effects)) {
-                declined = earlier.names[i];
-            } else if (!earlier.strings[i].empty() && !sp.found.empty()) {
-                declined = earlier.strings[i];
+            } else if (!earlier[i].names.empty() && !sp.found.empty() && names_unqualified(sp.effects)) {
+                declined = earlier[i].names;
+            } else if (!earlier[i].strings.empty() && !sp.found.empty()) {
+                declined = earlier[i].strings;
             } else if (!out.syntax_error && !sp.found.empty() && keep.count(i) == 0) {
-                RewriteContext ctx{file, *sp.statement, sp.found, m_facts, m_state->pending, m_state->names,
-                                   {}};
+                RewriteContext ctx{file,           *sp.statement, sp.found, m_facts, m_state->pending,
+                                   m_state->names, earlier[i],    {}};
                 try {
                     rewrite = rewrite_statement(ctx);
                     declined = ctx.declined;

@@ -76,16 +76,9 @@ Step make_step(const Draft& draft, const std::vector<StatementPlan>& statements,
 // The risk a finding leaves when its statement runs as written.
 Risk finding_risk(const rules::Finding& finding);
 
-// Per statement (by index), why an earlier SET of the file keeps it as
-// written, or "". names: after one that changed how names resolve (SET
-// search_path, SET ROLE, …), its unqualified names may mean other tables
-// than the facts and the pending set describe. strings: after SET
-// standard_conforming_strings, pgsafe's rebuilt SQL would read otherwise.
-struct EarlierSettings {
-    std::vector<std::string> names;
-    std::vector<std::string> strings;
-};
-EarlierSettings earlier_settings(const sql::ParsedFile& file, const analysis::TableFacts& facts);
+// Per statement (by index), what the statements before it in its file
+// changed in the session (rewrite.hpp's EarlierSetting).
+std::vector<EarlierSetting> earlier_settings(const sql::ParsedFile& file, const analysis::TableFacts& facts);
 // Whether the statement locks a relation it names without a schema.
 bool names_unqualified(const analysis::Effects& effects);
 

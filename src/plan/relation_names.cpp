@@ -61,15 +61,6 @@ bool RelationNames::constraints_added(const sql::RelationName& table) const {
     return m_inherit_added || m_constrained.count(m_pending.key(table)) > 0;
 }
 
-void RelationNames::record_session(const sql::Statement& statement) {
-    if (statement.kind == "DiscardStmt") m_role_changed = true;  // DISCARD ALL resets the session's role
-    const auto* set = std::get_if<sql::VariableSet>(&statement.detail);
-    if (set == nullptr) return;
-    if (set->name == "role" || set->name == "session_authorization") m_role_changed = true;
-    if (set->name == "client_encoding") m_client_encoding_changed = true;
-    if (set->name == "search_path") m_search_path_changed = true;
-}
-
 void RelationNames::record_constraints(const sql::Statement& statement) {
     auto constrained = [&](const sql::RelationName& table) { m_constrained.insert(m_pending.key(table)); };
     // A constraint of `table`: unique, exclusion and foreign keys check rows against other rows.
@@ -104,7 +95,6 @@ void RelationNames::record_constraints(const sql::Statement& statement) {
 void RelationNames::record(const sql::Statement& statement) {
     if (statement.kind == "CreateTrigStmt") m_created_trigger = true;
     if (statement.kind == "RuleStmt") m_created_rule = true;
-    record_session(statement);
     record_constraints(statement);
     auto unnamed = [&](const sql::RelationName& table, const sql::Constraint& c) {
         if (c.name.empty() &&

@@ -81,15 +81,8 @@ public:
     // constraint, a foreign key of it or to it) or gave it a partition or an
     // inheritance child: the table facts no longer list them all.
     bool constraints_added(const sql::RelationName& table) const;
-    // Session state an earlier statement changed, which the table facts were
-    // not read with: the role (SET ROLE, SET SESSION AUTHORIZATION, RESET,
-    // DISCARD), client_encoding (SET client_encoding, SET NAMES), search_path.
-    bool role_changed() const { return m_role_changed; }
-    bool client_encoding_changed() const { return m_client_encoding_changed; }
-    bool search_path_changed() const { return m_search_path_changed; }
 
 private:
-    void record_session(const sql::Statement& statement);
     void record_constraints(const sql::Statement& statement);
     void add(const sql::RelationName& table, const std::string& name);
     const rules::PendingSet& m_pending;
@@ -104,9 +97,22 @@ private:
     bool m_created_rule = false;
     std::set<std::string> m_constrained;  // tables
     bool m_inherit_added = false;         // ALTER TABLE … INHERIT: the IR does not carry the parent
-    bool m_role_changed = false;
-    bool m_client_encoding_changed = false;
-    bool m_search_path_changed = false;
+};
+
+// What the statements before one in its file changed in the session, which
+// the table facts were not read with (earlier_settings.cpp). Per file: each
+// migration runs in a session of its own, as psql -f gives each file one.
+struct EarlierSetting {
+    // Why an unqualified name may mean another table than the facts and the
+    // pending set describe (SET search_path to another path, SET ROLE or
+    // SESSION AUTHORIZATION for "$user", set_config, RESET ALL, DISCARD), or "".
+    std::string names;
+    // Why a rebuilt statement's string literals would read otherwise (SET
+    // standard_conforming_strings to anything but on), or "".
+    std::string strings;
+    bool role = false;             // SET ROLE, SET/RESET SESSION AUTHORIZATION, DISCARD, set_config
+    bool client_encoding = false;  // SET client_encoding, SET NAMES, set_config
+    bool search_path = false;      // any SET search_path, even to the facts' own path; set_config
 };
 
 struct RewriteContext {
@@ -116,6 +122,7 @@ struct RewriteContext {
     const analysis::TableFacts& facts;
     const rules::PendingSet& pending;
     const RelationNames& names;
+    const EarlierSetting& earlier;
     // Set by a rewrite that declines for a reason the reviewer should read.
     mutable std::string declined;
 

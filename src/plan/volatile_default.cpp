@@ -62,7 +62,7 @@ std::optional<std::string> type_hazard(const RewriteContext& ctx, const sql::Col
         // An unqualified name is pg_catalog's unless the search path puts another schema before it.
         const auto& path = ctx.facts.search_path();
         auto catalog = std::find(path.begin(), path.end(), "pg_catalog");
-        known = !ctx.names.search_path_changed() && (catalog == path.end() || catalog == path.begin());
+        known = !ctx.earlier.search_path && (catalog == path.end() || catalog == path.begin());
     }
     if (known && type.names.size() > 2) known = false;
     if (known) return std::nullopt;

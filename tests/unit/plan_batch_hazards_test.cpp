@@ -214,6 +214,16 @@ TEST_CASE("batches that need what the statement does not, or another session, ar
                        "role"));
         }
         CHECK(batched(plan_one("SET lock_timeout = '1s';\nUPDATE t SET a = 0;", table())));
+        // set_config can set the role too (and whatever else), so it counts as changing it.
+        CHECK(kept(plan_one("SELECT set_config('role', 'app', false);\nUPDATE public.t SET a = 0;", table()),
+                   "role"));
+    }
+    SECTION("a setting lasts to the end of its file: the next migration starts in a fresh session") {
+        for (const char* earlier : {"SET ROLE app;", "SET client_encoding = 'LATIN1';"}) {
+            INFO(earlier);
+            auto plans = plan_files({std::string(earlier) + "\nSELECT 1;", "UPDATE t SET a = 0;"}, {table()});
+            CHECK(batched(plans.back()));
+        }
     }
     SECTION("an earlier statement sets client_encoding") {
         for (const char* earlier : {"SET client_encoding = 'LATIN1';", "SET NAMES 'LATIN1';"}) {
