@@ -5,37 +5,23 @@
 #include "pgsafe/plan/plan.hpp"
 #include "pgsafe/sql/parse.hpp"
 
+#include "plan_tables.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 
 using namespace pgsafe;
+using test::large_table;
+using test::plan_files;
+using test::plan_one;
 
 namespace {
 
-analysis::TableFact table(const std::string& name, const std::string& kind = "table") {
-    analysis::TableFact t;
-    t.schema = "public";
-    t.name = name;
-    t.kind = kind;
-    t.rows = 5000000;
-    t.bytes = 800000000;
-    analysis::IndexFact pkey;
-    pkey.name = name + "_pkey";
-    pkey.columns = {"id"};
-    pkey.types = {"bigint"};
-    pkey.unique = pkey.primary = true;
-    pkey.partial = false;
-    pkey.not_null = true;
-    t.indexes.push_back(pkey);
-    t.update_triggers = std::vector<std::string>{};
+analysis::TableFact partitioned_table(const std::string& name) {
+    analysis::TableFact t = large_table(name);
+    t.kind = "partitioned table";
     return t;
-}
-
-plan::MigrationPlan plan_one(const std::string& text, std::vector<analysis::TableFact> tables) {
-    plan::Planner planner(plan::PlanOptions{}, analysis::TableFacts(std::move(tables), {"public"}));
-    sql::ParsedFile parsed = sql::parse_sql(text, {sql::KeepTree::Yes});
-    return planner.plan({"1", "m", "V1__m.sql", "sha256:x"}, parsed);
 }
 
 std::string all_sql(const plan::MigrationPlan& p) {
@@ -60,12 +46,12 @@ TEST_CASE("nothing of a block the file rolls back runs, rewritten statements inc
     for (const std::string body : {"UPDATE t SET a = a + 1;", "CREATE INDEX ta ON t (a);",
                                    "ALTER TABLE t ADD CHECK (a > 0);", "INSERT INTO t VALUES (1);"}) {
         INFO(body);
-        auto p = plan_one("BEGIN;\n" + body + "\nROLLBACK;\n", {table("t")});
+        auto p = plan_one("BEGIN;\n" + body + "\nROLLBACK;\n", {large_table("t")});
         CHECK(!p.syntax_error);
         CHECK(p.steps.empty());
     }
     auto p = plan_one("START TRANSACTION;\nCREATE INDEX ta ON t (a);\nABORT;\nCREATE INDEX tb ON t (b);\n",
-                      {table("t")});
+                      {large_table("t")});
     REQUIRE(p.steps.size() == 1);
     CHECK(p.steps[0].sql.find("tb") != std::string::npos);
 }
@@ -74,7 +60,7 @@ TEST_CASE("a block with savepoints runs whole, as written", "[plan][as-psql]") {
     auto p = plan_one(
         "BEGIN;\nSAVEPOINT s1;\nCREATE INDEX ta ON t (a);\nALTER TABLE t ADD CHECK (a > 0);\n"
         "ROLLBACK TO SAVEPOINT s1;\nCOMMIT;\n",
-        {table("t")});
+        {large_table("t")});
     REQUIRE(p.steps.size() == 1);
     CHECK(!rewritten(p));
     CHECK(p.steps[0].sql.find("CONCURRENTLY") == std::string::npos);
@@ -88,7 +74,7 @@ TEST_CASE("a block that changes rows is neither rewritten nor cut: deferred cons
         "BEGIN;\nALTER TABLE x ADD COLUMN a int;\nINSERT INTO child VALUES (1, 99);\n"
         "ALTER TABLE y ADD COLUMN b int;\nCREATE INDEX ya ON y (b);\nINSERT INTO parent VALUES "
         "(99);\nCOMMIT;\n",
-        {table("x"), table("y"), table("child"), table("parent")});
+        {large_table("x"), large_table("y"), large_table("child"), large_table("parent")});
     REQUIRE(p.steps.size() == 1);
     CHECK(!rewritten(p));
     CHECK(why_has(p, "deferred constraints"));
@@ -96,61 +82,65 @@ TEST_CASE("a block that changes rows is neither rewritten nor cut: deferred cons
 
 TEST_CASE("COMMIT AND CHAIN opens a transaction: a file that ends in it is refused", "[plan][as-psql]") {
     auto p = plan_one("BEGIN;\nINSERT INTO t VALUES (2);\nCOMMIT AND CHAIN;\nCREATE INDEX ta ON t (a);\n",
-                      {table("t")});
+                      {large_table("t")});
     CHECK(p.syntax_error);
     CHECK(p.steps.empty());
 }
 
 TEST_CASE("after SET search_path, a statement on an unqualified name is kept as written", "[plan][as-psql]") {
-    auto p = plan_one("SET search_path = s;\nUPDATE t SET a = 1;\nCREATE INDEX ta ON t (a);\n", {table("t")});
+    auto p = plan_one("SET search_path = s;\nUPDATE t SET a = 1;\nCREATE INDEX ta ON t (a);\n",
+                      {large_table("t")});
     CHECK(!rewritten(p));
     CHECK(why_has(p, "changed how names resolve"));
     // A qualified name is still rewritten, and so is everything before the SET.
     p = plan_one("CREATE INDEX ta ON t (a);\nSET search_path = s;\nCREATE INDEX tb ON public.t (b);\n",
-                 {table("t")});
+                 {large_table("t")});
     CHECK(std::count_if(p.steps.begin(), p.steps.end(),
                         [](const plan::Step& s) { return s.rule.has_value(); }) == 2);
     // The path the facts were read with changes nothing.
-    p = plan_one("SET search_path = public;\nCREATE INDEX ta ON t (a);\n", {table("t")});
+    p = plan_one("SET search_path = public;\nCREATE INDEX ta ON t (a);\n", {large_table("t")});
     CHECK(rewritten(p));
     for (const std::string set :
          {"SET ROLE app;", "SELECT pg_catalog.set_config('search_path', 's', false);", "RESET ALL;"}) {
         INFO(set);
-        CHECK(!rewritten(plan_one(set + "\nCREATE INDEX ta ON t (a);\n", {table("t")})));
+        CHECK(!rewritten(plan_one(set + "\nCREATE INDEX ta ON t (a);\n", {large_table("t")})));
     }
 }
 
 TEST_CASE("after standard_conforming_strings is turned off, nothing is rebuilt", "[plan][as-psql]") {
     auto p = plan_one(
         "SET standard_conforming_strings = off;\nALTER TABLE t ADD CONSTRAINT c1 CHECK (b <> 'a\\\\b');\n",
-        {table("t")});
+        {large_table("t")});
     CHECK(!rewritten(p));
     CHECK(why_has(p, "standard_conforming_strings"));
     // pg_dump's own `SET standard_conforming_strings = on` changes nothing.
-    p = plan_one("SET standard_conforming_strings = on;\nCREATE INDEX ta ON t (a);\n", {table("t")});
+    p = plan_one("SET standard_conforming_strings = on;\nCREATE INDEX ta ON t (a);\n", {large_table("t")});
     CHECK(rewritten(p));
 }
 
 TEST_CASE("ALTER TABLE IF EXISTS, ONLY and ADD COLUMN IF NOT EXISTS keep their meaning", "[plan][as-psql]") {
-    auto p = plan_one("ALTER TABLE IF EXISTS missing ADD FOREIGN KEY (pid) REFERENCES p;\n", {table("p")});
+    auto p =
+        plan_one("ALTER TABLE IF EXISTS missing ADD FOREIGN KEY (pid) REFERENCES p;\n", {large_table("p")});
     CHECK(!rewritten(p));
     CHECK(why_has(p, "IF EXISTS"));
-    p = plan_one("ALTER TABLE ONLY t ALTER COLUMN a SET NOT NULL;\n", {table("t")});
+    p = plan_one("ALTER TABLE ONLY t ALTER COLUMN a SET NOT NULL;\n", {large_table("t")});
     CHECK(!rewritten(p));
     CHECK(why_has(p, "ONLY"));
-    p = plan_one("ALTER TABLE t ADD COLUMN IF NOT EXISTS x float DEFAULT random();\n", {table("t")});
+    p = plan_one("ALTER TABLE t ADD COLUMN IF NOT EXISTS x float DEFAULT random();\n", {large_table("t")});
     CHECK(!rewritten(p));
     CHECK(why_has(p, "IF NOT EXISTS"));
-    p = plan_one("ALTER TABLE t ADD COLUMN IF NOT EXISTS b int REFERENCES p;\n", {table("t"), table("p")});
+    p = plan_one("ALTER TABLE t ADD COLUMN IF NOT EXISTS b int REFERENCES p;\n",
+                 {large_table("t"), large_table("p")});
     CHECK(!rewritten(p));
     // A table the facts know: IF EXISTS is no obstacle.
-    p = plan_one("ALTER TABLE IF EXISTS t ADD FOREIGN KEY (pid) REFERENCES p;\n", {table("t"), table("p")});
+    p = plan_one("ALTER TABLE IF EXISTS t ADD FOREIGN KEY (pid) REFERENCES p;\n",
+                 {large_table("t"), large_table("p")});
     CHECK(rewritten(p));
 }
 
 TEST_CASE("a foreign key from a partitioned table is kept as written", "[plan][as-psql]") {
     auto p = plan_one("ALTER TABLE c ADD FOREIGN KEY (pid) REFERENCES p;\n",
-                      {table("c", "partitioned table"), table("p")});
+                      {partitioned_table("c"), large_table("p")});
     CHECK(!rewritten(p));
     CHECK(why_has(p, "partitioned"));
 }
@@ -158,7 +148,7 @@ TEST_CASE("a foreign key from a partitioned table is kept as written", "[plan][a
 TEST_CASE("REINDEX is kept as written: CONCURRENTLY is not the same statement", "[plan][as-psql]") {
     for (const std::string s : {"REINDEX TABLE t;", "REINDEX INDEX t_pkey;"}) {
         INFO(s);
-        auto p = plan_one(s, {table("t")});
+        auto p = plan_one(s, {large_table("t")});
         CHECK(!rewritten(p));
         CHECK(all_sql(p).find("CONCURRENTLY") == std::string::npos);
     }
@@ -166,9 +156,9 @@ TEST_CASE("REINDEX is kept as written: CONCURRENTLY is not the same statement", 
 
 TEST_CASE("unnamed indexes and UNIQUE constraints are named after their INCLUDE columns too",
           "[plan][as-psql]") {
-    auto p = plan_one("CREATE INDEX ON t (a) INCLUDE (b);\n", {table("t")});
+    auto p = plan_one("CREATE INDEX ON t (a) INCLUDE (b);\n", {large_table("t")});
     CHECK(all_sql(p).find("t_a_b_idx") != std::string::npos);
-    p = plan_one("ALTER TABLE t ADD UNIQUE (a) INCLUDE (b);\n", {table("t")});
+    p = plan_one("ALTER TABLE t ADD UNIQUE (a) INCLUDE (b);\n", {large_table("t")});
     CHECK(all_sql(p).find("t_a_b_key") != std::string::npos);
 }
 
@@ -177,22 +167,22 @@ TEST_CASE("two NOT NULL helpers that would share a 63-byte name are not built", 
     auto p =
         plan_one("ALTER TABLE " + t + " ALTER COLUMN some_quite_long_column_name_number_1 SET NOT NULL, " +
                      "ALTER COLUMN some_quite_long_column_name_number_2 SET NOT NULL;\n",
-                 {table(t)});
+                 {large_table(t)});
     CHECK(!rewritten(p));
     CHECK(why_has(p, "63 bytes"));
 }
 
 TEST_CASE("an unnamed constraint whose name PostgreSQL may number is kept as written", "[plan][as-psql]") {
-    auto p = plan_one("ALTER TABLE t ADD CHECK (a > 0), ADD CHECK (a < 10);\n", {table("t")});
+    auto p = plan_one("ALTER TABLE t ADD CHECK (a > 0), ADD CHECK (a < 10);\n", {large_table("t")});
     CHECK(!rewritten(p));
     CHECK(why_has(p, "number the constraint's name"));
-    p = plan_one("ALTER TABLE t ADD CHECK (a > 0);\nALTER TABLE t ADD CHECK (a < 10);\n", {table("t")});
+    p = plan_one("ALTER TABLE t ADD CHECK (a > 0);\nALTER TABLE t ADD CHECK (a < 10);\n", {large_table("t")});
     REQUIRE(p.steps.size() >= 2);
     CHECK(p.steps.front().rule.has_value());  // the first is named t_a_check, as PostgreSQL names it
     CHECK(!p.steps.back().rule.has_value());  // the second would be t_a_check1
     CHECK(why_has(p, "number the constraint's name"));
     // Named constraints are what they say.
     p = plan_one("ALTER TABLE t ADD CONSTRAINT c1 CHECK (a > 0), ADD CONSTRAINT c2 CHECK (a < 10);\n",
-                 {table("t")});
+                 {large_table("t")});
     CHECK(rewritten(p));
 }

@@ -8,52 +8,23 @@
 #include "pgsafe/report/plan_report.hpp"
 #include "pgsafe/sql/parse.hpp"
 
+#include "plan_tables.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <set>
 
 using namespace pgsafe;
+using test::large_table;
+using test::plan_files;
+using test::plan_one;
 
 namespace {
 
-analysis::TableFact table(const std::string& name, const std::string& key_type = "bigint",
-                          std::vector<analysis::IndexFact> more = {}) {
-    analysis::TableFact t;
-    t.schema = "public";
-    t.name = name;
-    t.rows = 5000000;
-    t.bytes = 800000000;
-    analysis::IndexFact pkey;
-    pkey.name = name + "_pkey";
-    pkey.columns = {"id"};
-    if (!key_type.empty()) pkey.types = {key_type};
-    pkey.unique = pkey.primary = true;
-    t.indexes.push_back(pkey);
-    for (auto& i : more) t.indexes.push_back(std::move(i));
-    // Known, and nothing in them that keeps a statement from batches.
-    t.triggers = std::vector<analysis::TriggerFact>{};
-    t.rules = std::vector<analysis::RuleFact>{};
-    t.generated_columns = std::vector<std::string>{};
-    t.constraints = std::vector<analysis::ConstraintFact>{};
-    t.columns_without_select = std::vector<std::string>{};
-    return t;
-}
-
-std::vector<plan::MigrationPlan> plan_files(const std::vector<std::string>& files,
-                                            std::vector<analysis::TableFact> tables = {}) {
-    plan::Planner planner(plan::PlanOptions{}, analysis::TableFacts(std::move(tables), {"public"}));
-    std::vector<plan::MigrationPlan> out;
-    for (std::size_t i = 0; i < files.size(); ++i) {
-        sql::ParsedFile parsed = sql::parse_sql(files[i], {sql::KeepTree::Yes});
-        std::string v = std::to_string(i + 1);
-        out.push_back(planner.plan({v, "m" + v, "V" + v + "__m.sql", "sha256:x"}, parsed));
-    }
-    return out;
-}
-
-plan::MigrationPlan plan_one(const std::string& text, std::vector<analysis::TableFact> tables = {}) {
-    return plan_files({text}, std::move(tables)).back();
+analysis::TableFact with_index(analysis::TableFact table, analysis::IndexFact index) {
+    table.indexes.push_back(std::move(index));
+    return table;
 }
 
 bool kept_as_written(const plan::MigrationPlan& p, const std::string& why_part) {
@@ -79,7 +50,7 @@ TEST_CASE("a primary key replaced under the same name is kept as written", "[pla
         CHECK(p.steps[0].sql == file.substr(0, file.size() - 1));
     }
     SECTION("with the live database's facts") {
-        auto p = plan_one(file, {table("d")});
+        auto p = plan_one(file, {large_table("d")});
         REQUIRE(kept_as_written(p, "d_pkey"));
     }
 }
@@ -87,23 +58,23 @@ TEST_CASE("a primary key replaced under the same name is kept as written", "[pla
 TEST_CASE("a unique index is not built under a name an earlier statement or the database holds",
           "[plan][preconditions]") {
     SECTION("an earlier file of the run renames an index to the name") {
-        analysis::TableFact d = table("d");
+        analysis::TableFact d = large_table("d");
         d.indexes.clear();
         auto plans =
             plan_files({"ALTER INDEX other_idx RENAME TO d_pkey;", "ALTER TABLE d ADD PRIMARY KEY (id);"},
-                       {d, table("other")});
+                       {d, large_table("other")});
         REQUIRE(kept_as_written(plans[1], "earlier statement"));
     }
     SECTION("the database has the index under the old table's name") {
-        auto renamed = table("d_old");
+        auto renamed = large_table("d_old");
         renamed.indexes[0].name = "d_pkey";
-        analysis::TableFact d = table("d");
+        analysis::TableFact d = large_table("d");
         d.indexes.clear();
         auto p = plan_one("ALTER TABLE d ADD PRIMARY KEY (id);", {renamed, d});
         REQUIRE(kept_as_written(p, "d_pkey"));
     }
     SECTION("a free name is still rewritten") {
-        analysis::TableFact d = table("d");
+        analysis::TableFact d = large_table("d");
         d.indexes.clear();
         auto p = plan_one("ALTER TABLE d ADD PRIMARY KEY (id);", {d});
         REQUIRE(p.steps.size() > 1);
@@ -114,7 +85,7 @@ TEST_CASE("a unique index is not built under a name an earlier statement or the 
         analysis::IndexFact taken;
         taken.name = "d_project_id_idx";
         taken.columns = {"other"};
-        auto p = plan_one("CREATE INDEX ON d (project_id);", {table("d", "bigint", {taken})});
+        auto p = plan_one("CREATE INDEX ON d (project_id);", {with_index(large_table("d"), taken)});
         REQUIRE(kept_as_written(p, "d_project_id_idx"));
     }
 }
@@ -123,7 +94,7 @@ TEST_CASE("no primary key or NOT NULL step is planned before the statement did a
           "[plan][preconditions]") {
     auto p =
         plan_one("ALTER TABLE d DROP CONSTRAINT d_pkey, ADD CONSTRAINT d_pkey PRIMARY KEY (id, project_id);",
-                 {table("d")});
+                 {large_table("d")});
     for (const auto& s : p.steps) CHECK(s.sql.find("pgsafe_not_null") == std::string::npos);
 }
 
@@ -132,11 +103,11 @@ TEST_CASE("a constraint on a column the statement adds is not built before it", 
         auto p = plan_one(
             "ALTER TABLE c ADD COLUMN user_id integer, ADD CONSTRAINT c_user_id_key_unique UNIQUE (user_id, "
             "key);",
-            {table("c")});
+            {large_table("c")});
         REQUIRE(kept_as_written(p, "user_id"));
     }
     SECTION("PRIMARY KEY") {
-        analysis::TableFact c = table("c");
+        analysis::TableFact c = large_table("c");
         c.indexes.clear();
         auto p = plan_one("ALTER TABLE c ADD COLUMN uid integer NOT NULL, ADD PRIMARY KEY (uid);", {c});
         for (const auto& s : p.steps) {
@@ -147,13 +118,13 @@ TEST_CASE("a constraint on a column the statement adds is not built before it", 
     }
     SECTION("SET NOT NULL") {
         auto p = plan_one("ALTER TABLE c ADD COLUMN v integer DEFAULT 0, ALTER COLUMN v SET NOT NULL;",
-                          {table("c")});
+                          {large_table("c")});
         for (const auto& s : p.steps) CHECK(s.sql.find("pgsafe_not_null") == std::string::npos);
     }
 }
 
 TEST_CASE("the NOT NULL helper constraint is created once per column", "[plan][preconditions]") {
-    analysis::TableFact g = table("g");
+    analysis::TableFact g = large_table("g");
     g.indexes.clear();
     auto p =
         plan_one("ALTER TABLE g ALTER COLUMN id SET NOT NULL, ADD CONSTRAINT g_pkey PRIMARY KEY (id);", {g});
@@ -174,7 +145,7 @@ TEST_CASE("splitting a transaction block never reorders its statements", "[plan]
     std::string file = "BEGIN;\n";
     for (const auto& s : statements) file += s + ";\n";
     file += "COMMIT;\n";
-    auto p = plan_one(file, {table("t")});
+    auto p = plan_one(file, {large_table("t")});
     std::string all;
     for (const auto& s : p.steps) all += s.sql + ";\n";
     INFO(all);
@@ -190,7 +161,7 @@ TEST_CASE("a block is still cut into consecutive pieces that share no table", "[
     auto p = plan_one(
         "BEGIN;\nALTER TABLE a ADD COLUMN x int;\nALTER TABLE b ADD COLUMN y int;\n"
         "ALTER TABLE a ADD COLUMN z int;\nALTER TABLE c ADD COLUMN w int;\nCOMMIT;\n",
-        {table("a"), table("b"), table("c")});
+        {large_table("a"), large_table("b"), large_table("c")});
     REQUIRE(p.steps.size() == 2);
     CHECK(p.steps[0].sql.find("ADD COLUMN z") != std::string::npos);
     CHECK(p.steps[0].sql.find("ADD COLUMN y") != std::string::npos);
@@ -212,16 +183,17 @@ TEST_CASE("only a row-local UPDATE or DELETE is run in batches", "[plan][precond
     };
     for (const auto& [statement, reason] : declined) {
         INFO(statement);
-        auto p = plan_one(statement + ";", {table("acct")});
+        auto p = plan_one(statement + ";", {large_table("acct")});
         CHECK(kept_as_written(p, reason));
     }
-    auto ok = plan_one("UPDATE acct SET balance = abs(balance) * 2, note = lower(note);", {table("acct")});
+    auto ok =
+        plan_one("UPDATE acct SET balance = abs(balance) * 2, note = lower(note);", {large_table("acct")});
     REQUIRE(ok.steps.size() == 1);
     CHECK(ok.steps[0].batch);
 }
 
 analysis::TableFact composite_table(const std::string& schema, const std::string& name) {
-    analysis::TableFact t = table(name);
+    analysis::TableFact t = large_table(name);
     t.schema = schema;
     t.indexes[0].columns = {"tenant", "id"};
     t.indexes[0].types = {"uuid", "text"};
@@ -231,13 +203,13 @@ analysis::TableFact composite_table(const std::string& schema, const std::string
 TEST_CASE("any btree key is walked by keyset, composite keys as a row", "[plan][preconditions][batches]") {
     for (const char* type : {"uuid", "text", "numeric", "bigint", "timestamp with time zone"}) {
         INFO(type);
-        auto update = plan_one("UPDATE acct SET balance = 0;", {table("acct", type)});
+        auto update = plan_one("UPDATE acct SET balance = 0;", {large_table("acct", type)});
         REQUIRE(update.steps.size() == 1);
         REQUIRE(update.steps[0].batch);
         CHECK(update.steps[0].batch->types == std::vector<std::string>{type});
         CHECK(update.steps[0].sql.find("id >= $1 AND id <= $2") != std::string::npos);
         auto backfill = plan_one("ALTER TABLE acct ADD COLUMN token uuid DEFAULT gen_random_uuid();",
-                                 {table("acct", type)});
+                                 {large_table("acct", type)});
         CHECK(std::count_if(backfill.steps.begin(), backfill.steps.end(),
                             [](const plan::Step& s) { return s.batch.has_value(); }) == 1);
     }
@@ -254,13 +226,13 @@ TEST_CASE("keys whose text does not read back, unknown keys and no key are not b
           "[plan][preconditions][batches]") {
     for (const char* type : {"double precision", "real", "money"}) {
         INFO(type);
-        CHECK(kept_as_written(plan_one("UPDATE acct SET balance = 0;", {table("acct", type)}), type));
+        CHECK(kept_as_written(plan_one("UPDATE acct SET balance = 0;", {large_table("acct", type)}), type));
     }
-    CHECK(kept_as_written(plan_one("UPDATE acct SET balance = 0;", {table("acct", "")}), "not known"));
-    analysis::TableFact keyless = table("acct");
+    CHECK(kept_as_written(plan_one("UPDATE acct SET balance = 0;", {large_table("acct", "")}), "not known"));
+    analysis::TableFact keyless = large_table("acct");
     keyless.indexes.clear();
     CHECK(kept_as_written(plan_one("UPDATE acct SET balance = 0;", {keyless}), "no primary key"));
-    CHECK(kept_as_written(plan_one("UPDATE acct SET id = id + 1;", {table("acct")}), "primary key"));
+    CHECK(kept_as_written(plan_one("UPDATE acct SET id = id + 1;", {large_table("acct")}), "primary key"));
 }
 
 TEST_CASE("a batched step names its table as a (schema, name) pair, dots and all",
@@ -279,7 +251,7 @@ TEST_CASE("a batched step names its table as a (schema, name) pair, dots and all
 }
 
 TEST_CASE("--emit-sql's DO block cannot be closed from inside", "[plan][preconditions]") {
-    auto p = plan_one("UPDATE acct SET note = 'x$pgsafe$; CREATE TABLE evil (); --';", {table("acct")});
+    auto p = plan_one("UPDATE acct SET note = 'x$pgsafe$; CREATE TABLE evil (); --';", {large_table("acct")});
     REQUIRE(p.steps.size() == 1);
     REQUIRE(p.steps[0].batch);
     std::string emitted = report::plan_sql(p);

@@ -1,0 +1,25 @@
+#pragma once
+// Table facts and planning for the plan unit tests: a large table with a
+// bigint primary key whose facts are all known (no triggers, rules,
+// generated columns or hidden columns), and files planned in one run as
+// `pgsafe migrate` plans them.
+
+#include "pgsafe/analysis/table_facts.hpp"
+#include "pgsafe/plan/plan.hpp"
+
+#include <string>
+#include <vector>
+
+namespace pgsafe::test {
+
+// 5 M rows, 800 MB, primary key `<name>_pkey` on (id) of `key_type` ("" for a type the facts
+// do not know), and every batching fact known and empty.
+analysis::TableFact large_table(const std::string& name, const std::string& key_type = "bigint");
+
+// Each file planned in order by one planner over `tables` (search path "public"); versions 1, 2, …
+std::vector<plan::MigrationPlan> plan_files(const std::vector<std::string>& files,
+                                            std::vector<analysis::TableFact> tables = {});
+plan::MigrationPlan plan_one(const std::string& text, std::vector<analysis::TableFact> tables = {});
+plan::MigrationPlan plan_one(const std::string& text, const analysis::TableFact& table);
+
+}  // namespace pgsafe::test
