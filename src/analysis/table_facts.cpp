@@ -181,6 +181,8 @@ std::string TableFacts::to_json() const {
         }
         if (t.update_triggers) jt["update_triggers"] = *t.update_triggers;
         write_batch_facts(t, jt);
+        if (t.populated) jt["populated"] = *t.populated;
+        if (t.default_partition) jt["default_partition"] = *t.default_partition;
         out["tables"].push_back(std::move(jt));
     }
     return out.dump(2) + "\n";
@@ -228,6 +230,9 @@ TableFacts TableFacts::from_json(const std::string& text, const std::string& ori
         }
         if (jt.contains("update_triggers"))
             t.update_triggers = field<std::vector<std::string>>(jt, "update_triggers", origin, where);
+        if (jt.contains("populated")) t.populated = field<bool>(jt, "populated", origin, where);
+        if (jt.contains("default_partition"))
+            t.default_partition = field<bool>(jt, "default_partition", origin, where);
         read_batch_facts(jt, origin, where, t);
         tables.push_back(std::move(t));
     }

@@ -182,7 +182,10 @@ SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
            'rules', coalesce(ru.list, '[]'::json),
            'generated_columns', coalesce(ge.list, '{}'),
            'constraints', coalesce(co.list, '[]'::json),
-           'columns_without_select', coalesce(un.list, '{}')
+           'columns_without_select', coalesce(un.list, '{}'),
+           'populated', (SELECT c.relispopulated FROM pg_catalog.pg_class c WHERE c.oid = r.oid),
+           'default_partition', EXISTS (SELECT FROM pg_catalog.pg_partitioned_table p
+                                        WHERE p.partrelid = r.oid AND p.partdefid <> 0)
        ) ORDER BY r.schema, r.name), '[]'::json)::text AS tables,
        current_setting('pgsafe.facts_search_path') AS search_path
 FROM rels r
@@ -233,6 +236,8 @@ analysis::TableFact table_fact(const nlohmann::json& j) {
         t.constraints->push_back({jc.at("name").get<std::string>(), jc.at("kind").get<std::string>(),
                                   jc.at("columns").get<std::vector<std::string>>()});
     t.columns_without_select = j.at("columns_without_select").get<std::vector<std::string>>();
+    t.populated = j.at("populated").get<bool>();
+    t.default_partition = j.at("default_partition").get<bool>();
     return t;
 }
 

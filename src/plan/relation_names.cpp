@@ -92,6 +92,12 @@ void RelationNames::record_constraints(const sql::Statement& statement) {
     }
 }
 
+std::optional<bool> RelationNames::refreshed(const sql::RelationName& view) const {
+    auto it = m_refreshed.find(m_pending.key(view));
+    if (it == m_refreshed.end()) return std::nullopt;
+    return it->second;
+}
+
 void RelationNames::record(const sql::Statement& statement) {
     if (statement.kind == "CreateTrigStmt") m_created_trigger = true;
     if (statement.kind == "RuleStmt") m_created_rule = true;
@@ -107,7 +113,10 @@ void RelationNames::record(const sql::Statement& statement) {
             unnamed(table, c);
         }
     };
+    if (const auto* refresh = std::get_if<sql::RefreshMaterializedView>(&statement.detail))
+        m_refreshed[m_pending.key(refresh->view)] = !refresh->with_no_data;
     if (const auto* create = std::get_if<sql::CreateTable>(&statement.detail)) {
+        m_refreshed.erase(m_pending.key(create->table));  // a new view: populated as its CREATE says
         add(create->table, create->table.name);
         for (const auto& c : create->constraints) {
             add(create->table, key_index_name(create->table.name, c, c.columns));

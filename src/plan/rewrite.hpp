@@ -13,6 +13,7 @@
 #include "pgsafe/sql/edit.hpp"
 #include "pgsafe/sql/parse.hpp"
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -81,6 +82,10 @@ public:
     // constraint, a foreign key of it or to it) or gave it a partition or an
     // inheritance child: the table facts no longer list them all.
     bool constraints_added(const sql::RelationName& table) const;
+    // Whether an earlier statement refreshed the materialized view `view`
+    // since it was last created in the run: true with data, false WITH NO
+    // DATA; nullopt when none did.
+    std::optional<bool> refreshed(const sql::RelationName& view) const;
 
 private:
     void record_constraints(const sql::Statement& statement);
@@ -95,8 +100,9 @@ private:
     bool m_created_trigger = false;
     std::set<std::string> m_enabled_rules;  // tables
     bool m_created_rule = false;
-    std::set<std::string> m_constrained;  // tables
-    bool m_inherit_added = false;         // ALTER TABLE … INHERIT: the IR does not carry the parent
+    std::set<std::string> m_constrained;      // tables
+    bool m_inherit_added = false;             // ALTER TABLE … INHERIT: the IR does not carry the parent
+    std::map<std::string, bool> m_refreshed;  // views: populated by the last REFRESH
 };
 
 // What the statements before one in its file changed in the session, which

@@ -53,6 +53,9 @@ CREATE TABLE readings_2023 PARTITION OF readings FOR VALUES FROM ('2023-01-01') 
 CREATE TABLE readings_2024 PARTITION OF readings FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 INSERT INTO readings SELECT g, date '2023-01-01' + (g % 700) FROM generate_series(1, 3000) g;
 CREATE MATERIALIZED VIEW patient_counts AS SELECT patient_id, count(*) FROM measurements GROUP BY 1;
+CREATE MATERIALIZED VIEW patient_empty AS SELECT patient_id FROM measurements WITH NO DATA;
+CREATE TABLE archive (id int, taken date NOT NULL) PARTITION BY RANGE (taken);
+CREATE TABLE archive_rest PARTITION OF archive DEFAULT;
 CREATE TABLE dups (v int);
 INSERT INTO dups VALUES (1), (1);
 )sql");
@@ -132,6 +135,10 @@ TEST_CASE("the live loader reads sizes, indexes and the search path", "[db]") {
     REQUIRE(readings != nullptr);
     CHECK(readings->kind == "partitioned table");
     CHECK(readings->rows == 3000);  // all partitions together
+    CHECK(readings->default_partition == false);
+    const TableFact* archive = facts.find(RelationName{"", "archive"});
+    REQUIRE(archive != nullptr);
+    CHECK(archive->default_partition == true);  // DETACH … CONCURRENTLY would fail on it
     CHECK(readings->bytes == total_size(db->dsn(), "readings_2023") + total_size(db->dsn(), "readings_2024"));
     REQUIRE(facts.find(RelationName{"", "readings_2024"}) != nullptr);  // and each partition on its own
 
@@ -139,6 +146,10 @@ TEST_CASE("the live loader reads sizes, indexes and the search path", "[db]") {
     REQUIRE(view != nullptr);
     CHECK(view->kind == "materialized view");
     CHECK(view->rows == 1000);
+    CHECK(view->populated == true);
+    const TableFact* empty = facts.find(RelationName{"", "patient_empty"});
+    REQUIRE(empty != nullptr);
+    CHECK(empty->populated == false);  // REFRESH … CONCURRENTLY would fail on it
 
     for (const auto& t : facts.tables()) {
         CHECK(t.schema != "pg_catalog");

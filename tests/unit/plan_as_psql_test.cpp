@@ -145,6 +145,53 @@ TEST_CASE("a foreign key from a partitioned table is kept as written", "[plan][a
     CHECK(why_has(p, "partitioned"));
 }
 
+TEST_CASE("REFRESH … CONCURRENTLY is offered only for a view known to hold data", "[plan][as-psql]") {
+    auto view = [](std::optional<bool> populated) {
+        analysis::TableFact v = large_table("mv");
+        v.kind = "materialized view";
+        v.populated = populated;
+        return v;
+    };
+    CHECK(rewritten(plan_one("REFRESH MATERIALIZED VIEW mv;", {view(true)})));
+    // WITH NO DATA, or not known (a snapshot from before the fact was recorded).
+    for (std::optional<bool> populated : {std::optional<bool>(false), std::optional<bool>()}) {
+        auto p = plan_one("REFRESH MATERIALIZED VIEW mv;", {view(populated)});
+        CHECK(!rewritten(p));
+        CHECK(why_has(p, "holds no data"));
+    }
+    // Earlier in the run: emptied, then filled again.
+    auto run = plan_files({"REFRESH MATERIALIZED VIEW mv WITH NO DATA;", "REFRESH MATERIALIZED VIEW mv;",
+                           "REFRESH MATERIALIZED VIEW mv;"},
+                          {view(true)});
+    CHECK(!rewritten(run[1]));
+    CHECK(rewritten(run[2]));
+    // Created in the run: CREATE … WITH NO DATA would leave it empty, and pgsafe does not read that.
+    auto created = plan_one(
+        "CREATE MATERIALIZED VIEW mv2 AS SELECT id FROM mv;\nCREATE UNIQUE INDEX ON mv2 (id);\n"
+        "REFRESH MATERIALIZED VIEW mv2;\n",
+        {view(true)});
+    CHECK(all_sql(created).find("CONCURRENTLY mv2") == std::string::npos);
+}
+
+TEST_CASE("DETACH PARTITION … CONCURRENTLY is offered only for a parent known to have no DEFAULT",
+          "[plan][as-psql]") {
+    auto parent = [](std::optional<bool> default_partition) {
+        analysis::TableFact p = partitioned_table("p");
+        p.default_partition = default_partition;
+        return p;
+    };
+    const std::string detach = "ALTER TABLE p DETACH PARTITION p_2020;";
+    CHECK(rewritten(plan_one(detach, {parent(false)})));
+    for (std::optional<bool> has_default : {std::optional<bool>(true), std::optional<bool>()}) {
+        auto p = plan_one(detach, {parent(has_default)});
+        CHECK(!rewritten(p));
+        CHECK(why_has(p, "DEFAULT partition"));
+    }
+    // A partition added earlier in the run may be the DEFAULT one.
+    auto run = plan_files({"CREATE TABLE p_rest PARTITION OF p DEFAULT;", detach}, {parent(false)});
+    CHECK(!rewritten(run.back()));
+}
+
 TEST_CASE("REINDEX is kept as written: CONCURRENTLY is not the same statement", "[plan][as-psql]") {
     for (const std::string s : {"REINDEX TABLE t;", "REINDEX INDEX t_pkey;"}) {
         INFO(s);

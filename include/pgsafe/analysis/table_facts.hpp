@@ -76,6 +76,12 @@ struct TableFact {
     std::optional<std::vector<ConstraintFact>> constraints;
     // Columns the role that read the facts may not SELECT (has_column_privilege).
     std::optional<std::vector<std::string>> columns_without_select;
+    // A materialized view holds data (pg_class.relispopulated): REFRESH …
+    // CONCURRENTLY fails on one that does not. nullopt: not known.
+    std::optional<bool> populated;
+    // A partitioned table has a DEFAULT partition: DETACH PARTITION …
+    // CONCURRENTLY fails on one that does. nullopt: not known.
+    std::optional<bool> default_partition;
 };
 
 struct Thresholds {
