@@ -82,6 +82,13 @@ std::string optional_time(const std::optional<long long>& t) {
     return t ? runner::utc_text(*t) : "";
 }
 
+// When the approval stops counting by time: its own expiry, or the policy's
+// [approval] valid_for after it was given, whichever comes first.
+long long valid_until(const runner::ApprovalRow& r, const policy::Policy& policy) {
+    long long by_policy = r.created_at + policy.approval.valid_for.count();
+    return r.expires_at ? std::min(*r.expires_at, by_policy) : by_policy;
+}
+
 std::string approvals_json(const runner::ApprovalList& list, const JudgingPolicy& judging,
                            const std::vector<Judged>& judged) {
     json rows = json::array();
@@ -95,6 +102,7 @@ std::string approvals_json(const runner::ApprovalList& list, const JudgingPolicy
                         {"reason", r.reason},
                         {"created_at", runner::utc_text(r.created_at)},
                         {"expires_at", r.expires_at ? json(optional_time(r.expires_at)) : json()},
+                        {"valid_until", runner::utc_text(valid_until(r, judging.policy))},
                         {"revoked_at", r.revoked_at ? json(optional_time(r.revoked_at)) : json()},
                         {"revoked_by", r.revoked_by ? json(*r.revoked_by) : json()},
                         {"runner", r.runner ? json(*r.runner) : json()},
@@ -126,10 +134,9 @@ std::string approvals_text(const runner::ApprovalList& list, const JudgingPolicy
                                j.file ? fmt::format(" ({})", display_path(j.file->path)) : std::string(),
                                counting);
         }
-        out += fmt::format(
-            "  #{} by {} at {}{}: {}\n      reason: {}\n", r.id, r.approver, runner::utc_text(r.created_at),
-            r.expires_at ? fmt::format(", until {}", runner::utc_text(*r.expires_at)) : std::string(),
-            j.counts ? "counts" : "does not count: " + j.why_not, r.reason);
+        out += fmt::format("  #{} by {} at {}, until {}: {}\n      reason: {}\n", r.id, r.approver,
+                           runner::utc_text(r.created_at), runner::utc_text(valid_until(r, judging.policy)),
+                           j.counts ? "counts" : "does not count: " + j.why_not, r.reason);
     }
     return out;
 }

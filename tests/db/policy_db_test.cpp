@@ -412,6 +412,13 @@ TEST_CASE(
     };
     CHECK(standing()["counts"] == true);
     CHECK(standing()["approver"] == team.dba1);
+    // Shown until the policy's valid_for (72h) ends it, even when the row says later.
+    exec(db->dsn(), "UPDATE pgsafe.approvals SET expires_at = created_at + interval '400 days'");
+    CHECK(standing()["valid_until"] ==
+          value(db->dsn(),
+                "SELECT to_char(to_timestamp(extract(epoch FROM created_at)::bigint + "
+                "72 * 3600) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC' "
+                "FROM pgsafe.approvals"));
 
     exec(db->dsn(), fmt::format("REVOKE {} FROM {}", team.approvers, team.dba1));
     CHECK(standing()["counts"] == false);
