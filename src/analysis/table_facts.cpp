@@ -183,6 +183,7 @@ std::string TableFacts::to_json() const {
         write_batch_facts(t, jt);
         if (t.populated) jt["populated"] = *t.populated;
         if (t.default_partition) jt["default_partition"] = *t.default_partition;
+        if (t.constraint_names) jt["constraint_names"] = *t.constraint_names;
         out["tables"].push_back(std::move(jt));
     }
     return out.dump(2) + "\n";
@@ -233,6 +234,8 @@ TableFacts TableFacts::from_json(const std::string& text, const std::string& ori
         if (jt.contains("populated")) t.populated = field<bool>(jt, "populated", origin, where);
         if (jt.contains("default_partition"))
             t.default_partition = field<bool>(jt, "default_partition", origin, where);
+        if (jt.contains("constraint_names"))
+            t.constraint_names = field<std::vector<std::string>>(jt, "constraint_names", origin, where);
         read_batch_facts(jt, origin, where, t);
         tables.push_back(std::move(t));
     }

@@ -185,7 +185,9 @@ SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
            'columns_without_select', coalesce(un.list, '{}'),
            'populated', (SELECT c.relispopulated FROM pg_catalog.pg_class c WHERE c.oid = r.oid),
            'default_partition', EXISTS (SELECT FROM pg_catalog.pg_partitioned_table p
-                                        WHERE p.partrelid = r.oid AND p.partdefid <> 0)
+                                        WHERE p.partrelid = r.oid AND p.partdefid <> 0),
+           'constraint_names', array(SELECT k.conname::pg_catalog.text FROM pg_catalog.pg_constraint k
+                                     WHERE k.conrelid = r.oid ORDER BY 1)
        ) ORDER BY r.schema, r.name), '[]'::json)::text AS tables,
        current_setting('pgsafe.facts_search_path') AS search_path
 FROM rels r
@@ -238,6 +240,7 @@ analysis::TableFact table_fact(const nlohmann::json& j) {
     t.columns_without_select = j.at("columns_without_select").get<std::vector<std::string>>();
     t.populated = j.at("populated").get<bool>();
     t.default_partition = j.at("default_partition").get<bool>();
+    t.constraint_names = j.at("constraint_names").get<std::vector<std::string>>();
     return t;
 }
 

@@ -85,6 +85,9 @@ bool not_valid_constraints(const RewriteContext& ctx, AlterRewrite& rw) {
         }
         named.emplace_back(i, *name);
     }
+    std::vector<std::string> unnamed_chosen;  // the names PostgreSQL would have chosen
+    for (const auto& [i, name] : named)
+        if (actions[i].constraint->name.empty()) unnamed_chosen.push_back(name);
     std::vector<Unit> validates;
     for (const auto& [i, name] : named) {
         rw.edit.make_not_valid(i, name);
@@ -100,7 +103,17 @@ bool not_valid_constraints(const RewriteContext& ctx, AlterRewrite& rw) {
         for (const auto& c : actions[i].column_def->constraints) {
             if (!validating(c)) continue;
             const char* rule = c.kind == sql::ConstraintKind::ForeignKey ? k_fk_rule : k_check_rule;
+            if (c.name.empty()) unnamed_chosen.push_back((*names)[k]);
             validates.push_back(validate_unit(rw.alter.table, (*names)[k++], rule));
+        }
+    }
+    for (const auto& name : unnamed_chosen) {
+        if (auto taken = ctx.constraint_name_taken(rw.alter.table, name)) {
+            ctx.declined = fmt::format(
+                "kept as written: PostgreSQL would name the constraint \"{}\" only if no constraint of the "
+                "schema holds that name, else number it, and {}; name the constraint to get the safe form",
+                name, *taken);
+            return false;  // the statement is planned again without this rewrite
         }
     }
     if (validates.empty()) return false;

@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace pgsafe::plan::detail {
 namespace {
 
@@ -164,6 +166,24 @@ void RelationNames::record(const sql::Statement& statement) {
         if (rename->object == sql::ObjectKind::Table)
             m_reshaped.insert(m_pending.key(sql::RelationName{rename->relation.schema, rename->new_name}));
     }
+}
+
+std::optional<std::string> RewriteContext::constraint_name_taken(const sql::RelationName& table,
+                                                                 const std::string& name) const {
+    const analysis::TableFact* own = facts.find(table);
+    if (own != nullptr && !own->constraint_names)
+        return std::string(
+            "the table facts do not list its constraint names (give --db, or a snapshot from "
+            "this version's `pgsafe stats export`)");
+    const std::string schema =
+        own != nullptr ? own->schema : (table.schema.empty() ? facts.search_path().front() : table.schema);
+    for (const auto& t : facts.tables()) {
+        if (t.schema != schema || !t.constraint_names) continue;
+        const auto& names = *t.constraint_names;
+        if (std::find(names.begin(), names.end(), name) != names.end())
+            return fmt::format("the database has a constraint named \"{}\" (on \"{}\")", name, t.name);
+    }
+    return std::nullopt;
 }
 
 std::optional<std::string> RewriteContext::name_clash(const sql::RelationName& table,

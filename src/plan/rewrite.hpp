@@ -150,6 +150,12 @@ struct RewriteContext {
     // dropping a constraint or index of that name), or nullopt when it is free
     // as far as pgsafe can tell.
     std::optional<std::string> name_clash(const sql::RelationName& table, const std::string& name) const;
+    // Why PostgreSQL would number the name `name` it chooses for a new
+    // unnamed constraint of `table` ("…_fkey1"): a constraint of the schema
+    // holds it, as far as the facts say; or they do not list the table's
+    // constraint names. nullopt when it is free.
+    std::optional<std::string> constraint_name_taken(const sql::RelationName& table,
+                                                     const std::string& name) const;
     // (schema, name) of an object named in the same schema as `table` (schema "" when `table` is
     // unqualified).
     sql::RelationName sibling(const sql::RelationName& table, const std::string& name) const;

@@ -24,6 +24,7 @@ analysis::TableFact large_table(const std::string& name, const std::string& key_
     t.generated_columns = std::vector<std::string>{};
     t.constraints = std::vector<analysis::ConstraintFact>{{name + "_pkey", "unique", {"id"}}};
     t.columns_without_select = std::vector<std::string>{};
+    t.constraint_names = std::vector<std::string>{name + "_pkey"};
     return t;
 }
 

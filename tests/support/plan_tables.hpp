@@ -13,7 +13,7 @@
 namespace pgsafe::test {
 
 // 5 M rows, 800 MB, primary key `<name>_pkey` on (id) of `key_type` ("" for a type the facts
-// do not know), and every batching fact known and empty.
+// do not know), every batching fact known and empty, and its only constraint the primary key.
 analysis::TableFact large_table(const std::string& name, const std::string& key_type = "bigint");
 
 // Each file planned in order by one planner over `tables` (search path "public"); versions 1, 2, …

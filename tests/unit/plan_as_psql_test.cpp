@@ -233,3 +233,34 @@ TEST_CASE("an unnamed constraint whose name PostgreSQL may number is kept as wri
                  {large_table("t")});
     CHECK(rewritten(p));
 }
+
+TEST_CASE("an unnamed constraint whose name another table of the schema holds is kept as written",
+          "[plan][as-psql]") {
+    // orders was renamed to orders_old and built again: the old foreign key keeps its name, so
+    // PostgreSQL would call the new one orders_customer_id_fkey1.
+    analysis::TableFact old_orders = large_table("orders_old");
+    old_orders.constraint_names = std::vector<std::string>{"orders_old_pkey", "orders_customer_id_fkey"};
+    const std::vector<analysis::TableFact> facts = {large_table("orders"), large_table("customers"),
+                                                    old_orders};
+    for (const std::string sql : {"ALTER TABLE orders ADD FOREIGN KEY (customer_id) REFERENCES customers;",
+                                  "ALTER TABLE orders ADD COLUMN customer_id bigint REFERENCES customers;"}) {
+        INFO(sql);
+        auto p = plan_one(sql, facts);
+        CHECK(all_sql(p).find("NOT VALID") == std::string::npos);
+        CHECK(why_has(p,
+                      "the database has a constraint named \"orders_customer_id_fkey\" (on \"orders_old\")"));
+    }
+    // Named, it is what it says; and a name nobody holds is PostgreSQL's own.
+    CHECK(
+        rewritten(plan_one("ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) "
+                           "REFERENCES customers;",
+                           facts)));
+    CHECK(rewritten(plan_one("ALTER TABLE orders ADD FOREIGN KEY (owner_id) REFERENCES customers;", facts)));
+    // Facts that do not list the constraint names (an older snapshot) cannot tell.
+    analysis::TableFact unknown = large_table("orders");
+    unknown.constraint_names.reset();
+    auto p = plan_one("ALTER TABLE orders ADD FOREIGN KEY (owner_id) REFERENCES customers;",
+                      {unknown, large_table("customers")});
+    CHECK(!rewritten(p));
+    CHECK(why_has(p, "do not list its constraint names"));
+}

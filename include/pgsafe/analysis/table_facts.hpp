@@ -82,6 +82,10 @@ struct TableFact {
     // A partitioned table has a DEFAULT partition: DETACH PARTITION …
     // CONCURRENTLY fails on one that does. nullopt: not known.
     std::optional<bool> default_partition;
+    // The names of the table's constraints (pg_constraint, any kind): a name
+    // PostgreSQL would choose for a new unnamed one is numbered ("…_fkey1")
+    // when any constraint of the schema holds it. nullopt: not known.
+    std::optional<std::vector<std::string>> constraint_names;
 };
 
 struct Thresholds {
