@@ -8,7 +8,8 @@
 #include "pgsafe/plan/plan.hpp"
 #include "pgsafe/report/plan_report.hpp"
 #include "pgsafe/rules/rule_ids.hpp"
-#include "pgsafe/sql/parse.hpp"
+
+#include "plan_tables.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -32,14 +33,7 @@ analysis::TableFact large_table(const std::string& name, const std::string& inde
 // The plan of the last file, the earlier ones planned before it in the same run.
 plan::MigrationPlan plan_last(const std::vector<std::string>& files,
                               std::vector<analysis::TableFact> tables = {}) {
-    plan::Planner planner(plan::PlanOptions{}, analysis::TableFacts(std::move(tables), {"public"}));
-    plan::MigrationPlan out;
-    for (std::size_t i = 0; i < files.size(); ++i) {
-        sql::ParsedFile parsed = sql::parse_sql(files[i], {sql::KeepTree::Yes});
-        std::string v = std::to_string(i + 1);
-        out = planner.plan({v, "m" + v, "V" + v + "__m.sql", "sha256:x"}, parsed);
-    }
-    return out;
+    return test::plan_files(files, std::move(tables)).back();
 }
 
 bool plain_drop(const plan::MigrationPlan& p, std::size_t step) {
