@@ -33,6 +33,7 @@ struct Judged {
     const source::MigrationFile* file = nullptr;  // nullptr: no file with this version
     bool counts = false;
     std::string why_not;
+    long long valid_until = 0;  // unix seconds: policy::approval_valid_until
 };
 
 policy::TimePoint at(long long unix_seconds) {
@@ -48,11 +49,6 @@ const source::MigrationFile* file_of(const std::vector<source::MigrationFile>& f
 
 Judged judge(const runner::ApprovalRow& row, const std::vector<source::MigrationFile>& files,
              const policy::Policy& policy, long long now, const std::string& dir) {
-    Judged j{&row, file_of(files, row.version), false, ""};
-    if (j.file == nullptr) {
-        j.why_not = fmt::format("no migration file with version {} in {}", row.version, dir);
-        return j;
-    }
     policy::ApprovalRecord record;
     record.id = row.id;
     record.version = row.version;
@@ -66,6 +62,12 @@ Judged judge(const runner::ApprovalRow& row, const std::vector<source::Migration
             return std::find(policy.access.approve.begin(), policy.access.approve.end(), r) !=
                    policy.access.approve.end();
         });
+    Judged j{&row, file_of(files, row.version), false, "",
+             policy::approval_valid_until(policy, record).time_since_epoch().count()};
+    if (j.file == nullptr) {
+        j.why_not = fmt::format("no migration file with version {} in {}", row.version, dir);
+        return j;
+    }
     policy::MigrationFacts facts;
     facts.version = j.file->version;
     facts.checksum = j.file->has_checksum(row.checksum) ? row.checksum : j.file->checksum;
@@ -82,13 +84,6 @@ std::string optional_time(const std::optional<long long>& t) {
     return t ? runner::utc_text(*t) : "";
 }
 
-// When the approval stops counting by time: its own expiry, or the policy's
-// [approval] valid_for after it was given, whichever comes first.
-long long valid_until(const runner::ApprovalRow& r, const policy::Policy& policy) {
-    long long by_policy = r.created_at + policy.approval.valid_for.count();
-    return r.expires_at ? std::min(*r.expires_at, by_policy) : by_policy;
-}
-
 std::string approvals_json(const runner::ApprovalList& list, const JudgingPolicy& judging,
                            const std::vector<Judged>& judged) {
     json rows = json::array();
@@ -102,7 +97,7 @@ std::string approvals_json(const runner::ApprovalList& list, const JudgingPolicy
                         {"reason", r.reason},
                         {"created_at", runner::utc_text(r.created_at)},
                         {"expires_at", r.expires_at ? json(optional_time(r.expires_at)) : json()},
-                        {"valid_until", runner::utc_text(valid_until(r, judging.policy))},
+                        {"valid_until", runner::utc_text(j.valid_until)},
                         {"revoked_at", r.revoked_at ? json(optional_time(r.revoked_at)) : json()},
                         {"revoked_by", r.revoked_by ? json(*r.revoked_by) : json()},
                         {"runner", r.runner ? json(*r.runner) : json()},
@@ -135,7 +130,7 @@ std::string approvals_text(const runner::ApprovalList& list, const JudgingPolicy
                                counting);
         }
         out += fmt::format("  #{} by {} at {}, until {}: {}\n      reason: {}\n", r.id, r.approver,
-                           runner::utc_text(r.created_at), runner::utc_text(valid_until(r, judging.policy)),
+                           runner::utc_text(r.created_at), runner::utc_text(j.valid_until),
                            j.counts ? "counts" : "does not count: " + j.why_not, r.reason);
     }
     return out;

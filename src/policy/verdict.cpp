@@ -228,6 +228,11 @@ private:
 
 }  // namespace
 
+TimePoint approval_valid_until(const Policy& policy, const ApprovalRecord& a) {
+    TimePoint by_policy = a.created_at + policy.approval.valid_for;
+    return a.expires_at ? std::min(*a.expires_at, by_policy) : by_policy;
+}
+
 ApprovalStanding approval_standing(const Policy& policy, const ApprovalRecord& a,
                                    const MigrationFacts& migration, const std::string& runner,
                                    TimePoint now) {
@@ -235,8 +240,7 @@ ApprovalStanding approval_standing(const Policy& policy, const ApprovalRecord& a
     if (a.revoked_at) return {false, "revoked"};
     if (a.checksum != migration.checksum)
         return {false, "checksum changed: the file was edited after the approval"};
-    bool expired = (a.expires_at && *a.expires_at <= now) || a.created_at + policy.approval.valid_for <= now;
-    if (expired) return {false, "expired"};
+    if (approval_valid_until(policy, a) <= now) return {false, "expired"};
     if (!a.approver_may_approve)
         return {false, fmt::format("{} is not a member of {} ([access] approve)", a.approver,
                                    join_roles(policy.access.approve))};

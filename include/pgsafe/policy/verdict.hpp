@@ -97,6 +97,9 @@ struct ApprovalStanding {
 };
 ApprovalStanding approval_standing(const Policy& policy, const ApprovalRecord& approval,
                                    const MigrationFacts& migration, const std::string& runner, TimePoint now);
+// When an approval stops counting by time: its own expiry, or the policy's
+// [approval] valid_for after it was given, whichever comes first.
+TimePoint approval_valid_until(const Policy& policy, const ApprovalRecord& approval);
 
 // The windows that apply to this risk level (empty: no window constraint).
 std::vector<const Window*> windows_for(const Policy& policy, plan::Risk risk);
