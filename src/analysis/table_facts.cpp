@@ -135,8 +135,11 @@ bool ConstraintFact::uses(const std::string& column) const {
                        [&](const std::string& c) { return c == column || c == "*"; });
 }
 
-TableFacts::TableFacts(std::vector<TableFact> tables, std::vector<std::string> search_path)
-    : m_tables(std::move(tables)), m_search_path(std::move(search_path)) {
+TableFacts::TableFacts(std::vector<TableFact> tables, std::vector<std::string> search_path,
+                       std::optional<std::map<std::string, SchemaNames>> other_names)
+    : m_tables(std::move(tables)),
+      m_search_path(std::move(search_path)),
+      m_other_names(std::move(other_names)) {
     if (m_search_path.empty()) m_search_path.push_back("public");
     for (size_t i = 0; i < m_tables.size(); ++i) m_by_name[key(m_tables[i].schema, m_tables[i].name)] = i;
 }
@@ -184,7 +187,14 @@ std::string TableFacts::to_json() const {
         if (t.populated) jt["populated"] = *t.populated;
         if (t.default_partition) jt["default_partition"] = *t.default_partition;
         if (t.constraint_names) jt["constraint_names"] = *t.constraint_names;
+        if (t.partition_check_column) jt["partition_check_column"] = *t.partition_check_column;
         out["tables"].push_back(std::move(jt));
+    }
+    if (m_other_names) {
+        out["other_names"] = Json::object();
+        for (const auto& [schema, names] : *m_other_names)
+            out["other_names"][schema] =
+                Json{{"relations", names.relations}, {"constraints", names.constraints}};
     }
     return out.dump(2) + "\n";
 }
@@ -236,10 +246,25 @@ TableFacts TableFacts::from_json(const std::string& text, const std::string& ori
             t.default_partition = field<bool>(jt, "default_partition", origin, where);
         if (jt.contains("constraint_names"))
             t.constraint_names = field<std::vector<std::string>>(jt, "constraint_names", origin, where);
+        if (jt.contains("partition_check_column"))
+            t.partition_check_column = field<std::string>(jt, "partition_check_column", origin, where);
         read_batch_facts(jt, origin, where, t);
         tables.push_back(std::move(t));
     }
-    return TableFacts(std::move(tables), std::move(search_path));
+    std::optional<std::map<std::string, SchemaNames>> other_names;
+    if (j.contains("other_names")) {
+        const Json& jo = j.at("other_names");
+        if (!jo.is_object())
+            throw Error(ErrorKind::Usage,
+                        fmt::format("{}: snapshot: \"other_names\" has the wrong type", origin));
+        other_names.emplace();
+        for (const auto& [schema, jn] : jo.items()) {
+            std::string where = "other_names." + schema;
+            (*other_names)[schema] = {field<std::vector<std::string>>(jn, "relations", origin, where),
+                                      field<std::vector<std::string>>(jn, "constraints", origin, where)};
+        }
+    }
+    return TableFacts(std::move(tables), std::move(search_path), std::move(other_names));
 }
 
 }  // namespace pgsafe::analysis

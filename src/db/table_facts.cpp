@@ -10,7 +10,9 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <stdexcept>
+#include <tuple>
 
 namespace pgsafe::db {
 namespace {
@@ -187,9 +189,40 @@ SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
            'default_partition', EXISTS (SELECT FROM pg_catalog.pg_partitioned_table p
                                         WHERE p.partrelid = r.oid AND p.partdefid <> 0),
            'constraint_names', array(SELECT k.conname::pg_catalog.text FROM pg_catalog.pg_constraint k
-                                     WHERE k.conrelid = r.oid ORDER BY 1)
+                                     WHERE k.conrelid = r.oid ORDER BY 1),
+           -- The columns its partition constraint reads: its ancestors' key columns and the
+           -- Vars of their key expressions (null for a table that is not a partition).
+           'partition_check_column', CASE WHEN (SELECT c.relispartition FROM pg_catalog.pg_class c
+                                                 WHERE c.oid = r.oid) THEN (
+               SELECT CASE WHEN pg_catalog.count(DISTINCT k.name) = 1 THEN pg_catalog.min(k.name) ELSE '' END
+               FROM pg_catalog.pg_partition_ancestors(r.oid) anc
+               JOIN pg_catalog.pg_partitioned_table p ON p.partrelid = anc.relid AND anc.relid <> r.oid
+               LEFT JOIN LATERAL (
+                   SELECT a.attname::pg_catalog.text AS name FROM pg_catalog.pg_attribute a
+                   WHERE a.attrelid = p.partrelid AND a.attnum > 0
+                     AND (a.attnum = ANY (p.partattrs::int2[])
+                          OR a.attnum IN (SELECT v[1]::int2 FROM pg_catalog.regexp_matches(
+                                              coalesce(p.partexprs::text, ''), ':varattno ([0-9]+)', 'g') AS v))
+               ) k ON true) END
        ) ORDER BY r.schema, r.name), '[]'::json)::text AS tables,
-       current_setting('pgsafe.facts_search_path') AS search_path
+       current_setting('pgsafe.facts_search_path') AS search_path,
+       -- Names no table fact lists that default names avoid too (analysis::SchemaNames).
+       (SELECT coalesce(pg_catalog.json_object_agg(o.schema, pg_catalog.json_build_object(
+                   'relations', o.relations, 'constraints', o.constraints)), '{}'::pg_catalog.json)::text
+        FROM (SELECT n.nspname::pg_catalog.text AS schema,
+                     array(SELECT c.relname::pg_catalog.text FROM pg_catalog.pg_class c
+                           WHERE c.relnamespace = n.oid AND c.relkind NOT IN ('r', 'p', 'm', 'i', 'I', 't')
+                           ORDER BY 1) AS relations,
+                     array(SELECT k.conname::pg_catalog.text FROM pg_catalog.pg_constraint k
+                           WHERE k.connamespace = n.oid
+                             AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                                             WHERE c.oid = k.conrelid AND c.relkind IN ('r', 'p', 'm'))
+                           ORDER BY 1) AS constraints
+              FROM pg_catalog.pg_namespace n
+              WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+                AND n.nspname::pg_catalog.text !~ '^pg_(toast_)?temp_'
+             ) o
+        WHERE pg_catalog.cardinality(o.relations) > 0 OR pg_catalog.cardinality(o.constraints) > 0) AS other_names
 FROM rels r
 JOIN sizes s ON s.oid = r.oid
 LEFT JOIN triggers tr ON tr.root = r.oid
@@ -241,6 +274,8 @@ analysis::TableFact table_fact(const nlohmann::json& j) {
     t.populated = j.at("populated").get<bool>();
     t.default_partition = j.at("default_partition").get<bool>();
     t.constraint_names = j.at("constraint_names").get<std::vector<std::string>>();
+    if (!j.at("partition_check_column").is_null())
+        t.partition_check_column = j.at("partition_check_column").get<std::string>();
     return t;
 }
 
@@ -258,15 +293,19 @@ analysis::TableFacts load_table_facts(Connection& connection, const std::optiona
                                       FactsSearchPath path_from) {
     auto& impl = connection.impl();
     std::string query = k_facts_query;
-    if (schema) {  // one more condition on the relations read, after the last one
+    if (schema) {  // one more condition on each list of schemas read (relations, other names), after its last
         const std::string last_filter = "AND n.nspname::pg_catalog.text !~ '^pg_(toast_)?temp_'\n";
-        auto at = query.find(last_filter);
-        if (at == std::string::npos)
-            throw std::logic_error("load_table_facts: the schema filter has no place");
-        query.insert(at + last_filter.size(),
-                     "      AND n.nspname = " + impl.connection.quote(*schema) + "\n");
+        const std::string condition = "      AND n.nspname = " + impl.connection.quote(*schema) + "\n";
+        std::size_t places = 0;
+        for (auto at = query.find(last_filter); at != std::string::npos;
+             at = query.find(last_filter, at), ++places) {
+            query.insert(at + last_filter.size(), condition);
+            at += last_filter.size() + condition.size();
+        }
+        if (places != 2) throw std::logic_error("load_table_facts: the schema filter has no place");
     }
-    auto [tables_text, search_path_text] = guarded("reading table statistics from " + impl.target, [&] {
+    auto [tables_text, search_path_text,
+          other_names_text] = guarded("reading table statistics from " + impl.target, [&] {
         pqxx::nontransaction tx(impl.connection);
         // SET LOCAL: the session's own search_path is back once the read ends.
         // The search path names are resolved with is read first; the query itself then runs with
@@ -280,14 +319,19 @@ analysis::TableFacts load_table_facts(Connection& connection, const std::optiona
             "pg_catalog.array_to_json(pg_catalog.current_schemas(false))::pg_catalog.text, true);\n"
             "SET LOCAL search_path = pg_catalog, pg_temp;\n" +
             query);
-        return std::make_pair(row[0].as<std::string>(), row[1].as<std::string>());
+        return std::make_tuple(row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>());
     });
     std::vector<analysis::TableFact> tables;
     for (const auto& j : nlohmann::json::parse(tables_text)) tables.push_back(table_fact(j));
     auto search_path = nlohmann::json::parse(search_path_text).get<std::vector<std::string>>();
+    std::map<std::string, analysis::SchemaNames> other_names;
+    const nlohmann::json other_names_json = nlohmann::json::parse(other_names_text);
+    for (const auto& [schema, j] : other_names_json.items())
+        other_names[schema] = {j.at("relations").get<std::vector<std::string>>(),
+                               j.at("constraints").get<std::vector<std::string>>()};
     spdlog::debug("read {} tables from {} (search_path {})", tables.size(), impl.target,
                   nlohmann::json(search_path).dump());
-    return analysis::TableFacts(std::move(tables), std::move(search_path));
+    return analysis::TableFacts(std::move(tables), std::move(search_path), std::move(other_names));
 }
 
 }  // namespace pgsafe::db

@@ -24,7 +24,7 @@ std::optional<Rewrite> create_index_concurrently(const RewriteContext& ctx) {
     if (name && index->name.empty()) {
         // PostgreSQL numbers a default name that is taken (…_idx1); pgsafe names it explicitly, so it must be
         // free.
-        if (auto clash = ctx.name_clash(index->table, *name)) {
+        if (auto clash = ctx.name_clash(index->table, *name, true)) {
             ctx.declined =
                 "kept as written: PostgreSQL would number the index's name, which may be taken: " + *clash;
             return std::nullopt;

@@ -66,8 +66,8 @@ bool not_valid_constraints(const RewriteContext& ctx, AlterRewrite& rw) {
         return false;
     }
     // Name everything first: if one cannot be named, change nothing. PostgreSQL numbers a chosen name
-    // that is taken (t_a_check1); pgsafe names them without, so two chosen alike, or one chosen after an
-    // earlier unnamed constraint on the table, are declined.
+    // that is taken (t_a_check1); pgsafe names them without, so two chosen alike in the statement are
+    // declined, and so is one a constraint of the schema holds (constraint_name_taken, below).
     std::vector<std::pair<std::size_t, std::string>> named;
     std::set<std::string> chosen;
     for (std::size_t i = 0; i < actions.size(); ++i) {
@@ -75,8 +75,7 @@ bool not_valid_constraints(const RewriteContext& ctx, AlterRewrite& rw) {
         if (!validating(*actions[i].constraint)) continue;
         auto name = rw.edit.constraint_name(i);
         if (!name) return false;
-        bool unnamed = actions[i].constraint->name.empty();
-        if ((unnamed && ctx.names.unnamed_constraint_added(rw.alter.table)) || !chosen.insert(*name).second) {
+        if (!chosen.insert(*name).second) {
             ctx.declined = fmt::format(
                 "kept as written: PostgreSQL may number the constraint's name (\"{}1\"), as another unnamed "
                 "constraint of \"{}\" may hold \"{}\"; name the constraint to get the safe form",

@@ -71,9 +71,6 @@ public:
     // An earlier statement created a trigger (on any table: the IR does not
     // carry CREATE TRIGGER's table) or enabled one on `table`.
     bool triggers_added(const sql::RelationName& table) const;
-    // An earlier statement added a CHECK or FOREIGN KEY without a name to
-    // `table`: PostgreSQL named it, maybe as the name a later one would get.
-    bool unnamed_constraint_added(const sql::RelationName& table) const;
     // An earlier statement created a rule (on any table: the IR does not
     // carry CREATE RULE's table) or enabled one on `table`.
     bool rules_added(const sql::RelationName& table) const;
@@ -86,23 +83,34 @@ public:
     // since it was last created in the run: true with data, false WITH NO
     // DATA; nullopt when none did.
     std::optional<bool> refreshed(const sql::RelationName& view) const;
+    // Why `name` may be held by a constraint an earlier statement created in
+    // `table`'s schema (named so, or so by PostgreSQL's default, or one whose
+    // name pgsafe does not follow), or nullopt when none can hold it.
+    std::optional<std::string> constraint_named(const sql::RelationName& table,
+                                                const std::string& name) const;
 
 private:
     void record_constraints(const sql::Statement& statement);
+    void record_constraint_names(const sql::Statement& statement);
+    // A constraint `c` of `table` over `columns` was created: its name, given or PostgreSQL's default.
+    void constraint_created(const sql::RelationName& table, const sql::Constraint& c,
+                            const std::vector<std::string>& columns);
     void add(const sql::RelationName& table, const std::string& name);
     const rules::PendingSet& m_pending;
     std::set<std::string> m_names;
     std::set<std::string> m_reshaped;  // tables, as "schema.name"
     std::set<std::string> m_dropped_indexes;
-    std::set<std::string> m_nullable;             // "schema.table" + '\n' + column
-    std::set<std::string> m_enabled_triggers;     // tables
-    std::set<std::string> m_unnamed_constraints;  // tables
+    std::set<std::string> m_nullable;          // "schema.table" + '\n' + column
+    std::set<std::string> m_enabled_triggers;  // tables
     bool m_created_trigger = false;
     std::set<std::string> m_enabled_rules;  // tables
     bool m_created_rule = false;
-    std::set<std::string> m_constrained;      // tables
-    bool m_inherit_added = false;             // ALTER TABLE … INHERIT: the IR does not carry the parent
-    std::map<std::string, bool> m_refreshed;  // views: populated by the last REFRESH
+    std::set<std::string> m_constrained;       // tables
+    bool m_inherit_added = false;              // ALTER TABLE … INHERIT: the IR does not carry the parent
+    std::map<std::string, bool> m_refreshed;   // views: populated by the last REFRESH
+    std::set<std::string> m_constraint_names;  // "schema.name"
+    std::string m_unfollowed_constraint;       // why a constraint created earlier has a name pgsafe
+                                               // does not know, or ""
 };
 
 // What the statements before one in its file changed in the session, which
@@ -148,8 +156,11 @@ struct RewriteContext {
     // Why a new index `name` next to `table` could clash with an existing
     // relation (the table facts, an earlier statement, or the statement itself
     // dropping a constraint or index of that name), or nullopt when it is free
-    // as far as pgsafe can tell.
-    std::optional<std::string> name_clash(const sql::RelationName& table, const std::string& name) const;
+    // as far as pgsafe can tell. `chosen`: the name is PostgreSQL's default
+    // (the statement gives none), which facts that do not list the schema's
+    // views and sequences cannot vouch for.
+    std::optional<std::string> name_clash(const sql::RelationName& table, const std::string& name,
+                                          bool chosen) const;
     // Why PostgreSQL would number the name `name` it chooses for a new
     // unnamed constraint of `table` ("…_fkey1"): a constraint of the schema
     // holds it, as far as the facts say; or they do not list the table's

@@ -64,7 +64,11 @@ bool unique_constraints(const RewriteContext& ctx, AlterRewrite& rw) {
         auto name = rw.edit.constraint_name(i);
         if (!name) return false;
         // The index is built before the statement runs: its name must be free then.
-        if (auto clash = ctx.name_clash(rw.alter.table, *name)) {
+        bool chosen = actions[i].constraint->name.empty();
+        auto clash = ctx.name_clash(rw.alter.table, *name, chosen);
+        // A chosen name must be free of constraints too (ChooseRelationName for a constraint).
+        if (!clash && chosen) clash = ctx.constraint_name_taken(rw.alter.table, *name);
+        if (clash) {
             ctx.declined =
                 "kept as written: the unique index would be built under a name that may be "
                 "taken: " +

@@ -50,7 +50,9 @@ analysis::TableFacts without_tracking_schema(const analysis::TableFacts& facts) 
     std::vector<analysis::TableFact> tables;
     for (const auto& t : facts.tables())
         if (t.schema != k_tracking_schema) tables.push_back(t);
-    return analysis::TableFacts(std::move(tables), facts.search_path());
+    auto other_names = facts.other_names();
+    if (other_names) other_names->erase(k_tracking_schema);
+    return analysis::TableFacts(std::move(tables), facts.search_path(), std::move(other_names));
 }
 
 analysis::TableFacts with_tracking_schema(const analysis::TableFacts& facts,
@@ -61,7 +63,13 @@ analysis::TableFacts with_tracking_schema(const analysis::TableFacts& facts,
     std::stable_sort(tables.begin(), tables.end(), [](const auto& a, const auto& b) {
         return std::tie(a.schema, a.name) < std::tie(b.schema, b.name);
     });
-    return analysis::TableFacts(std::move(tables), facts.search_path());
+    auto other_names = facts.other_names();
+    if (other_names && tracking_tables.other_names()) {
+        auto tracking = tracking_tables.other_names()->find(k_tracking_schema);
+        if (tracking != tracking_tables.other_names()->end())
+            (*other_names)[k_tracking_schema] = tracking->second;
+    }
+    return analysis::TableFacts(std::move(tables), facts.search_path(), std::move(other_names));
 }
 
 FreshStart::FreshStart(const std::vector<source::MigrationFile>& files, const ReconcileOptions& options,

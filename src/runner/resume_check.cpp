@@ -17,6 +17,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -119,6 +121,9 @@ std::optional<std::vector<StoredStep>> recorded_plan(const json& record, const s
         plan::PlanOptions options = plan_options_from_json(with->at("options"));
         json facts = with->at("facts");
         facts["search_path"] = live.search_path();
+        // A record from before pgsafe read the names of views, sequences and domains: planned as if none
+        // held a name.
+        if (!facts.contains("other_names")) facts["other_names"] = json::object();
         plan::Planner planner(options, analysis::TableFacts::from_json(facts.dump(), "the plan record"));
         std::string previous;
         for (const auto& version : with->at("after").get<std::vector<std::string>>()) {
@@ -280,7 +285,8 @@ FactsSubset::FactsSubset(const analysis::TableFacts& facts) : m_facts(facts) {
 analysis::TableFacts FactsSubset::subset(const std::string& text,
                                          const std::vector<StoredStep>& steps) const {
     std::set<std::size_t> kept;
-    if (!m_by_name.empty()) {  // on an empty database, nothing to look for
+    std::set<std::string, std::less<>> words;  // of the text, when other names may be among them
+    if (!m_by_name.empty() || (m_facts.other_names() && !m_facts.other_names()->empty())) {
         std::string all = text;
         for (const auto& s : steps) {
             all += '\n' + s.sql + '\n' + s.why;
@@ -289,12 +295,28 @@ analysis::TableFacts FactsSubset::subset(const std::string& text,
         plan::any_word(all, [&](std::string_view word) {
             auto range = m_by_name.equal_range(std::string(word));
             for (auto it = range.first; it != range.second; ++it) kept.insert(it->second);
+            if (m_facts.other_names()) words.emplace(word);
             return false;
         });
     }
     std::vector<analysis::TableFact> tables;
     for (std::size_t t : kept) tables.push_back(m_facts.tables()[t]);
-    return analysis::TableFacts(std::move(tables), m_facts.search_path());
+    std::optional<std::map<std::string, analysis::SchemaNames>> other_names;
+    if (m_facts.other_names()) {
+        other_names.emplace();
+        auto named = [&](const std::vector<std::string>& names) {
+            std::vector<std::string> out;
+            for (const auto& n : names)
+                if (words.count(n) > 0) out.push_back(n);
+            return out;
+        };
+        for (const auto& [schema, names] : *m_facts.other_names()) {
+            analysis::SchemaNames kept_names{named(names.relations), named(names.constraints)};
+            if (!kept_names.relations.empty() || !kept_names.constraints.empty())
+                (*other_names)[schema] = std::move(kept_names);
+        }
+    }
+    return analysis::TableFacts(std::move(tables), m_facts.search_path(), std::move(other_names));
 }
 
 const analysis::TableFacts& LiveFacts::get() {

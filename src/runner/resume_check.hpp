@@ -63,7 +63,9 @@ plan::PlanOptions plan_options_from_json(const nlohmann::json& j);
 // The facts of the tables a plan can have consulted: a table is kept when
 // its name or one of its indexes' names appears as a word of the file, of
 // the planned SQL or of a step's reason (which names a relation whose name
-// a rewrite would have taken). Built once per run; subset() per file.
+// a rewrite would have taken); so is a view's, sequence's or domain
+// constraint's name (TableFacts::other_names). Built once per run; subset()
+// per file.
 class FactsSubset {
 public:
     explicit FactsSubset(const analysis::TableFacts& facts);

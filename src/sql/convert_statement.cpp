@@ -298,6 +298,15 @@ Detail convert_statement(const Node* stmt, const Ctx& ctx) {
             out.cascade = stmt->truncate_stmt->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
             return out;
         }
+        case PG_QUERY__NODE__NODE_VIEW_STMT: return Other{relation_name(stmt->view_stmt->view)};
+        case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
+            return Other{relation_name(stmt->create_seq_stmt->sequence)};
+        case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
+            return Other{relation_name(stmt->composite_type_stmt->typevar)};
+        case PG_QUERY__NODE__NODE_CREATE_FOREIGN_TABLE_STMT: {
+            const auto* base = stmt->create_foreign_table_stmt->base_stmt;
+            return Other{base != nullptr ? relation_name(base->relation) : RelationName{}};
+        }
         default: return Other{};
     }
 }

@@ -428,8 +428,9 @@ std::string validate_constraint_sql(const RelationName& table, const std::string
     return built_sql(built);
 }
 
-std::string drop_constraint_sql(const RelationName& table, const std::string& constraint) {
-    detail::OwnedResult built = detail::parse_template("ALTER TABLE t DROP CONSTRAINT c");
+std::string drop_constraint_sql(const RelationName& table, const std::string& constraint, bool if_exists) {
+    detail::OwnedResult built = detail::parse_template(if_exists ? "ALTER TABLE t DROP CONSTRAINT IF EXISTS c"
+                                                                 : "ALTER TABLE t DROP CONSTRAINT c");
     set_relation(detail::template_statement(built)->alter_table_stmt->relation, table);
     detail::set_string(first_cmd(built)->name, constraint);
     return built_sql(built);

@@ -3,6 +3,8 @@
 
 #include "nodes.hpp"
 
+#include "choose_names.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -273,6 +275,8 @@ Constraint constraint(const PgQuery__Constraint* c, const Ctx& ctx) {
     out.referenced_columns = string_list(c->pk_attrs, c->n_pk_attrs);
     out.generated_stored = out.kind == ConstraintKind::Generated;  // PostgreSQL 15 has only STORED
     out.expr = expr_info(c->raw_expr, ctx);
+    if (out.kind == ConstraintKind::Check && c->raw_expr != nullptr)
+        out.check_column = check_constraint_column(c);
     out.span = ctx.span_at(c->location);
     return out;
 }

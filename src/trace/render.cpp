@@ -69,7 +69,6 @@ std::string render_text(const TraceReport& report) {
         out += m.plan->equivalent ? "  equivalent: the plan ends like the file as written\n"
                                   : "  NOT equivalent: the plan ends unlike the file as written\n";
         for (const auto& d : m.plan->diff) out += "    " + d + "\n";
-        for (const auto& n : m.plan->notes) out += "    tolerated: " + n + "\n";
     }
     return out;
 }
@@ -123,8 +122,7 @@ std::string render_json(const TraceReport& report) {
                            {"statements", statements_json(m.plan->run)},
                            {"error", failure_json(m.plan->run.failure)},
                            {"equivalent", m.plan->equivalent},
-                           {"diff", m.plan->diff},
-                           {"tolerated", m.plan->notes}};
+                           {"diff", m.plan->diff}};
         }
         migrations.push_back(std::move(one));
     }

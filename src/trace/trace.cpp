@@ -13,8 +13,6 @@
 #include <fmt/format.h>
 
 #include <optional>
-#include <regex>
-#include <set>
 
 namespace pgsafe::trace {
 namespace {
@@ -38,30 +36,7 @@ void refuse_outside_statements(const std::vector<MigrationToTrace>& migrations) 
     }
 }
 
-// The relations a plan detached CONCURRENTLY: PostgreSQL leaves the old
-// partition bound on them as a CHECK constraint, which the file as written
-// does not (tests/plan/detach-partition/detach.difference).
-std::set<std::string> detached_concurrently(const plan::MigrationPlan& plan) {
-    std::set<std::string> out;
-    static const std::regex detach(R"re(DETACH PARTITION\s+(?:public\.)?"?([^\s"]+)"?\s+CONCURRENTLY)re",
-                                   std::regex::icase);
-    for (const auto& step : plan.steps) {
-        for (std::sregex_iterator it(step.sql.begin(), step.sql.end(), detach), end; it != end; ++it)
-            out.insert((*it)[1].str());
-    }
-    return out;
-}
-
-bool tolerated(const std::string& line, const std::set<std::string>& detached) {
-    for (const auto& table : detached) {
-        if (line.rfind("constraint ", 0) == 0 && line.find(" on " + table + ": CHECK ") != std::string::npos)
-            return true;
-    }
-    return false;
-}
-
-PlanTrace compare_plan(const MigrationToTrace& migration, TracedRun plan_run, const TracedRun& original,
-                       Session& as_written, Session& planned) {
+PlanTrace compare_plan(TracedRun plan_run, const TracedRun& original, Session& as_written, Session& planned) {
     PlanTrace out;
     out.run = std::move(plan_run);
     if (original.failure || out.run.failure) {
@@ -72,17 +47,7 @@ PlanTrace compare_plan(const MigrationToTrace& migration, TracedRun plan_run, co
                                    : "the plan failed on the server, the file as written did not");
         return out;
     }
-    CatalogDiff diff = compare_descriptions(as_written.describe(), planned.describe());
-    std::set<std::string> detached = detached_concurrently(*migration.plan);
-    std::vector<std::string> kept;
-    for (auto& line : diff.only_in_second) {
-        if (tolerated(line, detached))
-            out.notes.push_back("+ " + line + " (left by DETACH PARTITION … CONCURRENTLY)");
-        else
-            kept.push_back(std::move(line));
-    }
-    diff.only_in_second = std::move(kept);
-    out.diff = diff_lines(diff);
+    out.diff = diff_lines(compare_descriptions(as_written.describe(), planned.describe()));
     out.equivalent = out.diff.empty();
     return out;
 }
@@ -101,7 +66,7 @@ TraceReport trace_migrations(const std::vector<MigrationToTrace>& migrations, co
     for (const auto& m : migrations) {
         TracedMigration traced{m.version, m.name, m.path, as_written.run_file(m), std::nullopt};
         if (planned && m.plan && !m.plan->syntax_error)
-            traced.plan = compare_plan(m, planned->run_plan(*m.plan), traced.original, as_written, *planned);
+            traced.plan = compare_plan(planned->run_plan(*m.plan), traced.original, as_written, *planned);
         bool failed = traced.original.failure || (traced.plan && traced.plan->run.failure);
         report.migrations.push_back(std::move(traced));
         if (failed) break;  // later migrations build on this one

@@ -140,6 +140,46 @@ TEST_CASE("migrate runs the plan's safe steps, records them, and a second run ha
     CHECK(s["runner"].is_null());
 }
 
+TEST_CASE("default names a view or a domain's constraint holds end as psql names them, also on a rerun",
+          "[db][migrate]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    seed(db->dsn());
+    // PostgreSQL numbers a default name a view holds (an index's) or a domain's constraint holds (a CHECK's).
+    exec(db->dsn(),
+         "CREATE VIEW measurements_value_idx AS SELECT 1 AS one;"
+         "CREATE DOMAIN measurements_value AS float8 CHECK (VALUE > -1);");
+    Project p("[thresholds]\nlarge_table_rows = 1000\n");
+    p.add("V1__names.sql",
+          "CREATE INDEX ON measurements (value);\n"
+          "ALTER TABLE measurements ADD CHECK (value > -1);\n"
+          "CREATE INDEX ON measurements (taken_at);\n"
+          "INSERT INTO audit (what) VALUES ('names');\n");  // fails until audit exists
+
+    auto failed = p.migrate(*db, {"--format", "json"});
+    REQUIRE(failed.exit_code == 4);
+    CHECK(value(db->dsn(), "SELECT state FROM pgsafe.migrations WHERE version = '1'") == "failed");
+    // The rerun plans the file again from what its record kept, and must find the same steps.
+    exec(db->dsn(), "CREATE TABLE audit (what text)");
+    auto r = p.migrate(*db, {"--format", "json"});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(value(db->dsn(),
+                "SELECT string_agg(indexrelid::regclass::text, ',' ORDER BY indexrelid::regclass::text) FROM "
+                "pg_index "
+                "WHERE indrelid = 'measurements'::regclass") ==
+          "measurements_pkey,measurements_taken_at_idx,measurements_value_idx1");
+    CHECK(value(db->dsn(),
+                "SELECT conname || ' ' || convalidated FROM pg_constraint "
+                "WHERE conrelid = 'measurements'::regclass AND contype = 'c'") ==
+          "measurements_value_check1 true");
+    // Kept as written where the name is held; the free one still built CONCURRENTLY.
+    std::string steps = value(db->dsn(), "SELECT string_agg(sql, ' | ' ORDER BY step) FROM pgsafe.steps");
+    CHECK_THAT(steps, Catch::Contains("CREATE INDEX ON measurements (value)"));
+    CHECK_THAT(steps, Catch::Contains("ALTER TABLE measurements ADD CHECK (value > -1)"));
+    CHECK_THAT(steps, Catch::Contains("CREATE INDEX CONCURRENTLY measurements_taken_at_idx"));
+}
+
 TEST_CASE("status --exit-code is 1 while a migration is pending and 0 once all are applied",
           "[db][migrate]") {
     auto db = pgsafe::test::scratch_database();

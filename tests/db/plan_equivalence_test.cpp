@@ -314,11 +314,7 @@ TEST_CASE("every rewrite is equivalent to the original on a real server", "[db][
         }
 
         // The expansion of a failure shows the difference, and the objects left NOT VALID or INVALID.
-        // A <case>.difference file holds the one difference PostgreSQL itself makes (DETACH …
-        // CONCURRENTLY leaves the old bound as a CHECK); it must match exactly.
-        auto known = std::filesystem::path(fixture.migration).replace_extension(".difference");
-        std::string expected = std::filesystem::exists(known) ? source::read_file(known) : "";
-        CHECK(difference(describe(original.dsn()), describe(planned.dsn())) == expected);
+        CHECK(difference(describe(original.dsn()), describe(planned.dsn())) == "");
         CHECK(lines(invalid_objects(planned.dsn())) == "");
 
         // What --emit-sql writes, run as psql runs a file, ends the same way.
@@ -327,7 +323,7 @@ TEST_CASE("every rewrite is equivalent to the original on a real server", "[db][
             pqxx::connection conn(emitted.dsn());
             run_as_written(conn, report::plan_sql(plan));
         }
-        CHECK(difference(describe(original.dsn()), describe(emitted.dsn())) == expected);
+        CHECK(difference(describe(original.dsn()), describe(emitted.dsn())) == "");
     }
 }
 

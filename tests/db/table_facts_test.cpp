@@ -33,7 +33,8 @@ namespace {
 constexpr int k_measurements = 200000;
 
 // measurements (200 k rows, large), patients (small), app.events in another
-// schema, a partitioned table, a materialized view, and indexes of each kind.
+// schema, a partitioned table, a materialized view, and indexes of each kind;
+// a view, a composite type, a sequence and a domain, whose names no table fact lists.
 void create_schema(const std::string& dsn) {
     pqxx::connection conn(dsn);
     {
@@ -58,6 +59,10 @@ CREATE TABLE archive (id int, taken date NOT NULL) PARTITION BY RANGE (taken);
 CREATE TABLE archive_rest PARTITION OF archive DEFAULT;
 CREATE TABLE dups (v int);
 INSERT INTO dups VALUES (1), (1);
+CREATE VIEW measurement_notes AS SELECT note FROM measurements;
+CREATE TYPE pair AS (a int, b int);
+CREATE SEQUENCE app.tickets;
+CREATE DOMAIN positive AS int CHECK (VALUE > 0);
 )sql");
         w.commit();
     }
@@ -151,6 +156,17 @@ TEST_CASE("the live loader reads sizes, indexes and the search path", "[db]") {
     REQUIRE(empty != nullptr);
     CHECK(empty->populated == false);  // REFRESH … CONCURRENTLY would fail on it
 
+    // The names default names avoid that no table fact lists, by schema.
+    REQUIRE(facts.other_names());
+    const auto& other = *facts.other_names();
+    REQUIRE(other.count("public") == 1);
+    CHECK(other.at("public").relations == std::vector<std::string>{"measurement_notes", "pair"});
+    CHECK(other.at("public").constraints == std::vector<std::string>{"positive_check"});
+    REQUIRE(other.count("app") == 1);
+    CHECK(other.at("app").relations == std::vector<std::string>{"tickets"});
+    CHECK(other.at("app").constraints.empty());
+    CHECK(other.count("pg_catalog") == 0);
+
     for (const auto& t : facts.tables()) {
         CHECK(t.schema != "pg_catalog");
         CHECK(t.schema != "information_schema");
@@ -242,6 +258,10 @@ TEST_CASE("stats export writes the snapshot; lint --db and lint --stats agree an
     TableFacts facts = TableFacts::from_json(slurp(snapshot), snapshot);
     REQUIRE(facts.find(RelationName{"", "measurements"}) != nullptr);
     CHECK(facts.find(RelationName{"", "measurements"})->rows == k_measurements);
+    REQUIRE(facts.other_names());  // and the names no table lists, which a plan from it needs
+    CHECK(facts.other_names()->at("public").relations ==
+          std::vector<std::string>{"measurement_notes", "pair"});
+    CHECK(facts.other_names()->at("public").constraints == std::vector<std::string>{"positive_check"});
 
     auto to_stdout = run_pgsafe({"stats", "export"}, {"DATABASE_URL=" + db->dsn()});
     CHECK(to_stdout.exit_code == 0);

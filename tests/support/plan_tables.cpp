@@ -29,8 +29,10 @@ analysis::TableFact large_table(const std::string& name, const std::string& key_
 }
 
 std::vector<plan::MigrationPlan> plan_files(const std::vector<std::string>& files,
-                                            std::vector<analysis::TableFact> tables) {
-    plan::Planner planner(plan::PlanOptions{}, analysis::TableFacts(std::move(tables), {"public"}));
+                                            std::vector<analysis::TableFact> tables,
+                                            std::map<std::string, analysis::SchemaNames> other_names) {
+    plan::Planner planner(plan::PlanOptions{},
+                          analysis::TableFacts(std::move(tables), {"public"}, std::move(other_names)));
     std::vector<plan::MigrationPlan> out;
     for (std::size_t i = 0; i < files.size(); ++i) {
         sql::ParsedFile parsed = sql::parse_sql(files[i], {sql::KeepTree::Yes});

@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <map>
 
 using namespace pgsafe;
 using test::large_table;
@@ -180,16 +181,47 @@ TEST_CASE("DETACH PARTITION … CONCURRENTLY is offered only for a parent known 
         p.default_partition = default_partition;
         return p;
     };
+    analysis::TableFact partition = large_table("p_2020");
+    partition.partition_check_column = "at";
     const std::string detach = "ALTER TABLE p DETACH PARTITION p_2020;";
-    CHECK(rewritten(plan_one(detach, {parent(false)})));
+    CHECK(rewritten(plan_one(detach, {parent(false), partition})));
     for (std::optional<bool> has_default : {std::optional<bool>(true), std::optional<bool>()}) {
-        auto p = plan_one(detach, {parent(has_default)});
+        auto p = plan_one(detach, {parent(has_default), partition});
         CHECK(!rewritten(p));
         CHECK(why_has(p, "DEFAULT partition"));
     }
     // A partition added earlier in the run may be the DEFAULT one.
-    auto run = plan_files({"CREATE TABLE p_rest PARTITION OF p DEFAULT;", detach}, {parent(false)});
+    auto run =
+        plan_files({"CREATE TABLE p_rest PARTITION OF p DEFAULT;", detach}, {parent(false), partition});
     CHECK(!rewritten(run.back()));
+}
+
+TEST_CASE("DETACH PARTITION … CONCURRENTLY drops the CHECK it leaves, by the name PostgreSQL gives it",
+          "[plan][as-psql]") {
+    analysis::TableFact parent = partitioned_table("p");
+    parent.default_partition = false;
+    analysis::TableFact partition = large_table("p_2020");
+    partition.partition_check_column = "at";
+    const std::string detach = "ALTER TABLE p DETACH PARTITION p_2020;";
+    auto p = plan_one(detach, {parent, partition});
+    REQUIRE(p.steps.size() == 2);
+    CHECK(p.steps[0].sql == "ALTER TABLE p DETACH PARTITION p_2020 CONCURRENTLY");
+    CHECK(p.steps[1].sql == "ALTER TABLE p_2020 DROP CONSTRAINT IF EXISTS p_2020_at_check");
+    partition.partition_check_column = "";  // a key of several columns
+    CHECK(plan_one(detach, {parent, partition}).steps[1].sql ==
+          "ALTER TABLE p_2020 DROP CONSTRAINT IF EXISTS p_2020_check");
+    // Held by another constraint of the schema, PostgreSQL would number it: kept as written.
+    partition.partition_check_column = "at";
+    analysis::TableFact other = large_table("q");
+    other.constraint_names = std::vector<std::string>{"p_2020_at_check"};
+    p = plan_one(detach, {parent, partition, other});
+    CHECK(!rewritten(p));
+    CHECK(why_has(p, "number the name of the CHECK"));
+    // Not known (not in the facts, or an older snapshot): kept as written.
+    partition.partition_check_column.reset();
+    p = plan_one(detach, {parent, partition});
+    CHECK(!rewritten(p));
+    CHECK(why_has(p, "does not know the name of the CHECK"));
 }
 
 TEST_CASE("REINDEX is kept as written: CONCURRENTLY is not the same statement", "[plan][as-psql]") {
@@ -227,7 +259,11 @@ TEST_CASE("an unnamed constraint whose name PostgreSQL may number is kept as wri
     REQUIRE(p.steps.size() >= 2);
     CHECK(p.steps.front().rule.has_value());  // the first is named t_a_check, as PostgreSQL names it
     CHECK(!p.steps.back().rule.has_value());  // the second would be t_a_check1
-    CHECK(why_has(p, "number the constraint's name"));
+    CHECK(why_has(p, "an earlier statement creates a constraint named \"t_a_check\""));
+    // Another column's is another name: both are PostgreSQL's own.
+    p = plan_one("ALTER TABLE t ADD CHECK (a > 0);\nALTER TABLE t ADD CHECK (b > 0);\n", {large_table("t")});
+    CHECK(
+        std::all_of(p.steps.begin(), p.steps.end(), [](const plan::Step& s) { return s.rule.has_value(); }));
     // Named constraints are what they say.
     p = plan_one("ALTER TABLE t ADD CONSTRAINT c1 CHECK (a > 0), ADD CONSTRAINT c2 CHECK (a < 10);\n",
                  {large_table("t")});
@@ -262,5 +298,72 @@ TEST_CASE("an unnamed constraint whose name another table of the schema holds is
     auto p = plan_one("ALTER TABLE orders ADD FOREIGN KEY (owner_id) REFERENCES customers;",
                       {unknown, large_table("customers")});
     CHECK(!rewritten(p));
-    CHECK(why_has(p, "do not list its constraint names"));
+    CHECK(why_has(p, "do not list the schema's constraint names"));
+}
+
+TEST_CASE("a default name a view, a sequence or a domain's constraint holds is not given out",
+          "[plan][as-psql]") {
+    // PostgreSQL numbers a default name any relation of the schema holds (an index's) and, for a
+    // constraint, any constraint of the schema (a CHECK's or a key's); pgsafe would take it as it is.
+    auto with = [](const std::vector<std::string>& relations, const std::vector<std::string>& constraints,
+                   const std::string& schema = "public") {
+        return std::map<std::string, analysis::SchemaNames>{{schema, {relations, constraints}}};
+    };
+    auto plan = [](const std::string& sql, std::map<std::string, analysis::SchemaNames> other) {
+        return plan_files({sql}, {large_table("t")}, std::move(other)).front();
+    };
+    auto p = plan("CREATE INDEX ON t (a);\n", with({"t_a_idx"}, {}));
+    CHECK(!rewritten(p));
+    CHECK(why_has(p, "the database has a view, sequence, type or foreign table named \"t_a_idx\""));
+    p = plan("ALTER TABLE t ADD CHECK (a > 0);\n", with({}, {"t_a_check"}));
+    CHECK(!rewritten(p));
+    CHECK(why_has(p, "the database has a constraint named \"t_a_check\" (of a domain or a foreign table)"));
+    p = plan("ALTER TABLE t ADD UNIQUE (a);\n", with({}, {"t_a_key"}));
+    CHECK(!rewritten(p));
+    CHECK(why_has(p, "\"t_a_key\""));
+    // Held in another schema, or by nothing: PostgreSQL's own name.
+    CHECK(rewritten(plan("CREATE INDEX ON t (a);\n", with({"t_a_idx"}, {"t_a_check"}, "other"))));
+    CHECK(rewritten(plan("ALTER TABLE t ADD CHECK (a > 0);\n", with({"t_a_idx"}, {"t_a_check"}, "other"))));
+    // Facts that do not list these names (an older snapshot) cannot tell.
+    plan::Planner planner(plan::PlanOptions{}, analysis::TableFacts({large_table("t")}, {"public"}));
+    p = planner.plan({"1", "m", "V1__m.sql", "sha256:x"},
+                     sql::parse_sql("CREATE INDEX ON t (a);\n", {sql::KeepTree::Yes}));
+    CHECK(!rewritten(p));
+    CHECK(why_has(p, "do not list the schema's views and sequences"));
+}
+
+TEST_CASE("a default name a constraint or relation created earlier in the run holds is not given out",
+          "[plan][as-psql]") {
+    const std::vector<analysis::TableFact> facts = {large_table("t")};
+    struct Case {
+        std::string sql;
+        std::string why;
+    };
+    for (const auto& c : std::vector<Case>{
+             {"CREATE VIEW t_a_idx AS SELECT 1;\nCREATE INDEX ON t (a);\n",
+              "an earlier statement creates or renames a relation named \"t_a_idx\""},
+             {"CREATE SEQUENCE t_a_idx;\nCREATE INDEX ON t (a);\n", "relation named \"t_a_idx\""},
+             {"CREATE TABLE other (v int, CONSTRAINT t_a_check CHECK (v > 0));\nALTER TABLE t ADD CHECK (a > "
+              "0);\n",
+              "an earlier statement creates a constraint named \"t_a_check\""},
+             // t_a's CHECK over two columns is t_a_check; its inline key t_a_x_fkey.
+             {"CREATE TABLE t_a (x int, y int, CHECK (x < y));\nALTER TABLE t ADD CHECK (a > 0);\n",
+              "constraint named \"t_a_check\""},
+             {"CREATE TABLE t_a (x int REFERENCES t);\nALTER TABLE t ADD FOREIGN KEY (a_x) REFERENCES t;\n",
+              "constraint named \"t_a_x_fkey\""},
+             {"CREATE DOMAIN positive AS int CHECK (VALUE > 0);\nALTER TABLE t ADD CHECK (a > 0);\n",
+              "a domain's constraint (CREATE DOMAIN), whose name pgsafe does not follow"},
+             {"CREATE TABLE other (v int, CONSTRAINT t_a_key CHECK (v > 0));\nALTER TABLE t ADD UNIQUE "
+              "(a);\n",
+              "constraint named \"t_a_key\""},
+         }) {
+        INFO(c.sql);
+        auto p = plan_one(c.sql, facts);
+        CHECK(!rewritten(p));
+        CHECK(why_has(p, c.why));
+    }
+    // Names that differ from the one chosen leave the rewrite alone.
+    CHECK(rewritten(
+        plan_one("CREATE TABLE other (v int CHECK (v > 0));\nALTER TABLE t ADD CHECK (a > 0);\n", facts)));
+    CHECK(rewritten(plan_one("CREATE VIEW v AS SELECT 1;\nCREATE INDEX ON t (a);\n", facts)));
 }

@@ -12,6 +12,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
+
 using namespace pgsafe;
 using namespace pgsafe::runner;
 
@@ -42,7 +44,7 @@ analysis::TableFacts facts(bool with_code_key) {
     analysis::TableFact other;
     other.schema = "public";
     other.name = "unrelated";
-    return analysis::TableFacts({t, other}, {"public"});
+    return analysis::TableFacts({t, other}, {"public"}, std::map<std::string, analysis::SchemaNames>{});
 }
 
 std::vector<StoredStep> planned(const plan::PlanOptions& options, const analysis::TableFacts& facts,

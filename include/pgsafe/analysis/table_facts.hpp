@@ -86,6 +86,21 @@ struct TableFact {
     // PostgreSQL would choose for a new unnamed one is numbered ("…_fkey1")
     // when any constraint of the schema holds it. nullopt: not known.
     std::optional<std::vector<std::string>> constraint_names;
+    // A partition: the one column its partition constraint reads (with its
+    // ancestors'), after which PostgreSQL names the CHECK that DETACH …
+    // CONCURRENTLY adds ("<table>_<column>_check"); "" when it reads several
+    // ("<table>_check"). nullopt: not a partition, or not known.
+    std::optional<std::string> partition_check_column;
+};
+
+// Names of a schema that no TableFact lists, which PostgreSQL's default
+// names avoid as well: an unnamed index is numbered when any relation holds
+// its name (views, sequences, composite types and foreign tables here), an
+// unnamed constraint when any constraint does (a domain's or a foreign
+// table's here).
+struct SchemaNames {
+    std::vector<std::string> relations;
+    std::vector<std::string> constraints;
 };
 
 struct Thresholds {
@@ -96,13 +111,17 @@ struct Thresholds {
 class TableFacts {
 public:
     TableFacts() = default;
-    TableFacts(std::vector<TableFact> tables, std::vector<std::string> search_path);
+    TableFacts(std::vector<TableFact> tables, std::vector<std::string> search_path,
+               std::optional<std::map<std::string, SchemaNames>> other_names = std::nullopt);
 
     // Resolves an unqualified name through the search path (default "public").
     const TableFact* find(const sql::RelationName& relation) const;
     const std::vector<TableFact>& tables() const { return m_tables; }
     const std::vector<std::string>& search_path() const { return m_search_path; }
     bool empty() const { return m_tables.empty(); }
+    // By schema; nullopt when not known (a snapshot from before they were
+    // recorded). A schema without an entry has none.
+    const std::optional<std::map<std::string, SchemaNames>>& other_names() const { return m_other_names; }
 
     // The snapshot written by `pgsafe stats export` and read by `--stats`.
     std::string to_json() const;
@@ -112,6 +131,7 @@ public:
 private:
     std::vector<TableFact> m_tables;
     std::vector<std::string> m_search_path{"public"};
+    std::optional<std::map<std::string, SchemaNames>> m_other_names;
     std::map<std::string, size_t> m_by_name;  // "schema.name" -> index
 };
 

@@ -76,7 +76,8 @@ private:
 
 // New statements. Names are quoted as needed by the deparser.
 std::string validate_constraint_sql(const RelationName& table, const std::string& constraint);
-std::string drop_constraint_sql(const RelationName& table, const std::string& constraint);
+std::string drop_constraint_sql(const RelationName& table, const std::string& constraint,
+                                bool if_exists = false);
 // ALTER TABLE t ADD CONSTRAINT name CHECK (column IS NOT NULL) NOT VALID
 std::string not_null_check_sql(const RelationName& table, const std::string& column, const std::string& name);
 std::string set_not_null_sql(const RelationName& table, const std::string& column);

@@ -104,6 +104,11 @@ struct Constraint {
     std::vector<std::string> referenced_columns;
     bool generated_stored = false;  // GENERATED ALWAYS AS (…) STORED
     ExprInfo expr;                  // CHECK expression, DEFAULT or generation expression
+    // An unnamed CHECK's name is "<table>_<this>_check": the one column its
+    // expression uses, "" when it uses none or several; nullopt for a CHECK
+    // PostgreSQL names in a way pgsafe does not follow (a whole-row reference),
+    // and for other kinds.
+    std::optional<std::string> check_column;
     Span span;
 };
 
@@ -376,7 +381,12 @@ struct AlterDomain {
 
 struct CreateDatabase {};
 
-struct Other {};
+// A statement the IR does not model further. `creates`: the relation a
+// CREATE VIEW, SEQUENCE, TYPE … AS (…) or FOREIGN TABLE makes (its name is
+// one an unnamed index's default name must avoid); empty otherwise.
+struct Other {
+    RelationName creates;
+};
 
 using Detail = std::variant<Other, AlterTable, CreateIndex, CreateTable, Drop, Rename, DataChange,
                             Transaction, VariableSet, Reindex, RefreshMaterializedView, Vacuum, Cluster,

@@ -65,7 +65,6 @@ struct PlanTrace {
     TracedRun run;
     bool equivalent = true;
     std::vector<std::string> diff;  // "- line": only after the file as written; "+ line": only after the plan
-    std::vector<std::string> notes;  // differences PostgreSQL itself makes, tolerated
 };
 
 struct TracedMigration {

@@ -1,6 +1,8 @@
 CREATE TABLE events (id bigint, at date NOT NULL) PARTITION BY RANGE (at);
 CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
 CREATE TABLE events_2021 PARTITION OF events FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');
+-- A CHECK that implies its bound: DETACH … CONCURRENTLY adds none.
+ALTER TABLE events_2021 ADD CONSTRAINT events_2021_bound CHECK (at >= '2021-01-01' AND at < '2022-01-01');
 INSERT INTO events SELECT g, date '2020-01-01' + (g % 700) FROM generate_series(1, 20000) g;
 CREATE TABLE logs (id bigint, at date NOT NULL) PARTITION BY RANGE (at);
 CREATE TABLE logs_2020 PARTITION OF logs FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
