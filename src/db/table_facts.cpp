@@ -206,23 +206,24 @@ SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
                ) k ON true) END
        ) ORDER BY r.schema, r.name), '[]'::json)::text AS tables,
        current_setting('pgsafe.facts_search_path') AS search_path,
-       -- Names no table fact lists that default names avoid too (analysis::SchemaNames).
-       (SELECT coalesce(pg_catalog.json_object_agg(o.schema, pg_catalog.json_build_object(
-                   'relations', o.relations, 'constraints', o.constraints)), '{}'::pg_catalog.json)::text
-        FROM (SELECT n.nspname::pg_catalog.text AS schema,
-                     array(SELECT c.relname::pg_catalog.text FROM pg_catalog.pg_class c
-                           WHERE c.relnamespace = n.oid AND c.relkind NOT IN ('r', 'p', 'm', 'i', 'I', 't')
-                           ORDER BY 1) AS relations,
-                     array(SELECT k.conname::pg_catalog.text FROM pg_catalog.pg_constraint k
-                           WHERE k.connamespace = n.oid
-                             AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c
-                                             WHERE c.oid = k.conrelid AND c.relkind IN ('r', 'p', 'm'))
-                           ORDER BY 1) AS constraints
-              FROM pg_catalog.pg_namespace n
-              WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
-                AND n.nspname::pg_catalog.text !~ '^pg_(toast_)?temp_'
-             ) o
-        WHERE pg_catalog.cardinality(o.relations) > 0 OR pg_catalog.cardinality(o.constraints) > 0) AS other_names
+       -- Names no table fact lists that default names avoid too (analysis::SchemaNames), in one
+       -- pass over each catalog.
+       (SELECT coalesce(pg_catalog.json_object_agg(n.nspname, pg_catalog.json_build_object(
+                   'relations', coalesce(o.list, '{}'), 'constraints', coalesce(k.list, '{}'))),
+                   '{}'::pg_catalog.json)::text
+        FROM pg_catalog.pg_namespace n
+        LEFT JOIN (SELECT c.relnamespace, array_agg(c.relname::pg_catalog.text ORDER BY c.relname::pg_catalog.text) AS list
+                   FROM pg_catalog.pg_class c WHERE c.relkind NOT IN ('r', 'p', 'm', 'i', 'I', 't')
+                   GROUP BY c.relnamespace) o ON o.relnamespace = n.oid
+        LEFT JOIN (SELECT k.connamespace, array_agg(k.conname::pg_catalog.text ORDER BY k.conname::pg_catalog.text) AS list
+                   FROM pg_catalog.pg_constraint k
+                   WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                                     WHERE c.oid = k.conrelid AND c.relkind IN ('r', 'p', 'm'))
+                   GROUP BY k.connamespace) k ON k.connamespace = n.oid
+        WHERE (o.list IS NOT NULL OR k.list IS NOT NULL)
+          AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+          AND n.nspname::pg_catalog.text !~ '^pg_(toast_)?temp_'
+       ) AS other_names
 FROM rels r
 JOIN sizes s ON s.oid = r.oid
 LEFT JOIN triggers tr ON tr.root = r.oid
