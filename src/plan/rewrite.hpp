@@ -163,8 +163,10 @@ struct RewriteContext {
                                           bool chosen) const;
     // Why PostgreSQL would number the name `name` it chooses for a new
     // unnamed constraint of `table` ("…_fkey1"): a constraint of the schema
-    // holds it, as far as the facts say; or they do not list the table's
-    // constraint names. nullopt when it is free.
+    // holds it (a table's, a domain's or a foreign table's in the facts, or
+    // one an earlier statement created); or the facts do not list those
+    // names; or an earlier statement created one pgsafe cannot name.
+    // nullopt when it is free.
     std::optional<std::string> constraint_name_taken(const sql::RelationName& table,
                                                      const std::string& name) const;
     // (schema, name) of an object named in the same schema as `table` (schema "" when `table` is
