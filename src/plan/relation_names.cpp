@@ -36,6 +36,13 @@ const analysis::SchemaNames* other_names(const analysis::TableFacts& facts, cons
     return it == facts.other_names()->end() ? nullptr : &it->second;
 }
 
+// The schema `table` is in: where the facts found it (`fact`), else as written, else the search path's first.
+std::string schema_of(const analysis::TableFacts& facts, const analysis::TableFact* fact,
+                      const sql::RelationName& table) {
+    if (fact != nullptr) return fact->schema;
+    return table.schema.empty() ? facts.search_path().front() : table.schema;
+}
+
 }  // namespace
 
 void RelationNames::add(const sql::RelationName& table, const std::string& name) {
@@ -241,8 +248,7 @@ std::optional<std::string> RewriteContext::constraint_name_taken(const sql::Rela
         return std::string(
             "the table facts do not list the schema's constraint names (give --db, or a snapshot from "
             "this version's `pgsafe stats export`)");
-    const std::string schema =
-        own != nullptr ? own->schema : (table.schema.empty() ? facts.search_path().front() : table.schema);
+    const std::string schema = schema_of(facts, own, table);
     for (const auto& t : facts.tables()) {
         if (t.schema != schema || !t.constraint_names) continue;
         const auto& names = *t.constraint_names;
@@ -276,8 +282,7 @@ std::optional<std::string> RewriteContext::name_clash(const sql::RelationName& t
         return std::string(
             "the table facts do not list the schema's views and sequences (give --db, or a snapshot from "
             "this version's `pgsafe stats export`)");
-    const std::string schema =
-        own != nullptr ? own->schema : (table.schema.empty() ? facts.search_path().front() : table.schema);
+    const std::string schema = schema_of(facts, own, table);
     for (const auto& t : facts.tables()) {
         if (t.schema != schema) continue;
         if (t.name == name) return fmt::format("the database has a relation named \"{}\"", name);
