@@ -280,7 +280,51 @@ analysis::TableFact table_fact(const nlohmann::json& j) {
     return t;
 }
 
+// What both reads run first in their transaction: read-only with timeouts, the search path names
+// are resolved with kept in pgsafe.facts_search_path, then pg_catalog alone. The query itself runs
+// with pg_catalog alone, so no function or operator of another schema can stand in for the
+// catalog's (a better-matching overload in public would run as the migrating role). SET LOCAL:
+// the session's own search_path is back once the read ends.
+std::string read_prefix(FactsSearchPath path_from) {
+    return k_read_only_timeouts +
+           (path_from == FactsSearchPath::SessionDefault ? std::string("SET LOCAL search_path TO DEFAULT;\n")
+                                                         : std::string()) +
+           "SELECT pg_catalog.set_config('pgsafe.facts_search_path', "
+           "pg_catalog.array_to_json(pg_catalog.current_schemas(false))::pg_catalog.text, true);\n"
+           "SET LOCAL search_path = pg_catalog, pg_temp;\n";
+}
+
+// The schemas the facts query reads: all but the system's and temporary ones, or `schema` alone.
+std::string schemas_read(Connection::Impl& impl, const std::optional<std::string>& schema) {
+    return "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')\n"
+           "      AND n.nspname::pg_catalog.text !~ '^pg_(toast_)?temp_'\n" +
+           (schema ? "      AND n.nspname = " + impl.connection.quote(*schema) + "\n" : std::string());
+}
+
 }  // namespace
+
+CatalogGlance glance_at_catalog(Connection& connection, const std::optional<std::string>& schema,
+                                FactsSearchPath path_from) {
+    auto& impl = connection.impl();
+    const std::string schemas = schemas_read(impl, schema);
+    const std::string relations =
+        "SELECT c.relkind FROM pg_catalog.pg_class c\n"
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE " +
+        schemas;
+    const std::string constraints =
+        "SELECT FROM pg_catalog.pg_constraint k\n"
+        "JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace WHERE " +
+        schemas;
+    auto [search_path_text, any_names, partitioned] = guarded("reading the catalog of " + impl.target, [&] {
+        pqxx::nontransaction tx(impl.connection);
+        pqxx::row row = tx.exec1(read_prefix(path_from) +
+                                 "SELECT pg_catalog.current_setting('pgsafe.facts_search_path'),\n" +
+                                 "       EXISTS (" + relations + ") OR EXISTS (" + constraints + "),\n" +
+                                 "       EXISTS (SELECT FROM (" + relations + ") r WHERE r.relkind = 'p')");
+        return std::make_tuple(row[0].as<std::string>(), row[1].as<bool>(), row[2].as<bool>());
+    });
+    return {nlohmann::json::parse(search_path_text).get<std::vector<std::string>>(), any_names, partitioned};
+}
 
 analysis::TableFacts load_table_facts(Connection& connection) {
     return load_table_facts(connection, std::nullopt);
@@ -293,6 +337,12 @@ analysis::TableFacts load_table_facts(Connection& connection, const std::optiona
 analysis::TableFacts load_table_facts(Connection& connection, const std::optional<std::string>& schema,
                                       FactsSearchPath path_from) {
     auto& impl = connection.impl();
+    // An empty database (a pipeline building one from its whole history) is common, and the facts
+    // query costs tens of milliseconds to plan even then: a glance first, which says it is empty.
+    CatalogGlance glance = glance_at_catalog(connection, schema, path_from);
+    if (!glance.holds_names)
+        return analysis::TableFacts({}, std::move(glance.search_path),
+                                    std::map<std::string, analysis::SchemaNames>{});
     std::string query = k_facts_query;
     if (schema) {  // one more condition on each list of schemas read (relations, other names), after its last
         const std::string last_filter = "AND n.nspname::pg_catalog.text !~ '^pg_(toast_)?temp_'\n";
@@ -308,18 +358,7 @@ analysis::TableFacts load_table_facts(Connection& connection, const std::optiona
     auto [tables_text, search_path_text,
           other_names_text] = guarded("reading table statistics from " + impl.target, [&] {
         pqxx::nontransaction tx(impl.connection);
-        // SET LOCAL: the session's own search_path is back once the read ends.
-        // The search path names are resolved with is read first; the query itself then runs with
-        // pg_catalog alone, so no function or operator of another schema can stand in for the
-        // catalog's (a better-matching overload in public would run as the migrating role).
-        pqxx::row row = tx.exec1(
-            k_read_only_timeouts +
-            (path_from == FactsSearchPath::SessionDefault ? std::string("SET LOCAL search_path TO DEFAULT;\n")
-                                                          : std::string()) +
-            "SELECT pg_catalog.set_config('pgsafe.facts_search_path', "
-            "pg_catalog.array_to_json(pg_catalog.current_schemas(false))::pg_catalog.text, true);\n"
-            "SET LOCAL search_path = pg_catalog, pg_temp;\n" +
-            query);
+        pqxx::row row = tx.exec1(read_prefix(path_from) + query);
         return std::make_tuple(row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>());
     });
     std::vector<analysis::TableFact> tables;

@@ -7,9 +7,11 @@
 // only when they are the ones planning after the schema's creation gives:
 // the schema still holds no history, and nothing the planner looks up can
 // be in it (no file names schema pgsafe, which the search path does not
-// hold). Their records then list the facts of the schema's tables that
-// their words name, read once it exists, as a run that found the schema
-// records them. Else the run plans again, as on a database with the schema.
+// hold, and it holds no partitioned table), read at a glance once it exists.
+// Their records are then those of a run that found the schema: no record
+// lists the facts of the schema's own tables where no plan can have looked
+// them up (FactsSubset). Else the run plans again, as on a database with the
+// schema.
 
 #include "prepare.hpp"
 #include "reconcile.hpp"
@@ -30,11 +32,6 @@ namespace pgsafe::runner {
 // `facts` without the tables of schema pgsafe: what a read taken while the
 // work session creates that schema gives whenever it is taken.
 analysis::TableFacts without_tracking_schema(const analysis::TableFacts& facts);
-
-// `facts` and `tracking_tables` (schema pgsafe's) in one list, in the order
-// the facts query gives (schema, then name, byte by byte).
-analysis::TableFacts with_tracking_schema(const analysis::TableFacts& facts,
-                                          const analysis::TableFacts& tracking_tables);
 
 class FreshStart {
 public:

@@ -286,6 +286,8 @@ analysis::TableFacts FactsSubset::subset(const std::string& text,
                                          const std::vector<StoredStep>& steps) const {
     std::set<std::size_t> kept;
     std::set<std::string, std::less<>> words;  // of the text, when other names may be among them
+    const auto& path = m_facts.search_path();
+    bool tracking_consulted = std::find(path.begin(), path.end(), k_tracking_schema) != path.end();
     if (!m_by_name.empty() || (m_facts.other_names() && !m_facts.other_names()->empty())) {
         std::string all = text;
         for (const auto& s : steps) {
@@ -296,11 +298,16 @@ analysis::TableFacts FactsSubset::subset(const std::string& text,
             auto range = m_by_name.equal_range(std::string(word));
             for (auto it = range.first; it != range.second; ++it) kept.insert(it->second);
             if (m_facts.other_names()) words.emplace(word);
+            if (word == k_tracking_schema) tracking_consulted = true;
             return false;
         });
     }
     std::vector<analysis::TableFact> tables;
-    for (std::size_t t : kept) tables.push_back(m_facts.tables()[t]);
+    for (std::size_t t : kept) {
+        const analysis::TableFact& table = m_facts.tables()[t];
+        if (table.schema != k_tracking_schema || tracking_consulted || table.kind == "partitioned table")
+            tables.push_back(table);
+    }
     std::optional<std::map<std::string, analysis::SchemaNames>> other_names;
     if (m_facts.other_names()) {
         other_names.emplace();
@@ -311,6 +318,7 @@ analysis::TableFacts FactsSubset::subset(const std::string& text,
             return out;
         };
         for (const auto& [schema, names] : *m_facts.other_names()) {
+            if (schema == k_tracking_schema && !tracking_consulted) continue;
             analysis::SchemaNames kept_names{named(names.relations), named(names.constraints)};
             if (!kept_names.relations.empty() || !kept_names.constraints.empty())
                 (*other_names)[schema] = std::move(kept_names);

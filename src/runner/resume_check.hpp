@@ -64,8 +64,11 @@ plan::PlanOptions plan_options_from_json(const nlohmann::json& j);
 // its name or one of its indexes' names appears as a word of the file, of
 // the planned SQL or of a step's reason (which names a relation whose name
 // a rewrite would have taken); so is a view's, sequence's or domain
-// constraint's name (TableFacts::other_names). Built once per run; subset()
-// per file.
+// constraint's name (TableFacts::other_names). Schema pgsafe's own are kept
+// only where the planner can have looked them up: the search path holds the
+// schema, or the file or a step names it (or, for a partitioned table's
+// indexes, which it looks up in every schema, always). Built once per run;
+// subset() per file.
 class FactsSubset {
 public:
     explicit FactsSubset(const analysis::TableFacts& facts);

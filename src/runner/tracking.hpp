@@ -23,6 +23,9 @@
 
 namespace pgsafe::runner {
 
+// The schema the tracking tables live in.
+inline const std::string k_tracking_schema = "pgsafe";
+
 enum class StepState { Pending, Running, Applied, Failed };
 enum class TrackedState { Running, Applied, Failed };
 

@@ -175,6 +175,50 @@ TEST_CASE("the live loader reads sizes, indexes and the search path", "[db]") {
 }
 
 TEST_CASE(
+    "an empty database's facts are read at a glance, and one holding only a view or a domain is not empty",
+    "[db]") {
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    pgsafe::test::exec(db->dsn(), "CREATE SCHEMA app;");
+    pgsafe::db::Connection connection(db->dsn(), "SET search_path = app, public;");
+    SECTION("nothing outside the system schemas: no tables, no names held, the search path") {
+        pgsafe::db::CatalogGlance glance =
+            pgsafe::db::glance_at_catalog(connection, std::nullopt, pgsafe::db::FactsSearchPath::Current);
+        CHECK_FALSE(glance.holds_names);
+        CHECK(glance.search_path == std::vector<std::string>{"app", "public"});
+        TableFacts facts = pgsafe::db::load_table_facts(connection);
+        CHECK(facts.tables().empty());
+        REQUIRE(facts.other_names());  // known to be none, not unknown
+        CHECK(facts.other_names()->empty());
+        CHECK(facts.search_path() == std::vector<std::string>{"app", "public"});
+    }
+    SECTION("a domain's constraint is a name the facts list") {
+        pgsafe::test::exec(db->dsn(),
+                           "CREATE DOMAIN app.positive AS int CONSTRAINT positive_check CHECK (VALUE > 0);");
+        TableFacts facts = pgsafe::db::load_table_facts(connection);
+        REQUIRE(facts.other_names());
+        REQUIRE(facts.other_names()->count("app") == 1);
+        CHECK(facts.other_names()->at("app").constraints == std::vector<std::string>{"positive_check"});
+    }
+    SECTION("a view is a name the facts list; one schema's glance sees it, and a partitioned table") {
+        pgsafe::test::exec(db->dsn(), "CREATE VIEW app.alpha AS SELECT 1 AS one;");
+        TableFacts facts = pgsafe::db::load_table_facts(connection);
+        REQUIRE(facts.other_names());
+        REQUIRE(facts.other_names()->count("app") == 1);
+        CHECK(facts.other_names()->at("app").relations == std::vector<std::string>{"alpha"});
+        auto glance = [&](const std::string& schema) {
+            return pgsafe::db::glance_at_catalog(connection, schema, pgsafe::db::FactsSearchPath::Current);
+        };
+        CHECK(glance("app").holds_names);
+        CHECK_FALSE(glance("app").holds_partitioned_table);
+        CHECK_FALSE(glance("public").holds_names);
+        pgsafe::test::exec(db->dsn(), "CREATE TABLE public.p (id int) PARTITION BY RANGE (id);");
+        CHECK(glance("public").holds_partitioned_table);
+        CHECK_FALSE(glance("app").holds_partitioned_table);
+    }
+}
+
+TEST_CASE(
     "the live loader reads what batching needs: triggers, rules, generated columns, constraints, privileges",
     "[db][batches]") {
     auto db = pgsafe::test::scratch_database();

@@ -153,6 +153,38 @@ TEST_CASE("the settings and facts a plan record keeps plan the file again to the
     CHECK(m->step == 0);
 }
 
+TEST_CASE("a plan record lists schema pgsafe's own tables only where the planner can have looked them up",
+          "[unit][runner]") {
+    auto table = [](const std::string& schema, const std::string& name) {
+        analysis::TableFact t;
+        t.schema = schema;
+        t.name = name;
+        return t;
+    };
+    std::map<std::string, analysis::SchemaNames> names{{"pgsafe", {{"events_id_seq"}, {}}}};
+    const std::string text = "CREATE TABLE run_log (id int, schema_version int, events_id_seq int);";
+    auto kept = [&](const std::vector<std::string>& path, const std::string& file) {
+        analysis::TableFacts facts({table("pgsafe", "schema_version"), table("public", "run_log")}, path,
+                                   names);
+        FactsSubset subset(facts);
+        analysis::TableFacts out = subset.subset(file, {});
+        std::vector<std::string> listed;
+        for (const auto& t : out.tables()) listed.push_back(t.schema + "." + t.name);
+        if (out.other_names())
+            for (const auto& [schema, n] : *out.other_names())
+                for (const auto& r : n.relations) listed.push_back(schema + "." + r);
+        return listed;
+    };
+    // A column named like a tracking table: not a table the planner looks up.
+    CHECK(kept({"public"}, text) == std::vector<std::string>{"public.run_log"});
+    // The search path holds the schema: an unqualified name can be its table.
+    CHECK(kept({"pgsafe", "public"}, text) ==
+          std::vector<std::string>{"pgsafe.schema_version", "public.run_log", "pgsafe.events_id_seq"});
+    // The file names the schema.
+    CHECK(kept({"public"}, text + " SELECT * FROM pgsafe.schema_version;") ==
+          std::vector<std::string>{"pgsafe.schema_version", "public.run_log", "pgsafe.events_id_seq"});
+}
+
 TEST_CASE("recorded settings outside what a configuration accepts are not planned with", "[unit][runner]") {
     nlohmann::json j = plan_options_json(plan::PlanOptions{});
     CHECK_NOTHROW(plan_options_from_json(j));
