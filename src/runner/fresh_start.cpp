@@ -5,7 +5,6 @@
 #include "fresh_start.hpp"
 
 #include "pgsafe/db/table_facts.hpp"
-#include "pgsafe/plan/session_state.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -18,10 +17,6 @@
 
 namespace pgsafe::runner {
 namespace {
-
-bool names_tracking_schema(const std::string& text) {
-    return plan::any_word(text, [](std::string_view w) { return w == k_tracking_schema; });
-}
 
 // Why the plans made without schema pgsafe's tables may not be the ones made
 // with them; "" when they are: nothing the planner looks up can be there.
@@ -36,9 +31,10 @@ std::string why_plan_again(const analysis::TableFacts& before, const db::Catalog
     if (tracking_schema.holds_partitioned_table)  // whose indexes the planner looks up in every schema
         return "schema pgsafe holds a partitioned table";
     for (const auto& plan : plans) {
-        bool named = names_tracking_schema(plan.text);
-        for (const auto& step : plan.steps) named = named || names_tracking_schema(step.sql);
-        if (named) return fmt::format("migration {} names schema pgsafe", plan.version);
+        std::vector<std::string> step_sql;
+        for (const auto& step : plan.steps) step_sql.push_back(step.sql);
+        if (names_tracking_schema(plan.text, step_sql))
+            return fmt::format("migration {} names schema pgsafe", plan.version);
     }
     return "";
 }

@@ -287,7 +287,10 @@ analysis::TableFacts FactsSubset::subset(const std::string& text,
     std::set<std::size_t> kept;
     std::set<std::string, std::less<>> words;  // of the text, when other names may be among them
     const auto& path = m_facts.search_path();
-    bool tracking_consulted = std::find(path.begin(), path.end(), k_tracking_schema) != path.end();
+    std::vector<std::string> step_sql;
+    for (const auto& s : steps) step_sql.push_back(s.sql);
+    const bool tracking_consulted = std::find(path.begin(), path.end(), k_tracking_schema) != path.end() ||
+                                    names_tracking_schema(text, step_sql);
     if (!m_by_name.empty() || (m_facts.other_names() && !m_facts.other_names()->empty())) {
         std::string all = text;
         for (const auto& s : steps) {
@@ -298,7 +301,6 @@ analysis::TableFacts FactsSubset::subset(const std::string& text,
             auto range = m_by_name.equal_range(std::string(word));
             for (auto it = range.first; it != range.second; ++it) kept.insert(it->second);
             if (m_facts.other_names()) words.emplace(word);
-            if (word == k_tracking_schema) tracking_consulted = true;
             return false;
         });
     }

@@ -66,7 +66,7 @@ plan::PlanOptions plan_options_from_json(const nlohmann::json& j);
 // a rewrite would have taken); so is a view's, sequence's or domain
 // constraint's name (TableFacts::other_names). Schema pgsafe's own are kept
 // only where the planner can have looked them up: the search path holds the
-// schema, or the file or a step names it (or, for a partitioned table's
+// schema, or the file or a step's SQL names it (or, for a partitioned table's
 // indexes, which it looks up in every schema, always). Built once per run;
 // subset() per file.
 class FactsSubset {

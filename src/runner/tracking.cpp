@@ -10,9 +10,12 @@
 #include "tracking_records.hpp"
 
 #include "pgsafe/error.hpp"
+#include "pgsafe/plan/session_state.hpp"
 #include "pgsafe/source/migration.hpp"
 
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace pgsafe::runner {
 namespace {
@@ -294,6 +297,13 @@ std::string approve_function_sql(const std::vector<std::string>& roles) {
         return sql;
     }
     throw Error(ErrorKind::Usage, "this pgsafe defines no pgsafe.approve");
+}
+
+bool names_tracking_schema(const std::string& text, const std::vector<std::string>& step_sql) {
+    auto names = [](const std::string& t) {
+        return plan::any_word(t, [](std::string_view w) { return w == k_tracking_schema; });
+    };
+    return names(text) || std::any_of(step_sql.begin(), step_sql.end(), names);
 }
 
 int tracking_schema_version() {

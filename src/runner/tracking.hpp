@@ -26,6 +26,11 @@ namespace pgsafe::runner {
 // The schema the tracking tables live in.
 inline const std::string k_tracking_schema = "pgsafe";
 
+// Whether a file's text, or the SQL of one of its steps, names schema pgsafe
+// as a word: where a plan can have looked up the tracking tables (the steps'
+// reasons say "pgsafe" of the tool, and do not count).
+bool names_tracking_schema(const std::string& text, const std::vector<std::string>& step_sql);
+
 enum class StepState { Pending, Running, Applied, Failed };
 enum class TrackedState { Running, Applied, Failed };
 
