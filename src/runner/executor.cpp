@@ -3,6 +3,8 @@
 
 #include "executor.hpp"
 
+#include "runner_lock.hpp"
+
 namespace pgsafe::runner {
 namespace {
 
@@ -20,11 +22,21 @@ std::string terminated(const std::string& sql) {
 }  // namespace
 
 void ConnectionExecutor::execute(const std::string& sql, const std::string& doing) {
-    m_connection.execute(sql, doing);
+    try {
+        m_connection.execute(sql, doing);
+    } catch (const db::DatabaseError& e) {
+        if (auto lost = lock_check_error(e, doing)) throw *lost;
+        throw;
+    }
 }
 
 Executor::Rows ConnectionExecutor::query(const std::string& sql, const std::string& doing) {
-    return m_connection.query(sql, doing);
+    try {
+        return m_connection.query(sql, doing);
+    } catch (const db::DatabaseError& e) {
+        if (auto lost = lock_check_error(e, doing)) throw *lost;
+        throw;
+    }
 }
 
 int ConnectionExecutor::backend_pid() {

@@ -29,7 +29,8 @@ public:
     virtual void cancel() noexcept = 0;
 };
 
-// Sends everything to `connection`.
+// Sends everything to `connection`; the run-key lock check's error comes out
+// as the lock check's own (lock_check_error, runner_lock.hpp).
 class ConnectionExecutor : public Executor {
 public:
     explicit ConnectionExecutor(db::Connection& connection) : m_connection(connection) {}

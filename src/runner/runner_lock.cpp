@@ -5,6 +5,7 @@
 #include "backoff.hpp"
 #include "session.hpp"
 #include "session_affinity.hpp"
+#include "sql_text.hpp"
 
 #include "pgsafe/error.hpp"
 
@@ -14,6 +15,7 @@
 #include <exception>
 #include <future>
 #include <random>
+#include <string_view>
 
 namespace pgsafe::runner {
 namespace {
@@ -39,16 +41,31 @@ const std::string k_work_holders_query = fmt::format(
     "AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())",
     (k_runner_work_key >> 32) & 0xffffffffLL, k_runner_work_key & 0xffffffffLL);
 
-// In the checks' DO block: the work session on the lock session's own server
-// process, which only a pooler in transaction mode does (session_affinity.hpp),
-// and where the lock check cannot tell.
+// The work session on the lock session's own server process, which only a
+// pooler in transaction mode does (session_affinity.hpp), and where the lock
+// check cannot tell; and the lock session gone. Each is the text of an error
+// the checks raise (in a DO block, or by lock_check_error).
+std::string same_process_text(int lock_pid) {
+    return fmt::format(
+        "pgsafe's work session ran on the runner lock session's server process ({0}): a pooler in "
+        "transaction mode lends server processes between transactions; connect pgsafe directly or through a "
+        "pool in session mode",
+        lock_pid);
+}
+
+std::string lost_lock_text(int lock_pid) {
+    return fmt::format(
+        "pgsafe lost the runner lock: its session (pid {}) no longer holds it (terminated, timed out or cut "
+        "off); stopping before anything more is committed, since another runner may now hold it",
+        lock_pid);
+}
+
+// In the checks' DO block: the same process, raised as k_lost_lock_sqlstate.
 std::string same_process_check(int lock_pid) {
     return fmt::format(
-        "IF pg_catalog.pg_backend_pid() = {0} THEN RAISE EXCEPTION 'pgsafe''s work session ran on the "
-        "runner lock session''s server process ({0}): a pooler in transaction mode lends server processes "
-        "between transactions; connect pgsafe directly or through a pool in session mode' USING ERRCODE = "
-        "'{1}'; END IF; ",
-        lock_pid, k_lost_lock_sqlstate);
+        "IF pg_catalog.pg_backend_pid() = {0} THEN RAISE EXCEPTION {1} USING ERRCODE = '{2}'; "
+        "END IF; ",
+        lock_pid, literal(same_process_text(lock_pid)), k_lost_lock_sqlstate);
 }
 
 // Takes the session-level advisory lock `key` if it is free, and says on
@@ -67,24 +84,40 @@ std::string lock_check_sql(int lock_pid) {
         "AND pid = {1} AND classid = {2}::pg_catalog.oid AND objid = {3}::pg_catalog.oid AND objsubid = 1 "
         "AND database = "
         "(SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())) THEN "
-        "RAISE EXCEPTION 'pgsafe lost the runner lock: its session (pid {1}) no longer holds it (terminated, "
-        "timed out or cut off); stopping before anything more is committed, since another runner may "
-        "now hold it' USING ERRCODE = '{4}'; END IF; END $pgsafe$;",
+        "RAISE EXCEPTION {6} USING ERRCODE = '{4}'; END IF; END $pgsafe$;",
         k_runner_work_key, lock_pid, (k_runner_lock_key >> 32) & 0xffffffffLL,
-        k_runner_lock_key & 0xffffffffLL, k_lost_lock_sqlstate, same_process_check(lock_pid));
+        k_runner_lock_key & 0xffffffffLL, k_lost_lock_sqlstate, same_process_check(lock_pid),
+        literal(lost_lock_text(lock_pid)));
 }
 
 std::string lock_check_sql(int lock_pid, long long run_key) {
     if (lock_pid == 0) return "";
-    // The work key by a plain SELECT: in the DO block, a PERFORM the server
-    // prepares anew each time made the check cost 49 us instead of 29.
+    // Plain SQL, no DO block: a block is compiled anew each time (about
+    // 45 us of the server's per check, hundreds of checks in a history
+    // applied onto an empty database). Its error is a cast of the error's
+    // text to integer that fails (lock_check_error). The statement before
+    // it takes the work key, so the key is held before the run key is asked for.
     return fmt::format(
         "SELECT pg_catalog.pg_advisory_xact_lock_shared({0}); "
-        "DO $pgsafe$ BEGIN {4}IF pg_catalog.pg_try_advisory_xact_lock_shared({1}) THEN "
-        "RAISE EXCEPTION 'pgsafe lost the runner lock: its session (pid {2}) no longer holds it (terminated, "
-        "timed out or cut off); stopping before anything more is committed, since another runner may "
-        "now hold it' USING ERRCODE = '{3}'; END IF; END $pgsafe$;",
-        k_runner_work_key, run_key, lock_pid, k_lost_lock_sqlstate, same_process_check(lock_pid));
+        "SELECT (CASE WHEN pg_catalog.pg_backend_pid() = {1} THEN {2} "
+        "WHEN pg_catalog.pg_try_advisory_xact_lock_shared({3}) THEN {4} END)::pg_catalog.int4;",
+        k_runner_work_key, lock_pid, literal(same_process_text(lock_pid)), run_key,
+        literal(lost_lock_text(lock_pid)));
+}
+
+std::optional<db::DatabaseError> lock_check_error(const db::DatabaseError& e, std::string_view doing) {
+    if (e.sqlstate() != "22P02") return std::nullopt;  // invalid_text_representation: the failing cast
+    std::string_view what = e.what();
+    for (std::string_view start : {"\"pgsafe lost the runner lock: ", "\"pgsafe's work session ran on "}) {
+        auto from = what.find(start);
+        if (from == std::string_view::npos) continue;
+        auto to = what.find('"', from + 1);
+        if (to == std::string_view::npos) continue;
+        return db::database_error(
+            doing, what.substr(from + 1, to - from - 1), k_lost_lock_sqlstate,
+            e.connection_lost() ? db::DatabaseError::Lost::Yes : db::DatabaseError::Lost::No);
+    }
+    return std::nullopt;
 }
 
 std::string hold_work_key_sql() {

@@ -10,11 +10,13 @@
 #include "interrupt.hpp"
 
 #include "pgsafe/db/connection.hpp"
+#include "pgsafe/db/error.hpp"
 
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pgsafe::runner {
@@ -50,8 +52,15 @@ std::string lock_check_sql(int lock_pid);
 // The work session asks for it shared without waiting: refused means the
 // lock session still holds it, and so the runner lock; granted means the
 // session is gone. A conflict test in the lock manager, a few microseconds.
-// "" when `lock_pid` is 0.
+// "" when `lock_pid` is 0. Plain SQL: its error is a failing cast (SQLSTATE
+// 22P02) whose message quotes the error's text; lock_check_error turns it
+// into the error the DO block of the form above raises.
 std::string lock_check_sql(int lock_pid, long long run_key);
+// `e` as the lock check's own error, k_lost_lock_sqlstate with its text as
+// the message, when the run-key check raised it; nullopt for any other
+// error. (A statement of a migration that casts such a text stops the run
+// as a lost lock would: nothing is committed after it either way.)
+std::optional<db::DatabaseError> lock_check_error(const db::DatabaseError& e, std::string_view doing);
 // Around a step that runs outside a transaction: the work key, shared, for the session.
 std::string hold_work_key_sql();
 std::string release_work_key_sql();
