@@ -241,11 +241,14 @@ void with_start_record(StepRun& run, StartRecord* start, F&& f) {
 // default_transaction_read_only), the record waits for a second round trip
 // that asks first: a read-only transaction changed nothing, and its step is
 // recorded right after it instead of inside it.
-// BEGIN, the runner-lock check, the step's timeouts and its SQL (SET TRANSACTION first).
-std::string step_work_sql(const StepRun& run, const StoredStep& step) {
+// BEGIN, the runner-lock check (unless the transaction before it in the
+// same message checked just before its COMMIT), the step's timeouts and its
+// SQL (SET TRANSACTION first).
+std::string step_work_sql(const StepRun& run, const StoredStep& step,
+                          CheckedBefore checked = CheckedBefore::No) {
     const auto modes = split_transaction_modes(step.sql);  // SET TRANSACTION must come first
-    return "BEGIN;\n" + modes.first + run.lock_check + attempt_timeouts_sql(run, step, Scope::Transaction) +
-           "\n" + modes.second;
+    return "BEGIN;\n" + modes.first + (checked == CheckedBefore::Yes ? std::string() : run.lock_check) +
+           attempt_timeouts_sql(run, step, Scope::Transaction) + "\n" + modes.second;
 }
 
 // pgsafe's own settings, the lock check again, the step's record, `also_commit` and COMMIT.
@@ -513,9 +516,9 @@ std::string start_record_sql(const std::string& lock_check, const std::string& t
 }
 
 std::string one_trip_step_sql(const StepRun& run, const StepView& view, const StoredStep& step,
-                              const std::string& also_commit) {
+                              const std::string& also_commit, CheckedBefore checked) {
     // The step's SQL may end in a -- comment: the newline ends it.
-    return step_work_sql(run, step) + "\n;\n" + step_record_sql(run, view, step, 0, also_commit);
+    return step_work_sql(run, step, checked) + "\n;\n" + step_record_sql(run, view, step, 0, also_commit);
 }
 
 bool execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,

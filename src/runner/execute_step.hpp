@@ -72,14 +72,22 @@ enum class EarlierRun { No, Yes };
 bool execute_step(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
                   EarlierRun earlier, const std::string& also_commit = "", StartRecord* start = nullptr);
 
+// Whether the transaction before a step's, in the same message, checked the
+// runner lock just before its COMMIT. Then that check, microseconds before,
+// stands for the one before the step: the check before this step's COMMIT
+// still stops it from committing once the lock is lost, and takes the work
+// key before it (runner_lock.hpp).
+enum class CheckedBefore { No, Yes };
+
 // The text run_in_transaction sends for `step` when nothing else shares its
 // round trip and the session is as pgsafe expects (no read-only check): BEGIN,
-// the runner-lock check, the step's timeouts and SQL, pgsafe's own settings,
-// the lock check again, the step's record, `also_commit` and COMMIT. A run
-// sends several of these in one message (migration_batches.cpp): the server
-// stops at the first error, and each one that committed carries its record.
+// the runner-lock check (not when `checked`), the step's timeouts and SQL,
+// pgsafe's own settings, the lock check again, the step's record,
+// `also_commit` and COMMIT. A run sends several of these in one message
+// (migration_batches.cpp): the server stops at the first error, and each one
+// that committed carries its record.
 std::string one_trip_step_sql(const StepRun& run, const StepView& view, const StoredStep& step,
-                              const std::string& also_commit);
+                              const std::string& also_commit, CheckedBefore checked = CheckedBefore::No);
 
 // The start record's SQL: `tracking_sql` with the lock check, in a
 // transaction of its own that also marks the session, so that after an

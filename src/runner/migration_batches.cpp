@@ -177,7 +177,9 @@ std::size_t Run::run_steps_together(const PreparedMigration& m, std::size_t from
         items.push_back({&m, i, false, ++m_mark});
         StepView view = view_of(*m.file, step, m.steps.size());
         std::string also = i + 1 == m.steps.size() ? applied_sql + "\n" : std::string();
-        message.add_step(view, step.sql, one_trip_step_sql(run, view, step, also + mark_sql(m_mark)));
+        message.add_step(view, step.sql,
+                         one_trip_step_sql(run, view, step, also + mark_sql(m_mark),
+                                           i == from ? CheckedBefore::No : CheckedBefore::Yes));
     }
     std::size_t done = items.size();
     std::optional<db::DatabaseError> error;
@@ -252,7 +254,9 @@ bool Run::run_group(const std::vector<const PreparedMigration*>& group, RunResul
                 if (g < group.size()) items.push_back({group[g], 0, true, m_mark});
             }
             StepView view = view_of(*m->file, step, m->steps.size());
-            message.add_step(view, step.sql, one_trip_step_sql(run, view, step, also + mark_sql(m_mark)));
+            // Each step's transaction follows one that checked the lock just before its COMMIT.
+            message.add_step(view, step.sql,
+                             one_trip_step_sql(run, view, step, also + mark_sql(m_mark), CheckedBefore::Yes));
         }
     }
     auto started = Clock::now();
