@@ -45,9 +45,10 @@ void set_up(const std::string& dsn, pgsafe::db::Connection& lock_session) {
 
 }  // namespace
 
-TEST_CASE("the lock check passes while the lock session holds the run key, and stops the commit once it is "
-          "gone",
-          "[db][runner-lock]") {
+TEST_CASE(
+    "the lock check passes while the lock session holds the run key, and stops the commit once it is "
+    "gone",
+    "[db][runner-lock]") {
     auto db = pgsafe::test::scratch_database();
     if (!db) return;
     pgsafe::db::Connection work_session(db->dsn());
@@ -61,14 +62,15 @@ TEST_CASE("the lock check passes while the lock session holds the run key, and s
 
     lock_session.reset();  // the lock session ends, and its keys with it
     REQUIRE(pgsafe::test::eventually([&] {
-        return value(db->dsn(), "SELECT count(*) FROM pg_stat_activity WHERE pid = " + std::to_string(lock_pid)) ==
-               "0";
+        return value(db->dsn(),
+                     "SELECT count(*) FROM pg_stat_activity WHERE pid = " + std::to_string(lock_pid)) == "0";
     }));
     auto error = checked_insert(work, lock_pid);
     REQUIRE(error.has_value());
     CHECK(error->sqlstate() == runner::k_lost_lock_sqlstate);
     CHECK(std::string(error->what()) ==
-          "checking the runner lock: pgsafe lost the runner lock: its session (pid " + std::to_string(lock_pid) +
+          "checking the runner lock: pgsafe lost the runner lock: its session (pid " +
+              std::to_string(lock_pid) +
               ") no longer holds it (terminated, timed out or cut off); stopping before anything more is "
               "committed, since another runner may now hold it (SQLSTATE PGSLK)");
     CHECK(value(db->dsn(), "SELECT count(*) FROM written") == "1");  // the second row never committed
@@ -96,8 +98,9 @@ TEST_CASE("the lock check holds the work key until its transaction ends, and nam
     auto error = checked_insert(work, work_session.backend_pid());
     REQUIRE(error.has_value());
     CHECK(error->sqlstate() == runner::k_lost_lock_sqlstate);
-    CHECK(std::string(error->what()).find("pgsafe's work session ran on the runner lock session's server "
-                                          "process") != std::string::npos);
+    CHECK(std::string(error->what())
+              .find("pgsafe's work session ran on the runner lock session's server "
+                    "process") != std::string::npos);
     CHECK(value(db->dsn(), "SELECT count(*) FROM written") == "0");
 }
 
