@@ -19,24 +19,25 @@ std::string terminated(const std::string& sql) {
     return out + (ends_in_comment ? "\n;" : ";");
 }
 
-}  // namespace
-
-void ConnectionExecutor::execute(const std::string& sql, const std::string& doing) {
+// send(), with the run-key lock check's error thrown as the check's own.
+template <typename Send>
+auto checked(Send&& send, const std::string& doing) {
     try {
-        m_connection.execute(sql, doing);
+        return send();
     } catch (const db::DatabaseError& e) {
         if (auto lost = lock_check_error(e, doing)) throw *lost;
         throw;
     }
 }
 
+}  // namespace
+
+void ConnectionExecutor::execute(const std::string& sql, const std::string& doing) {
+    checked([&] { m_connection.execute(sql, doing); }, doing);
+}
+
 Executor::Rows ConnectionExecutor::query(const std::string& sql, const std::string& doing) {
-    try {
-        return m_connection.query(sql, doing);
-    } catch (const db::DatabaseError& e) {
-        if (auto lost = lock_check_error(e, doing)) throw *lost;
-        throw;
-    }
+    return checked([&] { return m_connection.query(sql, doing); }, doing);
 }
 
 int ConnectionExecutor::backend_pid() {

@@ -44,20 +44,24 @@ const std::string k_work_holders_query = fmt::format(
 // The work session on the lock session's own server process, which only a
 // pooler in transaction mode does (session_affinity.hpp), and where the lock
 // check cannot tell; and the lock session gone. Each is the text of an error
-// the checks raise (in a DO block, or by lock_check_error).
+// the checks raise (in a DO block, or by a cast lock_check_error reads back
+// by its start).
+const std::string k_same_process_start =
+    "pgsafe's work session ran on the runner lock session's server process";
+const std::string k_lost_lock_start = "pgsafe lost the runner lock: ";
+
 std::string same_process_text(int lock_pid) {
     return fmt::format(
-        "pgsafe's work session ran on the runner lock session's server process ({0}): a pooler in "
-        "transaction mode lends server processes between transactions; connect pgsafe directly or through a "
-        "pool in session mode",
-        lock_pid);
+        "{} ({}): a pooler in transaction mode lends server processes between transactions; connect pgsafe "
+        "directly or through a pool in session mode",
+        k_same_process_start, lock_pid);
 }
 
 std::string lost_lock_text(int lock_pid) {
     return fmt::format(
-        "pgsafe lost the runner lock: its session (pid {}) no longer holds it (terminated, timed out or cut "
-        "off); stopping before anything more is committed, since another runner may now hold it",
-        lock_pid);
+        "{}its session (pid {}) no longer holds it (terminated, timed out or cut off); stopping before "
+        "anything more is committed, since another runner may now hold it",
+        k_lost_lock_start, lock_pid);
 }
 
 // In the checks' DO block: the same process, raised as k_lost_lock_sqlstate.
@@ -108,8 +112,8 @@ std::string lock_check_sql(int lock_pid, long long run_key) {
 std::optional<db::DatabaseError> lock_check_error(const db::DatabaseError& e, std::string_view doing) {
     if (e.sqlstate() != "22P02") return std::nullopt;  // invalid_text_representation: the failing cast
     std::string_view what = e.what();
-    for (std::string_view start : {"\"pgsafe lost the runner lock: ", "\"pgsafe's work session ran on "}) {
-        auto from = what.find(start);
+    for (const std::string& start : {k_lost_lock_start, k_same_process_start}) {
+        auto from = what.find('"' + start);  // the cast's message quotes the text it could not read
         if (from == std::string_view::npos) continue;
         auto to = what.find('"', from + 1);
         if (to == std::string_view::npos) continue;
