@@ -159,10 +159,11 @@ void add_migrate_command(CLI::App& app, const GlobalOptions& global, int& code) 
             isatty(STDERR_FILENO) != 0 ? runner::ProgressStyle::Bar : runner::ProgressStyle::Lines,
             options.conninfo);
         options.observers.push_back(console.get());
-        // The stored policy and identity, read while the runner lock is taken; checked before each migration.
+        // The stored policy and identity, read before the runner lock is taken; checked before each
+        // migration.
         std::unique_ptr<runner::PolicyGate> gate;
-        auto open_gate = [&](runner::RunOptions& run) {
-            gate = std::make_unique<runner::PolicyGate>(std::move(gate_options));
+        auto open_gate = [&](runner::RunOptions& run, db::Connection& first_reads) {
+            gate = std::make_unique<runner::PolicyGate>(std::move(gate_options), first_reads);
             if (!gate->effective().policy && !flags->break_glass.empty())
                 spdlog::warn("--break-glass: environment {} has no policy, nothing to override",
                              loaded.settings.project.environment);

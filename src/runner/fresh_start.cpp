@@ -75,6 +75,9 @@ FreshStart::Ahead FreshStart::plan_ahead(std::future<bool> created) {
     analysis::TableFacts facts = without_tracking_schema(
         db::load_table_facts(m_lock_session, std::nullopt, db::FactsSearchPath::SessionDefault));
     std::vector<plan::MigrationPlan> plans = plan_files(m_todo, facts, m_plan);
+    // Their records too, while the schema is still being created; kept only if the glance below
+    // finds the plans good.
+    Prepared prepared = prepare(m_todo, m_lock_session, m_plan, facts, plans);
     Ahead out;
     if (!created.get()) return out;
     // Whether the schema's creation changed what the planner would look up: a glance, which plans in
@@ -83,7 +86,7 @@ FreshStart::Ahead FreshStart::plan_ahead(std::future<bool> created) {
     db::CatalogGlance tracking_schema =
         db::glance_at_catalog(m_lock_session, k_tracking_schema, db::FactsSearchPath::SessionDefault);
     out.why_not = why_plan_again(facts, tracking_schema, plans);
-    if (out.why_not.empty()) out.prepared = prepare(m_todo, m_lock_session, m_plan, facts, plans);
+    if (out.why_not.empty()) out.prepared = std::move(prepared);
     return out;
 }
 

@@ -23,9 +23,7 @@
 
 #include <fmt/format.h>
 
-#include <exception>
 #include <functional>
-#include <future>
 #include <optional>
 
 namespace pgsafe::runner {
@@ -148,33 +146,19 @@ RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunO
 }
 
 RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOptions& options,
-                  const std::function<void(RunOptions&)>& open_gate) {
+                  const OpenGate& open_gate) {
     require_version(files, options.to);  // a typo in --to is a usage error, before connecting
     InterruptWatch interrupt;            // first, so every thread after it leaves SIGINT/SIGTERM to it
-    // The gate opens (the stored policy, who runs) while the lock's sessions connect.
-    std::shared_future<RunOptions> gated = std::async(std::launch::async, [&] {
-                                               RunOptions out = options;
-                                               open_gate(out);
-                                               return out;
-                                           }).share();
     // The work session (steps and tracking writes) and the runner lock (one
-    // runner per database); before waiting for another runner, the gate
-    // must have opened: its error ends the wait.
-    std::optional<LockedSession> opened;
-    std::exception_ptr lock_failed;
-    try {
-        opened.emplace(options.conninfo, k_application_name, options.lock_wait, interrupt,
-                       [&] { gated.get(); });
-    } catch (...) {
-        lock_failed = std::current_exception();
-    }
-    // The gate's error first, as when it opened before the lock (the lock,
-    // if taken, is released on the way out).
-    const RunOptions& run = gated.get();
-    if (lock_failed) std::rethrow_exception(lock_failed);
-    ConnectionExecutor work(opened->session());
-    return run_locked(files, run, work, opened->session(), interrupt, opened->lock().check_sql(),
-                      &opened->lock().session());
+    // runner per database), connecting at once; the gate opens (the stored
+    // policy, who runs) on the lock's session before the lock is asked for,
+    // so its error ends the run before any wait for another runner.
+    RunOptions run = options;
+    LockedSession opened(options.conninfo, k_application_name, options.lock_wait, interrupt,
+                         [&](db::Connection& lock_session) { open_gate(run, lock_session); });
+    ConnectionExecutor work(opened.session());
+    return run_locked(files, run, work, opened.session(), interrupt, opened.lock().check_sql(),
+                      &opened.lock().session());
 }
 
 }  // namespace pgsafe::runner

@@ -27,6 +27,11 @@ TimePoint now() {
     return std::chrono::time_point_cast<policy::Seconds>(std::chrono::system_clock::now());
 }
 
+// The gate's own session, for the approvals it reads before each migration.
+db::Connection open_gate_session(const std::string& conninfo) {
+    return open_session(conninfo, "pgsafe migrate (policy)");
+}
+
 bool is_true(const std::optional<std::string>& value) {
     return value && *value == "t";
 }
@@ -219,12 +224,21 @@ std::vector<Refusal> refusals_of(const policy::Verdict& v, const std::string& ve
     return out;
 }
 
-PolicyGate::PolicyGate(PolicyGateOptions options)
-    : m_options(std::move(options)),
-      m_connection(open_session(m_options.conninfo, "pgsafe migrate (policy)")) {
-    m_effective = effective_policy(m_connection, m_options.chosen);
+PolicyGate::PolicyGate(PolicyGateOptions options) : m_options(std::move(options)) {
+    m_connection.emplace(open_gate_session(m_options.conninfo));
+    read_policy(*m_connection);
+}
+
+PolicyGate::PolicyGate(PolicyGateOptions options, db::Connection& first_reads)
+    : m_options(std::move(options)) {
+    read_policy(first_reads);
+    if (m_effective.policy) m_connection.emplace(open_gate_session(m_options.conninfo));
+}
+
+void PolicyGate::read_policy(db::Connection& connection) {
+    m_effective = effective_policy(connection, m_options.chosen);
     for (const auto& note : m_effective.notes) spdlog::warn("{}", note);
-    if (m_effective.policy) m_identity = read_identity(m_connection, *m_effective.policy);
+    if (m_effective.policy) m_identity = read_identity(connection, *m_effective.policy);
 }
 
 PolicyGate::~PolicyGate() = default;
@@ -250,7 +264,7 @@ GateDecision PolicyGate::check(const GateInput& input) {
     policy::MigrationFacts facts{version, input.file->checksum, input.risk.value_or(plan::Risk::High),
                                  std::nullopt, input.rules};
     if (!input.risk) {
-        if (auto stored = stored_plan_facts(m_connection, version)) {
+        if (auto stored = stored_plan_facts(*m_connection, version)) {
             facts.risk = stored->first;
             facts.rules = stored->second;
         }
@@ -260,7 +274,7 @@ GateDecision PolicyGate::check(const GateInput& input) {
     TimePoint deadline = now() + m_options.wait_for_window.value_or(policy::Seconds(0));
     TimePoint last_note{};
     for (;;) {
-        policy::Request request{now(), m_identity, read_approvals(m_connection, p, {version}),
+        policy::Request request{now(), m_identity, read_approvals(*m_connection, p, {version}),
                                 m_options.break_glass};
         policy::Verdict v = policy::decide(p, facts, request);
         bool timing_only =

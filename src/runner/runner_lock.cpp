@@ -170,20 +170,13 @@ db::Connection open_lock_session(const std::string& conninfo, db::Connection& wo
     return lock_session;
 }
 
-RunnerLock::RunnerLock(db::Connection session, std::chrono::milliseconds wait, InterruptWatch& interrupt,
-                       const BeforeWaiting& before_waiting)
+RunnerLock::RunnerLock(db::Connection session, std::chrono::milliseconds wait, InterruptWatch& interrupt)
     : m_connection(std::move(session)) {
     const std::string try_lock = runner_lock_sql(m_connection.through_pooler());
     auto deadline = std::chrono::steady_clock::now() + wait;
     Backoff backoff(std::chrono::milliseconds(100), std::chrono::milliseconds(2000));
     std::mt19937_64 random(std::random_device{}());
     std::string last_holder;
-    bool waited = false;
-    auto waiting = [&] {  // before_waiting, once
-        if (waited || !before_waiting) return;
-        waited = true;
-        before_waiting();
-    };
     while (true) {
         auto rows = m_connection.query(try_lock, "taking the runner lock");
         same_process(rows, "runner lock");
@@ -195,10 +188,9 @@ RunnerLock::RunnerLock(db::Connection session, std::chrono::milliseconds wait, I
                             m_connection.backend_pid())));
         if (rows.at(0).at(0) == std::optional<std::string>("t")) {
             take_run_key();
-            wait_for_work_key(deadline, interrupt, waiting);
+            wait_for_work_key(deadline, interrupt);
             return;
         }
-        waiting();
         std::string holder = runner_lock_holder(m_connection);
         if (holder != last_holder)
             spdlog::warn("another pgsafe runner holds the runner lock: {}; waiting", holder);
@@ -235,8 +227,8 @@ void RunnerLock::take_run_key() {
     }
 }
 
-void RunnerLock::wait_for_work_key(std::chrono::steady_clock::time_point deadline, InterruptWatch& interrupt,
-                                   const std::function<void()>& before_waiting) {
+void RunnerLock::wait_for_work_key(std::chrono::steady_clock::time_point deadline,
+                                   InterruptWatch& interrupt) {
     const std::string try_key = try_lock_sql(k_runner_work_key);
     std::string last_holders;
     while (true) {
@@ -247,7 +239,6 @@ void RunnerLock::wait_for_work_key(std::chrono::steady_clock::time_point deadlin
                                  "checking that no earlier runner can still commit");
             return;
         }
-        before_waiting();
         auto holders = m_connection.query(k_work_holders_query, "naming the earlier runner's sessions");
         std::string named = holders.empty() ? "" : holders.front().at(0).value_or("");
         if (named != last_holders)
@@ -293,17 +284,18 @@ RunnerLock::~RunnerLock() {
 
 LockedSession::LockedSession(const std::string& conninfo, const std::string& application_name,
                              std::chrono::milliseconds wait, InterruptWatch& interrupt,
-                             const BeforeWaiting& before_waiting) {
+                             const BeforeLocking& before_locking) {
     auto opening = std::async(std::launch::async,
                               [&] { return open_session(conninfo, application_name, SearchPath::Users); });
     std::exception_ptr lock_failed;
     try {
         db::Connection lock_session = open_lock_session(conninfo);
+        if (before_locking) before_locking(lock_session);
         if (lock_session.through_pooler()) {  // probed before the lock is taken: nothing stays behind
             m_session.emplace(opening.get());
             require_sessions_of_their_own(lock_session, *m_session);
         }
-        m_lock.emplace(std::move(lock_session), wait, interrupt, before_waiting);
+        m_lock.emplace(std::move(lock_session), wait, interrupt);
     } catch (...) {
         lock_failed = std::current_exception();
     }

@@ -74,11 +74,6 @@ std::string runner_lock_holder(db::Connection& connection);
 std::string runner_lock_sql(bool through_pooler = false);
 std::string runner_unlock_sql();
 
-// Called once when the lock is not granted at once, before the first wait
-// (for another runner, or for an earlier runner's statement in flight) and
-// before a message about it; what it throws ends the wait.
-using BeforeWaiting = std::function<void()>;
-
 // A session for the lock: open_session's, named "pgsafe migrate (runner lock)".
 db::Connection open_lock_session(const std::string& conninfo);
 // The same beside `work_session`, already open (init, adopt): refused with
@@ -93,8 +88,7 @@ public:
     // holder, (Interrupted) on a signal, or (Usage) when a statement of the
     // lock's ran on another server process than the session's own, or found
     // the lock already held by it: a pooler in transaction mode (session_affinity.hpp).
-    RunnerLock(db::Connection session, std::chrono::milliseconds wait, InterruptWatch& interrupt,
-               const BeforeWaiting& before_waiting = {});
+    RunnerLock(db::Connection session, std::chrono::milliseconds wait, InterruptWatch& interrupt);
     ~RunnerLock();  // releases the lock and closes its session
     // The server process of the lock's session, which lock_check_sql() checks.
     int backend_pid() { return m_connection.backend_pid(); }
@@ -107,8 +101,7 @@ public:
 
 private:
     // Waits until no work session of a runner that lost the lock can still commit.
-    void wait_for_work_key(std::chrono::steady_clock::time_point deadline, InterruptWatch& interrupt,
-                           const std::function<void()>& before_waiting);
+    void wait_for_work_key(std::chrono::steady_clock::time_point deadline, InterruptWatch& interrupt);
     // Takes a random advisory key of this run's own (lock_check_sql(int, long long)).
     void take_run_key();
     // Throws unless the server process in the second column of `rows` is the session's own.
@@ -116,6 +109,12 @@ private:
     db::Connection m_connection;
     long long m_run_key = 0;
 };
+
+// Called with the lock's session once it is open, before the lock is asked
+// for, while nothing else uses it: the policy gate's reads, on a session
+// that runs only pgsafe's own SQL. What it throws ends the run before any
+// wait for the lock.
+using BeforeLocking = std::function<void(db::Connection&)>;
 
 // The work session and the runner lock, their connection set-ups at once:
 // the work session connects while the lock's session connects and takes the
@@ -127,7 +126,7 @@ class LockedSession {
 public:
     LockedSession(const std::string& conninfo, const std::string& application_name,
                   std::chrono::milliseconds wait, InterruptWatch& interrupt,
-                  const BeforeWaiting& before_waiting = {});
+                  const BeforeLocking& before_locking = {});
     db::Connection& session() { return *m_session; }
     RunnerLock& lock() { return *m_lock; }
 

@@ -122,10 +122,7 @@ TEST_CASE("status --env: whether each pending migration may run now, and why not
     CHECK(superuser.out.find("refused: superuser") != std::string::npos);
     CHECK(superuser.out.find("allowed now") == std::string::npos);
 
-    const std::string as_role = db->dsn() + (db->dsn().find("://") == std::string::npos
-                                                 ? " user=" + role
-                                                 : (db->dsn().find('?') == std::string::npos ? "?" : "&") +
-                                                       std::string("user=") + role);
+    const std::string as_role = pgsafe::test::as_role(db->dsn(), role);
     auto text = status(as_role, "text");
     INFO(text.out << text.err);
     REQUIRE(text.exit_code == 0);

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <chrono>
 
+using pgsafe::test::as_role;
 using pgsafe::test::run_pgsafe;
 using pgsafe::test::ScratchDatabase;
 using pgsafe::test::TempDir;
@@ -41,12 +42,6 @@ bool denied(const std::string& dsn, const std::string& sql) {
         return true;
     }
     return false;
-}
-
-// The test database's connection string, logged in as `user` (trust authentication).
-std::string as(const std::string& dsn, const std::string& user) {
-    if (dsn.find("://") == std::string::npos) return dsn + " user=" + user;
-    return dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + "user=" + user;
 }
 
 // Roles are cluster-wide: named per test, dropped when it ends (after its database).
@@ -101,7 +96,7 @@ struct Team {
     }
     pgsafe::runner::InitRequest init_request(const ScratchDatabase& db) const {
         pgsafe::runner::InitRequest r;
-        r.conninfo = as(db.dsn(), admin);
+        r.conninfo = as_role(db.dsn(), admin);
         r.environment = "production";
         r.policy_text = policy();
         r.policy_origin = "policies/production.toml";
@@ -151,7 +146,7 @@ TEST_CASE("after pgsafe init only the approve roles can approve, each only for t
     CHECK(value(db->dsn(), "SELECT name FROM pgsafe.environment") == "production");
     CHECK(value(db->dsn(), "SELECT policy FROM pgsafe.environment") == team.policy());
 
-    const std::string deploy = as(db->dsn(), team.deploy);
+    const std::string deploy = as_role(db->dsn(), team.deploy);
     SECTION("the deploy role cannot write approvals with plain SQL nor call the functions") {
         CHECK(denied(deploy,
                      "INSERT INTO pgsafe.approvals (version, checksum, reason) VALUES ('1', 'x', 'forged')"));
@@ -166,9 +161,9 @@ TEST_CASE("after pgsafe init only the approve roles can approve, each only for t
         CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.approvals") == "0");
     }
     SECTION("a developer cannot approve, not even with EXECUTE granted by mistake") {
-        const std::string developer = as(db->dsn(), team.developer);
+        const std::string developer = as_role(db->dsn(), team.developer);
         CHECK(approve_error(developer) == pgsafe::ErrorKind::Refused);
-        exec(as(db->dsn(), team.admin),
+        exec(as_role(db->dsn(), team.admin),
              "GRANT USAGE ON SCHEMA pgsafe TO " + team.developer +
                  "; GRANT EXECUTE ON FUNCTION pgsafe.approve(text, text, text, interval) TO " +
                  team.developer);
@@ -181,8 +176,8 @@ TEST_CASE("after pgsafe init only the approve roles can approve, each only for t
         CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.approvals") == "0");
     }
     SECTION("an approver approves as themselves and revokes only their own") {
-        const std::string dba1 = as(db->dsn(), team.dba1);
-        const std::string dba2 = as(db->dsn(), team.dba2);
+        const std::string dba1 = as_role(db->dsn(), team.dba1);
+        const std::string dba2 = as_role(db->dsn(), team.dba2);
         auto approved =
             pgsafe::runner::approve(dba1, {{"1", k_checksum}}, "reviewed the NOT VALID plan", 72h);
         CHECK(approved.approver == team.dba1);
@@ -202,21 +197,21 @@ TEST_CASE("after pgsafe init only the approve roles can approve, each only for t
         CHECK(pgsafe::runner::revoke(dba1, "1").revoked == 0);
     }
     SECTION("an approval needs a reason and the file's checksum") {
-        const std::string dba1 = as(db->dsn(), team.dba1);
+        const std::string dba1 = as_role(db->dsn(), team.dba1);
         CHECK(approve_error(dba1, "   ") == pgsafe::ErrorKind::Usage);
         CHECK_THROWS_AS(pgsafe::runner::approve(dba1, {{"1", "abc"}}, "reviewed", std::nullopt),
                         pgsafe::Error);
         CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.approvals") == "0");
     }
     SECTION("an approver removed from the approve role is no longer a member") {
-        const std::string dba1 = as(db->dsn(), team.dba1);
+        const std::string dba1 = as_role(db->dsn(), team.dba1);
         pgsafe::runner::approve(dba1, {{"1", k_checksum}}, "reviewed", 72h);
-        auto before = pgsafe::runner::list_approvals(as(db->dsn(), team.dba2));
+        auto before = pgsafe::runner::list_approvals(as_role(db->dsn(), team.dba2));
         REQUIRE(before.approvals.size() == 1);
         CHECK(before.approve_roles == std::vector<std::string>{team.approvers});
         CHECK(before.approvals[0].approver_member_of == std::vector<std::string>{team.approvers});
         exec(db->dsn(), fmt::format("REVOKE {} FROM {}", team.approvers, team.dba1));
-        auto after = pgsafe::runner::list_approvals(as(db->dsn(), team.dba2));
+        auto after = pgsafe::runner::list_approvals(as_role(db->dsn(), team.dba2));
         REQUIRE(after.approvals.size() == 1);
         CHECK(after.approvals[0].approver_member_of.empty());
         CHECK(approve_error(dba1) == pgsafe::ErrorKind::Refused);
@@ -231,7 +226,7 @@ TEST_CASE("pgsafe init is idempotent and the run role can still migrate after it
     Team team(roles, *db);
     auto first = pgsafe::runner::init_database(team.init_request(*db));
     CHECK(first.schema_from == 0);
-    pgsafe::runner::approve(as(db->dsn(), team.dba1), {{"1", k_checksum}}, "reviewed", 72h);
+    pgsafe::runner::approve(as_role(db->dsn(), team.dba1), {{"1", k_checksum}}, "reviewed", 72h);
     std::string granted = grants(db->dsn());
     CHECK_THAT(granted, Catch::Contains("approvals " + team.deploy + " SELECT"));
     CHECK_THAT(granted, !Catch::Contains("approvals " + team.deploy + " INSERT"));
@@ -244,15 +239,15 @@ TEST_CASE("pgsafe init is idempotent and the run role can still migrate after it
     CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.environment") == "1");
     CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.events WHERE kind = 'init'") == "2");
     CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.approvals") == "1");
-    pgsafe::runner::approve(as(db->dsn(), team.dba2), {{"1", k_checksum}}, "reviewed too", 72h);
+    pgsafe::runner::approve(as_role(db->dsn(), team.dba2), {{"1", k_checksum}}, "reviewed too", 72h);
 
     TempDir dir;
     dir.write("migrations/V1__a.sql", "CREATE TABLE a (id int);\n");
-    auto r = run_pgsafe({"migrate", dir.path() + "/migrations", "--db", as(db->dsn(), team.deploy)});
+    auto r = run_pgsafe({"migrate", dir.path() + "/migrations", "--db", as_role(db->dsn(), team.deploy)});
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
     CHECK(value(db->dsn(), "SELECT applied_by FROM pgsafe.migrations WHERE version = '1'") == team.deploy);
-    auto audit = pgsafe::runner::read_audit(as(db->dsn(), team.dba1), std::nullopt);
+    auto audit = pgsafe::runner::read_audit(as_role(db->dsn(), team.dba1), std::nullopt);
     std::vector<std::string> kinds;
     for (const auto& e : audit.entries) kinds.push_back(e.kind);
     CHECK(std::count(kinds.begin(), kinds.end(), "init") == 2);
@@ -272,10 +267,10 @@ TEST_CASE("after pgsafe init a run role appends events only as itself and at the
     SECTION("a fresh init") {}
     SECTION("an init before pgsafe granted events by column: init again takes the old grant back") {
         pgsafe::runner::init_database(team.init_request(*db));
-        exec(as(db->dsn(), team.admin), "GRANT INSERT ON pgsafe.events TO " + team.deploy);
+        exec(as_role(db->dsn(), team.admin), "GRANT INSERT ON pgsafe.events TO " + team.deploy);
     }
     pgsafe::runner::init_database(team.init_request(*db));
-    const std::string deploy = as(db->dsn(), team.deploy);
+    const std::string deploy = as_role(db->dsn(), team.deploy);
     CHECK(denied(deploy, "INSERT INTO pgsafe.events (role, kind, version, detail) VALUES ('" + team.dba1 +
                              "', 'approved', '1', '{\"reason\": \"reviewed\"}')"));
     CHECK(denied(deploy,
@@ -329,18 +324,18 @@ TEST_CASE(
     TempDir dir;
     dir.write("migrations/V1__a.sql", "CREATE TABLE a (id int);\n");
     const std::string migrations = dir.path() + "/migrations";
-    REQUIRE(run_pgsafe({"migrate", migrations, "--db", as(db->dsn(), team.deploy)}).exit_code == 0);
+    REQUIRE(run_pgsafe({"migrate", migrations, "--db", as_role(db->dsn(), team.deploy)}).exit_code == 0);
     CHECK(value(db->dsn(), "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'pgsafe'") ==
           team.deploy);
 
     dir.write("migrations/V2__b.sql", "CREATE TABLE b (id int);\n");
-    auto r = run_pgsafe({"migrate", migrations, "--db", as(db->dsn(), team.developer)});
+    auto r = run_pgsafe({"migrate", migrations, "--db", as_role(db->dsn(), team.developer)});
     INFO(r.out << r.err);
     CHECK(r.exit_code == 4);
     CHECK_THAT(r.err, Catch::Contains("role " + team.developer + " has no USAGE on schema pgsafe"));
     CHECK_THAT(r.err, Catch::Contains("schema pgsafe belongs to " + team.deploy));
     CHECK_THAT(r.err, Catch::Contains("pgsafe init"));
-    auto status = run_pgsafe({"status", migrations, "--db", as(db->dsn(), team.developer)});
+    auto status = run_pgsafe({"status", migrations, "--db", as_role(db->dsn(), team.developer)});
     CHECK(status.exit_code == 4);
     CHECK_THAT(status.err, Catch::Contains("schema pgsafe belongs to " + team.deploy));
 
@@ -361,10 +356,10 @@ TEST_CASE(
                     "SELECT count(*) FROM pg_class WHERE relnamespace = 'pgsafe'::regnamespace AND "
                     "relowner::regrole::text = '" +
                         team.deploy + "'") == "0");
-        CHECK(denied(as(db->dsn(), team.deploy),
+        CHECK(denied(as_role(db->dsn(), team.deploy),
                      "INSERT INTO pgsafe.approvals (version, checksum, reason) "
                      "VALUES ('2', 'x', 'forged')"));
-        auto run = run_pgsafe({"migrate", migrations, "--db", as(db->dsn(), team.deploy)});
+        auto run = run_pgsafe({"migrate", migrations, "--db", as_role(db->dsn(), team.deploy)});
         INFO(run.out << run.err);
         CHECK(run.exit_code == 0);
         CHECK(value(db->dsn(), "SELECT count(*) FROM pgsafe.migrations WHERE state = 'applied'") == "2");
@@ -387,7 +382,7 @@ TEST_CASE(
     project.write("migrations/V1__rename.sql", sql);
     auto pgsafe_as = [&](const std::string& role, std::vector<std::string> args) {
         args.push_back("--db");
-        args.push_back(as(db->dsn(), role));
+        args.push_back(as_role(db->dsn(), role));
         return pgsafe::test::run_pgsafe_in(project.path(), args);
     };
     auto init = pgsafe_as(team.admin, {"init", "--env", "production"});

@@ -15,6 +15,7 @@
 #include <vector>
 
 using nlohmann::json;
+using pgsafe::test::as_role;
 using pgsafe::test::ProcessResult;
 using pgsafe::test::run_pgsafe;
 using pgsafe::test::ScratchDatabase;
@@ -24,13 +25,6 @@ using pgsafe::test::exec;
 using pgsafe::test::value;
 
 namespace {
-
-// The same server and database, as another role (the scratch server trusts local connections).
-std::string as_role(const std::string& dsn, const std::string& role) {
-    bool url = dsn.rfind("postgresql://", 0) == 0 || dsn.rfind("postgres://", 0) == 0;
-    if (!url) return dsn + " user=" + role;
-    return dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + "user=" + role;
-}
 
 // The same connection string with search_path set at connection start
 // (options=-csearch_path=…), as a run role may connect.

@@ -104,6 +104,12 @@ std::string value(const std::string& dsn, const std::string& sql) {
     return r.empty() || r[0][0].is_null() ? "" : r[0][0].c_str();
 }
 
+std::string as_role(const std::string& dsn, const std::string& role) {
+    bool url = dsn.rfind("postgresql://", 0) == 0 || dsn.rfind("postgres://", 0) == 0;
+    if (!url) return dsn + " user=" + role;
+    return dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + "user=" + role;
+}
+
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
     auto until = std::chrono::steady_clock::now() + timeout;
     auto holds = [&] {

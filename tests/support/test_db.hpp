@@ -51,6 +51,10 @@ void exec(const std::string& dsn, const std::string& sql);
 // The first column of sql's first row on dsn; "" for no row or NULL.
 std::string value(const std::string& dsn, const std::string& sql);
 
+// `dsn` (a URL or key=value pairs) logged in as `role` instead: the scratch
+// server trusts local connections.
+std::string as_role(const std::string& dsn, const std::string& role);
+
 // Whether pred() becomes true within `timeout`, asked every 50 ms. An
 // exception (the tracking tables not there yet, a server restarting) counts
 // as not yet.

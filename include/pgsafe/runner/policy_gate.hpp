@@ -71,15 +71,22 @@ struct PolicyGateOptions {
 // the clock before every migration.
 class PolicyGate : public MigrationGate {
 public:
+    // Reads the stored policy and identity on a session of its own, which it keeps.
     explicit PolicyGate(PolicyGateOptions options);
+    // Reads them on `first_reads`, a session of open_session's (pg_catalog's
+    // search path) that nothing else uses meanwhile, and opens a session of
+    // its own for the approvals only when a policy applies: a run without
+    // one (a pipeline building a database from empty) connects once less.
+    PolicyGate(PolicyGateOptions options, db::Connection& first_reads);
     ~PolicyGate() override;
     GateDecision check(const GateInput& input) override;
     bool time_independent() const override { return m_effective.refusals.empty() && !m_effective.policy; }
     const EffectivePolicy& effective() const { return m_effective; }
 
 private:
+    void read_policy(db::Connection& connection);
     PolicyGateOptions m_options;
-    db::Connection m_connection;
+    std::optional<db::Connection> m_connection;  // set whenever a policy applies
     EffectivePolicy m_effective;
     policy::Identity m_identity;
 };

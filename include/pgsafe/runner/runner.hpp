@@ -4,6 +4,7 @@
 // run would execute (--dry-run), or report what the tracking tables say.
 
 #include "pgsafe/config/settings.hpp"
+#include "pgsafe/db/connection.hpp"
 #include "pgsafe/plan/plan.hpp"
 #include "pgsafe/report/migrate_result.hpp"
 #include "pgsafe/runner/observer.hpp"
@@ -81,15 +82,17 @@ RunError run_error(const Error& error, const std::string& migration);
 // for what happens once the runner lock is held: the result says what was
 // applied and what failed. Throws pgsafe::Error before that (cannot connect:
 // Database; runner lock busy: LockTimeout; signal: Interrupted).
-// The gate is opened while the runner lock's sessions connect:
-// `open_gate` runs on a thread of its own and sets the gate in a copy of
-// `options`, with what the gate changes in them (a policy's timeouts and
-// retries); the run goes on with that copy. The lock is taken with
-// `options` (conninfo, lock_wait), and does not wait for another runner
-// before the gate has opened. What `open_gate` throws is thrown first, as
-// when the gate was opened before the lock, once the lock is released.
+// The gate is opened on the runner lock's session, once it is open and
+// before the lock is asked for (the work session connects meanwhile):
+// `open_gate` reads on that session what it needs and sets the gate in a
+// copy of `options`, with what the gate changes in them (a policy's
+// timeouts and retries); the run goes on with that copy. The lock is taken
+// with `options` (conninfo, lock_wait). What `open_gate` throws ends the run
+// before the lock is asked for; only a failure to open the work session is
+// reported before it.
+using OpenGate = std::function<void(RunOptions&, db::Connection& first_reads)>;
 RunResult migrate(const std::vector<source::MigrationFile>& files, const RunOptions& options,
-                  const std::function<void(RunOptions&)>& open_gate);
+                  const OpenGate& open_gate);
 
 // The SQL a run would execute now, tracking-table writes included, as the
 // runner's own code sends it (through a recording executor); changes
