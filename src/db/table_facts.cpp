@@ -303,10 +303,9 @@ std::string schemas_read(Connection::Impl& impl, const std::optional<std::string
 
 }  // namespace
 
-CatalogGlance glance_at_catalog(Connection& connection, const std::optional<std::string>& schema,
-                                FactsSearchPath path_from) {
-    auto& impl = connection.impl();
-    const std::string schemas = schemas_read(impl, schema);
+std::string catalog_glance_sql(Connection& connection, const std::optional<std::string>& schema,
+                               FactsSearchPath path_from) {
+    const std::string schemas = schemas_read(connection.impl(), schema);
     const std::string relations =
         "SELECT c.relkind FROM pg_catalog.pg_class c\n"
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE " +
@@ -315,15 +314,22 @@ CatalogGlance glance_at_catalog(Connection& connection, const std::optional<std:
         "SELECT FROM pg_catalog.pg_constraint k\n"
         "JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace WHERE " +
         schemas;
-    auto [search_path_text, any_names, partitioned] = guarded("reading the catalog of " + impl.target, [&] {
-        pqxx::nontransaction tx(impl.connection);
-        pqxx::row row = tx.exec1(read_prefix(path_from) +
-                                 "SELECT pg_catalog.current_setting('pgsafe.facts_search_path'),\n" +
-                                 "       EXISTS (" + relations + ") OR EXISTS (" + constraints + "),\n" +
-                                 "       EXISTS (SELECT FROM (" + relations + ") r WHERE r.relkind = 'p')");
-        return std::make_tuple(row[0].as<std::string>(), row[1].as<bool>(), row[2].as<bool>());
-    });
-    return {nlohmann::json::parse(search_path_text).get<std::vector<std::string>>(), any_names, partitioned};
+    return read_prefix(path_from) + "SELECT pg_catalog.current_setting('pgsafe.facts_search_path'),\n" +
+           "       EXISTS (" + relations + ") OR EXISTS (" + constraints + "),\n" +
+           "       EXISTS (SELECT FROM (" + relations + ") r WHERE r.relkind = 'p')";
+}
+
+CatalogGlance catalog_glance(const Connection::Row& row) {
+    if (row.size() != 3 || !row[0] || !row[1] || !row[2])
+        throw std::logic_error("catalog_glance: not a row of catalog_glance_sql's");
+    return {nlohmann::json::parse(*row[0]).get<std::vector<std::string>>(), *row[1] == "t", *row[2] == "t"};
+}
+
+CatalogGlance glance_at_catalog(Connection& connection, const std::optional<std::string>& schema,
+                                FactsSearchPath path_from) {
+    auto rows = connection.query(catalog_glance_sql(connection, schema, path_from),
+                                 "reading the catalog of " + connection.impl().target);
+    return catalog_glance(rows.at(0));
 }
 
 analysis::TableFacts load_table_facts(Connection& connection) {

@@ -60,17 +60,25 @@ FreshStart::FreshStart(const std::vector<source::MigrationFile>& files, const Re
 }
 
 FreshStart::~FreshStart() {
-    if (!m_told) m_created.set_value(false);  // the run stopped before: the thread reads nothing more
+    tell(std::nullopt);  // the run stopped before: the thread waits no more
     if (m_planning.valid()) m_planning.wait();
 }
 
-void FreshStart::created() {
+void FreshStart::tell(std::optional<db::CatalogGlance> glance) {
     if (m_told) return;
     m_told = true;
-    m_created.set_value(true);
+    m_created.set_value(std::move(glance));
 }
 
-FreshStart::Ahead FreshStart::plan_ahead(std::future<bool> created) {
+std::string FreshStart::glance_sql(db::Connection& work_session) const {
+    return db::catalog_glance_sql(work_session, k_tracking_schema, db::FactsSearchPath::Current);
+}
+
+void FreshStart::created(const db::Connection::Row& glance) {
+    tell(db::catalog_glance(glance));
+}
+
+FreshStart::Ahead FreshStart::plan_ahead(std::future<std::optional<db::CatalogGlance>> created) {
     // As the work session will see them: the search_path it starts with, not the lock session's.
     analysis::TableFacts facts = without_tracking_schema(
         db::load_table_facts(m_lock_session, std::nullopt, db::FactsSearchPath::SessionDefault));
@@ -79,20 +87,20 @@ FreshStart::Ahead FreshStart::plan_ahead(std::future<bool> created) {
     // finds the plans good.
     Prepared prepared = prepare(m_todo, m_lock_session, m_plan, facts, plans);
     Ahead out;
-    if (!created.get()) return out;
     // Whether the schema's creation changed what the planner would look up: a glance, which plans in
-    // a fraction of a millisecond where the facts query takes tens. When it did not, no plan can have
-    // consulted the schema's tables, and no record lists them (FactsSubset).
-    db::CatalogGlance tracking_schema =
-        db::glance_at_catalog(m_lock_session, k_tracking_schema, db::FactsSearchPath::SessionDefault);
-    out.why_not = why_plan_again(facts, tracking_schema, plans);
+    // a fraction of a millisecond where the facts query takes tens, read by the creating message
+    // itself. When it did not, no plan can have consulted the schema's tables, and no record lists
+    // them (FactsSubset).
+    std::optional<db::CatalogGlance> tracking_schema = created.get();
+    if (!tracking_schema) return out;
+    out.why_not = why_plan_again(facts, *tracking_schema, plans);
     if (out.why_not.empty()) out.prepared = std::move(prepared);
     return out;
 }
 
 std::optional<FreshStart::Planned> FreshStart::take(const Tracking& tracking) {
     if (!m_planning.valid()) return std::nullopt;  // nothing planned ahead
-    created();                                     // the thread waits for it (run_locked has called it)
+    tell(std::nullopt);                            // no glance (run_locked gives it): plan again
     Ahead ahead = m_planning.get();
     if (!tracking.migrations.empty()) return std::nullopt;
     if (!ahead.prepared) {

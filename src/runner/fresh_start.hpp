@@ -7,7 +7,8 @@
 // only when they are the ones planning after the schema's creation gives:
 // the schema still holds no history, and nothing the planner looks up can
 // be in it (no file names schema pgsafe, which the search path does not
-// hold, and it holds no partitioned table), read at a glance once it exists.
+// hold, and it holds no partitioned table), read at a glance by the message
+// that creates it, on the work session.
 // Their records are then those of a run that found the schema: no record
 // lists the facts of the schema's own tables where no plan can have looked
 // them up (FactsSubset). Else the run plans again, as on a database with the
@@ -19,6 +20,7 @@
 
 #include "pgsafe/analysis/table_facts.hpp"
 #include "pgsafe/db/connection.hpp"
+#include "pgsafe/db/table_facts.hpp"
 #include "pgsafe/plan/plan.hpp"
 #include "pgsafe/source/migration.hpp"
 
@@ -45,9 +47,13 @@ public:
     FreshStart(const FreshStart&) = delete;
     FreshStart& operator=(const FreshStart&) = delete;
 
-    // The work session has created the schema: the thread reads its tables
-    // and writes the plans' records while the run reads the tracking tables.
-    void created();
+    // What the message that creates the schema reads last, on the work
+    // session (whose search path the plans are made for), once it has:
+    // whether the schema changed what the planner would look up.
+    std::string glance_sql(db::Connection& work_session) const;
+    // The schema is created, and that read's row: the thread decides whether
+    // its plans stand while the run reads the tracking tables.
+    void created(const db::Connection::Row& glance);
 
     struct Planned {
         Reconciled todo;
@@ -63,12 +69,14 @@ private:
         std::optional<Prepared> prepared;  // nullopt: plan again
         std::string why_not;
     };
-    Ahead plan_ahead(std::future<bool> created);
-    Tracking m_none;  // what m_todo was reconciled with
+    Ahead plan_ahead(std::future<std::optional<db::CatalogGlance>> created);
+    void tell(std::optional<db::CatalogGlance> glance);  // sets m_created, once
+    Tracking m_none;                                     // what m_todo was reconciled with
     Reconciled m_todo;
     db::Connection& m_lock_session;
     const plan::PlanOptions& m_plan;
-    std::promise<bool> m_created;   // true once created(), false when the run ends before
+    // The glance once created(); nullopt when the run ends before.
+    std::promise<std::optional<db::CatalogGlance>> m_created;
     bool m_told = false;            // m_created is set
     std::future<Ahead> m_planning;  // not valid when nothing is planned ahead
 };

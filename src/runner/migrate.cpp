@@ -100,8 +100,10 @@ RunResult run_locked(const std::vector<source::MigrationFile>& files, const RunO
     std::optional<FreshStart> fresh;      // no schema: the files are planned while it is created
     if (!schema && sent) fresh.emplace(files, reconciling, *lock_session, options.plan);
     int installed = schema ? installed_tracking_version(reads) : 0;
-    ensure_tracking_schema(work, installed, lock_check);  // created or upgraded under the lock
-    if (fresh) fresh->created();
+    // Created or upgraded under the lock; a new one read at a glance by the same message.
+    Executor::Rows glance =
+        ensure_tracking_schema(work, installed, lock_check, fresh ? fresh->glance_sql(reads) : "");
+    if (fresh) fresh->created(glance.at(0));
     // What ran before. A run knows what ensure_tracking_schema left: a schema
     // it made holds no history and no adoptions, one it upgraded is at this
     // pgsafe's version.

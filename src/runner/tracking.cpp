@@ -341,10 +341,12 @@ Tracking made_tracking() {
     return t;
 }
 
-void ensure_tracking_schema(Executor& work, int installed, const std::string& lock_check) {
+Executor::Rows ensure_tracking_schema(Executor& work, int installed, const std::string& lock_check,
+                                      const std::string& then_read) {
     require_known(installed);
     std::vector<std::string> scripts = tracking_upgrades(installed);
-    if (scripts.empty()) return;
+    const std::string doing = "creating the tracking schema \"pgsafe\"";
+    if (scripts.empty()) return then_read.empty() ? Executor::Rows{} : work.query(then_read, doing);
     // All in one round trip: the server stops at the first error. A new
     // schema in one transaction; each upgrade of one that was there in a
     // transaction of its own, so the ones before the error stay committed.
@@ -361,7 +363,11 @@ void ensure_tracking_schema(Executor& work, int installed, const std::string& lo
         for (const auto& script : scripts) sql += begin + script + "\nCOMMIT;\n";
     }
     try {
-        work.execute(sql, "creating the tracking schema \"pgsafe\"");
+        if (then_read.empty()) {
+            work.execute(sql, doing);
+            return {};
+        }
+        return work.query(sql + then_read, doing);
     } catch (...) {
         try {
             work.execute("ROLLBACK", "creating the tracking schema");

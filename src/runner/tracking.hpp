@@ -134,8 +134,10 @@ Tracking made_tracking();
 // the lock after this one was killed waits for the schema's creation to
 // end instead of making it a second time. A schema is made in one
 // transaction (it is there whole or not at all); each upgrade of one that
-// was there commits on its own.
-void ensure_tracking_schema(Executor& work, int installed, const std::string& lock_check);
+// was there commits on its own. `then_read`, a read, goes in the same
+// message after them; its rows are returned (none when it is empty).
+Executor::Rows ensure_tracking_schema(Executor& work, int installed, const std::string& lock_check,
+                                      const std::string& then_read = "");
 
 // The format of the plan and step records this pgsafe writes. Records carry
 // it as "format"; a record without it is format 1 (pgsafe before the key),

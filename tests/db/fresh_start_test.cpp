@@ -17,6 +17,7 @@
 
 #include "pgsafe/config/settings.hpp"
 #include "pgsafe/db/connection.hpp"
+#include "pgsafe/db/table_facts.hpp"
 #include "pgsafe/plan/plan.hpp"
 #include "pgsafe/source/migration.hpp"
 
@@ -96,8 +97,7 @@ TEST_CASE("a first run's plans, made while the schema is created, are those plan
     pgsafe::db::Connection work(db->dsn());
     runner::FreshStart fresh(files, {}, lock_session, options);
     runner::ConnectionExecutor executor(work);
-    runner::ensure_tracking_schema(executor, 0, "");
-    fresh.created();
+    fresh.created(runner::ensure_tracking_schema(executor, 0, "", fresh.glance_sql(work)).at(0));
     runner::Tracking tracking = runner::load_tracking(work);
     auto planned = fresh.take(tracking);
     REQUIRE(planned);
@@ -141,15 +141,13 @@ TEST_CASE("a first run plans again when a file names schema pgsafe, or the schem
 
     SECTION("a file names schema pgsafe") {
         runner::FreshStart fresh(files, {}, lock_session, options);
-        runner::ensure_tracking_schema(executor, 0, "");
-        fresh.created();
+        fresh.created(runner::ensure_tracking_schema(executor, 0, "", fresh.glance_sql(work)).at(0));
         CHECK_FALSE(fresh.take(runner::load_tracking(work)));
     }
     SECTION("the schema has history: someone else ran before the plans were taken") {
         std::vector<pgsafe::source::MigrationFile> first(files.begin(), files.begin() + 1);
         runner::FreshStart fresh(first, {}, lock_session, options);
-        runner::ensure_tracking_schema(executor, 0, "");
-        fresh.created();
+        fresh.created(runner::ensure_tracking_schema(executor, 0, "", fresh.glance_sql(work)).at(0));
         runner::Tracking tracking = runner::load_tracking(work);
         tracking.migrations.push_back({});
         CHECK_FALSE(fresh.take(tracking));
@@ -157,6 +155,29 @@ TEST_CASE("a first run plans again when a file names schema pgsafe, or the schem
     SECTION("the run stops before the schema is created: the thread is released") {
         runner::FreshStart fresh(files, {}, lock_session, options);
     }
+}
+
+TEST_CASE("a first run plans again when the work session's search path names schema pgsafe",
+          "[db][migrate][fresh]") {
+    // Read by the creating message itself, on the work session: the path there
+    // holds pgsafe once the schema exists, which the plans did not see.
+    auto db = pgsafe::test::scratch_database();
+    if (!db) return;
+    exec(db->dsn(), "ALTER DATABASE \"" + db->name() + "\" SET search_path = \"$user\", public, pgsafe");
+    TempDir dir;
+    dir.write("m/V1__a.sql", "CREATE TABLE a (id int);\n");
+    auto files = pgsafe::source::discover_migrations(dir.path() + "/m");
+    auto options = every_table_large();
+    pgsafe::db::Connection lock_session(db->dsn());
+    pgsafe::db::Connection work(db->dsn());
+    runner::ConnectionExecutor executor(work);
+    runner::FreshStart fresh(files, {}, lock_session, options);
+    auto glance = runner::ensure_tracking_schema(executor, 0, "", fresh.glance_sql(work));
+    REQUIRE(glance.size() == 1);
+    CHECK(pgsafe::db::catalog_glance(glance.at(0)).search_path ==
+          std::vector<std::string>{"public", "pgsafe"});
+    fresh.created(glance.at(0));
+    CHECK_FALSE(fresh.take(runner::load_tracking(work)));
 }
 
 TEST_CASE(

@@ -40,5 +40,12 @@ struct CatalogGlance {
 };
 CatalogGlance glance_at_catalog(Connection& connection, const std::optional<std::string>& schema,
                                 FactsSearchPath search_path);
+// The same glance in two halves, for a message that also does something
+// else first: its statements (the answer is the last one's row, read-only
+// in a transaction of their own, after whatever precedes them in the
+// message), and the glance from that row.
+std::string catalog_glance_sql(Connection& connection, const std::optional<std::string>& schema,
+                               FactsSearchPath search_path);
+CatalogGlance catalog_glance(const Connection::Row& row);
 
 }  // namespace pgsafe::db
