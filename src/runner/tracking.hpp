@@ -92,11 +92,13 @@ int tracking_schema_version();
 // current version, in order (all of them for a database without it).
 std::vector<std::string> tracking_upgrades(int from);
 
-// pgsafe.approve as the newest upgrade defines it, as CREATE OR REPLACE,
-// accepting members of `roles`: `pgsafe init` writes the policy's approve
-// roles into the function itself, so only the schema's owner can change
-// them and the function needs no table or setting that others could write.
-std::string approve_function_sql(const std::vector<std::string>& roles);
+// pgsafe.approve and pgsafe.revoke, as CREATE OR REPLACE with EXECUTE revoked
+// from PUBLIC, approve accepting members of `roles`: `pgsafe init` creates
+// them and writes the policy's approve roles into approve itself, so only the
+// schema's owner can change them and the function needs no table or setting
+// that others could write. A database without init has neither (or, made by an
+// earlier pgsafe, both, with no approve roles).
+std::string approver_functions_sql(const std::vector<std::string>& roles);
 
 // The tracking-schema version installed in the database; 0 when there is none.
 int installed_tracking_version(db::Connection& connection);

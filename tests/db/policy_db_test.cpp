@@ -5,6 +5,7 @@
 // only their own, and one removed from the approve role stops counting.
 
 #include "process.hpp"
+#include "runner/tracking.hpp"
 #include "test_db.hpp"
 
 #include "pgsafe/error.hpp"
@@ -327,6 +328,12 @@ TEST_CASE(
     REQUIRE(run_pgsafe({"migrate", migrations, "--db", as_role(db->dsn(), team.deploy)}).exit_code == 0);
     CHECK(value(db->dsn(), "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'pgsafe'") ==
           team.deploy);
+    // No approvers before init, so no functions to approve with (nor PL/pgSQL loaded to make them).
+    const std::string functions =
+        "SELECT string_agg(format('%s %s %s', p.oid::regprocedure, p.proowner::regrole, p.proacl), ', ' "
+        "ORDER BY p.proname) FROM pg_proc p WHERE p.pronamespace = 'pgsafe'::regnamespace";
+    CHECK(value(db->dsn(), functions) == "");
+    CHECK(approve_error(as_role(db->dsn(), team.deploy)) == pgsafe::ErrorKind::Usage);
 
     dir.write("migrations/V2__b.sql", "CREATE TABLE b (id int);\n");
     auto r = run_pgsafe({"migrate", migrations, "--db", as_role(db->dsn(), team.developer)});
@@ -347,11 +354,29 @@ TEST_CASE(
             CHECK_THAT(e.what(), Catch::Contains("schema pgsafe belongs to " + team.deploy));
         }
     }
+    SECTION("an earlier pgsafe's first run made the functions too: init takes them over with the rest") {
+        exec(as_role(db->dsn(), team.deploy), pgsafe::runner::approver_functions_sql({}));
+        auto request = team.init_request(*db);
+        request.conninfo = db->dsn();
+        pgsafe::runner::init_database(request);
+        CHECK(value(db->dsn(),
+                    "SELECT count(*) FROM pg_proc WHERE pronamespace = 'pgsafe'::regnamespace AND "
+                    "proowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)") == "0");
+        CHECK(denied(as_role(db->dsn(), team.deploy), "SELECT pgsafe.revoke('1')"));
+        pgsafe::runner::approve(as_role(db->dsn(), team.dba1), {{"1", k_checksum}}, "reviewed",
+                                std::chrono::seconds(3600));
+        CHECK(value(db->dsn(), "SELECT approver FROM pgsafe.approvals") == team.dba1);
+    }
     SECTION("a superuser's init takes it over, and the deploy role runs on under the grants") {
         auto request = team.init_request(*db);
         request.conninfo = db->dsn();
         auto result = pgsafe::runner::init_database(request);
         CHECK(result.previous_owner == std::optional<std::string>(team.deploy));
+        const std::string owner = value(db->dsn(), "SELECT current_user");
+        CHECK(value(db->dsn(), functions) ==
+              fmt::format("pgsafe.approve(text,text,text,interval) {0} {{{0}=X/{0},{1}=X/{0}}}, "
+                          "pgsafe.revoke(text) {0} {{{0}=X/{0},{1}=X/{0}}}",
+                          owner, team.approvers));
         CHECK(value(db->dsn(),
                     "SELECT count(*) FROM pg_class WHERE relnamespace = 'pgsafe'::regnamespace AND "
                     "relowner::regrole::text = '" +
