@@ -67,17 +67,18 @@ bool NoticeLogger::operator()(const char message[]) noexcept {
     return false;  // handled: do not pass it on to libpqxx's default (stderr)
 }
 
-void Connection::execute(std::string_view sql, std::string_view doing) {
+// The SQL as it is (a run's message can be megabytes: no copy of our own).
+void Connection::execute(const std::string& sql, std::string_view doing) {
     guarded(doing, [&] {
         pqxx::nontransaction tx(m_impl->connection);
-        tx.exec(std::string(sql));
+        tx.exec(sql);
     });
 }
 
-std::vector<Connection::Row> Connection::query(std::string_view sql, std::string_view doing) {
+std::vector<Connection::Row> Connection::query(const std::string& sql, std::string_view doing) {
     return guarded(doing, [&] {
         pqxx::nontransaction tx(m_impl->connection);
-        pqxx::result result = tx.exec(std::string(sql));
+        pqxx::result result = tx.exec(sql);
         std::vector<Row> rows;
         rows.reserve(result.size());
         for (const auto& r : result) {

@@ -34,11 +34,11 @@ public:
     // Runs SQL text (one or more statements, the simple query protocol) as
     // it stands: a BEGIN in it opens a transaction that stays open until a
     // COMMIT or ROLLBACK is executed. Throws db::DatabaseError "doing: …".
-    void execute(std::string_view sql, std::string_view doing);
+    void execute(const std::string& sql, std::string_view doing);
 
     // One statement's result rows, each value as text (nullopt for NULL).
     using Row = std::vector<std::optional<std::string>>;
-    std::vector<Row> query(std::string_view sql, std::string_view doing);
+    std::vector<Row> query(const std::string& sql, std::string_view doing);
 
     // The server process serving this connection, as the server tells it
     // (pg_backend_pid(), asked once connected). Not the process id in the
