@@ -20,12 +20,15 @@ std::string row(const std::vector<std::string>& items) {
 }  // namespace
 
 NextKeys next_keys(const Batch& batch, const std::optional<std::vector<std::string>>& after,
-                   std::optional<long> limit, bool inclusive) {
+                   std::optional<long> limit, bool inclusive,
+                   const std::optional<std::vector<std::string>>& until) {
     NextKeys out;
     for (const auto& k : batch.key) out.key.push_back(sql::quoted_identifier(k));
     std::string columns = fmt::format("{}", fmt::join(out.key, ", "));
-    std::string where;
-    if (after) where = fmt::format(" WHERE {} {} {}", row(out.key), inclusive ? ">=" : ">", row(*after));
+    std::vector<std::string> bounds;
+    if (after) bounds.push_back(fmt::format("{} {} {}", row(out.key), inclusive ? ">=" : ">", row(*after)));
+    if (until) bounds.push_back(fmt::format("{} <= {}", row(out.key), row(*until)));
+    std::string where = bounds.empty() ? "" : fmt::format(" WHERE {}", fmt::join(bounds, " AND "));
     std::string from =
         sql::quoted_identifier(batch.schema) + "." + sql::quoted_identifier(batch.table) + where;
     std::vector<std::string> descending_key;

@@ -7,6 +7,8 @@
 
 #include "batch_loop.hpp"
 
+#include "batch_worker.hpp"
+#include "session.hpp"
 #include "sql_text.hpp"
 
 #include "pgsafe/db/error.hpp"
@@ -18,8 +20,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cmath>
+#include <memory>
 
 namespace pgsafe::runner {
 namespace {
@@ -175,6 +179,23 @@ std::vector<std::string> parameter_types(Executor& work) {
     return out;
 }
 
+// Below this many rows (pg_class's estimate) the batches stay in one session.
+constexpr double k_parts_min_rows = 10000;
+// How many keys the sample that cuts the key into parts aims at.
+constexpr double k_split_sample_keys = 100000;
+
+// What a batch's statement can depend on in a session: its role, its
+// settings (but its name and the timeouts each batch sets for itself), and
+// whether it holds temporary objects or prepared statements of its own. A
+// worker session runs batches only when its answer is the step's session's.
+const std::string k_session_state_sql =
+    "SELECT pg_catalog.json_build_array(current_user, session_user, (SELECT pg_catalog.json_agg("
+    "pg_catalog.json_build_array(name, setting) ORDER BY name) FROM pg_catalog.pg_settings WHERE name NOT IN "
+    "('application_name', 'lock_timeout', 'statement_timeout') AND name NOT LIKE 'pgsafe.%'), (SELECT "
+    "pg_catalog.count(*) FROM pg_catalog.pg_class WHERE relnamespace = pg_catalog.pg_my_temp_schema()), "
+    "(SELECT pg_catalog.count(*) FROM pg_catalog.pg_prepared_statements WHERE name <> 'pgsafe_batch'))"
+    "::pg_catalog.text";
+
 class Loop {
 public:
     Loop(StepRun& run, const StepView& view, const StoredStep& step, StepOutcome& outcome,
@@ -206,15 +227,15 @@ public:
         m_estimate = estimated_rows(m_run.work, m_batch);
         resume_point();
         m_run.work.execute(prepare_batch_sql(m_step), label);
-        bool first = true;
         undo_on_failure([&] {
             choose_round_trip();
-            while (true) {
-                if (m_run.interrupt.interrupted()) throw m_hooks.interrupted();
-                if (!first) timed(m_paused, [&] { pause(); });
-                first = false;
-                timed(m_waited, [&] { wait_for_replicas(); });
-                if (!one_batch(limit)) break;
+            std::vector<db::Connection> sessions;
+            if (!m_types.empty() && limit) sessions = worker_sessions();
+            if (m_ranges.empty() && !m_after && !sessions.empty()) split(sessions.size() + 1);
+            if (m_ranges.empty()) {
+                walk(limit);
+            } else {
+                walk_parts(limit, std::move(sessions));
             }
         });
         m_run.work.execute(k_deallocate_batch_sql, "finishing the batches");
@@ -222,6 +243,193 @@ public:
     }
 
 private:
+    // Batch after batch until the keys (of the part in hand) are done.
+    void walk(std::optional<long>& limit) {
+        bool first = true;
+        while (true) {
+            if (m_run.interrupt.interrupted()) throw m_hooks.interrupted();
+            if (!first) timed(m_paused, [&] { pause(); });
+            first = false;
+            timed(m_waited, [&] { wait_for_replicas(); });
+            if (!one_batch(limit)) break;
+        }
+    }
+
+    // Sessions for workers ([run] batch_workers - 1, fewer when the parts are
+    // recorded already), each as the step's own would run the batches: not
+    // behind a pooler, the same role, settings and no objects of its own.
+    // None when the table is small, or for --dry-run.
+    std::vector<db::Connection> worker_sessions() {
+        std::vector<db::Connection> out;
+        int wanted = m_run.options.run.batch_workers - 1;
+        if (!m_ranges.empty()) wanted = std::min(wanted, int(m_ranges.size()) - 1);
+        if (wanted <= 0 || (m_ranges.empty() && (m_after || m_estimate < k_parts_min_rows))) return out;
+        auto state = [](auto& session) {
+            return session.query(k_session_state_sql, "reading the session's state").at(0).at(0);
+        };
+        auto mine = state(m_run.work);
+        std::string why;
+        // Each batch records its part's last key in the step's one row: at a
+        // higher isolation level a session whose record follows another's
+        // fails (could not serialize) instead of waiting for it.
+        auto isolation =
+            m_run.work.query("SELECT pg_catalog.current_setting('default_transaction_isolation')",
+                             "reading the session's isolation level");
+        std::string level = isolation.at(0).at(0).value_or("");
+        if (level != "read committed") {
+            why = fmt::format(
+                "transactions default to {} isolation, where two sessions' progress records "
+                "would conflict",
+                level);
+            wanted = 0;
+        }
+        for (int i = 0; i < wanted && why.empty(); ++i) {
+            try {
+                db::Connection c =
+                    open_session(m_run.options.conninfo, fmt::format("pgsafe migrate (batches {})", i + 2),
+                                 SearchPath::Users);
+                if (c.through_pooler())
+                    why = "the server connection goes through a pooler";
+                else if (state(c) != mine)
+                    why =
+                        "the migration changed this session (a setting, the role or a temporary object), "
+                        "which a new session would not have";
+                else
+                    out.push_back(std::move(c));
+            } catch (const std::exception& e) {
+                why = fmt::format("opening another session failed: {}", e.what());
+            }
+        }
+        if (!why.empty())
+            m_run.observer.note(fmt::format("  {}: running the batches in {} session{}: {}", m_view.label,
+                                            out.size() + 1, out.empty() ? "" : "s", why));
+        return out;
+    }
+
+    // Cuts the key into `parts` parts of about as many keys each (fewer when
+    // a sample of the table finds too few keys), recorded before the first batch.
+    void split(std::size_t parts) {
+        double percent = std::clamp(100.0 * k_split_sample_keys / m_estimate, 0.0001, 100.0);
+        std::vector<BatchRange> ranges;
+        Executor::Rows rows;
+        try {
+            rows =
+                m_run.work.query(split_keys_sql(m_batch, int(parts), percent), "cutting the key into parts");
+        } catch (const db::DatabaseError& e) {
+            if (e.connection_lost()) throw;
+            m_run.observer.note(
+                fmt::format("  {}: running the batches in one session: {}", m_view.label, e.what()));
+            return;
+        }
+        for (const auto& row : rows)
+            ranges.push_back({nlohmann::json::parse(row.at(0).value_or("[]")).get<std::vector<std::string>>(),
+                              std::nullopt});
+        if (ranges.empty()) return;
+        ranges.push_back({std::nullopt, std::nullopt});
+        m_run.work.execute(
+            own_transaction_sql(m_run.lock_check +
+                                batch_ranges_sql(m_view.version, m_step.number, m_batch, ranges)),
+            "recording the batches' parts");
+        m_ranges = std::move(ranges);
+    }
+
+    // The parts of the key: the first in this session, the others in workers
+    // at the same time (as many as there are sessions); a part whose worker
+    // stopped early, or that has none, is done here after the first.
+    void walk_parts(std::optional<long>& limit, std::vector<db::Connection> sessions) {
+        m_workers.resize(m_ranges.size());
+        BatchTrip trip{std::nullopt,     std::nullopt,   std::nullopt,  m_types, m_hooks.timeouts_sql(),
+                       m_run.lock_check, m_view.version, m_step.number, false,   std::nullopt};
+        for (std::size_t i = 1; i < m_ranges.size() && !sessions.empty(); ++i) {
+            m_workers[i] =
+                std::make_unique<BatchWorker>(std::move(sessions.back()), m_batch, prepare_batch_sql(m_step),
+                                              trip, WorkerPart{int(i), part_start(i), m_ranges[i].until},
+                                              m_run.options.run, m_hold, m_run.interrupt);
+            sessions.pop_back();
+        }
+        try {
+            for (std::size_t i = 0; i < m_ranges.size(); ++i) {
+                if (m_workers[i]) {
+                    wait_for(*m_workers[i]);
+                    bool finished = m_workers[i]->finished();
+                    if (!finished) take_over(i);
+                    done_with(m_workers[i]);
+                    if (finished) continue;
+                }
+                m_range = int(i);
+                m_until = m_ranges[i].until;
+                m_after = part_start(i);
+                m_finished = false;
+                walk(limit);
+            }
+        } catch (...) {
+            for (auto& w : m_workers)
+                if (w) w->stop();
+            for (auto& w : m_workers)
+                if (w) w->wait();
+            throw;
+        }
+    }
+
+    // After worker i stopped early: says so, closes its session, waits until
+    // its server process is gone (a batch of it that the worker never heard
+    // back from commits or rolls back by then), and takes the part's last
+    // key from its record, not from what the worker last heard.
+    void take_over(std::size_t i) {
+        BatchWorker& w = *m_workers[i];
+        m_run.observer.note(
+            fmt::format("  {}: the session running part {} of {} stopped ({}); going on with "
+                        "its keys in this one",
+                        m_view.label, i + 1, m_ranges.size(), w.error()));
+        int pid = w.backend_pid();
+        done_with(m_workers[i]);
+        const std::string gone = fmt::format(
+            "SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity WHERE pid = {} AND application_name "
+            "LIKE 'pgsafe migrate (batches %')",
+            pid);
+        while (m_run.work.query(gone, "waiting for the worker's session to end").at(0).at(0) !=
+               std::optional<std::string>("t"))
+            if (!m_run.interrupt.sleep_for(milliseconds(50))) throw m_hooks.interrupted();
+        auto rows = m_run.work.query(
+            fmt::format(
+                "SELECT batch_last->'ranges'->{}->'last' FROM pgsafe.steps WHERE version = {} AND step = {}",
+                i, literal(m_view.version), m_step.number),
+            "reading the part's last key");
+        m_ranges[i].last.reset();
+        if (!rows.empty() && rows[0].at(0))
+            if (auto last = nlohmann::json::parse(*rows[0][0]); last.is_array())
+                m_ranges[i].last = last.get<std::vector<std::string>>();
+    }
+
+    // Keeps what worker `w` did for the summary, and ends it (closing its session).
+    void done_with(std::unique_ptr<BatchWorker>& w) {
+        if (!w) return;
+        ++m_others.sessions;
+        m_others.rows += static_cast<double>(w->rows());
+        m_others.batches += w->batches();
+        m_others.changing += w->changing();
+        w.reset();
+    }
+
+    // Where part i starts: after its last key done, or after the part before it.
+    std::optional<std::vector<std::string>> part_start(std::size_t i) const {
+        if (m_ranges[i].last) return m_ranges[i].last;
+        if (i > 0) return m_ranges[i - 1].until;
+        return std::nullopt;
+    }
+
+    // Until worker `w` ends: reports the progress, watches the replicas for it.
+    void wait_for(BatchWorker& w) {
+        while (w.running()) {
+            if (!m_run.interrupt.sleep_for(
+                    k_replica_poll, [&w] { return !w.running(); }, milliseconds(20)))
+                throw m_hooks.interrupted();
+            timed(m_waited, [&] { wait_for_replicas(); });
+            report(std::nullopt, std::nullopt);
+        }
+        w.wait();
+    }
+
     // Stops before a batch runs when the batches would not leave what the
     // statement as written leaves (the plan checked this; earlier steps of the
     // run can have changed the table since).
@@ -250,6 +458,11 @@ private:
                 m_after = std::vector<std::string>{std::to_string(*m_step.batch_next)};
                 m_inclusive = true;
             }
+        } else if (!m_step.batch_ranges.empty()) {
+            m_ranges = m_step.batch_ranges;
+            m_run.observer.note(
+                fmt::format("  {}: resuming the batches in {} parts", m_view.label, m_ranges.size()));
+            return;
         } else if (m_step.batch_last && m_step.batch_last->size() == m_batch.key.size()) {
             m_after = *m_step.batch_last;
         }
@@ -304,6 +517,7 @@ private:
             std::vector<Replica> replicas = m_replicas ? std::move(*m_replicas) : read_replicas(m_run.work);
             m_replicas.reset();
             std::string why = replica_lag(replicas, max_lag);
+            m_hold = !why.empty();  // the workers wait too
             if (why.empty()) break;
             if (why != said) {
                 m_run.observer.batch_progress(m_view, fmt::format("{}: paused: {}", m_view.label, why),
@@ -319,16 +533,19 @@ private:
 
     double fraction() const {
         if (m_estimate <= 0) return 0;
-        return std::min(1.0, m_done / m_estimate);
+        return std::min(1.0, total_done() / m_estimate);
+    }
+
+    // Rows done here and by the workers.
+    double total_done() const {
+        double out = m_done + m_others.rows;
+        for (const auto& w : m_workers)
+            if (w) out += static_cast<double>(w->rows());
+        return out;
     }
 
     // What one batch did: its keys, and how long its rows were locked.
-    struct Done {
-        long keys = 0;
-        std::vector<std::string> first;
-        std::vector<std::string> last;
-        milliseconds changed{0};  // the change, its record and COMMIT
-    };
+    using Done = BatchDone;
 
     // Finds and runs the next batch; false when no keys are left.
     bool one_batch(std::optional<long>& limit) {
@@ -380,9 +597,16 @@ private:
     // One round trip: BEGIN, the next keys, the change, its record, COMMIT,
     // and the replicas' lag read right after (batch_round_trip_sql).
     std::optional<Done> batch_in_one_round_trip(std::optional<long> limit) {
-        BatchTrip trip{
-            m_after,          limit,          m_types,       m_hooks.timeouts_sql(),
-            m_run.lock_check, m_view.version, m_step.number, m_run.options.run.max_replica_lag.count() > 0};
+        BatchTrip trip{m_after,
+                       m_until,
+                       limit,
+                       m_types,
+                       m_hooks.timeouts_sql(),
+                       m_run.lock_check,
+                       m_view.version,
+                       m_step.number,
+                       m_run.options.run.max_replica_lag.count() > 0,
+                       m_range};
         Executor::Rows rows;
         CancelScope scope(m_run.interrupt, [&work = m_run.work] { work.cancel(); });
         m_run.observer.statement_started(m_view, m_run.work.backend_pid());
@@ -395,19 +619,8 @@ private:
             throw;
         }
         m_run.observer.statement_finished(m_view);
-        if (rows.empty() || !rows[0].at(0)) return std::nullopt;
-        auto found = nlohmann::json::parse(*rows[0][0]);
-        if (trip.replicas) m_replicas = replicas_from_json(rows[0].at(2));
-        if (found.empty()) return std::nullopt;
-        Done d;
-        std::size_t n = m_batch.key.size();
-        d.keys = found.at(0).get<long>();
-        for (std::size_t i = 0; i < n; ++i) {
-            d.first.push_back(found.at(1 + i).get<std::string>());
-            d.last.push_back(found.at(1 + n + i).get<std::string>());
-        }
-        d.changed = milliseconds(std::lround(std::stod(rows[0].at(1).value_or("0"))));
-        return d;
+        if (trip.replicas && !rows.empty()) m_replicas = replicas_from_json(rows[0].at(2));
+        return batch_done(rows, m_batch.key.size());
     }
 
     // Three round trips in a transaction (the timeouts with the next keys, the
@@ -417,7 +630,7 @@ private:
         std::optional<Done> done;
         m_hooks.in_transaction([&] {
             auto rows = m_run.work.query(
-                m_hooks.timeouts_sql() + "\n" + next_batch_sql(m_batch, m_after, limit, m_inclusive),
+                m_hooks.timeouts_sql() + "\n" + next_batch_sql(m_batch, m_after, limit, m_inclusive, m_until),
                 "finding the next batch");
             if (rows.empty() || !rows[0][0]) return;
             const auto& row = rows[0];
@@ -455,6 +668,7 @@ private:
     std::string done_sql(const std::vector<std::string>& last) const {
         if (m_batch.legacy_range)
             return batch_done_sql(m_view.version, m_step.number, std::stoll(last.front()) + 1);
+        if (m_range) return batch_done_sql(m_view.version, m_step.number, *m_range, last);
         return batch_done_sql(m_view.version, m_step.number, m_batch, last);
     }
 
@@ -474,31 +688,41 @@ private:
     // the batches' own work (BEGIN, finding the next keys, COMMIT), the
     // pauses, and the waits for replicas.
     void summary() {
-        if (m_batches == 0) return;
+        if (m_batches + m_others.batches == 0) return;
         auto ms = [](milliseconds d) {
             return fmt::format("{:.1f} s", static_cast<double>(d.count()) / 1000);
         };
         auto total = std::chrono::duration_cast<milliseconds>(Clock::now() - m_started);
+        std::string others;
+        if (m_others.sessions > 0)
+            others = fmt::format(
+                "; at the same time in {} more session{}: {} rows in {} batch{}, changing and "
+                "recording rows {}",
+                m_others.sessions, m_others.sessions == 1 ? "" : "s", thousands(m_others.rows),
+                m_others.batches, m_others.batches == 1 ? "" : "es", ms(m_others.changing));
         m_run.observer.note(
             fmt::format("  {}: {} rows in {} batch{}, {}: changing and recording rows {}, the batches' "
-                        "own work {}, pauses {}, waiting for replicas {}",
+                        "own work {}, pauses {}, waiting for replicas {}{}",
                         m_view.label, thousands(m_done), m_batches, m_batches == 1 ? "" : "es", ms(total),
-                        ms(m_changing), ms(m_busy - m_changing), ms(m_paused), ms(m_waited)));
+                        ms(m_changing), ms(m_busy - m_changing), ms(m_paused), ms(m_waited), others));
     }
 
-    void report(long keys, const std::vector<std::string>& last) {
+    // Progress: after one of this session's batches (its size and last key),
+    // or while it waits for a worker (nullopt).
+    void report(std::optional<long> keys, const std::optional<std::vector<std::string>>& last) {
+        double done = total_done();
         double seconds = std::chrono::duration<double>(Clock::now() - m_started).count();
-        double rate = seconds > 0 ? m_done / seconds : 0;
-        std::string of =
-            m_estimate > 0 ? fmt::format(" of ~{}", thousands(std::max(m_estimate, m_done))) : "";
+        double rate = seconds > 0 ? done / seconds : 0;
+        std::string of = m_estimate > 0 ? fmt::format(" of ~{}", thousands(std::max(m_estimate, done))) : "";
         std::string eta;
-        if (m_estimate > m_done && rate > 0) eta = ", ETA " + duration_text((m_estimate - m_done) / rate);
-        m_run.observer.batch_progress(
-            m_view,
-            fmt::format("{}: {} rows{} done, up to {}; batch {} rows, {} rows/s{}", m_view.label,
-                        thousands(m_done), of, key_text(m_batch, last), thousands(static_cast<double>(keys)),
-                        thousands(rate), eta),
-            fraction());
+        if (m_estimate > done && rate > 0) eta = ", ETA " + duration_text((m_estimate - done) / rate);
+        std::string where = keys && last ? fmt::format(", up to {}; batch {} rows", key_text(m_batch, *last),
+                                                       thousands(static_cast<double>(*keys)))
+                                         : "; waiting for the other sessions' batches";
+        m_run.observer.batch_progress(m_view,
+                                      fmt::format("{}: {} rows{} done{}, {} rows/s{}", m_view.label,
+                                                  thousands(done), of, where, thousands(rate), eta),
+                                      fraction());
     }
 
     StepRun& m_run;
@@ -517,6 +741,19 @@ private:
     milliseconds m_waited{0};  // for replicas
     long m_batches = 0;
     bool m_finished = false;  // the last batch took the last keys
+    // The key in parts, each run by a session of its own (empty: one part, this session's).
+    std::vector<BatchRange> m_ranges;
+    std::optional<int> m_range;                       // the part this session is walking
+    std::optional<std::vector<std::string>> m_until;  // its last key
+    std::atomic<bool> m_hold{false};  // set while a replica lags: the workers wait (so it outlives them)
+    std::vector<std::unique_ptr<BatchWorker>> m_workers;  // by part; none for the parts done here
+    // What the workers did, once each ended.
+    struct {
+        int sessions = 0;
+        double rows = 0;
+        long batches = 0;
+        milliseconds changing{0};
+    } m_others;
     // The prepared batch's parameter types: empty when batches take three round trips.
     std::vector<std::string> m_types;
     // The replicas as the last batch's round trip read them.

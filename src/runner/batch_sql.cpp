@@ -9,9 +9,12 @@
 #include "tracking.hpp"
 
 #include "pgsafe/plan/batch_keys.hpp"
+#include "pgsafe/sql/identifier.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include <cmath>
 
 namespace pgsafe::runner {
 namespace {
@@ -26,13 +29,16 @@ std::string joined(const std::vector<std::string>& items) {
 // "SELECT <select(count, first, last)> FROM …" (no semicolon); no row when none are left.
 template <typename Select>
 std::string next_keys_sql(const plan::Batch& batch, const std::optional<std::vector<std::string>>& after,
-                          std::optional<long> limit, bool inclusive, Select&& select) {
-    std::optional<std::vector<std::string>> values;
-    if (after) {
-        values.emplace();
-        for (const auto& v : *after) values->push_back(literal(v));
-    }
-    plan::NextKeys keys = plan::next_keys(batch, values, limit, inclusive);
+                          std::optional<long> limit, bool inclusive, Select&& select,
+                          const std::optional<std::vector<std::string>>& until = std::nullopt) {
+    auto literals = [](const std::optional<std::vector<std::string>>& key) {
+        std::optional<std::vector<std::string>> out;
+        if (!key) return out;
+        out.emplace();
+        for (const auto& v : *key) out->push_back(literal(v));
+        return out;
+    };
+    plan::NextKeys keys = plan::next_keys(batch, literals(after), limit, inclusive, literals(until));
     std::vector<std::string> f;
     std::vector<std::string> l;
     for (const auto& k : keys.key) {
@@ -53,11 +59,14 @@ std::string kept(std::size_t n) {
 }  // namespace
 
 std::string next_batch_sql(const plan::Batch& batch, const std::optional<std::vector<std::string>>& after,
-                           std::optional<long> limit, bool inclusive) {
-    return next_keys_sql(batch, after, limit, inclusive,
-                         [](const std::string& count, const std::string& first, const std::string& last) {
-                             return count + ", " + first + ", " + last;
-                         }) +
+                           std::optional<long> limit, bool inclusive,
+                           const std::optional<std::vector<std::string>>& until) {
+    return next_keys_sql(
+               batch, after, limit, inclusive,
+               [](const std::string& count, const std::string& first, const std::string& last) {
+                   return count + ", " + first + ", " + last;
+               },
+               until) +
            ";";
 }
 
@@ -65,24 +74,32 @@ std::string batch_round_trip_sql(const plan::Batch& batch, const BatchTrip& trip
     std::size_t n = batch.key.size();
     // The keys found, as a JSON array [count, first…, last…] kept in a session
     // setting for the statements after it ('[]': none left).
-    std::string keys =
-        next_keys_sql(batch, trip.after, trip.limit, false,
-                      [](const std::string& count, const std::string& first, const std::string& last) {
-                          return fmt::format("pg_catalog.json_build_array({}, {}, {})::pg_catalog.text",
-                                             count, first, last);
-                      });
+    std::string keys = next_keys_sql(
+        batch, trip.after, trip.limit, false,
+        [](const std::string& count, const std::string& first, const std::string& last) {
+            return fmt::format("pg_catalog.json_build_array({}, {}, {})::pg_catalog.text", count, first,
+                               last);
+        },
+        trip.until);
     std::vector<std::string> params;
     for (std::size_t i = 0; i < 2 * n; ++i)
         params.push_back(fmt::format("({})::{}", kept(1 + i), trip.parameter_types.at(i)));
     std::vector<std::string> values;
     for (std::size_t i = 0; i < n; ++i) values.push_back(kept(1 + n + i));
+    std::string last =
+        trip.range
+            ? fmt::format(
+                  "pg_catalog.jsonb_set(batch_last, '{{ranges,{},last}}', pg_catalog.jsonb_build_array({}))",
+                  *trip.range, joined(values))
+            : fmt::format(
+                  "pg_catalog.jsonb_build_object('columns', {}::pg_catalog.jsonb, 'types', "
+                  "{}::pg_catalog.jsonb, 'values', pg_catalog.jsonb_build_array({}))",
+                  literal(nlohmann::json(batch.key).dump()), literal(nlohmann::json(batch.types).dump()),
+                  joined(values));
     std::string record = fmt::format(
-        "UPDATE pgsafe.steps SET batch_last = pg_catalog.jsonb_build_object('columns', {}::pg_catalog.jsonb, "
-        "'types', {}::pg_catalog.jsonb, 'values', pg_catalog.jsonb_build_array({})) WHERE version = {} AND "
-        "step = {} AND pg_catalog.json_array_length(pg_catalog.current_setting('pgsafe.batch')::"
-        "pg_catalog.json) > 0;",
-        literal(nlohmann::json(batch.key).dump()), literal(nlohmann::json(batch.types).dump()),
-        joined(values), literal(trip.version), trip.step);
+        "UPDATE pgsafe.steps SET batch_last = {} WHERE version = {} AND step = {} AND "
+        "pg_catalog.json_array_length(pg_catalog.current_setting('pgsafe.batch')::pg_catalog.json) > 0;",
+        last, literal(trip.version), trip.step);
     std::string replicas = trip.replicas
                                ? fmt::format(
                                      "(SELECT pg_catalog.json_agg(pg_catalog.json_build_array(r.name, r.lag, "
@@ -101,10 +118,41 @@ std::string batch_round_trip_sql(const plan::Batch& batch, const BatchTrip& trip
         trip.timeouts, keys, now, joined(params), k_own_settings_sql, trip.lock_check, record, replicas);
 }
 
+std::optional<BatchDone> batch_done(const std::vector<db::Connection::Row>& rows, std::size_t key_columns) {
+    if (rows.empty() || !rows[0].at(0)) return std::nullopt;
+    auto found = nlohmann::json::parse(*rows[0][0]);
+    if (found.empty()) return std::nullopt;
+    BatchDone d;
+    d.keys = found.at(0).get<long>();
+    for (std::size_t i = 0; i < key_columns; ++i) {
+        d.first.push_back(found.at(1 + i).get<std::string>());
+        d.last.push_back(found.at(1 + key_columns + i).get<std::string>());
+    }
+    d.changed = std::chrono::milliseconds(std::lround(std::stod(rows[0].at(1).value_or("0"))));
+    return d;
+}
+
 std::string prepare_batch_sql(const StoredStep& step) {
     // Keyset steps leave the parameter types to PostgreSQL: each is its key column's.
     if (step.batch && step.batch->legacy_range) return "PREPARE pgsafe_batch (bigint, bigint) AS " + step.sql;
     return "PREPARE pgsafe_batch AS " + step.sql;
+}
+
+std::string split_keys_sql(const plan::Batch& batch, int parts, double percent) {
+    std::vector<std::string> key;
+    std::vector<std::string> text;
+    for (const auto& k : batch.key) {
+        key.push_back(sql::quoted_identifier(k));
+        text.push_back(key.back() + "::pg_catalog.text");
+    }
+    return fmt::format(
+        "SELECT pg_catalog.json_build_array({0})::pg_catalog.text FROM (SELECT {1}, pg_catalog.row_number() "
+        "OVER (ORDER BY {1}) AS \"pgsafe n\", pg_catalog.count(*) OVER () AS \"pgsafe keys\" FROM {2}.{3} "
+        "TABLESAMPLE SYSTEM ({4})) s WHERE \"pgsafe n\" IN (SELECT GREATEST(1, \"pgsafe keys\" "
+        "OPERATOR(pg_catalog.*) g OPERATOR(pg_catalog./) {5}) FROM pg_catalog.generate_series(1, {5} - 1) g) "
+        "ORDER BY \"pgsafe n\"",
+        joined(text), joined(key), sql::quoted_identifier(batch.schema), sql::quoted_identifier(batch.table),
+        percent, parts);
 }
 
 std::string execute_batch_sql(const std::vector<std::string>& first, const std::vector<std::string>& last) {

@@ -38,6 +38,15 @@ enum class TrackedState { Running, Applied, Failed };
 const char* step_state_name(StepState state);
 const char* tracked_state_name(TrackedState state);
 
+// One session's part of a keyset step's key when several sessions run its
+// batches (batch_workers): the keys after the part before it's `until` (the
+// first part: from the first key) up to its own `until` (the last part: to
+// the last key), and the last key done in it.
+struct BatchRange {
+    std::optional<std::vector<std::string>> until;
+    std::optional<std::vector<std::string>> last;
+};
+
 // A plan step as the runner keeps it: what to run and how, plus its progress.
 struct StoredStep {
     int number = 0;  // 1-based, as plan prints it
@@ -60,6 +69,8 @@ struct StoredStep {
     std::optional<long long> batch_next;  // a legacy bigint-range step: first key of the next batch
     // a keyset step: the last key done, one text value per key column
     std::optional<std::vector<std::string>> batch_last;
+    // a keyset step run in parts (batch_last then holds the parts, not "values")
+    std::vector<BatchRange> batch_ranges;
 };
 
 struct TrackedMigration {
@@ -183,6 +194,12 @@ std::string step_failed_sql(const std::string& version, int step, long long lock
                             const std::string& error);
 // A batch done: a legacy range step stores the next key, a keyset step the last key done.
 std::string batch_done_sql(const std::string& version, int step, long long next_key);
+// The last key done in part `range` of a keyset step run in parts.
+std::string batch_done_sql(const std::string& version, int step, int range,
+                           const std::vector<std::string>& last_key);
+// The parts of a keyset step's key, each with nothing done yet, before its first batch.
+std::string batch_ranges_sql(const std::string& version, int step, const plan::Batch& batch,
+                             const std::vector<BatchRange>& ranges);
 std::string batch_done_sql(const std::string& version, int step, const plan::Batch& batch,
                            const std::vector<std::string>& last_key);
 std::string migration_applied_sql(const std::string& version);

@@ -151,8 +151,15 @@ StoredStep step_from_json_unchecked(const std::string& version, const json& j) {
     s.attempts = j.at("attempts").get<int>();
     s.lock_wait_ms = j.at("lock_wait_ms").get<long long>();
     s.batch_next = optional_of<long long>(j, "batch_next");
-    if (auto last = j.find("batch_last"); last != j.end() && !last->is_null())
-        s.batch_last = last->at("values").get<std::vector<std::string>>();
+    if (auto last = j.find("batch_last"); last != j.end() && !last->is_null()) {
+        if (auto ranges = last->find("ranges"); ranges != last->end()) {
+            for (const auto& r : *ranges)
+                s.batch_ranges.push_back({optional_of<std::vector<std::string>>(r, "until"),
+                                          optional_of<std::vector<std::string>>(r, "last")});
+        } else {
+            s.batch_last = last->at("values").get<std::vector<std::string>>();
+        }
+    }
     return s;
 }
 
@@ -347,6 +354,26 @@ std::string step_failed_sql(const std::string& version, int step, long long lock
 std::string batch_done_sql(const std::string& version, int step, long long next_key) {
     return fmt::format("UPDATE pgsafe.steps SET batch_next = {} WHERE version = {} AND step = {};", next_key,
                        literal(version), step);
+}
+
+std::string batch_done_sql(const std::string& version, int step, int range,
+                           const std::vector<std::string>& last_key) {
+    return fmt::format(
+        "UPDATE pgsafe.steps SET batch_last = pg_catalog.jsonb_set(batch_last, '{{ranges,{},last}}', "
+        "{}::pg_catalog.jsonb) WHERE version = {} AND step = {};",
+        range, literal(dump(json(last_key))), literal(version), step);
+}
+
+std::string batch_ranges_sql(const std::string& version, int step, const plan::Batch& batch,
+                             const std::vector<BatchRange>& ranges) {
+    json parts = json::array();
+    for (const auto& r : ranges)
+        parts.push_back({{"until", r.until ? json(*r.until) : json(nullptr)},
+                         {"last", r.last ? json(*r.last) : json(nullptr)}});
+    json last = {{"columns", batch.key}, {"types", batch.types}, {"ranges", parts}};
+    return fmt::format(
+        "UPDATE pgsafe.steps SET batch_last = {}::pg_catalog.jsonb WHERE version = {} AND step = {};",
+        literal(dump(last)), literal(version), step);
 }
 
 std::string batch_done_sql(const std::string& version, int step, const plan::Batch& batch,

@@ -138,3 +138,41 @@ TEST_CASE("one batch is one round trip: keys, change, record and COMMIT, then wh
     CHECK(batch_round_trip_sql(composite(), trip).find("FROM pg_catalog.pg_stat_replication") !=
           std::string::npos);
 }
+
+TEST_CASE("a part of the key ends at its cut, and its batches record their last key as the part's",
+          "[unit][batches]") {
+    BatchTrip trip;
+    trip.after = std::vector<std::string>{"0f0e", "it's"};
+    trip.until = std::vector<std::string>{"7a7a", "k9"};
+    trip.limit = 500;
+    trip.parameter_types = {"uuid", "text", "uuid", "text"};
+    trip.version = "3";
+    trip.step = 2;
+    trip.range = 1;
+    std::string sql = batch_round_trip_sql(composite(), trip);
+    INFO(sql);
+    CHECK(
+        sql.find("WHERE (\"tenant\", \"id\") > ('0f0e', 'it''s') AND (\"tenant\", \"id\") <= ('7a7a', 'k9') "
+                 "ORDER BY") != std::string::npos);
+    CHECK(sql.find("batch_last = pg_catalog.jsonb_set(batch_last, '{ranges,1,last}', "
+                   "pg_catalog.jsonb_build_array(") != std::string::npos);
+    CHECK(sql.find("'values'") == std::string::npos);
+
+    // The parts, written before the first batch; read back as BatchRange.
+    std::string parts = batch_ranges_sql(
+        "3", 2, composite(),
+        {{std::vector<std::string>{"7a7a", "k9"}, std::nullopt}, {std::nullopt, std::nullopt}});
+    CHECK(parts.find(
+              "\"ranges\":[{\"last\":null,\"until\":[\"7a7a\",\"k9\"]},{\"last\":null,\"until\":null}]") !=
+          std::string::npos);
+    CHECK(batch_done_sql("3", 2, 0, {"0f0e", "it's"})
+              .find("jsonb_set(batch_last, '{ranges,0,last}', '[\"0f0e\",\"it''s\"]'::pg_catalog.jsonb)") !=
+          std::string::npos);
+
+    // The cuts: the keys at 1/n … (n-1)/n of a page sample, in key order.
+    std::string cut = split_keys_sql(composite(), 3, 0.5);
+    INFO(cut);
+    CHECK(cut.find("FROM \"dot.schema\".\"a.\"\"b\" TABLESAMPLE SYSTEM (0.5)") != std::string::npos);
+    CHECK(cut.find("OVER (ORDER BY \"tenant\", \"id\")") != std::string::npos);
+    CHECK(cut.find("generate_series(1, 3 - 1)") != std::string::npos);
+}

@@ -73,6 +73,16 @@ struct Run {
     std::chrono::milliseconds batch_target{40};
     long batch_min = 100;
     long batch_max = 100000;
+    // Sessions that run a step's batches at once, each over its own part of
+    // the key (its progress recorded on its own). The UPDATE a batched
+    // backfill needs writes about twice what the ADD COLUMN it stands for
+    // writes: one session takes about 2x that statement's time, two about
+    // 1.1x where the server has a core to spare, but on a server without
+    // one the second session's writing costs the application's latency
+    // (bench/batches). So one by default. A second session is opened only
+    // where it runs the batches as the first does (same settings, role, no
+    // temporary objects, no pooler); otherwise the first runs them all.
+    int batch_workers = 1;
     // Before each batch, wait while a streaming replica replays more than
     // this far behind (pg_stat_replication); 0: do not watch replicas.
     std::chrono::milliseconds max_replica_lag{1000};

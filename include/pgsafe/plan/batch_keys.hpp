@@ -26,8 +26,10 @@ struct NextKeys {
 // The next `limit` keys of `batch`'s table (all that are left when nullopt)
 // after `after`, one SQL expression per key column (literals, or PL/pgSQL
 // variables), or from the first key when nullopt; `inclusive` takes `after`
-// as the batch's first key (legacy range steps).
+// as the batch's first key (legacy range steps). `until`, when given, is the
+// last key a batch may take (the end of one session's part of the key).
 NextKeys next_keys(const Batch& batch, const std::optional<std::vector<std::string>>& after,
-                   std::optional<long> limit, bool inclusive = false);
+                   std::optional<long> limit, bool inclusive = false,
+                   const std::optional<std::vector<std::string>>& until = std::nullopt);
 
 }  // namespace pgsafe::plan
