@@ -7,8 +7,9 @@
 
 #include "batch_loop.hpp"
 
+#include "batch_table.hpp"
 #include "batch_worker.hpp"
-#include "session.hpp"
+#include "replica_lag.hpp"
 #include "sql_text.hpp"
 
 #include "pgsafe/db/error.hpp"
@@ -31,8 +32,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// A replica that reports no replay time yet is lagging when it is this far behind.
-constexpr long long k_behind_bytes = 16LL * 1024 * 1024;
 constexpr milliseconds k_replica_poll{500};
 
 // "id 42" or "(a, b) (1, x)", for messages.
@@ -58,115 +57,6 @@ std::string duration_text(double seconds) {
     return fmt::format("{:.0f} h {:.0f} min", std::floor(seconds / 3600), std::fmod(seconds, 3600) / 60);
 }
 
-// Statement-level UPDATE/DELETE triggers on the table: a whole-table UPDATE
-// or DELETE run in batches would fire them once per batch instead of once.
-std::vector<std::string> statement_triggers(Executor& work, const plan::Batch& b) {
-    auto rows = work.query(
-        fmt::format(
-            "SELECT t.tgname FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
-            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = {} AND "
-            "c.relname = {} AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND (t.tgtype::pg_catalog.int4 & "
-            "1) = 0 "
-            "AND (t.tgtype::pg_catalog.int4 & 24) <> 0 ORDER BY 1",
-            literal(b.schema), literal(b.table)),
-        "looking for statement-level triggers");
-    std::vector<std::string> out;
-    for (const auto& row : rows) out.push_back(row.at(0).value_or(""));
-    return out;
-}
-
-// What the plan took for granted about the table, checked again before the
-// first batch, since earlier steps of the run may have changed it: whether
-// every key column is still NOT NULL (a NULL key is never reached by
-// `key > last`), and its UPDATE triggers (fired by a backfill's UPDATE,
-// never by the ADD COLUMN it stands for).
-struct TableNow {
-    bool key_not_null = false;
-    std::string update_triggers;  // "a, b" or ""
-};
-
-TableNow table_now(Executor& work, const plan::Batch& b) {
-    std::vector<std::string> columns;
-    for (const auto& k : b.key) columns.push_back(literal(k));
-    auto rows = work.query(
-        fmt::format(
-            "SELECT (SELECT pg_catalog.count(*) = {} FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid "
-            "AND "
-            "a.attnotnull AND a.attname IN ({})), (SELECT pg_catalog.string_agg(DISTINCT t.tgname, ', ') "
-            "FROM "
-            "pg_catalog.pg_trigger t WHERE (t.tgrelid = c.oid OR t.tgrelid IN (SELECT relid FROM "
-            "pg_catalog.pg_partition_tree(c.oid))) AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND "
-            "(t.tgtype::pg_catalog.int4 & 16) <> 0 AND pg_catalog.cardinality(t.tgattr::pg_catalog.int2[]) = "
-            "0) FROM "
-            "pg_catalog.pg_class c JOIN "
-            "pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = {} AND c.relname = {}",
-            b.key.size(), fmt::join(columns, ", "), literal(b.schema), literal(b.table)),
-        "checking the table before the batches");
-    TableNow now;
-    now.key_not_null = true;
-    if (rows.empty()) return now;  // no such table: the batches' own query says so
-    now.key_not_null = rows[0].at(0) == std::optional<std::string>("t");
-    now.update_triggers = rows[0].at(1).value_or("");
-    return now;
-}
-
-double estimated_rows(Executor& work, const plan::Batch& b) {
-    auto rows = work.query(fmt::format("SELECT greatest(c.reltuples, 0)::pg_catalog.float8 FROM "
-                                       "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace "
-                                       "n ON n.oid = c.relnamespace WHERE n.nspname = {} AND c.relname = {}",
-                                       literal(b.schema), literal(b.table)),
-                           "estimating the rows to walk");
-    if (rows.empty() || !rows[0][0]) return 0;
-    return std::stod(*rows[0][0]);
-}
-
-// One streaming replica as k_replica_lag_sql reads it.
-struct Replica {
-    std::string name;
-    std::optional<double> lag;  // replay_lag in s; none until the replica reports one
-    long long behind = 0;       // bytes of WAL not replayed yet
-};
-
-std::vector<Replica> read_replicas(Executor& work) {
-    std::vector<Replica> out;
-    for (const auto& row : work.query(k_replica_lag_sql, "reading the replicas' lag")) {
-        Replica r{row.at(0).value_or("?"), std::nullopt, row.at(2) ? std::stoll(*row.at(2)) : 0};
-        if (row.at(1)) r.lag = std::stod(*row.at(1));
-        out.push_back(std::move(r));
-    }
-    return out;
-}
-
-// The replicas as a batch's round trip reads them (batch_round_trip_sql's third column).
-std::vector<Replica> replicas_from_json(const std::optional<std::string>& text) {
-    std::vector<Replica> out;
-    if (!text) return out;
-    for (const auto& item : nlohmann::json::parse(*text)) {
-        Replica r;
-        r.name = item.at(0).is_string() ? item.at(0).get<std::string>() : "?";
-        if (item.at(1).is_number()) r.lag = item.at(1).get<double>();
-        if (item.at(2).is_number()) r.behind = item.at(2).get<long long>();
-        out.push_back(std::move(r));
-    }
-    return out;
-}
-
-// Why the next batch should wait for the replicas, or "" when none lags.
-std::string replica_lag(const std::vector<Replica>& replicas, milliseconds max_lag) {
-    for (const auto& r : replicas) {
-        if (r.behind <= 0) continue;  // replayed everything the primary wrote
-        if (r.lag) {
-            if (*r.lag * 1000 > static_cast<double>(max_lag.count()))
-                return fmt::format("replica \"{}\" replays {:.1f} s behind (max_replica_lag_ms {})", r.name,
-                                   *r.lag, max_lag.count());
-        } else if (r.behind > k_behind_bytes) {
-            return fmt::format("replica \"{}\" is {} MB behind and reports no replay lag yet", r.name,
-                               r.behind / (1024 * 1024));
-        }
-    }
-    return "";
-}
-
 // The types PostgreSQL gave the prepared batch's parameters ($1 … $2n), as
 // SQL spells them; what batch_round_trip_sql casts the keys it found to.
 std::vector<std::string> parameter_types(Executor& work) {
@@ -183,18 +73,6 @@ std::vector<std::string> parameter_types(Executor& work) {
 constexpr double k_parts_min_rows = 10000;
 // How many keys the sample that cuts the key into parts aims at.
 constexpr double k_split_sample_keys = 100000;
-
-// What a batch's statement can depend on in a session: its role, its
-// settings (but its name and the timeouts each batch sets for itself), and
-// whether it holds temporary objects or prepared statements of its own. A
-// worker session runs batches only when its answer is the step's session's.
-const std::string k_session_state_sql =
-    "SELECT pg_catalog.json_build_array(current_user, session_user, (SELECT pg_catalog.json_agg("
-    "pg_catalog.json_build_array(name, setting) ORDER BY name) FROM pg_catalog.pg_settings WHERE name NOT IN "
-    "('application_name', 'lock_timeout', 'statement_timeout') AND name NOT LIKE 'pgsafe.%'), (SELECT "
-    "pg_catalog.count(*) FROM pg_catalog.pg_class WHERE relnamespace = pg_catalog.pg_my_temp_schema()), "
-    "(SELECT pg_catalog.count(*) FROM pg_catalog.pg_prepared_statements WHERE name <> 'pgsafe_batch'))"
-    "::pg_catalog.text";
 
 class Loop {
 public:
@@ -256,54 +134,18 @@ private:
     }
 
     // Sessions for workers ([run] batch_workers - 1, fewer when the parts are
-    // recorded already), each as the step's own would run the batches: not
-    // behind a pooler, the same role, settings and no objects of its own.
-    // None when the table is small, or for --dry-run.
+    // recorded already; none when the table is small or the parts are not
+    // recorded but a part is done), each as the step's own would run the batches.
     std::vector<db::Connection> worker_sessions() {
-        std::vector<db::Connection> out;
         int wanted = m_run.options.run.batch_workers - 1;
         if (!m_ranges.empty()) wanted = std::min(wanted, int(m_ranges.size()) - 1);
-        if (wanted <= 0 || (m_ranges.empty() && (m_after || m_estimate < k_parts_min_rows))) return out;
-        auto state = [](auto& session) {
-            return session.query(k_session_state_sql, "reading the session's state").at(0).at(0);
-        };
-        auto mine = state(m_run.work);
-        std::string why;
-        // Each batch records its part's last key in the step's one row: at a
-        // higher isolation level a session whose record follows another's
-        // fails (could not serialize) instead of waiting for it.
-        auto isolation =
-            m_run.work.query("SELECT pg_catalog.current_setting('default_transaction_isolation')",
-                             "reading the session's isolation level");
-        std::string level = isolation.at(0).at(0).value_or("");
-        if (level != "read committed") {
-            why = fmt::format(
-                "transactions default to {} isolation, where two sessions' progress records "
-                "would conflict",
-                level);
-            wanted = 0;
-        }
-        for (int i = 0; i < wanted && why.empty(); ++i) {
-            try {
-                db::Connection c =
-                    open_session(m_run.options.conninfo, fmt::format("pgsafe migrate (batches {})", i + 2),
-                                 SearchPath::Users);
-                if (c.through_pooler())
-                    why = "the server connection goes through a pooler";
-                else if (state(c) != mine)
-                    why =
-                        "the migration changed this session (a setting, the role or a temporary object), "
-                        "which a new session would not have";
-                else
-                    out.push_back(std::move(c));
-            } catch (const std::exception& e) {
-                why = fmt::format("opening another session failed: {}", e.what());
-            }
-        }
-        if (!why.empty())
+        if (wanted <= 0 || (m_ranges.empty() && (m_after || m_estimate < k_parts_min_rows))) return {};
+        WorkerSessions opened = open_worker_sessions(m_run.work, m_run.options.conninfo, wanted);
+        if (!opened.why.empty())
             m_run.observer.note(fmt::format("  {}: running the batches in {} session{}: {}", m_view.label,
-                                            out.size() + 1, out.empty() ? "" : "s", why));
-        return out;
+                                            opened.sessions.size() + 1, opened.sessions.empty() ? "" : "s",
+                                            opened.why));
+        return std::move(opened.sessions);
     }
 
     // Cuts the key into `parts` parts of about as many keys each (fewer when
@@ -351,10 +193,11 @@ private:
             for (std::size_t i = 0; i < m_ranges.size(); ++i) {
                 if (m_workers[i]) {
                     wait_for(*m_workers[i]);
-                    bool finished = m_workers[i]->finished();
-                    if (!finished) take_over(i);
-                    done_with(m_workers[i]);
-                    if (finished) continue;
+                    if (m_workers[i]->finished()) {
+                        done_with(m_workers[i]);
+                        continue;
+                    }
+                    take_over(i);
                 }
                 m_range = int(i);
                 m_until = m_ranges[i].until;
@@ -383,27 +226,12 @@ private:
                         m_view.label, i + 1, m_ranges.size(), w.error()));
         int pid = w.backend_pid();
         done_with(m_workers[i]);
-        const std::string gone = fmt::format(
-            "SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity WHERE pid = {} AND application_name "
-            "LIKE 'pgsafe migrate (batches %')",
-            pid);
-        while (m_run.work.query(gone, "waiting for the worker's session to end").at(0).at(0) !=
-               std::optional<std::string>("t"))
-            if (!m_run.interrupt.sleep_for(milliseconds(50))) throw m_hooks.interrupted();
-        auto rows = m_run.work.query(
-            fmt::format(
-                "SELECT batch_last->'ranges'->{}->'last' FROM pgsafe.steps WHERE version = {} AND step = {}",
-                i, literal(m_view.version), m_step.number),
-            "reading the part's last key");
-        m_ranges[i].last.reset();
-        if (!rows.empty() && rows[0].at(0))
-            if (auto last = nlohmann::json::parse(*rows[0][0]); last.is_array())
-                m_ranges[i].last = last.get<std::vector<std::string>>();
+        if (!wait_until_ended(m_run.work, pid, m_run.interrupt)) throw m_hooks.interrupted();
+        m_ranges[i].last = recorded_part_last(m_run.work, m_view.version, m_step.number, int(i));
     }
 
     // Keeps what worker `w` did for the summary, and ends it (closing its session).
     void done_with(std::unique_ptr<BatchWorker>& w) {
-        if (!w) return;
         ++m_others.sessions;
         m_others.rows += static_cast<double>(w->rows());
         m_others.batches += w->batches();

@@ -12,6 +12,7 @@
 
 #include "batch_loop.hpp"
 #include "batch_sql.hpp"
+#include "executor.hpp"
 #include "interrupt.hpp"
 
 #include "pgsafe/db/connection.hpp"
@@ -24,6 +25,28 @@
 #include <vector>
 
 namespace pgsafe::runner {
+
+// Sessions for the other parts of a batched step: up to `wanted`, opened on
+// `conninfo` as the work session was, each kept only where it runs the
+// batches as `work` does: transactions read committed by default (the
+// parts' records share the step's row, and at a higher level the second
+// record fails to serialize instead of waiting), not behind a pooler, and
+// the same role, settings (but its name and the timeouts each batch sets),
+// no temporary objects and no prepared statements. `why` says why fewer
+// than `wanted` were opened ("" when all were).
+struct WorkerSessions {
+    std::vector<db::Connection> sessions;
+    std::string why;
+};
+WorkerSessions open_worker_sessions(Executor& work, const std::string& conninfo, int wanted);
+
+// Waits until the server process `pid` of a worker whose session is closed
+// has ended; false when a signal came first.
+bool wait_until_ended(Executor& work, int pid, InterruptWatch& interrupt);
+
+// The last key part `part` of a step records (none: nothing done in it yet).
+std::optional<std::vector<std::string>> recorded_part_last(Executor& work, const std::string& version,
+                                                           int step, int part);
 
 // Where a worker starts: after `after` (none: at its part's first key), up to `until` (none: the last key).
 struct WorkerPart {
